@@ -1,0 +1,63 @@
+# Shared by the scripts: set up what the product needs, idempotently. Source it, don't run it.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+
+find_python() {
+  for candidate in "${PYTHON:-}" python3.13 python3.12 python3.11 python3; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 &&
+      "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  echo "Python 3.11 or newer is needed: install it (e.g. apt-get install python3) and run again." >&2
+  return 1
+}
+
+# Create .venv if needed and install the package (with test extras when asked), skipping the
+# install when pyproject.toml has not changed since the last one.
+ensure_venv() {
+  local extras="${1:-}"
+  local python
+  if [ ! -x "$VENV/bin/python" ]; then
+    python="$(find_python)"
+    say "Creating the virtual environment in .venv ($("$python" --version))"
+    "$python" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+  fi
+  local stamp="$VENV/.installed${extras:+-$extras}"
+  local digest
+  digest="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
+    say "Installing the autotuner package${extras:+ with [$extras]} into .venv"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT${extras:+[$extras]}"
+    echo "$digest" > "$stamp"
+  fi
+}
+
+ensure_node() {
+  if ! command -v npm >/dev/null 2>&1; then
+    say "Installing Node.js and npm from Debian's packages"
+    apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+  fi
+}
+
+# npm ci when node_modules is missing or older than the lock file.
+ensure_frontend_deps() {
+  ensure_node
+  if [ ! -d "$ROOT/frontend/node_modules" ] || [ "$ROOT/frontend/package-lock.json" -nt "$ROOT/frontend/node_modules/.package-lock.json" ]; then
+    say "Installing the UI's dependencies (npm ci)"
+    (cd "$ROOT/frontend" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+build_ui() {
+  ensure_frontend_deps
+  say "Building the web UI"
+  (cd "$ROOT/frontend" && npm run build --silent)
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Set up everything and run the product: API + web UI at http://localhost:8000 (docs at /docs).
+# Options via environment: AUTOTUNER_PORT (8000), AUTOTUNER_HOST (127.0.0.1), AUTOTUNER_DATABASE_URL.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+ensure_venv
+if [ -f "$ROOT/frontend/package.json" ] && [ ! -f "$ROOT/frontend/dist/index.html" ]; then
+  build_ui
+fi
+say "Applying database migrations"
+"$VENV/bin/autotuner" db upgrade
+exec "$VENV/bin/autotuner" serve --host "${AUTOTUNER_HOST:-127.0.0.1}" --port "${AUTOTUNER_PORT:-8000}"

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Set up and run every test: Python (SQLite, then PostgreSQL when AUTOTUNER_TEST_DATABASE_URL is
+# set), the UI's unit tests, its build, and the end-to-end browser tests.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+ensure_venv test
+
+say "Python tests on SQLite"
+"$VENV/bin/python" -m pytest -q
+
+if [ -n "${AUTOTUNER_TEST_DATABASE_URL:-}" ]; then
+  say "Database tests again on ${AUTOTUNER_TEST_DATABASE_URL}"
+  "$VENV/bin/python" -m pytest -q -m db
+fi
+
+if [ -f frontend/package.json ]; then
+  ensure_frontend_deps
+  say "UI: generated API types are up to date"
+  (cd frontend && npm run --silent check-types-fresh)
+  say "UI unit tests"
+  (cd frontend && npm run --silent test)
+  build_ui
+  say "End-to-end tests in Chromium"
+  ./scripts/e2e.sh
+fi
+say "All tests passed."

@@ -1,0 +1,1 @@
+"""The Parameter Preset System: parameter spaces, the merge engine and the preset service."""

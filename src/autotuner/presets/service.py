@@ -1,0 +1,434 @@
+"""The preset service: CRUD, lookup by id or slug, merge, import and export.
+
+Functions take a ``Session`` and raise domain errors from ``autotuner.errors``; the caller owns
+the transaction (``session_scope`` commits on success and rolls back on any error, so a refused
+request writes nothing).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from autotuner.db.base import find_nul
+from autotuner.db.models import ParameterPreset
+from autotuner.db.session import begin_write
+from autotuner.errors import (
+    ImportValidationFailed,
+    InvalidParameters,
+    NameConflict,
+    PresetNotFound,
+    SystemPresetProtected,
+    ValidationFailed,
+)
+from autotuner.presets.merger import MergeResult, NamedSpace, PresetMerger
+from autotuner.presets.parameters import ParameterProblem, normalize_parameters
+from autotuner.presets.schemas import (
+    EXPORT_VERSION,
+    OnConflict,
+    PresetCreate,
+    PresetExport,
+    PresetExportBody,
+    PresetUpdate,
+)
+
+_merger = PresetMerger()
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+_ID_RE = re.compile(r"[0-9]+")
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:200] or "preset"
+    # An all-digit slug would read as an id.
+    return f"preset-{slug}" if slug.isdigit() else slug
+
+
+def _unique_slug(session: Session, name: str, *, exclude_id: int | None = None) -> str:
+    base = slugify(name)
+    taken = set(
+        session.scalars(
+            select(ParameterPreset.slug).where(
+                (ParameterPreset.slug == base) | ParameterPreset.slug.like(f"{base}-%")
+            )
+        )
+    )
+    if exclude_id is not None:
+        own = session.get(ParameterPreset, exclude_id)
+        if own is not None:
+            taken.discard(own.slug)
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _reject_nul(value: Any, what: str, error: type[ValidationFailed] = ValidationFailed) -> None:
+    path = find_nul(value)
+    if path is not None:
+        raise error(f"{what}: '{path}' contains a NUL character; remove it and send again.")
+
+
+def _normalize(parameters: Any, error: type[ValidationFailed] = InvalidParameters, prefix: str = "Invalid parameters") -> dict:
+    _reject_nul(parameters, prefix, error)
+    try:
+        return normalize_parameters(parameters)
+    except ParameterProblem as problem:
+        raise error(f"{prefix}: {problem}.", errors=[{"loc": ["body", "parameters"], "msg": str(problem)}]) from None
+
+
+def _name_taken_message(name: str) -> str:
+    return f"A preset named '{name}' already exists: choose another name or edit that preset."
+
+
+def _check_name_free(session: Session, name: str, *, exclude_id: int | None = None) -> None:
+    query = select(ParameterPreset.id).where(ParameterPreset.name == name)
+    if exclude_id is not None:
+        query = query.where(ParameterPreset.id != exclude_id)
+    if session.scalar(query) is not None:
+        raise NameConflict(_name_taken_message(name))
+
+
+def _flush(session: Session, name: str) -> None:
+    """Flush, turning a unique-constraint race into the same 409 as the pre-check."""
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise NameConflict(_name_taken_message(name)) from None
+
+
+def check_against_catalog(runtime: str | None, parameters: dict[str, Any]) -> list[str]:
+    """Check ``parameters`` against the engine catalog of ``runtime``: a wrong type or a value
+    out of range raises a 422; flags the catalog does not know come back as warnings."""
+    from autotuner.runtimes.catalog import check_parameters
+
+    report = check_parameters(runtime, parameters)
+    if report.errors:
+        raise InvalidParameters(
+            f"Invalid parameters: {report.errors[0]}",
+            errors=[{"loc": ["body", "parameters"], "msg": e} for e in report.errors],
+        )
+    return list(report.warnings)
+
+
+def catalog_warnings(preset: ParameterPreset) -> list[str]:
+    return check_against_catalog(preset.runtime, preset.parameters)
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def get_preset(session: Session, ref: int | str) -> ParameterPreset:
+    """A preset by numeric id or slug (``high-throughput``)."""
+    text = str(ref).strip()
+    if _ID_RE.fullmatch(text):
+        preset = session.get(ParameterPreset, int(text)) if len(text) < 18 else None
+        if preset is None:
+            raise PresetNotFound(f"Preset not found: no preset with id {text}.")
+        return preset
+    preset = session.scalar(select(ParameterPreset).where(ParameterPreset.slug == text))
+    if preset is None:
+        raise PresetNotFound(f"Preset not found: no preset with id or slug '{text}'.")
+    return preset
+
+
+def list_presets(
+    session: Session,
+    *,
+    category: str | None = None,
+    is_system: bool | None = None,
+    runtime: str | None = None,
+    q: str | None = None,
+) -> list[ParameterPreset]:
+    query = select(ParameterPreset)
+    if category:
+        query = query.where(ParameterPreset.category == category)
+    if is_system is not None:
+        query = query.where(ParameterPreset.is_system == is_system)
+    if runtime:
+        query = query.where(ParameterPreset.runtime == runtime)
+    query = query.order_by(ParameterPreset.is_system.desc(), func.lower(ParameterPreset.name), ParameterPreset.id)
+    presets = list(session.scalars(query))
+    if q and q.strip():
+        needle = q.strip().lower()
+        presets = [p for p in presets if needle in _search_text(p)]
+    return presets
+
+
+def _search_text(preset: ParameterPreset) -> str:
+    tags = (preset.meta or {}).get("tags") or []
+    parts = [preset.name, preset.description or "", *[str(t) for t in tags if isinstance(t, (str, int, float))]]
+    return "\n".join(parts).lower()
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def _metadata_dict(metadata: Any) -> dict | None:
+    if metadata is None:
+        return None
+    data = metadata.model_dump(exclude_none=True) if hasattr(metadata, "model_dump") else dict(metadata)
+    _reject_nul(data, "Invalid metadata")
+    return data
+
+
+def create_preset(session: Session, data: PresetCreate, *, is_system: bool = False) -> ParameterPreset:
+    begin_write(session)
+    _reject_nul(
+        {"name": data.name, "description": data.description, "category": data.category}, "Invalid preset"
+    )
+    parameters = _normalize(data.parameters)
+    check_against_catalog(data.runtime, parameters)
+    _check_name_free(session, data.name)
+    preset = ParameterPreset(
+        name=data.name,
+        slug=_unique_slug(session, data.name),
+        description=data.description,
+        category=data.category,
+        runtime=data.runtime,
+        is_system=is_system,
+        parameters=parameters,
+        meta=_metadata_dict(data.metadata),
+    )
+    session.add(preset)
+    _flush(session, data.name)
+    return preset
+
+
+def _protect(preset: ParameterPreset, action: str) -> None:
+    if preset.is_system:
+        if action == "delete":
+            raise SystemPresetProtected(
+                f"Cannot delete system preset '{preset.name}': create a custom preset instead."
+            )
+        raise SystemPresetProtected(
+            f"Cannot modify system preset '{preset.name}': system presets are read-only; "
+            "duplicate it as a custom preset and edit that instead."
+        )
+
+
+def update_preset(session: Session, ref: int | str, data: PresetUpdate) -> ParameterPreset:
+    begin_write(session)
+    preset = get_preset(session, ref)
+    _protect(preset, "modify")
+    fields = data.model_fields_set
+    for required in ("name", "parameters"):
+        if required in fields and getattr(data, required) is None:
+            raise ValidationFailed(
+                f"'{required}' cannot be cleared: every preset needs a {required}.",
+                errors=[{"loc": ["body", required], "msg": "must not be null"}],
+            )
+    _reject_nul(
+        {k: getattr(data, k) for k in ("name", "description", "category") if k in fields}, "Invalid preset"
+    )
+    if "parameters" in fields:
+        preset.parameters = _normalize(data.parameters)
+    if "name" in fields and data.name != preset.name:
+        _check_name_free(session, data.name, exclude_id=preset.id)
+        preset.name = data.name
+        preset.slug = _unique_slug(session, data.name, exclude_id=preset.id)
+    for key in ("description", "category", "runtime"):
+        if key in fields:
+            setattr(preset, key, getattr(data, key))
+    if "metadata" in fields:
+        preset.meta = _metadata_dict(data.metadata)
+    check_against_catalog(preset.runtime, preset.parameters)
+    _flush(session, preset.name)
+    return preset
+
+
+def delete_preset(session: Session, ref: int | str) -> None:
+    begin_write(session)
+    preset = get_preset(session, ref)
+    _protect(preset, "delete")
+    session.delete(preset)
+    session.flush()
+
+
+# --- merge -------------------------------------------------------------------------------
+
+
+def merge_presets(
+    session: Session,
+    refs: Sequence[int | str],
+    strategy: str = "union",
+    overrides: dict[str, Any] | None = None,
+) -> tuple[MergeResult, list[ParameterPreset]]:
+    """Merge the presets ``refs`` (ids or slugs) in the order given, then apply ``overrides``."""
+    keys = [str(r).strip() for r in refs]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        raise ValidationFailed(
+            f"Preset {', '.join(repeated)} is listed more than once: list each preset once, in the order to merge."
+        )
+    presets: list[ParameterPreset] = []
+    missing: list[str] = []
+    for key in keys:
+        try:
+            presets.append(get_preset(session, key))
+        except PresetNotFound:
+            missing.append(key)
+    if missing:
+        plural = "s" if len(missing) > 1 else ""
+        raise PresetNotFound(f"Preset not found: no preset with id{plural} {', '.join(missing)}.")
+    if len({p.id for p in presets}) != len(presets):
+        raise ValidationFailed("The same preset is listed twice (by id and by slug): list each preset once.")
+    normalized_overrides = (
+        _normalize(overrides, prefix="Invalid overrides") if overrides else None
+    )
+    result = _merger.merge(
+        [NamedSpace(p.name, p.parameters) for p in presets], strategy, normalized_overrides
+    )
+    return result, presets
+
+
+# --- export and import ---------------------------------------------------------------------
+
+
+def export_preset(preset: ParameterPreset) -> PresetExport:
+    return PresetExport(
+        version=EXPORT_VERSION,
+        preset=PresetExportBody(
+            name=preset.name,
+            description=preset.description,
+            category=preset.category,
+            runtime=preset.runtime,
+            parameters=preset.parameters,
+            metadata=preset.meta,
+        ),
+    )
+
+
+def _import_problem(message: str) -> ImportValidationFailed:
+    return ImportValidationFailed(f"Import validation failed: {message}.")
+
+
+def parse_import_file(raw: bytes) -> list[PresetCreate]:
+    """Validate an import file and return its presets; the first problem raises a 422."""
+    try:
+        document = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise _import_problem("the file is not UTF-8 text; export a preset to see the expected format") from None
+    except json.JSONDecodeError as exc:
+        raise _import_problem(f"the file is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+    if not isinstance(document, dict):
+        raise _import_problem('the file must hold a JSON object like {"version": "1.0", "preset": {...}}')
+    if "version" not in document:
+        raise _import_problem('the file has no "version" field; add "version": "1.0"')
+    if str(document["version"]) != EXPORT_VERSION:
+        raise _import_problem(
+            f"unsupported version {json.dumps(document['version'])}; this service reads version \"{EXPORT_VERSION}\""
+        )
+    if "preset" in document and "presets" in document:
+        raise _import_problem('the file has both "preset" and "presets"; keep one')
+    if "preset" in document:
+        items, many = [document["preset"]], False
+    elif "presets" in document:
+        items, many = document["presets"], True
+        if not isinstance(items, list) or not items:
+            raise _import_problem('"presets" must be a non-empty array of presets')
+    else:
+        raise _import_problem('the file has no "preset" field; it must hold {"version": "1.0", "preset": {...}}')
+    out: list[PresetCreate] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        where = f"preset {index + 1}" if many else "the preset"
+        if not isinstance(item, dict):
+            raise _import_problem(f"{where} must be a JSON object")
+        name = item.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise _import_problem(f"{where} has an empty name; give it a \"name\"")
+        label = f"preset '{name.strip()}'"
+        if "parameters" not in item:
+            raise _import_problem(f"{label} has no \"parameters\"")
+        _reject_nul(item, f"Import validation failed: {label}", ImportValidationFailed)
+        try:
+            parameters = normalize_parameters(item["parameters"])
+        except ParameterProblem as problem:
+            raise _import_problem(f"{label}: {problem}") from None
+        try:
+            data = PresetCreate.model_validate(
+                {
+                    "name": name,
+                    "description": item.get("description"),
+                    "category": item.get("category"),
+                    "runtime": item.get("runtime"),
+                    "parameters": parameters,
+                    "metadata": item.get("metadata"),
+                }
+            )
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"])
+            raise _import_problem(f"{label}: field '{field}': {first['msg']}") from None
+        if data.name in seen:
+            raise _import_problem(f"the file holds two presets named '{data.name}'")
+        seen.add(data.name)
+        out.append(data)
+    return out
+
+
+def _free_name(session: Session, name: str, reserved: set[str]) -> str:
+    n = 2
+    while True:
+        candidate = f"{name} ({n})"
+        if candidate not in reserved and session.scalar(
+            select(ParameterPreset.id).where(ParameterPreset.name == candidate)
+        ) is None:
+            return candidate
+        n += 1
+
+
+def import_presets(
+    session: Session, raw: bytes, on_conflict: OnConflict = "error"
+) -> tuple[list[ParameterPreset], list[str], dict[str, str]]:
+    """Import every preset of the file or none. Returns (imported, skipped names, renamed)."""
+    items = parse_import_file(raw)
+    begin_write(session)
+    imported: list[ParameterPreset] = []
+    skipped: list[str] = []
+    renamed: dict[str, str] = {}
+    reserved = {item.name for item in items}
+    for item in items:
+        existing = session.scalar(select(ParameterPreset).where(ParameterPreset.name == item.name))
+        if existing is not None:
+            if on_conflict == "skip":
+                skipped.append(item.name)
+                continue
+            if on_conflict == "rename":
+                new_name = _free_name(session, item.name, reserved)
+                reserved.add(new_name)
+                renamed[item.name] = new_name
+                item = item.model_copy(update={"name": new_name})
+            elif on_conflict == "overwrite":
+                if existing.is_system:
+                    raise SystemPresetProtected(
+                        f"Cannot overwrite system preset '{existing.name}': import with "
+                        "on_conflict=rename to keep both."
+                    )
+                existing.description = item.description
+                existing.category = item.category
+                existing.runtime = item.runtime
+                existing.parameters = item.parameters
+                existing.meta = _metadata_dict(item.metadata)
+                session.flush()
+                imported.append(existing)
+                continue
+            else:
+                raise NameConflict(
+                    f"A preset named '{item.name}' already exists: import with on_conflict=rename, "
+                    "skip or overwrite, or rename it in the file."
+                )
+        imported.append(create_preset(session, item))
+    return imported, skipped, renamed

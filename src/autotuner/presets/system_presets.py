@@ -1,0 +1,100 @@
+"""The built-in presets, seeded at every start-up: idempotent, restored when missing."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from autotuner.db.models import ParameterPreset
+
+log = logging.getLogger(__name__)
+
+SYSTEM_PRESETS: list[dict[str, Any]] = [
+    {
+        "name": "Memory Efficient",
+        "slug": "memory-efficient",
+        "category": "memory",
+        "description": "Small GPU, low memory: one GPU and a conservative static memory fraction.",
+        "parameters": {"tp-size": [1], "mem-fraction-static": [0.7, 0.75]},
+        "metadata": {"author": "system", "tags": ["memory", "small-gpu"], "use_case": "Small GPU, low memory"},
+    },
+    {
+        "name": "High Throughput",
+        "slug": "high-throughput",
+        "category": "performance",
+        "description": "Max tokens/second: tensor parallelism and a large KV cache.",
+        "parameters": {"tp-size": [2, 4], "mem-fraction-static": [0.9]},
+        "metadata": {"author": "system", "tags": ["throughput", "production"], "use_case": "Max tokens/second"},
+    },
+    {
+        "name": "Low Latency",
+        "slug": "low-latency",
+        "category": "performance",
+        "description": "Min latency: few GPUs and longest-prefix-match scheduling.",
+        "parameters": {"tp-size": [1, 2], "schedule-policy": ["lpm"]},
+        "metadata": {"author": "system", "tags": ["latency", "interactive"], "use_case": "Min latency"},
+    },
+    {
+        "name": "Balanced",
+        "slug": "balanced",
+        "category": "general",
+        "description": "General use: a balance of performance and resources.",
+        "parameters": {"tp-size": [1, 2], "mem-fraction-static": [0.85]},
+        "metadata": {"author": "system", "tags": ["general"], "use_case": "General use"},
+    },
+]
+
+# The system presets' flags are SGLang's spelling.
+SYSTEM_RUNTIME = "sglang"
+
+
+def seed_system_presets(session: Session) -> int:
+    """Insert missing system presets and restore changed ones. Returns how many rows changed."""
+    changed = 0
+    existing = {p.slug: p for p in session.scalars(select(ParameterPreset).where(ParameterPreset.is_system))}
+    for spec in SYSTEM_PRESETS:
+        row = existing.get(spec["slug"])
+        if row is None:
+            clash = session.scalar(
+                select(ParameterPreset).where(
+                    (ParameterPreset.name == spec["name"]) | (ParameterPreset.slug == spec["slug"])
+                )
+            )
+            if clash is not None:
+                # The system row was deleted behind the service's back and a custom preset took
+                # its name: rename the custom one so the system preset can be restored.
+                clash.name = f"{clash.name} (custom)"
+                clash.slug = f"{clash.slug}-custom"
+                session.flush()
+                log.warning("Renamed custom preset to %r to restore system preset %r", clash.name, spec["name"])
+            session.add(
+                ParameterPreset(
+                    name=spec["name"],
+                    slug=spec["slug"],
+                    category=spec["category"],
+                    description=spec["description"],
+                    runtime=SYSTEM_RUNTIME,
+                    is_system=True,
+                    parameters=spec["parameters"],
+                    meta=spec["metadata"],
+                )
+            )
+            changed += 1
+            continue
+        wanted = {
+            "name": spec["name"],
+            "category": spec["category"],
+            "description": spec["description"],
+            "runtime": SYSTEM_RUNTIME,
+            "parameters": spec["parameters"],
+            "meta": spec["metadata"],
+        }
+        if any(getattr(row, key) != value for key, value in wanted.items()):
+            for key, value in wanted.items():
+                setattr(row, key, value)
+            changed += 1
+    session.flush()
+    return changed

@@ -1,0 +1,1 @@
+"""Tuning: parameter space enumeration, planning and scoring of experiments."""

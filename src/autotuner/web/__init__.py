@@ -1,0 +1,1 @@
+"""The web layer: FastAPI app factory, routes and the served UI."""

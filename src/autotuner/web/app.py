@@ -1,0 +1,52 @@
+"""The FastAPI application factory: ``create_app(settings)`` builds one app per database."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from autotuner import __version__
+from autotuner.settings import Settings, get_settings
+from autotuner.startup import prepare_database
+from autotuner.web.errors import install_error_handlers
+from autotuner.web.routes import presets
+from autotuner.web.ui import mount_ui
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Autotuner for LLM inference engines (SGLang, vLLM).
+
+**Presets** are named, reusable pieces of a parameter space. Merge several with
+`POST /api/presets/merge` (union, intersection, last_wins, deep_merge) and create tuning tasks
+from the result. Every error is `{"detail": "<one readable sentence>"}`.
+"""
+
+
+def create_app(settings: Settings | None = None, *, prepare_db: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        if app.state.engine is not None:
+            app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Autotuner",
+        version=__version__,
+        description=DESCRIPTION,
+        redirect_slashes=False,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = None
+    app.state.session_factory = None
+    if prepare_db:
+        app.state.engine, app.state.session_factory = prepare_database(settings)
+
+    install_error_handlers(app)
+    app.include_router(presets.router)
+    mount_ui(app, settings.ui_dir)
+    return app

@@ -1,0 +1,162 @@
+"""One place that turns every error into ``{"detail": "<one readable sentence>"}``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+
+from autotuner.errors import AutotunerError
+
+from pydantic import BaseModel, Field
+
+log = logging.getLogger(__name__)
+
+
+class ErrorItem(BaseModel):
+    loc: list[str | int] = Field(default_factory=list)
+    msg: str
+    type: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    """Every error the API returns."""
+
+    detail: str = Field(description="One readable sentence: what was wrong and what to do.")
+    errors: list[ErrorItem] | None = Field(default=None, description="Field-level detail, when there is any.")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse, "description": text}
+    for code, text in {
+        403: "Forbidden (e.g. a system preset is read-only)",
+        404: "Not found",
+        409: "Conflict (e.g. the name is taken)",
+        413: "Too large",
+        422: "Invalid input",
+    }.items()
+}
+
+
+def error_body(detail: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"detail": detail}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts)
+
+
+def _location(loc: tuple[Any, ...] | list[Any]) -> str:
+    kind = str(loc[0]) if loc else "body"
+    return {"query": "query parameter", "path": "path parameter", "header": "header"}.get(kind, "field")
+
+
+def validation_sentence(errors: list[dict[str, Any]]) -> str:
+    """A sentence for the first of pydantic's errors, e.g. ``Missing required field 'name'.``"""
+    if not errors:
+        return "The request is not valid."
+    first = errors[0]
+    loc = first.get("loc", ())
+    kind = first.get("type", "")
+    field = _field(loc)
+    where = _location(loc)
+    if kind == "json_invalid":
+        reason = (first.get("ctx") or {}).get("error", "it does not parse")
+        return f"The request body is not valid JSON ({reason}): send a JSON object."
+    if kind == "missing":
+        if not field:
+            return "The request needs a JSON body: send a JSON object."
+        return f"Missing required {where} '{field}': add it to the request."
+    message = str(first.get("msg", "is not valid"))
+    more = f" ({len(errors) - 1} more problem{'s' if len(errors) > 2 else ''} in 'errors')" if len(errors) > 1 else ""
+    if not field:
+        return f"The request body is not valid: {message}{more}."
+    return f"Invalid {where} '{field}': {message}{more}."
+
+
+def _clean(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    cleaned = []
+    for error in errors[:50]:
+        cleaned.append(
+            {
+                "loc": [p if isinstance(p, (str, int)) else str(p) for p in error.get("loc", ())],
+                "msg": str(error.get("msg", "")),
+                "type": str(error.get("type", "")),
+            }
+        )
+    return cleaned
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route accepts on this path (Starlette names only the first route's)."""
+    allowed = []
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def _refuse_nul(request: Request, call_next):
+        # PostgreSQL cannot store or compare text holding NUL: refuse it at the door.
+        raw = request.scope.get("query_string", b"") + request.scope.get("raw_path", b"")
+        if b"%00" in raw or b"\x00" in raw:
+            return JSONResponse(
+                error_body("The URL contains a NUL character (%00): remove it and send again."),
+                status_code=422,
+            )
+        return await call_next(request)
+
+    @app.exception_handler(AutotunerError)
+    async def _domain_error(_request: Request, exc: AutotunerError) -> JSONResponse:
+        return JSONResponse(error_body(exc.message, exc.errors), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        return JSONResponse(error_body(validation_sentence(errors), _clean(errors)), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail
+        spa = getattr(request.app.state, "spa_fallback", None)
+        if exc.status_code == 404 and spa is not None and request.method in ("GET", "HEAD") and not request.url.path.startswith("/api"):
+            return spa(request.url.path)
+        if exc.status_code == 400 and detail == "There was an error parsing the body":
+            return JSONResponse(
+                error_body("The request body could not be parsed: send valid JSON (UTF-8) or a well-formed multipart form."),
+                status_code=422,
+            )
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"No such endpoint: {request.method} {request.url.path}; see /docs for the API."
+        elif exc.status_code == 405:
+            allowed = _allowed_methods(request)
+            headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}
+            detail = (
+                f"Method {request.method} is not allowed on {request.url.path}: "
+                f"use {', '.join(allowed)}; see /docs for the API."
+            )
+            return JSONResponse(error_body(detail), status_code=405, headers=headers)
+        elif not isinstance(detail, str):
+            detail = json.dumps(detail)
+        return JSONResponse(error_body(str(detail)), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("Unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            error_body(f"Internal error ({type(exc).__name__}): the service logged it; please report it."),
+            status_code=500,
+        )
