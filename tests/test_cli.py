@@ -84,3 +84,22 @@ def test_openapi_lists_the_preset_paths():
     schema = json.loads(run("openapi").stdout)
     for path in ("/api/presets/", "/api/presets/{preset_id}", "/api/presets/merge", "/api/presets/import", "/api/presets/{preset_id}/export"):
         assert path in schema["paths"], path
+
+
+def test_tasks_create_from_presets_list_show_delete(cli_env):
+    created = json.loads(
+        run("tasks", "create", "--name", "cli-task", "--model", "m", "--runtime", "sglang", "--preset", "high-throughput",
+            "--preset", "memory-efficient", "--strategy", "last_wins", "--set", "tp-size=2", "--json").stdout
+    )
+    assert created["parameters"] == {"tp-size": [2], "mem-fraction-static": [0.7, 0.75]}
+    assert [p["name"] for p in created["provenance"]["presets"]] == ["High Throughput", "Memory Efficient"]
+    shown = run("tasks", "show", str(created["id"])).stdout
+    assert "From presets High Throughput, Memory Efficient merged with last_wins" in shown
+    assert "cli-task" in run("tasks", "list").stdout
+    warned = run("tasks", "create", "--name", "v", "--model", "m", "--runtime", "vllm", "--preset", "balanced")
+    assert "written for sglang, but this task runs vllm" in warned.stderr
+    run("tasks", "delete", str(created["id"]))
+    missing = run("tasks", "show", str(created["id"]), ok=False)
+    assert missing.exit_code == 1 and "Task not found" in missing.stderr
+    bad = run("tasks", "create", "--name", "x", "--model", "m", "--param", "mem-fraction-static=1.5", ok=False)
+    assert "'mem-fraction-static' value 1.5" in bad.stderr

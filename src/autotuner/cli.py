@@ -26,7 +26,9 @@ app = typer.Typer(
 )
 presets_app = typer.Typer(help="Manage parameter presets.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+tasks_app = typer.Typer(help="Manage tuning tasks.", no_args_is_help=True)
 app.add_typer(presets_app, name="presets")
+app.add_typer(tasks_app, name="tasks")
 app.add_typer(db_app, name="db")
 
 console = Console()
@@ -138,17 +140,71 @@ def serve(
 
     from autotuner.web.app import create_app
 
+    from autotuner.startup import configure_logging
+
     settings = get_settings()
+    log_file = configure_logging(settings)
     try:
         application = create_app(settings)
     except Exception as exc:
         fail(f"Cannot start: the database {settings.resolved_database_url!r} is not usable ({exc}).")
     console.print(
         f"Autotuner {__version__}: database {settings.resolved_database_url}\n"
-        f"  UI  http://{host}:{port}/\n  API http://{host}:{port}/docs",
+        f"  UI  http://{host}:{port}/\n  API http://{host}:{port}/docs\n  log {log_file}"
+        + ("" if settings.embedded_worker else "\n  tuning worker: off (AUTOTUNER_EMBEDDED_WORKER=false); run `autotuner worker`"),
         highlight=False,
     )
     uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+@app.command()
+def worker(
+    poll: Annotated[float, typer.Option(help="Seconds between looks for started tasks.")] = 1.0,
+) -> None:
+    """Run the tuning worker alone (when `autotuner serve` runs with AUTOTUNER_EMBEDDED_WORKER=false).
+
+    One worker per database: do not run it beside a serve that embeds one."""
+    import signal
+
+    from autotuner.startup import configure_logging, prepare_database
+    from autotuner.tuning.launcher import terminate_all
+    from autotuner.tuning.worker import Worker
+
+    settings = get_settings()
+    log_file = configure_logging(settings)
+    try:
+        engine, factory = prepare_database(settings)
+    except Exception as exc:
+        fail(f"Cannot open the database {settings.resolved_database_url!r}: {exc}")
+    runner = Worker(factory, settings.log_dir, poll_interval=poll)
+    console.print(f"Worker on {settings.resolved_database_url} (log {log_file}); Ctrl-C stops it.", highlight=False)
+
+    def _stop(_signum, _frame) -> None:
+        runner.stop()
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        runner.start()
+        while runner._thread is not None and runner._thread.is_alive():
+            runner._thread.join(0.5)
+    except KeyboardInterrupt:
+        runner.stop()
+    finally:
+        terminate_all()
+        engine.dispose()
+
+
+@app.command()
+def tune(
+    task_file: Annotated[Path, typer.Argument(help="A task as JSON (the body of POST /api/tasks/).", exists=True, dir_okay=False)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the engine commands and stop.")] = False,
+    log_dir: Annotated[Optional[Path], typer.Option(help="Where the experiments' logs go (default: a new folder under the data dir).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run a task end to end without the web service: a progress bar, then every experiment and the best."""
+    from autotuner.tuning.tune import tune_file
+
+    tune_file(task_file, dry_run=dry_run, log_dir=log_dir, as_json=as_json, console=console, fail=fail)
 
 
 @app.command()
@@ -356,6 +412,132 @@ def presets_merge(
     console.print_json(data=result.parameters)
     for conflict in result.conflicts:
         console.print(f"[yellow]Conflict:[/] {conflict.message}", highlight=False)
+
+
+# --- tasks -------------------------------------------------------------------------------
+
+
+def task_dict(task) -> dict[str, Any]:
+    from autotuner.tasks import service
+    from autotuner.tasks.schemas import TaskRead
+
+    return TaskRead.model_validate(service.task_read(task)).model_dump(mode="json")
+
+
+def print_task(row: dict[str, Any]) -> None:
+    console.print(
+        f"[bold]{row['task_name']}[/] (id {row['id']}): {row['status']}, {row['base_runtime']} on "
+        f"{row['model']['id_or_path']}, {row['optimization']['strategy']} / {row['optimization']['objective']}",
+        highlight=False,
+    )
+    console.print(f"Parameter space ({row['combinations']} combination(s)):")
+    console.print_json(data=row["parameters"])
+    provenance = row.get("provenance")
+    if provenance:
+        names = ", ".join(p["name"] for p in provenance["presets"])
+        console.print(f"From presets {names} merged with [bold]{provenance['merge_strategy']}[/]", highlight=False)
+        if provenance.get("overrides"):
+            console.print("  then overrides:", json.dumps(provenance["overrides"]), highlight=False)
+    for warning in row.get("warnings") or []:
+        err_console.print(f"[yellow]Warning:[/] {warning}", highlight=False)
+
+
+@tasks_app.command("create")
+def tasks_create(
+    name: Annotated[str, typer.Option(help="Unique task name.")],
+    model: Annotated[str, typer.Option(help="Model id or path, e.g. meta-llama/Llama-3.1-8B-Instruct.")],
+    runtime: Annotated[str, typer.Option(help="sglang, vllm or command.")] = "sglang",
+    preset: Annotated[Optional[list[str]], typer.Option("--preset", help="Preset id or slug, in merge order (repeatable).")] = None,
+    strategy: Annotated[str, typer.Option("--strategy", "-s", help="Merge strategy for the presets.")] = "union",
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override NAME=V1,V2 applied last (repeatable).")] = None,
+    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="Parameter NAME=V1,V2 without presets (repeatable).")] = None,
+    search: Annotated[str, typer.Option(help="grid_search, random_search or bayesian.")] = "grid_search",
+    objective: Annotated[str, typer.Option(help="maximize_throughput, minimize_latency, minimize_ttft or minimize_tpot.")] = "maximize_throughput",
+    max_iterations: Annotated[int, typer.Option(help="Most experiments to run.")] = 50,
+    gpus: Annotated[Optional[int], typer.Option(help="GPUs the task may use.")] = None,
+    description: Annotated[Optional[str], typer.Option()] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a tuning task from presets (merged on the server) and/or parameters."""
+    from pydantic import ValidationError
+
+    from autotuner.tasks import service
+    from autotuner.tasks.schemas import TaskCreate
+
+    overrides = parse_assignments(set_, "--set") or None
+    parameters = parse_assignments(param, "--param") or None
+    if not preset and overrides:
+        fail("--set overrides presets: add --preset, or give the parameters with --param.")
+    body: dict[str, Any] = {
+        "task_name": name,
+        "description": description,
+        "model": {"id_or_path": model},
+        "base_runtime": runtime,
+        "gpus": gpus,
+        "parameters": parameters,
+        "optimization": {"strategy": search, "objective": objective, "max_iterations": max_iterations},
+    }
+    if preset:
+        body["presets"] = {"ids": preset, "merge_strategy": strategy, "overrides": overrides}
+    try:
+        data = TaskCreate.model_validate(body)
+    except ValidationError as exc:
+        from autotuner.web.errors import validation_sentence
+
+        fail(validation_sentence(exc.errors()))
+    with open_session() as session:
+        row = task_dict(service.create_task(session, data))
+    if as_json:
+        print_json(row)
+        return
+    console.print("Created task:", highlight=False)
+    print_task(row)
+
+
+@tasks_app.command("list")
+def tasks_list(
+    status: Annotated[Optional[str], typer.Option(help="pending, running, completed, failed or cancelled.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List tasks, newest first."""
+    from autotuner.tasks import service
+
+    with open_session() as session:
+        rows = [task_dict(t) for t in service.list_tasks(session, status=status)]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=f"{len(rows)} task{'s' if len(rows) != 1 else ''}")
+    for column in ("ID", "Name", "Status", "Runtime", "Model", "Combinations", "Presets"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        presets = ", ".join(p["name"] for p in (row["provenance"] or {}).get("presets", []))
+        table.add_row(str(row["id"]), row["task_name"], row["status"], row["base_runtime"], row["model"]["id_or_path"], str(row["combinations"]), presets)
+    console.print(table)
+
+
+@tasks_app.command("show")
+def tasks_show(task_id: Annotated[str, typer.Argument(help="Task id.")], as_json: JsonOpt = False) -> None:
+    """Show a task: its space, where it came from, and warnings."""
+    from autotuner.tasks import service
+
+    with open_session() as session:
+        row = task_dict(service.get_task(session, task_id))
+    if as_json:
+        print_json(row)
+        return
+    print_task(row)
+
+
+@tasks_app.command("delete")
+def tasks_delete(task_id: Annotated[str, typer.Argument(help="Task id.")]) -> None:
+    """Delete a task that is not running."""
+    from autotuner.tasks import service
+
+    with open_session() as session:
+        name = service.get_task(session, task_id).task_name
+        service.delete_task(session, task_id)
+    console.print(f"Deleted task [bold]{name}[/].")
 
 
 def main() -> None:

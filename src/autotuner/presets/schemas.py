@@ -13,10 +13,16 @@ EXPORT_VERSION = "1.0"
 PARAMETERS_EXAMPLE = {"tp-size": [4, 8], "mem-fraction-static": [0.85]}
 
 
-class PresetMetadata(BaseModel):
+class RequestModel(BaseModel):
+    """A request body: strict types, so that ``true`` is never read as ``1`` nor ``"2"`` as ``2``."""
+
+    model_config = ConfigDict(strict=True)
+
+
+class PresetMetadata(RequestModel):
     """Free-form metadata; the keys below are known to the UI and the search."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
 
     author: str | None = Field(default=None, max_length=255)
     tags: list[str] | None = Field(default=None, max_length=100)
@@ -30,8 +36,9 @@ def _strip_name(value: str) -> str:
     return value
 
 
-class PresetCreate(BaseModel):
+class PresetCreate(RequestModel):
     model_config = ConfigDict(
+        strict=True,
         json_schema_extra={
             "examples": [
                 {"name": "My Custom Preset", "category": "custom", "parameters": PARAMETERS_EXAMPLE}
@@ -49,7 +56,7 @@ class PresetCreate(BaseModel):
     _name = field_validator("name")(_strip_name)
 
 
-class PresetUpdate(BaseModel):
+class PresetUpdate(RequestModel):
     """Any subset of fields; an explicit ``null`` clears an optional field."""
 
     name: str | None = Field(default=None, min_length=1, max_length=255)
@@ -112,8 +119,9 @@ class ImportResult(BaseModel):
 OnConflict = Literal["error", "rename", "skip", "overwrite"]
 
 
-class MergeRequest(BaseModel):
+class MergeRequest(RequestModel):
     model_config = ConfigDict(
+        strict=True,
         json_schema_extra={"examples": [{"preset_ids": [1, 2], "merge_strategy": "union"}]}
     )
 

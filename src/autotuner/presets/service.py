@@ -79,7 +79,10 @@ def _reject_nul(value: Any, what: str, error: type[ValidationFailed] = Validatio
         raise error(f"{what}: '{path}' contains a NUL character; remove it and send again.")
 
 
-def _normalize(parameters: Any, error: type[ValidationFailed] = InvalidParameters, prefix: str = "Invalid parameters") -> dict:
+def normalize_space(
+    parameters: Any, error: type[ValidationFailed] = InvalidParameters, prefix: str = "Invalid parameters"
+) -> dict:
+    """Validate and normalise a parameter space, raising ``error`` with one sentence."""
     _reject_nul(parameters, prefix, error)
     try:
         return normalize_parameters(parameters)
@@ -188,7 +191,7 @@ def create_preset(session: Session, data: PresetCreate, *, is_system: bool = Fal
     _reject_nul(
         {"name": data.name, "description": data.description, "category": data.category}, "Invalid preset"
     )
-    parameters = _normalize(data.parameters)
+    parameters = normalize_space(data.parameters)
     check_against_catalog(data.runtime, parameters)
     _check_name_free(session, data.name)
     preset = ParameterPreset(
@@ -233,7 +236,7 @@ def update_preset(session: Session, ref: int | str, data: PresetUpdate) -> Param
         {k: getattr(data, k) for k in ("name", "description", "category") if k in fields}, "Invalid preset"
     )
     if "parameters" in fields:
-        preset.parameters = _normalize(data.parameters)
+        preset.parameters = normalize_space(data.parameters)
     if "name" in fields and data.name != preset.name:
         _check_name_free(session, data.name, exclude_id=preset.id)
         preset.name = data.name
@@ -285,7 +288,7 @@ def merge_presets(
     if len({p.id for p in presets}) != len(presets):
         raise ValidationFailed("The same preset is listed twice (by id and by slug): list each preset once.")
     normalized_overrides = (
-        _normalize(overrides, prefix="Invalid overrides") if overrides else None
+        normalize_space(overrides, prefix="Invalid overrides") if overrides else None
     )
     result = _merger.merge(
         [NamedSpace(p.name, p.parameters) for p in presets], strategy, normalized_overrides

@@ -11,7 +11,7 @@ from autotuner import __version__
 from autotuner.settings import Settings, get_settings
 from autotuner.startup import prepare_database
 from autotuner.web.errors import install_error_handlers
-from autotuner.web.routes import presets
+from autotuner.web.routes import experiments, presets, runtimes, tasks
 from autotuner.web.ui import mount_ui
 
 log = logging.getLogger(__name__)
@@ -29,9 +29,22 @@ def create_app(settings: Settings | None = None, *, prepare_db: bool = True) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        yield
-        if app.state.engine is not None:
-            app.state.engine.dispose()
+        worker = None
+        if settings.embedded_worker and app.state.session_factory is not None:
+            from autotuner.tuning.worker import Worker
+
+            worker = app.state.worker = Worker(app.state.session_factory, settings.log_dir)
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            from autotuner.tuning.launcher import terminate_all
+
+            terminate_all()
+            if app.state.engine is not None:
+                app.state.engine.dispose()
 
     app = FastAPI(
         title="Autotuner",
@@ -43,10 +56,14 @@ def create_app(settings: Settings | None = None, *, prepare_db: bool = True) -> 
     app.state.settings = settings
     app.state.engine = None
     app.state.session_factory = None
+    app.state.worker = None
     if prepare_db:
         app.state.engine, app.state.session_factory = prepare_database(settings)
 
     install_error_handlers(app)
     app.include_router(presets.router)
+    app.include_router(tasks.router)
+    app.include_router(runtimes.router)
+    app.include_router(experiments.router)
     mount_ui(app, settings.ui_dir)
     return app

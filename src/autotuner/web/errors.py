@@ -160,3 +160,10 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body(f"Internal error ({type(exc).__name__}): the service logged it; please report it."),
             status_code=500,
         )
+
+
+# Routes answering text/plain (logs) still send their errors as JSON: say so in the schema.
+TEXT_ROUTE_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {**spec, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}}
+    for code, spec in ERROR_RESPONSES.items()
+}

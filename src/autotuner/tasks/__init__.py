@@ -1,0 +1,1 @@
+"""Tuning tasks: created from parameters or presets, validated against the engine catalog."""

@@ -1,0 +1,285 @@
+"""The task service: create tasks from parameters and/or presets (with provenance), validate them
+against the engine catalog, count their space. Callers own the transaction."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from autotuner.db.base import find_nul
+from autotuner.db.models import Task
+from autotuner.db.session import begin_write
+from autotuner.errors import InvalidState, NameConflict, NotFound, ValidationFailed
+from autotuner.presets import service as presets_service
+from autotuner.presets.merger import NamedSpace, PresetMerger
+from autotuner.presets.parameters import count_combinations
+from autotuner.tasks.schemas import PresetSelection, SpaceDraft, TaskCreate, TaskUpdate
+from autotuner.tuning.benchmark import BenchmarkConfig
+from autotuner.tuning.scoring import validate_slo
+from autotuner.tuning.space import SpaceReport, analyze_space
+
+RUNNING = "running"
+ENGINE_RUNTIMES = ("sglang", "vllm")
+
+
+def catalog_runtime(base_runtime: str) -> str | None:
+    """The catalog that checks a task's flags: none for a custom command."""
+    return base_runtime if base_runtime in ENGINE_RUNTIMES else None
+
+
+# --- the parameter space --------------------------------------------------------------------
+
+
+def resolve_parameters(
+    session: Session,
+    base_runtime: str,
+    parameters: dict[str, Any] | None,
+    presets: PresetSelection | None,
+) -> tuple[dict[str, Any], dict[str, Any] | None, list[str]]:
+    """The final space of a task, its provenance and warnings.
+
+    With presets, they are merged in order with their strategy; ``parameters`` given beside them
+    and then ``presets.overrides`` are applied last, key by key (deep merge). Without presets,
+    ``parameters`` is the space. The result is checked against the runtime's catalog: a wrong
+    value is a 422, an unknown flag a warning.
+    """
+    warnings: list[str] = []
+    provenance: dict[str, Any] | None = None
+    if presets is None:
+        if not parameters:
+            raise ValidationFailed(
+                "The task has no parameter space: give 'parameters' (e.g. {\"tp-size\": [1, 2]}) or 'presets'.",
+                errors=[{"loc": ["body", "parameters"], "msg": "required without presets"}],
+            )
+        final = presets_service.normalize_space(parameters)
+    else:
+        extra = presets_service.normalize_space(parameters) if parameters else None
+        overrides = presets_service.normalize_space(presets.overrides, prefix="Invalid overrides") if presets.overrides else None
+        fine_tuning = _deep_apply(extra, overrides)
+        result, applied = presets_service.merge_presets(session, presets.ids, presets.merge_strategy, None)
+        final = _deep_apply(result.parameters, fine_tuning) if fine_tuning else result.parameters
+        provenance = {
+            "presets": [
+                {"id": p.id, "name": p.name, "slug": p.slug, "runtime": p.runtime, "parameters": copy.deepcopy(p.parameters)}
+                for p in applied
+            ],
+            "merge_strategy": result.strategy,
+            "overrides": fine_tuning,
+            "conflicts": [c.to_dict() for c in result.conflicts],
+        }
+        for preset in applied:
+            if preset.runtime and base_runtime in ENGINE_RUNTIMES and preset.runtime != base_runtime:
+                warnings.append(
+                    f"Preset '{preset.name}' is written for {preset.runtime}, but this task runs {base_runtime}: "
+                    "check that its flags mean something to this engine."
+                )
+        if not final:
+            raise ValidationFailed(
+                f"The merged parameter space is empty ({'; '.join(c.message for c in result.conflicts[:3])}): "
+                "switch to union or last_wins, or choose other presets."
+            )
+    warnings.extend(presets_service.check_against_catalog(catalog_runtime(base_runtime), final))
+    return final, provenance, warnings
+
+
+def _deep_apply(base: dict[str, Any] | None, top: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not top:
+        return copy.deepcopy(base) if base else None
+    if not base:
+        return copy.deepcopy(top)
+    # The merge engine applies overrides key by key, groups included.
+    return PresetMerger().merge([NamedSpace("base", base)], "deep_merge", top).parameters
+
+
+# --- validation of the rest ----------------------------------------------------------------
+
+
+def check_settings(data: dict[str, Any]) -> None:
+    """Benchmark, SLO, command and search settings that pydantic's shapes cannot say."""
+    BenchmarkConfig.from_task(data["benchmark"])
+    validate_slo(data.get("slo"))
+    if data["base_runtime"] == "command":
+        command = data.get("command") or []
+        if not command:
+            raise ValidationFailed(
+                'A task with base_runtime "command" needs "command", an argument list such as '
+                '["python", "server.py", "{model}", "--port", "{port}"].'
+            )
+        if not any("{port}" in arg for arg in command):
+            raise ValidationFailed('The command must pass "{port}" to the server, e.g. "--port", "{port}".')
+    path = find_nul(data)
+    if path is not None:
+        raise ValidationFailed(f"Invalid task: '{path}' contains a NUL character; remove it and send again.")
+
+
+def _check_grid(task: Task) -> None:
+    optimization = task.optimization
+    if optimization.get("strategy") != "grid_search" or optimization.get("sample_if_larger"):
+        return
+    report = space_report(task, limit=0)
+    size = report.valid if report.valid is not None else report.total
+    limit = optimization.get("max_iterations", 50)
+    if size > limit:
+        raise ValidationFailed(
+            f"The grid holds {size} combinations, more than max_iterations ({limit}): raise max_iterations, "
+            "narrow the space, set sample_if_larger, or use random_search or bayesian."
+        )
+
+
+# --- CRUD ----------------------------------------------------------------------------------
+
+
+def get_task(session: Session, task_id: int | str) -> Task:
+    text = str(task_id).strip()
+    task = session.get(Task, int(text)) if text.isascii() and text.isdigit() and len(text) < 18 else None
+    if task is None:
+        raise NotFound(f"Task not found: no task with id {text}.")
+    return task
+
+
+def list_tasks(session: Session, *, status: str | None = None) -> list[Task]:
+    query = select(Task).order_by(Task.created_at.desc(), Task.id.desc())
+    if status:
+        query = query.where(Task.status == status)
+    return list(session.scalars(query))
+
+
+def _name_free(session: Session, name: str, exclude_id: int | None = None) -> None:
+    query = select(Task.id).where(Task.task_name == name)
+    if exclude_id is not None:
+        query = query.where(Task.id != exclude_id)
+    if session.scalar(query) is not None:
+        raise NameConflict(f"A task named '{name}' already exists: choose another name.")
+
+
+def _flush(session: Session, name: str) -> None:
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise NameConflict(f"A task named '{name}' already exists: choose another name.") from None
+
+
+def create_task(session: Session, data: TaskCreate) -> Task:
+    begin_write(session)
+    fields = data.model_dump(mode="json", exclude={"presets", "parameters"})
+    check_settings(fields)
+    parameters, provenance, warnings = resolve_parameters(session, data.base_runtime, data.parameters, data.presets)
+    _name_free(session, data.task_name)
+    task = Task(
+        task_name=data.task_name,
+        description=data.description,
+        model=fields["model"],
+        base_runtime=data.base_runtime,
+        command=data.command,
+        deployment_mode=data.deployment_mode,
+        gpus=data.gpus,
+        parameters=parameters,
+        optimization=fields["optimization"],
+        benchmark=fields["benchmark"],
+        slo=fields["slo"],
+        provenance=provenance,
+        warnings=warnings,
+        status="pending",
+    )
+    _check_grid(task)
+    session.add(task)
+    _flush(session, data.task_name)
+    return task
+
+
+def _not_running(task: Task, action: str) -> None:
+    if task.status == RUNNING:
+        raise InvalidState(f"Task '{task.task_name}' is running: cancel it before you {action} it.")
+
+
+def update_task(session: Session, task_id: int | str, data: TaskUpdate) -> Task:
+    begin_write(session)
+    task = get_task(session, task_id)
+    _not_running(task, "edit")
+    fields = data.model_fields_set
+    for required in ("task_name", "model", "base_runtime", "optimization", "benchmark"):
+        if required in fields and getattr(data, required) is None:
+            raise ValidationFailed(f"'{required}' cannot be cleared: every task needs one.")
+    dumped = data.model_dump(mode="json")
+    merged = {
+        "base_runtime": dumped["base_runtime"] if "base_runtime" in fields else task.base_runtime,
+        "command": dumped["command"] if "command" in fields else task.command,
+        "benchmark": dumped["benchmark"] if "benchmark" in fields else task.benchmark,
+        "slo": dumped["slo"] if "slo" in fields else task.slo,
+        "model": dumped["model"] if "model" in fields else task.model,
+        "task_name": data.task_name if "task_name" in fields else task.task_name,
+        "description": data.description if "description" in fields else task.description,
+    }
+    check_settings(merged)
+    if "presets" in fields and data.presets is not None:
+        parameters, provenance, warnings = resolve_parameters(
+            session, merged["base_runtime"], data.parameters if "parameters" in fields else None, data.presets
+        )
+        task.parameters, task.provenance, task.warnings = parameters, provenance, warnings
+    elif "parameters" in fields:
+        parameters, _, warnings = resolve_parameters(session, merged["base_runtime"], data.parameters, None)
+        # Hand-edited parameters: the presets are no longer where the space came from.
+        task.parameters, task.provenance, task.warnings = parameters, None, warnings
+    elif "base_runtime" in fields:
+        task.warnings = presets_service.check_against_catalog(catalog_runtime(merged["base_runtime"]), task.parameters)
+    if merged["task_name"] != task.task_name:
+        _name_free(session, merged["task_name"], exclude_id=task.id)
+    for key in ("task_name", "description", "base_runtime", "command", "model", "benchmark", "slo"):
+        if key in fields:
+            setattr(task, key, merged[key])
+    if "gpus" in fields:
+        task.gpus = data.gpus
+    if "optimization" in fields:
+        task.optimization = dumped["optimization"]
+    _check_grid(task)
+    _flush(session, task.task_name)
+    return task
+
+
+def delete_task(session: Session, task_id: int | str) -> None:
+    begin_write(session)
+    task = get_task(session, task_id)
+    _not_running(task, "delete")
+    session.delete(task)
+    session.flush()
+
+
+# --- the space -----------------------------------------------------------------------------
+
+
+def space_report(task: Task, *, offset: int = 0, limit: int = 50) -> SpaceReport:
+    return analyze_space(task.parameters, catalog_runtime(task.base_runtime), gpus=task.gpus, offset=offset, limit=limit)
+
+
+def draft_space(session: Session, draft: SpaceDraft, *, offset: int = 0, limit: int = 50) -> tuple[SpaceReport, dict[str, Any], list[str]]:
+    parameters, _, warnings = resolve_parameters(session, draft.base_runtime, draft.parameters, draft.presets)
+    report = analyze_space(parameters, catalog_runtime(draft.base_runtime), gpus=draft.gpus, offset=offset, limit=limit)
+    return report, parameters, warnings
+
+
+def task_config(task: Task) -> dict[str, Any]:
+    """What the tuning code needs of a task, as plain data."""
+    return {
+        "task_name": task.task_name,
+        "model": dict(task.model),
+        "base_runtime": task.base_runtime,
+        "command": list(task.command) if task.command else None,
+        "deployment_mode": task.deployment_mode,
+        "gpus": task.gpus,
+        "parameters": copy.deepcopy(task.parameters),
+        "optimization": dict(task.optimization),
+        "benchmark": dict(task.benchmark),
+        "slo": copy.deepcopy(task.slo),
+    }
+
+
+def task_read(task: Task) -> dict[str, Any]:
+    """The task as the API shows it (adds the size of its space)."""
+    data = {column.key: getattr(task, column.key) for column in Task.__table__.columns}
+    data["combinations"] = count_combinations(task.parameters)
+    return data

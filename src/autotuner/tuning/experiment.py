@@ -1,0 +1,214 @@
+"""One experiment: launch the engine with one combination, wait until it is ready, benchmark it,
+score it, and tear it down - always, whatever happens. No database: the caller records the
+:class:`ExperimentOutcome`.
+
+Status is ``succeeded`` (scored), ``failed`` (``error`` says why: the engine could not start,
+exited early, was not ready in time, died during the benchmark, every request failed, a hard SLO
+was broken, or the whole experiment overran ``timeout``) or ``cancelled`` (``cancel_event`` was
+set; the engine is stopped within a fraction of a second plus its SIGTERM grace period).
+
+``on_status`` (optional) is called with ``"deploying"`` and then ``"benchmarking"`` so that a
+worker can show progress.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from autotuner.errors import AutotunerError
+from autotuner.tuning.benchmark import BenchmarkAborted, BenchmarkConfig, run_benchmark_sync
+from autotuner.tuning.launcher import (
+    DEFAULT_GRACE_PERIOD,
+    EngineProcess,
+    LaunchCancelled,
+    LaunchError,
+    build_command,
+    engine_environment,
+    free_port,
+    model_of,
+)
+from autotuner.tuning.scoring import score_metrics, validate_objective, validate_slo
+from autotuner.tuning.strategies import BayesianSearch, make_strategy
+
+DEFAULT_TIMEOUT = 600.0
+CANCELLED_MESSAGE = "The experiment was cancelled."
+
+
+@dataclass
+class ExperimentOutcome:
+    status: str  # succeeded | failed | cancelled
+    metrics: dict[str, Any] | None
+    score: float | None
+    error: str | None
+    command: list[str]
+    started_at: datetime
+    ended_at: datetime
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["started_at"] = self.started_at.isoformat()
+        data["ended_at"] = self.ended_at.isoformat()
+        return data
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def experiment_timeout(task: dict[str, Any]) -> float:
+    value = (task.get("optimization") or {}).get("timeout_per_iteration")
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else DEFAULT_TIMEOUT
+
+
+def _append_log(path: Path, line: str) -> None:
+    try:
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(f"# autotuner: {line}\n")
+    except OSError:
+        pass
+
+
+def run_experiment(
+    task: dict[str, Any],
+    parameters: dict[str, Any],
+    *,
+    log_path: str | Path,
+    cancel_event: threading.Event | None = None,
+    timeout: float | None = None,
+    on_status: Callable[[str], None] | None = None,
+    grace_period: float = DEFAULT_GRACE_PERIOD,
+    cwd: str | Path | None = None,
+    gpu_count: int | None = None,
+) -> ExperimentOutcome:
+    """Run one experiment of ``task`` with the combination ``parameters``; never raises for
+    engine or benchmark trouble (that is a ``failed`` outcome)."""
+    started_at = _now()
+    t0 = time.monotonic()
+    timeout = experiment_timeout(task) if timeout is None else float(timeout)
+    deadline = t0 + timeout
+    log_path = Path(log_path)
+    cancel_event = cancel_event or threading.Event()
+    runtime = task.get("base_runtime", "sglang")
+    timings: dict[str, float] = {}
+    command: list[str] = []
+
+    def outcome(status: str, error: str | None, metrics: dict[str, Any] | None = None, score: float | None = None) -> ExperimentOutcome:
+        timings["total_s"] = round(time.monotonic() - t0, 6)
+        _append_log(log_path, f"experiment {status}" + (f": {error}" if error else f", score {score}"))
+        return ExperimentOutcome(status, metrics, score, error, command, started_at, _now(), timings)
+
+    try:
+        config = BenchmarkConfig.from_task(task.get("benchmark"))
+        objective = validate_objective((task.get("optimization") or {}).get("objective", "maximize_throughput"))
+        slo = validate_slo(task.get("slo"))
+        port = free_port()
+        command = build_command(task, parameters, port)
+        env = engine_environment(parameters, runtime, gpu_count)
+    except AutotunerError as exc:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        return outcome("failed", exc.message)
+    except TypeError as exc:  # malformed benchmark object, e.g. an unknown key
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        return outcome("failed", f"The task's benchmark settings are malformed ({exc}): fix the benchmark object.")
+
+    if cancel_event.is_set():
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        return outcome("cancelled", CANCELLED_MESSAGE)
+    if on_status:
+        on_status("deploying")
+    engine = EngineProcess(command, log_path, port=port, env=env, cwd=cwd, grace_period=grace_period)
+    result: tuple[str, str | None, dict[str, Any] | None, float | None] = ("failed", "The experiment did not run.", None, None)
+    try:
+        t = time.monotonic()
+        engine.start()
+        timings["launch_s"] = round(time.monotonic() - t, 6)
+        t = time.monotonic()
+        try:
+            engine.wait_ready(max(0.0, deadline - time.monotonic()), cancel_event)
+        finally:
+            timings["ready_s"] = round(time.monotonic() - t, 6)
+        if on_status:
+            on_status("benchmarking")
+
+        def should_stop() -> str | None:
+            if cancel_event.is_set():
+                return CANCELLED_MESSAGE
+            if engine.returncode() is not None:
+                return engine.exit_message("during the benchmark")
+            if time.monotonic() >= deadline:
+                return (
+                    f"The experiment did not finish within {timeout:g} s (timeout_per_iteration) and was stopped: "
+                    "raise the timeout or send fewer requests per level."
+                )
+            return None
+
+        t = time.monotonic()
+        try:
+            bench = run_benchmark_sync(engine.base_url, config, model=None, should_stop=should_stop)
+        finally:
+            timings["benchmark_s"] = round(time.monotonic() - t, 6)
+        if engine.returncode() is not None:
+            result = ("failed", engine.exit_message("during the benchmark"), bench.to_dict(), None)
+        else:
+            t = time.monotonic()
+            metrics = bench.to_dict()
+            scored = score_metrics(metrics, objective, parameters=parameters, slo=slo, runtime=runtime)
+            metrics["scoring"] = scored.to_dict()
+            timings["score_s"] = round(time.monotonic() - t, 6)
+            if scored.failed:
+                result = ("failed", scored.reason, metrics, None)
+            else:
+                result = ("succeeded", None, metrics, scored.score)
+    except LaunchCancelled:
+        result = ("cancelled", CANCELLED_MESSAGE, None, None)
+    except BenchmarkAborted as exc:
+        reason = str(exc)
+        result = ("cancelled" if reason == CANCELLED_MESSAGE else "failed", reason, None, None)
+    except LaunchError as exc:
+        result = ("failed", exc.message, None, None)
+    except Exception as exc:  # noqa: BLE001 - an experiment must end in an outcome, never crash the worker
+        result = ("failed", f"The experiment failed unexpectedly: {type(exc).__name__}: {exc}", None, None)
+    finally:
+        t = time.monotonic()
+        engine.terminate()
+        timings["teardown_s"] = round(time.monotonic() - t, 6)
+    status, error, metrics, score = result
+    return outcome(status, error, metrics, score)
+
+
+def planned_combinations(task: dict[str, Any], *, gpus: int | None = None) -> list[dict[str, Any]]:
+    """The combinations a task would run: exactly, in order, for grid and random search; for
+    bayesian (which decides as it goes) every valid combination it may choose from."""
+    optimization = dict(task.get("optimization") or {})
+    optimization.pop("early_stop_patience", None)
+    strategy = make_strategy({**task, "optimization": optimization}, gpus=gpus)
+    if isinstance(strategy, BayesianSearch):
+        return list(strategy.valid)
+    out = []
+    while (combination := strategy.suggest()) is not None:
+        out.append(combination)
+        strategy.record(combination, None)
+    return out
+
+
+def dry_run_commands(task: dict[str, Any], *, gpus: int | None = None) -> list[list[str]]:
+    """The engine commands the task would run (see :func:`planned_combinations`), with the
+    literal ``<port>`` standing for the free port picked at run time."""
+    return [build_command(task, combination, "<port>") for combination in planned_combinations(task, gpus=gpus)]
+
+
+__all__ = [
+    "ExperimentOutcome",
+    "run_experiment",
+    "dry_run_commands",
+    "planned_combinations",
+    "experiment_timeout",
+    "model_of",
+]

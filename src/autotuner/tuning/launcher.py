@@ -1,0 +1,374 @@
+"""Launching an inference engine for one experiment (deployment mode ``local``).
+
+The engine runs as a child process in its own process group (``start_new_session=True``),
+started from an argument list, never through a shell, with stdout and stderr going to the
+experiment's log file. It is ready when ``GET /health`` or ``GET /v1/models`` answers 200.
+
+Command lines (``P`` is a free port picked per experiment, ``M`` the model)::
+
+    sglang:  <python> -m sglang.launch_server --model-path M --host 127.0.0.1 --port P <flags>
+    vllm:    vllm serve M --host 127.0.0.1 --port P <flags>
+    command: the task's ``command`` template with {model}, {port}, {host} and {python}
+             (this interpreter) substituted, then <flags>
+
+Flags, from one combination (``{"tp-size": 2, "enable-mixed-chunk": true}``):
+
+* a value renders as ``--name value``; ``true`` as a bare ``--name``; ``false`` is left out;
+* a parameter group (``{"speculative-config": {"num_speculative_tokens": 3}}``) renders for vLLM
+  as one JSON argument, ``--speculative-config '{"num_speculative_tokens": 3}'`` (vLLM's form
+  for its config groups); for SGLang and commands it flattens to dotted flags,
+  ``--speculative-config.num_speculative_tokens 3``. Keys already written dotted
+  (``{"a.b": 1}``) render as they are.
+
+Teardown always happens: SIGTERM to the whole process group, SIGKILL after a grace period
+(default 10 s), then the leader is reaped. Every live engine is in a module registry so that
+:func:`terminate_all` can stop them when the service shuts down.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from autotuner.errors import AutotunerError
+from autotuner.tuning.scoring import gpus_needed
+
+HOST = "127.0.0.1"
+DEFAULT_GRACE_PERIOD = 10.0
+TAIL_LINES = 20
+READY_PATHS = ("/health", "/v1/models")
+
+class LaunchError(AutotunerError):
+    """The engine could not be started, exited early, or never became ready."""
+
+
+class LaunchCancelled(AutotunerError):
+    """The experiment was cancelled while the engine was starting."""
+
+
+# --- command lines ------------------------------------------------------------------------------
+
+
+def _render_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def render_flags(combination: dict[str, Any], runtime: str) -> list[str]:
+    """Turn one combination into engine arguments (see the module docstring for the rules)."""
+    args: list[str] = []
+
+    def add(name: str, value: Any) -> None:
+        if isinstance(value, dict):
+            if runtime == "vllm":
+                args.extend([f"--{name}", json.dumps(value, separators=(", ", ": "))])
+            else:
+                for key, inner in value.items():
+                    add(f"{name}.{key}", inner)
+            return
+        if value is True:
+            args.append(f"--{name}")
+        elif value is False or value is None:
+            return
+        else:
+            args.extend([f"--{name}", _render_value(value)])
+
+    for name, value in combination.items():
+        add(name, value)
+    return args
+
+
+def model_of(task: dict[str, Any]) -> str:
+    model = task.get("model")
+    if isinstance(model, dict):
+        return str(model.get("id_or_path") or model.get("name") or "")
+    return str(model or "")
+
+
+def build_command(task: dict[str, Any], combination: dict[str, Any], port: int | str, host: str = HOST) -> list[str]:
+    """The argument list that starts ``task``'s engine with ``combination`` on ``port``."""
+    runtime = task.get("base_runtime", "sglang")
+    model = model_of(task)
+    flags = render_flags(combination, runtime)
+    if runtime == "sglang":
+        base = [sys.executable, "-m", "sglang.launch_server", "--model-path", model, "--host", host, "--port", str(port)]
+    elif runtime == "vllm":
+        base = ["vllm", "serve", model, "--host", host, "--port", str(port)]
+    elif runtime == "command":
+        template = task.get("command")
+        if not isinstance(template, list) or not template or not all(isinstance(a, str) for a in template):
+            raise LaunchError(
+                "A task with base_runtime 'command' needs a field 'command' holding an argument list such as "
+                '["python", "my_server.py", "{model}", "--port", "{port}"].'
+            )
+        values = {"model": model, "port": str(port), "host": host, "python": sys.executable}
+        base = [_substitute(arg, values) for arg in template]
+    else:
+        raise LaunchError(f"Unknown base_runtime '{runtime}': use one of sglang, vllm, command.")
+    return base + flags
+
+
+def _substitute(arg: str, values: dict[str, str]) -> str:
+    for key, value in values.items():
+        arg = arg.replace("{" + key + "}", value)
+    return arg
+
+
+def free_port(host: str = HOST) -> int:
+    """A TCP port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+# --- GPUs ---------------------------------------------------------------------------------------
+
+_gpu_count: int | None = None
+_gpu_lock = threading.Lock()
+
+
+def detected_gpu_count() -> int:
+    """Number of GPUs ``nvidia-smi -L`` lists; 0 when it is missing or fails. Cached."""
+    global _gpu_count
+    with _gpu_lock:
+        if _gpu_count is None:
+            _gpu_count = 0
+            if shutil.which("nvidia-smi"):
+                try:
+                    out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=10)
+                    if out.returncode == 0:
+                        _gpu_count = sum(1 for line in out.stdout.splitlines() if line.startswith("GPU "))
+                except (OSError, subprocess.SubprocessError):
+                    _gpu_count = 0
+        return _gpu_count
+
+
+def engine_environment(combination: dict[str, Any], runtime: str, gpu_count: int | None = None) -> dict[str, str]:
+    """The child's environment: ours, plus CUDA_VISIBLE_DEVICES when GPUs are present."""
+    env = dict(os.environ)
+    count = detected_gpu_count() if gpu_count is None else gpu_count
+    if count > 0:
+        need = gpus_needed(combination, runtime)
+        if need > count:
+            raise LaunchError(
+                f"These parameters need {need} GPUs but only {count} are present: "
+                "remove the larger parallel sizes from the parameter space."
+            )
+        env["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in range(need))
+    return env
+
+
+# --- the running engine -------------------------------------------------------------------------
+
+_registry: set["EngineProcess"] = set()
+_registry_lock = threading.Lock()
+
+
+def running_engines() -> list["EngineProcess"]:
+    with _registry_lock:
+        return list(_registry)
+
+
+def terminate_all(grace_period: float | None = None) -> int:
+    """Stop every engine this process started and that still runs (service shutdown).
+
+    Returns how many were stopped."""
+    engines = running_engines()
+    threads = [threading.Thread(target=e.terminate, kwargs={"grace_period": grace_period}) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(engines)
+
+
+class EngineProcess:
+    """One engine process. Use as a context manager: teardown always runs on exit.
+
+    >>> with EngineProcess(command, log_path) as engine:   # doctest: +SKIP
+    ...     engine.wait_ready(timeout=600, cancel_event=event)
+    ...     ...  # benchmark engine.base_url
+    """
+
+    def __init__(
+        self,
+        command: list[str],
+        log_path: str | os.PathLike[str],
+        *,
+        port: int,
+        host: str = HOST,
+        env: dict[str, str] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        grace_period: float = DEFAULT_GRACE_PERIOD,
+    ) -> None:
+        self.command = list(command)
+        self.log_path = Path(log_path)
+        self.port = port
+        self.host = host
+        self.env = env
+        self.cwd = cwd
+        self.grace_period = grace_period
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log_start = 0
+        self._lock = threading.Lock()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def __enter__(self) -> "EngineProcess":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.terminate()
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log:
+            log.write(f"$ {' '.join(self.command)}\n".encode())
+            log.flush()
+            self._log_start = log.tell()
+            try:
+                self.process = subprocess.Popen(
+                    self.command,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=self.env,
+                    cwd=self.cwd,
+                    start_new_session=True,
+                )
+            except OSError as exc:
+                raise LaunchError(
+                    f"Could not start the engine ({self.command[0]}): {exc.strerror or exc}; "
+                    "check that the engine is installed and the command is right."
+                ) from exc
+        with _registry_lock:
+            _registry.add(self)
+
+    def returncode(self) -> int | None:
+        """The exit code once the engine has exited, else None."""
+        return self.process.poll() if self.process else None
+
+    def output_tail(self, lines: int = TAIL_LINES) -> str:
+        """The last ``lines`` lines the engine wrote."""
+        try:
+            with open(self.log_path, "rb") as log:
+                log.seek(self._log_start)
+                data = log.read()
+        except OSError:
+            return ""
+        text = data.decode("utf-8", "replace")
+        return "\n".join(collections.deque(text.splitlines(), maxlen=lines))
+
+    def exit_message(self, when: str) -> str:
+        code = self.returncode()
+        tail = self.output_tail()
+        how = f"with code {code}" if code is None or code >= 0 else f"on signal {-code}"
+        message = f"The engine exited {how} {when}."
+        if tail:
+            message += f" Last lines of its output:\n{tail}"
+        else:
+            message += " It wrote no output."
+        return message
+
+    def wait_ready(self, timeout: float, cancel_event: threading.Event | None = None) -> float:
+        """Block until the engine answers 200 on /health or /v1/models; return the seconds it took.
+
+        Raises :class:`LaunchError` when it exits first (with its last output lines) or is not
+        ready within ``timeout`` seconds, and :class:`LaunchCancelled` when ``cancel_event`` is
+        set. The caller tears the engine down (the context manager does)."""
+        started = time.monotonic()
+        deadline = started + timeout
+        interval = 0.02
+        with httpx.Client(timeout=httpx.Timeout(2.0, connect=1.0), trust_env=False) as client:
+            while True:
+                if cancel_event is not None and cancel_event.is_set():
+                    raise LaunchCancelled("The experiment was cancelled while the engine was starting.")
+                if self.returncode() is not None:
+                    raise LaunchError(self.exit_message("before it became ready"))
+                for path in READY_PATHS:
+                    try:
+                        if client.get(self.base_url + path).status_code == 200:
+                            return time.monotonic() - started
+                    except httpx.HTTPError:
+                        pass
+                now = time.monotonic()
+                if now >= deadline:
+                    raise LaunchError(
+                        f"The engine was not ready within {timeout:g} s (no 200 from /health or /v1/models) "
+                        "and was stopped: raise timeout_per_iteration if it needs longer to load."
+                        + (f" Last lines of its output:\n{self.output_tail()}" if self.output_tail() else "")
+                    )
+                wait = min(interval, deadline - now)
+                if cancel_event is not None:
+                    cancel_event.wait(wait)
+                else:
+                    time.sleep(wait)
+                interval = min(interval * 1.5, 0.5)
+
+    def terminate(self, grace_period: float | None = None) -> int | None:
+        """SIGTERM the process group, SIGKILL it after the grace period, reap the leader.
+
+        Safe to call more than once and from several threads. Returns the exit code."""
+        grace = self.grace_period if grace_period is None else grace_period
+        with self._lock:
+            proc = self.process
+            if proc is None:
+                return None
+            pgid = proc.pid  # start_new_session: the leader's pid is the group id
+            if proc.poll() is None or _group_alive(pgid):
+                _signal_group(pgid, signal.SIGTERM)
+                deadline = time.monotonic() + grace
+                while time.monotonic() < deadline:
+                    proc.poll()
+                    if proc.returncode is not None and not _group_alive(pgid):
+                        break
+                    time.sleep(0.02)
+                else:
+                    _signal_group(pgid, signal.SIGKILL)
+                # Stragglers the leader left behind get no more grace.
+                if _group_alive(pgid):
+                    _signal_group(pgid, signal.SIGKILL)
+            try:
+                proc.wait(timeout=max(grace, 5.0))
+            except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
+                pass
+            with _registry_lock:
+                _registry.discard(self)
+            return proc.returncode
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover
+        return True
+    return True

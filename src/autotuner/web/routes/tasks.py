@@ -1,0 +1,104 @@
+"""/api/tasks: tuning tasks built from parameters or presets, and their search spaces."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query, Request, Response, status
+from fastapi.responses import PlainTextResponse
+
+from autotuner.tasks import service
+from autotuner.tasks.schemas import (
+    ExperimentRead,
+    SpaceDraft,
+    SpaceRead,
+    TaskCreate,
+    TaskRead,
+    TaskStatus,
+    TaskUpdate,
+)
+from autotuner.tuning import service as tuning
+from autotuner.web.deps import SessionDep
+from autotuner.web.errors import ERROR_RESPONSES, TEXT_ROUTE_ERROR_RESPONSES
+from autotuner.web.routing import SlashTolerantRouter
+
+router = SlashTolerantRouter(prefix="/api/tasks", tags=["tasks"], responses=ERROR_RESPONSES)
+
+Offset = Annotated[int, Query(ge=0, le=10**12, description="First valid combination to return.")]
+Limit = Annotated[int, Query(ge=0, le=1000, description="How many combinations to return.")]
+
+
+def _read(task) -> TaskRead:
+    return TaskRead.model_validate(service.task_read(task))
+
+
+@router.get("/", response_model=list[TaskRead], summary="List tasks")
+def list_tasks(session: SessionDep, status: TaskStatus | None = None):
+    return [_read(t) for t in service.list_tasks(session, status=status)]
+
+
+@router.post("/", response_model=TaskRead, status_code=status.HTTP_201_CREATED, summary="Create a task")
+def create_task(session: SessionDep, data: TaskCreate):
+    return _read(service.create_task(session, data))
+
+
+@router.post("/space", response_model=SpaceRead, summary="Count the space of a draft task")
+def draft_space(session: SessionDep, data: SpaceDraft, offset: Offset = 0, limit: Limit = 50):
+    report, parameters, warnings = service.draft_space(session, data, offset=offset, limit=limit)
+    return SpaceRead(**report.to_dict(), parameters=parameters, warnings=warnings)
+
+
+@router.get("/{task_id:int}", response_model=TaskRead, summary="Get a task, with the provenance of its parameters")
+def get_task(session: SessionDep, task_id: int):
+    return _read(service.get_task(session, task_id))
+
+
+@router.put("/{task_id:int}", response_model=TaskRead, summary="Update a task that is not running")
+def update_task(session: SessionDep, task_id: int, data: TaskUpdate):
+    return _read(service.update_task(session, task_id, data))
+
+
+@router.delete("/{task_id:int}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a task that is not running")
+def delete_task(session: SessionDep, task_id: int) -> Response:
+    service.delete_task(session, task_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{task_id:int}/space", response_model=SpaceRead, summary="Count a task's space and page through it")
+def task_space(session: SessionDep, task_id: int, offset: Offset = 0, limit: Limit = 50):
+    task = service.get_task(session, task_id)
+    report = service.space_report(task, offset=offset, limit=limit)
+    return SpaceRead(**report.to_dict(), parameters=task.parameters, warnings=task.warnings)
+
+
+def _notify_worker(request: Request) -> None:
+    worker = getattr(request.app.state, "worker", None)
+    if worker is not None:
+        worker.notify()
+
+
+@router.post("/{task_id:int}/start", response_model=TaskRead, summary="Start (or continue) a task's search")
+def start_task(session: SessionDep, request: Request, task_id: int):
+    task = tuning.start_task(session, task_id)
+    session.commit()
+    _notify_worker(request)
+    return _read(task)
+
+
+@router.post("/{task_id:int}/cancel", response_model=TaskRead, summary="Cancel a task; its running engine is stopped")
+def cancel_task(session: SessionDep, request: Request, task_id: int):
+    task = tuning.cancel_task(session, task_id)
+    session.commit()
+    _notify_worker(request)
+    return _read(task)
+
+
+@router.get("/{task_id:int}/experiments", response_model=list[ExperimentRead], summary="A task's experiments, in order")
+def task_experiments(session: SessionDep, task_id: int):
+    return tuning.list_experiments(session, task_id)
+
+
+@router.get("/{task_id:int}/logs", response_class=PlainTextResponse, responses=TEXT_ROUTE_ERROR_RESPONSES, summary="The end of a task's log")
+def task_logs(session: SessionDep, request: Request, task_id: int) -> str:
+    service.get_task(session, task_id)
+    return tuning.read_log(tuning.task_log_path(request.app.state.settings.log_dir, task_id))
