@@ -423,3 +423,24 @@ def test_concurrent_creates_never_fail_with_locked(client):
         thread.join()
     assert results.count(201) == 40, results
     assert count(client) == 44
+
+
+def test_list_reflects_every_change_including_other_writers(client, app):
+    from sqlalchemy import update
+
+    from autotuner.db.models import ParameterPreset
+
+    created = create(client)
+    assert next(p for p in client.get("/api/presets/").json() if p["id"] == created["id"])["description"] is None
+    client.put(f"/api/presets/{created['id']}", json={"description": "changed"})
+    assert next(p for p in client.get("/api/presets/").json() if p["id"] == created["id"])["description"] == "changed"
+    # A write that bypasses the API (the CLI, another service process) is seen too.
+    with app.state.session_factory() as session:
+        session.execute(
+            update(ParameterPreset).where(ParameterPreset.id == created["id"]).values(category="elsewhere", updated_at=datetime(2100, 1, 1))
+        )
+        session.commit()
+    assert [p["name"] for p in client.get("/api/presets/?category=elsewhere").json()] == ["My Custom Preset"]
+    client.delete(f"/api/presets/{created['id']}")
+    create(client, name="Other")
+    assert [p["name"] for p in client.get("/api/presets/?is_system=false").json()] == ["Other"]

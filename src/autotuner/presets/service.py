@@ -165,11 +165,11 @@ def list_presets(
     presets = list(session.scalars(query))
     if q and q.strip():
         needle = q.strip().lower()
-        presets = [p for p in presets if needle in _search_text(p)]
+        presets = [p for p in presets if needle in search_text(p)]
     return presets
 
 
-def _search_text(preset: ParameterPreset) -> str:
+def search_text(preset: ParameterPreset) -> str:
     tags = (preset.meta or {}).get("tags") or []
     parts = [preset.name, preset.description or "", *[str(t) for t in tags if isinstance(t, (str, int, float))]]
     return "\n".join(parts).lower()

@@ -11,6 +11,7 @@ from autotuner import __version__
 from autotuner.settings import Settings, get_settings
 from autotuner.startup import prepare_database
 from autotuner.web.errors import install_error_handlers
+from autotuner.web.preset_list_cache import PresetListCache
 from autotuner.web.routes import experiments, presets, runtimes, tasks
 from autotuner.web.ui import mount_ui
 
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, *, prepare_db: bool = True) -> 
     app.state.engine = None
     app.state.session_factory = None
     app.state.worker = None
+    app.state.preset_list_cache = PresetListCache()
     if prepare_db:
         app.state.engine, app.state.session_factory = prepare_database(settings)
 

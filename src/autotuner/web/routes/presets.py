@@ -52,12 +52,14 @@ def _saved(preset, warnings: list[str] | None = None) -> PresetSaved:
 @router.get("/", response_model=list[PresetRead], summary="List presets")
 def list_presets(
     session: SessionDep,
+    request: Request,
     category: Annotated[str | None, Query(max_length=100)] = None,
     is_system: bool | None = None,
     runtime: Runtime | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in name, description or tags")] = None,
 ):
-    return service.list_presets(session, category=category, is_system=is_system, runtime=runtime, q=q)
+    body = request.app.state.preset_list_cache.list_json(session, category=category, is_system=is_system, runtime=runtime, q=q)
+    return Response(content=body, media_type="application/json")
 
 
 @router.post(

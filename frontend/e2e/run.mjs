@@ -1,0 +1,323 @@
+// End-to-end browser tests: drive Debian's Chromium through the real service.
+//   E2E_BASE_URL=http://127.0.0.1:8011 SCREENSHOT_DIR=../test-artifacts/screenshots node e2e/run.mjs
+// Started by scripts/e2e.sh, which launches the service on a temporary database.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { launchBrowser } from './browser.mjs';
+
+const BASE = (process.env.E2E_BASE_URL || 'http://127.0.0.1:8000').replace(/\/$/, '');
+const SHOTS = resolve(process.env.SCREENSHOT_DIR || '../test-artifacts/screenshots');
+const ONLY = process.env.E2E_ONLY || '';
+mkdirSync(SHOTS, { recursive: true });
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+async function shot(page, name) {
+  // Let Mantine's transitions (SegmentedControl indicator, modals, toasts) settle first.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function api(page, method, path, body) {
+  return page.evaluate(
+    async ({ method, path, body }) => {
+      const res = await fetch(path, {
+        method,
+        headers: body ? { 'Content-Type': 'application/json' } : {},
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null };
+    },
+    { method, path, body },
+  );
+}
+
+const row = (page, name) => page.locator(`[data-testid="preset-row"][data-preset-name="${name}"]`);
+
+async function gotoPresets(page) {
+  await page.goto(`${BASE}/presets`);
+  await row(page, 'High Throughput').waitFor();
+}
+
+/** Adds values to a parameter row as chips, typed one by one. */
+async function typeValues(input, values) {
+  for (const value of values) {
+    await input.fill(String(value));
+    await input.press('Enter');
+  }
+}
+
+/** Reads the merged-parameters preview as JSON once it matches `expected`. */
+async function expectPreview(page, expected) {
+  const preview = page.getByTestId('merged-json');
+  let last = '';
+  for (let i = 0; i < 100; i += 1) {
+    last = (await preview.textContent().catch(() => '')) || '';
+    const busy = await page.getByTestId('merge-preview').getAttribute('aria-busy').catch(() => 'true');
+    try {
+      if (busy !== 'true') {
+        assert.deepEqual(JSON.parse(last), expected);
+        return;
+      }
+    } catch {
+      /* not yet */
+    }
+    await page.waitForTimeout(100);
+  }
+  assert.deepEqual(JSON.parse(last), expected, 'merged preview');
+}
+
+// ---------------------------------------------------------------- Presets page
+
+test('presets page lists the system presets with badges and short parameters', async (page) => {
+  await gotoPresets(page);
+  for (const name of ['High Throughput', 'Memory Efficient', 'Low Latency', 'Balanced']) {
+    await row(page, name).getByText('System').waitFor();
+  }
+  assert.match(await row(page, 'High Throughput').textContent(), /tp-size: 2, 4/);
+  await shot(page, 'presets');
+});
+
+test('deep link /tasks/new loads the app', async (page) => {
+  await page.goto(`${BASE}/tasks/new`);
+  await page.getByRole('heading', { name: 'New tuning task' }).waitFor();
+});
+
+test('create a preset with typed values from the dialog', async (page) => {
+  await gotoPresets(page);
+  await page.getByRole('button', { name: 'Create preset' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('E2E Sweep');
+  await dialog.getByRole('textbox', { name: 'Description' }).fill('Made by the browser test');
+  await dialog.getByLabel('Category').fill('experiments');
+  await dialog.getByLabel('Tags').fill('e2e');
+  await dialog.getByLabel('Tags').press('Enter');
+  await dialog.getByLabel('Parameter 1 name').fill('tp-size');
+  await typeValues(dialog.getByLabel('Values of tp-size'), ['1', '2']);
+  await dialog.getByRole('button', { name: 'Add parameter' }).click();
+  await dialog.getByLabel('Parameter 2 name').fill('quantization');
+  await typeValues(dialog.getByLabel('Values of quantization'), ['4bit', 'fp8']);
+  await dialog.getByRole('button', { name: 'Add parameter' }).click();
+  await dialog.getByLabel('Parameter 3 name').fill('enable-torch-compile');
+  await typeValues(dialog.getByLabel('Values of enable-torch-compile'), ['true']);
+  await shot(page, 'preset-create-dialog');
+  await dialog.getByRole('button', { name: 'Create preset' }).click();
+  await row(page, 'E2E Sweep').waitFor();
+  await page.getByText('Preset created').first().waitFor();
+  const { body } = await api(page, 'GET', '/api/presets/e2e-sweep');
+  assert.deepEqual(body.parameters['tp-size'], [1, 2]);
+  assert.deepEqual(body.parameters.quantization, ['4bit', 'fp8']);
+  assert.deepEqual(body.parameters['enable-torch-compile'], [true]);
+  assert.equal(body.category, 'experiments');
+  assert.deepEqual(body.metadata.tags, ['e2e']);
+});
+
+test('a refused save shows the server sentence beside the form', async (page) => {
+  await gotoPresets(page);
+  await page.getByRole('button', { name: 'Create preset' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('High Throughput');
+  await dialog.getByLabel('Parameter 1 name').fill('tp-size');
+  await typeValues(dialog.getByLabel('Values of tp-size'), ['8']);
+  await dialog.getByRole('button', { name: 'Create preset' }).click();
+  const alert = dialog.getByRole('alert');
+  await alert.waitFor();
+  const text = await alert.textContent();
+  assert.match(text, /High Throughput/);
+  assert.doesNotMatch(text, /^Error$/);
+});
+
+test('edit a preset', async (page) => {
+  await gotoPresets(page);
+  await row(page, 'E2E Sweep').getByRole('button', { name: 'Edit E2E Sweep' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('E2E Sweep Edited');
+  await typeValues(dialog.getByLabel('Values of tp-size'), ['4']);
+  await dialog.getByRole('button', { name: 'Save changes' }).click();
+  await row(page, 'E2E Sweep Edited').waitFor();
+  await page.getByText('Preset saved').first().waitFor();
+  assert.match(await row(page, 'E2E Sweep Edited').textContent(), /tp-size: 1, 2, 4/);
+});
+
+test('duplicate a system preset opens Create prefilled', async (page) => {
+  await gotoPresets(page);
+  const system = row(page, 'High Throughput');
+  assert.equal(await system.getByRole('button', { name: 'Edit High Throughput' }).count(), 0);
+  await system.getByRole('button', { name: 'Duplicate High Throughput' }).click();
+  const dialog = page.getByRole('dialog');
+  assert.equal(await dialog.getByRole('textbox', { name: 'Name', exact: true }).inputValue(), 'High Throughput (copy)');
+  assert.equal(await dialog.getByLabel('Category').inputValue(), 'performance');
+  await dialog.getByLabel('Values of tp-size').waitFor();
+  await shot(page, 'preset-duplicate-dialog');
+  await dialog.getByRole('button', { name: 'Create preset' }).click();
+  await row(page, 'High Throughput (copy)').waitFor();
+  assert.equal(await row(page, 'High Throughput (copy)').getByText('System').count(), 0);
+  assert.match(await row(page, 'High Throughput (copy)').textContent(), /tp-size: 2, 4/);
+});
+
+let exportedPath = '';
+test('export downloads preset-<slug>.json', async (page) => {
+  await gotoPresets(page);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    row(page, 'E2E Sweep Edited').getByRole('link', { name: 'Export E2E Sweep Edited' }).click(),
+  ]);
+  const { body: list } = await api(page, 'GET', '/api/presets/');
+  const preset = list.find((p) => p.name === 'E2E Sweep Edited');
+  assert.equal(download.suggestedFilename(), `preset-${preset.slug}.json`);
+  exportedPath = join(tmpdir(), `e2e-export-${process.pid}.json`);
+  await download.saveAs(exportedPath);
+  const file = JSON.parse(readFileSync(exportedPath, 'utf8'));
+  assert.equal(file.version, '1.0');
+  assert.deepEqual(file.preset.parameters['tp-size'], [1, 2, 4]);
+});
+
+test('import a preset file, and a refused file shows the server sentence', async (page) => {
+  assert.ok(exportedPath, 'the export test must run first');
+  const file = JSON.parse(readFileSync(exportedPath, 'utf8'));
+  file.preset.name = 'Imported Sweep';
+  const good = join(tmpdir(), `e2e-import-${process.pid}.json`);
+  writeFileSync(good, JSON.stringify(file));
+  await gotoPresets(page);
+  await page.locator('input[type="file"]').setInputFiles(good);
+  await row(page, 'Imported Sweep').waitFor();
+  await page.getByText('Import finished').first().waitFor();
+
+  const bad = join(tmpdir(), `e2e-bad-${process.pid}.json`);
+  writeFileSync(bad, JSON.stringify({ version: '1.0', preset: { name: 'Broken', parameters: { 'tp-size': 1 } } }));
+  await page.locator('input[type="file"]').setInputFiles(bad);
+  const alert = page.getByTestId('import-error');
+  await alert.waitFor();
+  const text = await alert.textContent();
+  assert.match(text, /Import validation failed: /);
+  await shot(page, 'presets-import-refused');
+});
+
+test('delete a preset after a confirmation that names it', async (page) => {
+  await gotoPresets(page);
+  await row(page, 'Imported Sweep').getByRole('button', { name: 'Delete Imported Sweep' }).click();
+  const dialog = page.getByRole('dialog');
+  assert.match(await dialog.textContent(), /Delete the preset “Imported Sweep”\?/);
+  await shot(page, 'preset-delete-confirm');
+  await dialog.getByRole('button', { name: 'Delete “Imported Sweep”' }).click();
+  await page.getByText('Preset deleted').first().waitFor();
+  await row(page, 'Imported Sweep').waitFor({ state: 'detached' });
+});
+
+test('a system preset cannot be deleted', async (page) => {
+  await gotoPresets(page);
+  const system = row(page, 'Memory Efficient');
+  assert.equal(await system.getByRole('button', { name: 'Delete Memory Efficient' }).count(), 0);
+  const locked = system.getByRole('button', { name: 'Cannot delete system preset Memory Efficient' });
+  assert.equal(await locked.isDisabled(), true);
+  const { body: preset } = await api(page, 'GET', '/api/presets/memory-efficient');
+  const refused = await api(page, 'DELETE', `/api/presets/${preset.id}`);
+  assert.equal(refused.status, 403);
+  assert.match(refused.body.detail, /system preset/i);
+  await page.reload();
+  await row(page, 'Memory Efficient').waitFor();
+});
+
+test('filter by category keeps every category in the choices; search by text', async (page) => {
+  await gotoPresets(page);
+  await page.getByRole('combobox', { name: 'Filter by category' }).click();
+  await page.getByRole('option', { name: 'Memory' }).click();
+  await row(page, 'High Throughput').waitFor({ state: 'detached' });
+  await row(page, 'Memory Efficient').waitFor();
+  await page.getByRole('combobox', { name: 'Filter by category' }).click();
+  for (const c of ['Experiments', 'General', 'Memory', 'Performance']) await page.getByRole('option', { name: c }).waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: 'Clear' }).first().click().catch(() => {});
+  await page.goto(`${BASE}/presets`);
+  await page.getByLabel('Search presets').fill('latency');
+  await row(page, 'Balanced').waitFor({ state: 'detached' });
+  await row(page, 'Low Latency').waitFor();
+});
+
+// ---------------------------------------------------------------- New Task: the reference workflow
+
+test('reference workflow: presets, union, last wins, fine-tune, submit, task page', async (page) => {
+  await page.goto(`${BASE}/tasks/new`);
+  await page.getByLabel('Task name').fill('e2e-reference-workflow');
+  await page.getByRole('switch', { name: 'Use Parameter Presets' }).check({ force: true });
+  const picker = page.getByRole('combobox', { name: 'Presets' });
+
+  await picker.click();
+  await picker.fill('High');
+  await page.getByRole('option', { name: /^High Throughput System/ }).click();
+  await expectPreview(page, { 'tp-size': [2, 4], 'mem-fraction-static': [0.9] });
+
+  await picker.click();
+  await picker.fill('Memory');
+  await page.getByRole('option', { name: /^Memory Efficient System/ }).click();
+  await page.keyboard.press('Escape');
+  await expectPreview(page, { 'tp-size': [1, 2, 4], 'mem-fraction-static': [0.7, 0.75, 0.9] });
+  assert.match(await page.getByTestId('combinations').textContent(), /9 combinations/);
+  await shot(page, 'new-task-union');
+
+  await page.getByTestId('merge-strategy').locator('label', { hasText: 'Last Wins' }).click();
+  await expectPreview(page, { 'tp-size': [1], 'mem-fraction-static': [0.7, 0.75] });
+  assert.ok((await page.getByTestId('merge-conflicts').textContent()).length > 10, 'conflicts are described');
+
+  // Fine-tune: tp-size [1] -> [2].
+  const fineTune = page.getByTestId('fine-tune');
+  const tp = fineTune.getByLabel('Values of tp-size');
+  await fineTune.locator('[data-testid="parameter-row"][data-name="tp-size"] [data-value-type="number"]', { hasText: '1' }).waitFor();
+  await tp.click();
+  await tp.press('Backspace');
+  await typeValues(tp, ['2']);
+  await fineTune.getByText('edited').waitFor();
+  await shot(page, 'new-task');
+
+  await page.getByRole('button', { name: 'Submit task' }).click();
+  await page.waitForURL(/\/tasks\/\d+$/);
+  await page.getByRole('heading', { name: 'e2e-reference-workflow' }).waitFor();
+  const values = page.locator('[data-testid="task-parameter"][data-name="tp-size"] [data-testid="task-parameter-values"]');
+  assert.equal(await values.textContent(), '[2]');
+  const mem = page.locator('[data-testid="task-parameter"][data-name="mem-fraction-static"] [data-testid="task-parameter-values"]');
+  assert.equal(await mem.textContent(), '[0.7,0.75]');
+  const sources = await page.getByTestId('task-source').allTextContents();
+  assert.deepEqual(sources, ['High Throughput', 'Memory Efficient']);
+  await shot(page, 'task-detail');
+
+  await page.getByRole('link', { name: 'Tasks' }).first().click();
+  await page.getByRole('link', { name: 'e2e-reference-workflow' }).waitFor();
+  await shot(page, 'tasks');
+});
+
+// ---------------------------------------------------------------- runner
+
+const browser = await launchBrowser();
+let passed = 0;
+let failed = 0;
+try {
+  for (const { name, fn } of tests) {
+    if (ONLY && !name.includes(ONLY)) continue;
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
+    const consoleErrors = [];
+    page.on('pageerror', (err) => consoleErrors.push(String(err)));
+    try {
+      await fn(page);
+      if (consoleErrors.length) throw new Error(`page errors: ${consoleErrors.join(' | ')}`);
+      passed += 1;
+      console.log(`  ✓ ${name}`);
+    } catch (err) {
+      failed += 1;
+      console.log(`  ✗ ${name}\n    ${String(err?.stack || err).split('\n').slice(0, 6).join('\n    ')}`);
+      await page.screenshot({ path: join(SHOTS, `FAILED-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`), fullPage: true }).catch(() => {});
+    } finally {
+      await context.close();
+    }
+  }
+} finally {
+  await browser.close();
+}
+console.log(`E2E: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

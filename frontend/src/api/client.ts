@@ -1,0 +1,134 @@
+/**
+ * The one place that talks HTTP to the autotuner service. Every failed request becomes an
+ * ApiError carrying the server's one-sentence `detail` and any per-field errors.
+ */
+
+export interface FieldError {
+  /** Dotted path of the field inside the request body, e.g. "parameters.tp-size" or "name". */
+  field: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly detail: string;
+  readonly fieldErrors: FieldError[];
+
+  constructor(status: number, detail: string, fieldErrors: FieldError[] = []) {
+    super(detail);
+    this.name = 'ApiError';
+    this.status = status;
+    this.detail = detail;
+    this.fieldErrors = fieldErrors;
+  }
+}
+
+const LOCATION_PREFIXES = new Set(['body', 'query', 'path', 'header']);
+
+function fieldFromLocation(loc: unknown): string {
+  if (Array.isArray(loc)) {
+    const parts = loc.map(String);
+    while (parts.length > 1 && LOCATION_PREFIXES.has(parts[0])) parts.shift();
+    return parts.join('.');
+  }
+  if (typeof loc === 'string') return loc.replace(/^(body|query|path)\./, '');
+  return '';
+}
+
+/** Reads the error body the service sends ({detail, errors?}) into an ApiError. */
+export function errorFromBody(status: number, body: unknown, statusText = ''): ApiError {
+  let detail = '';
+  const fieldErrors: FieldError[] = [];
+  if (body && typeof body === 'object') {
+    const raw = body as { detail?: unknown; errors?: unknown };
+    if (typeof raw.detail === 'string') {
+      detail = raw.detail;
+    } else if (Array.isArray(raw.detail)) {
+      // FastAPI's default validation shape: detail is the list of problems.
+      for (const item of raw.detail) collectFieldError(item, fieldErrors);
+    }
+    if (Array.isArray(raw.errors)) {
+      for (const item of raw.errors) collectFieldError(item, fieldErrors);
+    }
+  } else if (typeof body === 'string' && body.trim() && body.length < 300) {
+    detail = body.trim();
+  }
+  if (!detail && fieldErrors.length > 0) {
+    detail = fieldErrors
+      .map((e) => (e.field ? `${e.field}: ${e.message}` : e.message))
+      .join('; ');
+  }
+  if (!detail) {
+    detail = `The server answered ${status}${statusText ? ` ${statusText}` : ''}; try again, and check the service log if it keeps failing.`;
+  }
+  return new ApiError(status, detail, fieldErrors);
+}
+
+function collectFieldError(item: unknown, into: FieldError[]) {
+  if (!item || typeof item !== 'object') return;
+  const raw = item as { loc?: unknown; field?: unknown; msg?: unknown; message?: unknown };
+  const message = typeof raw.msg === 'string' ? raw.msg : typeof raw.message === 'string' ? raw.message : '';
+  if (!message) return;
+  const field = typeof raw.field === 'string' ? raw.field : fieldFromLocation(raw.loc);
+  into.push({ field, message });
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  query?: Record<string, string | number | boolean | undefined | null>;
+  json?: unknown;
+  form?: FormData;
+  signal?: AbortSignal;
+}
+
+export function buildUrl(path: string, query?: RequestOptions['query']): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value === undefined || value === null || value === '') continue;
+    params.set(key, String(value));
+  }
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  let body: BodyInit | undefined;
+  if (options.form) {
+    body = options.form;
+  } else if (options.json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(options.json);
+  }
+  let response: Response;
+  try {
+    response = await fetch(buildUrl(path, options.query), {
+      method: options.method ?? 'GET',
+      headers,
+      body,
+      signal: options.signal,
+    });
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'AbortError') throw err;
+    throw new ApiError(0, 'The autotuner service cannot be reached; check that `autotuner serve` is running.');
+  }
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  let parsed: unknown = undefined;
+  if (text) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = text;
+    }
+  }
+  if (!response.ok) throw errorFromBody(response.status, parsed, response.statusText);
+  return parsed as T;
+}
+
+/** Message to show for any thrown value. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError) return err.detail;
+  if (err instanceof Error && err.message) return err.message;
+  return 'Something went wrong; try again.';
+}

@@ -1,0 +1,92 @@
+import { AppShell, Badge, Burger, Button, Group, NavLink, ScrollArea, Stack, Text, ThemeIcon } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { IconAdjustmentsHorizontal, IconListDetails, IconPlus, IconStack2 } from '@tabler/icons-react';
+import { Link, Outlet, useLocation } from 'react-router-dom';
+
+const NAV = [
+  { to: '/presets', label: 'Presets', icon: IconStack2, match: (p: string) => p.startsWith('/presets') },
+  { to: '/tasks', label: 'Tasks', icon: IconListDetails, match: (p: string) => p.startsWith('/tasks') && p !== '/tasks/new' },
+  { to: '/tasks/new', label: 'New Task', icon: IconPlus, match: (p: string) => p === '/tasks/new' },
+];
+
+export function Layout() {
+  const [opened, { toggle, close }] = useDisclosure();
+  const { pathname } = useLocation();
+  return (
+    <AppShell
+      header={{ height: 56 }}
+      navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }}
+      padding="lg"
+    >
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between">
+          <Group gap="sm">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Link to="/presets" style={{ textDecoration: 'none', color: 'inherit' }}>
+              <Group gap={8}>
+                <ThemeIcon size={30} radius="md" variant="gradient" gradient={{ from: 'indigo', to: 'cyan', deg: 135 }}>
+                  <IconAdjustmentsHorizontal size={18} />
+                </ThemeIcon>
+                <Text fw={700} size="lg">
+                  Autotuner
+                </Text>
+              </Group>
+            </Link>
+            <Badge variant="light" color="gray" size="sm" visibleFrom="sm">
+              LLM inference tuning
+            </Badge>
+          </Group>
+          <Button component={Link} to="/tasks/new" size="xs" leftSection={<IconPlus size={14} />}>
+            New task
+          </Button>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="sm">
+        <AppShell.Section grow component={ScrollArea}>
+          <Stack gap={4}>
+            {NAV.map((item) => (
+              <NavLink
+                key={item.to}
+                component={Link}
+                to={item.to}
+                label={item.label}
+                leftSection={<item.icon size={18} stroke={1.6} />}
+                active={item.match(pathname)}
+                onClick={close}
+                style={{ borderRadius: 'var(--mantine-radius-md)' }}
+              />
+            ))}
+          </Stack>
+        </AppShell.Section>
+        <AppShell.Section>
+          <Text size="xs" c="dimmed" px="xs">
+            SGLang · vLLM parameter presets
+          </Text>
+        </AppShell.Section>
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <div style={{ maxWidth: 1280, margin: '0 auto' }}>
+          <Outlet />
+        </div>
+      </AppShell.Main>
+    </AppShell>
+  );
+}
+
+export function PageHeader({ title, description, actions }: { title: string; description?: string; actions?: React.ReactNode }) {
+  return (
+    <Group justify="space-between" align="flex-end" mb="lg" wrap="wrap">
+      <div>
+        <Text component="h1" fz={26} fw={700} m={0}>
+          {title}
+        </Text>
+        {description && (
+          <Text c="dimmed" size="sm" mt={4}>
+            {description}
+          </Text>
+        )}
+      </div>
+      {actions && <Group gap="sm">{actions}</Group>}
+    </Group>
+  );
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Browser end-to-end tests: the real service on a temporary database, driven through Debian's
+# Chromium (headless). Screenshots of every page land in test-artifacts/screenshots/.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+AUTOTUNER="${AUTOTUNER_BIN:-.venv/bin/autotuner}"
+SCREENSHOT_DIR="$ROOT/test-artifacts/screenshots"
+LOG_DIR="$ROOT/test-artifacts"
+
+./scripts/install_chromium.sh
+
+if [ ! -d frontend/node_modules ]; then
+  (cd frontend && npm ci --no-audit --no-fund)
+fi
+# Build the UI when it is missing or older than its sources.
+if [ ! -f frontend/dist/index.html ] || [ -n "$(find frontend/src frontend/index.html frontend/package-lock.json -newer frontend/dist/index.html -print -quit)" ]; then
+  (cd frontend && npm run build)
+fi
+
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+DATA_DIR="$(mktemp -d)"
+mkdir -p "$SCREENSHOT_DIR"
+rm -f "$SCREENSHOT_DIR"/*.png
+SERVER_LOG="$LOG_DIR/e2e-server.log"
+
+SERVER_PID=""
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -- "-$SERVER_PID" 2>/dev/null || kill "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 -- "-$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$DATA_DIR"
+}
+trap cleanup EXIT INT TERM
+
+echo "Starting the service on port $PORT (temporary data in $DATA_DIR)..."
+env -u AUTOTUNER_DATABASE_URL AUTOTUNER_DATA_DIR="$DATA_DIR" AUTOTUNER_UI_DIR="$ROOT/frontend/dist" \
+  setsid "$AUTOTUNER" serve --port "$PORT" > "$SERVER_LOG" 2>&1 &
+SERVER_PID=$!
+
+for _ in $(seq 1 120); do
+  if curl -fsS "http://127.0.0.1:$PORT/api/presets/" > /dev/null 2>&1; then break; fi
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    echo "The service exited before answering; its log:" >&2
+    tail -30 "$SERVER_LOG" >&2
+    echo "E2E: 0 passed, 1 failed"
+    exit 1
+  fi
+  sleep 0.5
+done
+if ! curl -fsS "http://127.0.0.1:$PORT/api/presets/" > /dev/null 2>&1; then
+  echo "The service did not answer /api/presets/ within 60 s; see $SERVER_LOG" >&2
+  echo "E2E: 0 passed, 1 failed"
+  exit 1
+fi
+
+cd frontend
+E2E_BASE_URL="http://127.0.0.1:$PORT" SCREENSHOT_DIR="$SCREENSHOT_DIR" node e2e/run.mjs
