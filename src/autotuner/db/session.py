@@ -67,6 +67,20 @@ def begin_write(session: Session) -> None:
         session.connection(execution_options={WRITE_OPTION: True})
 
 
+def flush_unique(session: Session, conflict_message: str) -> None:
+    """Flush; a unique constraint broken by a concurrent writer becomes the same 409 the
+    services' own checks give (the transaction is rolled back)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from autotuner.errors import NameConflict
+
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise NameConflict(conflict_message) from None
+
+
 @contextmanager
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session that commits on success and rolls back on any error."""

@@ -14,12 +14,11 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from autotuner.db.base import find_nul
 from autotuner.db.models import ParameterPreset
-from autotuner.db.session import begin_write
+from autotuner.db.session import begin_write, flush_unique
 from autotuner.errors import (
     ImportValidationFailed,
     InvalidParameters,
@@ -100,15 +99,6 @@ def _check_name_free(session: Session, name: str, *, exclude_id: int | None = No
         query = query.where(ParameterPreset.id != exclude_id)
     if session.scalar(query) is not None:
         raise NameConflict(_name_taken_message(name))
-
-
-def _flush(session: Session, name: str) -> None:
-    """Flush, turning a unique-constraint race into the same 409 as the pre-check."""
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise NameConflict(_name_taken_message(name)) from None
 
 
 def check_against_catalog(runtime: str | None, parameters: dict[str, Any]) -> list[str]:
@@ -205,7 +195,7 @@ def create_preset(session: Session, data: PresetCreate, *, is_system: bool = Fal
         meta=_metadata_dict(data.metadata),
     )
     session.add(preset)
-    _flush(session, data.name)
+    flush_unique(session, _name_taken_message(data.name))
     return preset
 
 
@@ -247,7 +237,7 @@ def update_preset(session: Session, ref: int | str, data: PresetUpdate) -> Param
     if "metadata" in fields:
         preset.meta = _metadata_dict(data.metadata)
     check_against_catalog(preset.runtime, preset.parameters)
-    _flush(session, preset.name)
+    flush_unique(session, _name_taken_message(preset.name))
     return preset
 
 

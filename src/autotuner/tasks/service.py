@@ -7,12 +7,11 @@ import copy
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from autotuner.db.base import find_nul
 from autotuner.db.models import Task
-from autotuner.db.session import begin_write
+from autotuner.db.session import begin_write, flush_unique
 from autotuner.errors import InvalidState, NameConflict, NotFound, ValidationFailed
 from autotuner.presets import service as presets_service
 from autotuner.presets.merger import NamedSpace, PresetMerger
@@ -148,20 +147,16 @@ def list_tasks(session: Session, *, status: str | None = None) -> list[Task]:
     return list(session.scalars(query))
 
 
+def _name_taken(name: str) -> str:
+    return f"A task named '{name}' already exists: choose another name."
+
+
 def _name_free(session: Session, name: str, exclude_id: int | None = None) -> None:
     query = select(Task.id).where(Task.task_name == name)
     if exclude_id is not None:
         query = query.where(Task.id != exclude_id)
     if session.scalar(query) is not None:
-        raise NameConflict(f"A task named '{name}' already exists: choose another name.")
-
-
-def _flush(session: Session, name: str) -> None:
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise NameConflict(f"A task named '{name}' already exists: choose another name.") from None
+        raise NameConflict(_name_taken(name))
 
 
 def create_task(session: Session, data: TaskCreate) -> Task:
@@ -188,7 +183,7 @@ def create_task(session: Session, data: TaskCreate) -> Task:
     )
     _check_grid(task)
     session.add(task)
-    _flush(session, data.task_name)
+    flush_unique(session, _name_taken(data.task_name))
     return task
 
 
@@ -237,7 +232,7 @@ def update_task(session: Session, task_id: int | str, data: TaskUpdate) -> Task:
     if "optimization" in fields:
         task.optimization = dumped["optimization"]
     _check_grid(task)
-    _flush(session, task.task_name)
+    flush_unique(session, _name_taken(task.task_name))
     return task
 
 

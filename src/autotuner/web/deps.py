@@ -8,20 +8,14 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from autotuner.db.session import session_scope
 from autotuner.settings import Settings
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """A session whose transaction commits when the endpoint returns and rolls back on error."""
-    session: Session = request.app.state.session_factory()
-    try:
+    with session_scope(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def get_app_settings(request: Request) -> Settings:
