@@ -4,6 +4,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
+cd "$ROOT"  # the example task starts examples/toy_engine.py by a relative path
 ensure_venv
 if [ -f "$ROOT/frontend/package.json" ] && [ ! -f "$ROOT/frontend/dist/index.html" ]; then
   build_ui

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from autotuner.db.base import find_nul
@@ -260,18 +261,23 @@ def merge_presets(
 ) -> tuple[MergeResult, list[ParameterPreset]]:
     """Merge the presets ``refs`` (ids or slugs) in the order given, then apply ``overrides``."""
     keys = [str(r).strip() for r in refs]
-    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    repeated = sorted(k for k, n in Counter(keys).items() if n > 1)
     if repeated:
         raise ValidationFailed(
             f"Preset {', '.join(repeated)} is listed more than once: list each preset once, in the order to merge."
         )
-    presets: list[ParameterPreset] = []
-    missing: list[str] = []
-    for key in keys:
-        try:
-            presets.append(get_preset(session, key))
-        except PresetNotFound:
-            missing.append(key)
+    ids = {int(k) for k in keys if _ID_RE.fullmatch(k) and len(k) < 18}
+    slugs = {k for k in keys if not _ID_RE.fullmatch(k)}
+    found = list(
+        session.scalars(
+            select(ParameterPreset).where(or_(ParameterPreset.id.in_(ids), ParameterPreset.slug.in_(slugs)))
+        )
+    ) if ids or slugs else []
+    by_id = {p.id: p for p in found}
+    by_slug = {p.slug: p for p in found}
+    looked_up = [by_id.get(int(k)) if _ID_RE.fullmatch(k) and len(k) < 18 else by_slug.get(k) for k in keys]
+    missing = [k for k, p in zip(keys, looked_up) if p is None]
+    presets = [p for p in looked_up if p is not None]
     if missing:
         plural = "s" if len(missing) > 1 else ""
         raise PresetNotFound(f"Preset not found: no preset with id{plural} {', '.join(missing)}.")
