@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { launchBrowser } from './browser.mjs';
 
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BASE = (process.env.E2E_BASE_URL || 'http://127.0.0.1:8000').replace(/\/$/, '');
 const SHOTS = resolve(process.env.SCREENSHOT_DIR || '../test-artifacts/screenshots');
 const ONLY = process.env.E2E_ONLY || '';
@@ -288,6 +290,90 @@ test('reference workflow: presets, union, last wins, fine-tune, submit, task pag
   await page.getByRole('link', { name: 'Tasks' }).first().click();
   await page.getByRole('link', { name: 'e2e-reference-workflow' }).waitFor();
   await shot(page, 'tasks');
+});
+
+// ---------------------------------------------------------------- Tuning run on the stand-in engine
+
+test('run the toy task: start, watch it finish, read a log, save the best as a preset', async (page) => {
+  await page.goto(`${BASE}/tasks`);
+  const spec = JSON.parse(readFileSync(join(REPO_ROOT, 'examples/toy_task.json'), 'utf8'));
+  const name = `e2e-toy-run-${Date.now()}`;
+  const body = {
+    ...spec,
+    task_name: name,
+    // An absolute path, so the run does not depend on the service's working directory.
+    command: spec.command.map((part) => (part === 'examples/toy_engine.py' ? join(REPO_ROOT, 'examples/toy_engine.py') : part)),
+    parameters: { 'tp-size': [1, 2], 'mem-fraction-static': [0.8, 0.9], 'schedule-policy': ['lpm'] },
+    optimization: { ...spec.optimization, max_iterations: 4 },
+    benchmark: { ...spec.benchmark, traffic_scenarios: ['D(16,4)'], concurrency: [2], requests_per_level: 6, warmup_requests: 1 },
+  };
+  const created = await api(page, 'POST', '/api/tasks/', body);
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+  assert.equal(created.body.combinations, 4);
+
+  await page.goto(`${BASE}/tasks/${id}`);
+  await page.getByRole('heading', { name }).waitFor();
+  assert.equal((await page.getByTestId('task-status').textContent()).trim(), 'pending');
+  await page.getByText('No experiments yet').waitFor();
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+
+  // The page follows the run by itself (no reload): four experiments, the task completed.
+  await page.locator('[data-testid="task-status"]', { hasText: 'completed' }).waitFor({ timeout: 90_000 });
+  const rows = page.getByTestId('experiment-row');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="experiment-row"][data-status="succeeded"]').length === 4, null, { timeout: 15_000 });
+  assert.equal(await rows.count(), 4);
+  assert.match(await page.getByTestId('task-progress').textContent(), /4\s*of 4/);
+
+  // The best is marked in the table and on the chart, and is the one the task names.
+  const { body: finished } = await api(page, 'GET', `/api/tasks/${id}`);
+  const { body: experiments } = await api(page, 'GET', `/api/tasks/${id}/experiments`);
+  const best = experiments.find((e) => e.id === finished.best_experiment_id);
+  assert.ok(best, 'the task names its best experiment');
+  // Which combination wins depends on timings on a shared machine; that the best is the top score does not.
+  assert.equal(best.score, Math.max(...experiments.map((e) => e.score ?? -Infinity)));
+  const bestRow = page.locator('[data-testid="experiment-row"][data-best="true"]');
+  assert.equal(await bestRow.count(), 1);
+  assert.equal(await bestRow.getAttribute('data-sequence'), String(best.sequence));
+  await bestRow.getByTestId('best-badge').waitFor();
+  const bestPoint = page.locator('[data-testid="chart-point"][data-best="true"]');
+  assert.equal(await bestPoint.count(), 1);
+  assert.equal(await bestPoint.getAttribute('data-sequence'), String(best.sequence));
+  await page.getByTestId('best-vs-baseline').waitFor();
+  await page.mouse.move(0, 0);
+  await page.getByText('Task started').waitFor({ state: 'detached', timeout: 15_000 });
+  await shot(page, 'task-run');
+
+  // One experiment's engine log, in a drawer.
+  await page.getByRole('button', { name: 'Log of experiment #1' }).click();
+  const drawer = page.getByRole('dialog');
+  await drawer.getByText('Experiment #1 engine log').waitFor();
+  await drawer.getByTestId('log-text').getByText(/toy engine: serving toy-model/).waitFor();
+  assert.match(await drawer.getByTestId('log-text').textContent(), /experiment succeeded/);
+  await page.keyboard.press('Escape');
+  await drawer.waitFor({ state: 'detached' });
+
+  // Save the best as a preset; the toast leads to the Presets page, where it is listed.
+  await page.getByTestId('save-best').click();
+  const dialog = page.getByRole('dialog');
+  const presetName = `${name} best`;
+  assert.equal(await dialog.getByRole('textbox', { name: 'Name' }).inputValue(), presetName);
+  await dialog.getByRole('button', { name: 'Save preset' }).click();
+  await page.getByText('Preset saved').first().waitFor();
+  await page.getByRole('link', { name: 'Open Presets' }).click();
+  await page.waitForURL(/\/presets$/);
+  await row(page, presetName).waitFor();
+  assert.match(await row(page, presetName).textContent(), new RegExp(`tp-size: ${best.parameters['tp-size']}`));
+  const { body: presets } = await api(page, 'GET', '/api/presets/');
+  const saved = presets.find((p) => p.name === presetName);
+  assert.deepEqual(saved.parameters, Object.fromEntries(Object.entries(best.parameters).map(([k, v]) => [k, [v]])));
+  assert.equal(saved.metadata.source.experiment_id, best.id);
+
+  // The tasks list shows the task's status and progress.
+  await page.goto(`${BASE}/tasks`);
+  const taskRow = page.locator(`[data-testid="task-row"][data-task-name="${name}"]`);
+  assert.equal((await taskRow.getByTestId('task-row-status').textContent()).trim(), 'completed');
+  assert.match(await taskRow.getByTestId('task-row-progress').textContent(), /4 \/ 4/);
 });
 
 // ---------------------------------------------------------------- runner

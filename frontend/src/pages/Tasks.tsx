@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, EmptyState, Group, Paper, SegmentedControl, Skeleton, Stack, Table, Text, Tooltip } from '@mantine/core';
+import { Anchor, Badge, Button, EmptyState, Group, Loader, Paper, Progress, SegmentedControl, Skeleton, Stack, Table, Text, Tooltip } from '@mantine/core';
 import { IconListDetails, IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
@@ -6,7 +6,35 @@ import { ApiErrorAlert } from '../components/ApiErrorAlert';
 import { PageHeader } from '../components/Layout';
 import { fullDate, relativeTime } from '../lib/dates';
 import { useTasks } from '../services/taskService';
-import { STATUS_COLORS, type TaskStatus } from '../types/task';
+import { STATUS_COLORS, type Task, type TaskStatus } from '../types/task';
+
+/** Experiments done of planned, as a thin bar; "not started" before the first run. */
+export function TaskProgress({ task }: { task: Task }) {
+  const planned = Math.min(task.combinations, task.optimization?.max_iterations ?? task.combinations);
+  const total = task.experiments_total ?? planned;
+  const done = task.experiments_done;
+  if (task.status === 'pending' && done === 0) {
+    return (
+      <Text size="xs" c="dimmed">
+        not started
+      </Text>
+    );
+  }
+  const pct = total > 0 ? Math.min(100, (done / total) * 100) : 0;
+  const color = task.status === 'failed' ? 'red' : task.status === 'cancelled' ? 'orange' : task.status === 'completed' ? 'teal' : 'indigo';
+  return (
+    <Stack gap={4} w={140}>
+      <Text size="xs" fw={600} data-testid="task-row-progress">
+        {done} / {total}
+        <Text span size="xs" c="dimmed" fw={400}>
+          {' '}
+          experiments
+        </Text>
+      </Text>
+      <Progress value={pct} size="sm" color={color} striped={task.status === 'running'} animated={task.status === 'running'} aria-label={`${done} of ${total} experiments done`} />
+    </Stack>
+  );
+}
 
 const FILTERS = ['all', 'pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 
@@ -19,7 +47,7 @@ export function TasksPage() {
     <>
       <PageHeader
         title="Tuning tasks"
-        description="Every task and where its parameters came from."
+        description="Every task, how far its search has got, and where its parameters came from."
         actions={
           <Button component={Link} to="/tasks/new" leftSection={<IconPlus size={16} />}>
             New task
@@ -57,12 +85,13 @@ export function TasksPage() {
             </EmptyState.Actions>
           </EmptyState>
         ) : (
-          <Table.ScrollContainer minWidth={760}>
+          <Table.ScrollContainer minWidth={900}>
             <Table verticalSpacing="sm" highlightOnHover aria-label="Tasks">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Task</Table.Th>
                   <Table.Th>Status</Table.Th>
+                  <Table.Th>Progress</Table.Th>
                   <Table.Th>Model</Table.Th>
                   <Table.Th>Runtime</Table.Th>
                   <Table.Th>Sources</Table.Th>
@@ -72,7 +101,7 @@ export function TasksPage() {
               </Table.Thead>
               <Table.Tbody>
                 {rows.map((task) => (
-                  <Table.Tr key={task.id} data-testid="task-row">
+                  <Table.Tr key={task.id} data-testid="task-row" data-task-name={task.task_name}>
                     <Table.Td>
                       <Anchor component={Link} to={`/tasks/${task.id}`} fw={600} size="sm">
                         {task.task_name}
@@ -81,10 +110,18 @@ export function TasksPage() {
                         #{task.id}
                       </Text>
                     </Table.Td>
-                    <Table.Td>
-                      <Badge color={STATUS_COLORS[task.status] ?? 'gray'} variant="light">
+                    <Table.Td miw={120}>
+                      <Badge
+                        color={STATUS_COLORS[task.status] ?? 'gray'}
+                        variant="light"
+                        data-testid="task-row-status"
+                        leftSection={task.status === 'running' ? <Loader size={10} color={STATUS_COLORS.running} /> : undefined}
+                      >
                         {task.status}
                       </Badge>
+                    </Table.Td>
+                    <Table.Td miw={150}>
+                      <TaskProgress task={task} />
                     </Table.Td>
                     <Table.Td>
                       <Text size="sm" ff="monospace">

@@ -1,0 +1,86 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { Route, Routes } from 'react-router-dom';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { jsonResponse, renderWithProviders } from '../test/render';
+import { RUN, task } from '../test/experimentFixtures';
+import { TaskDetailPage } from './TaskDetail';
+
+afterEach(() => vi.restoreAllMocks());
+
+const LOG = 'toy engine: serving toy-model\n# autotuner: experiment succeeded, score 100';
+
+function serve(routes: Record<string, () => Response>) {
+  return vi.spyOn(globalThis, 'fetch').mockImplementation(async (input) => {
+    const url = String(input);
+    const answer = routes[url];
+    if (!answer) return jsonResponse({ detail: `No route for ${url} in the test.` }, 404);
+    return answer();
+  });
+}
+
+function renderPage() {
+  return renderWithProviders(
+    <Routes>
+      <Route path="/tasks/:taskId" element={<TaskDetailPage />} />
+    </Routes>,
+    { route: '/tasks/7' },
+  );
+}
+
+describe('TaskDetailPage run view', () => {
+  it('lists the experiments, marks the best, compares it with the baseline and shows errors', async () => {
+    serve({
+      '/api/tasks/7': () =>
+        jsonResponse(task('completed', { experiments_total: 4, experiments_done: 4, best_experiment_id: 3, stop_reason: 'exhausted the grid' })),
+      '/api/tasks/7/experiments': () => jsonResponse(RUN),
+    });
+    renderPage();
+    const rows = await screen.findAllByTestId('experiment-row');
+    expect(rows).toHaveLength(4);
+    expect(rows.filter((r) => r.getAttribute('data-best') === 'true').map((r) => r.getAttribute('data-sequence'))).toEqual(['3']);
+    expect(within(rows[2]).getByTestId('best-badge')).toHaveTextContent('Best');
+    expect(within(rows[3]).getByTestId('experiment-error')).toHaveTextContent(/out of memory/);
+    expect(within(rows[3]).queryByRole('button', { name: /Save experiment/ })).toBeNull();
+    expect(within(rows[1]).getByRole('button', { name: 'Save experiment #2 as preset' })).toBeInTheDocument();
+
+    expect(screen.getByTestId('task-progress')).toHaveTextContent('4 of 4');
+    expect(screen.getByTestId('run-status-line')).toHaveTextContent('Completed: exhausted the grid.');
+    const throughput = screen.getAllByTestId('comparison-row').find((r) => r.getAttribute('data-metric') === 'throughput')!;
+    expect(throughput).toHaveTextContent('+200.0 %');
+    expect(screen.getByRole('button', { name: 'Continue search' })).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Cancel' })).toBeNull();
+  });
+
+  it('opens an experiment log in a drawer, and Save best prefills the name', async () => {
+    serve({
+      '/api/tasks/7': () => jsonResponse(task('completed', { experiments_total: 4, experiments_done: 4, best_experiment_id: 3 })),
+      '/api/tasks/7/experiments': () => jsonResponse(RUN),
+      '/api/experiments/1/logs': () => new Response(LOG, { status: 200, headers: { 'Content-Type': 'text/plain' } }),
+    });
+    renderPage();
+    await userEvent.click(await screen.findByRole('button', { name: 'Log of experiment #1' }));
+    const drawer = await screen.findByRole('dialog');
+    expect(drawer).toHaveTextContent('Experiment #1 engine log');
+    await waitFor(() => expect(within(drawer).getByTestId('log-text')).toHaveTextContent('toy engine: serving toy-model'));
+    expect(within(drawer).getByText('python toy_engine.py --port 4000')).toBeInTheDocument();
+    await userEvent.keyboard('{Escape}');
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+
+    await userEvent.click(screen.getByTestId('save-best'));
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).getByRole('textbox', { name: /Name/ })).toHaveValue('toy-run best');
+  });
+
+  it('a pending task shows Start and an empty experiments state', async () => {
+    serve({
+      '/api/tasks/7': () => jsonResponse(task('pending')),
+      '/api/tasks/7/experiments': () => jsonResponse([]),
+    });
+    renderPage();
+    expect(await screen.findByText('No experiments yet')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Start' })).toBeEnabled();
+    expect(screen.getByTestId('run-status-line')).toHaveTextContent('Not started. Start runs up to 4 experiments');
+    expect(screen.queryByTestId('score-chart')).toBeNull();
+  });
+});
