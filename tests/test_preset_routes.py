@@ -444,3 +444,18 @@ def test_list_reflects_every_change_including_other_writers(client, app):
     client.delete(f"/api/presets/{created['id']}")
     create(client, name="Other")
     assert [p["name"] for p in client.get("/api/presets/?is_system=false").json()] == ["Other"]
+
+
+def test_parameter_order_is_kept_on_every_database(client):
+    parameters = {"schedule-policy": ["lpm", "fcfs"], "tp-size": [4, 1], "a": [True]}
+    created = create(client, parameters=parameters)
+    fetched = client.get(f"/api/presets/{created['id']}").json()
+    assert list(fetched["parameters"]) == ["schedule-policy", "tp-size", "a"]
+    assert fetched["parameters"]["tp-size"] == [4, 1]
+
+
+def test_ids_beyond_32_bits_are_404_not_500(client):
+    assert_error(client.get("/api/presets/2147483648"), 404, "Preset not found")
+    assert_error(client.get(f"/api/presets/{10**30}"), 404, "Preset not found")
+    assert_error(client.post("/api/presets/merge", json={"preset_ids": [2**40]}), 404, "Preset not found")
+    assert_error(client.get("/api/tasks/2147483648"), 404, "Task not found")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import JSON, DateTime, MetaData
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -43,8 +42,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(timezone.utc)
 
 
-# JSON on every backend, JSONB on PostgreSQL (comparable, indexable).
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+# Plain JSON on every backend, PostgreSQL included: JSONB would reorder object keys, and the
+# order of a parameter space is the user's (grid order, flag order on the command line, the UI).
+JSONType = JSON()
 
 
 class Base(DeclarativeBase):

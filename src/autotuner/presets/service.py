@@ -46,6 +46,14 @@ _merger = PresetMerger()
 
 
 _ID_RE = re.compile(r"[0-9]+")
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+
+
+def _as_id(text: str) -> int | None:
+    """The id a path or list entry names, or None when it is a slug."""
+    if not _ID_RE.fullmatch(text):
+        return None
+    return int(text) if len(text) <= 10 else MAX_ID + 1
 
 
 def slugify(name: str) -> str:
@@ -126,8 +134,9 @@ def catalog_warnings(preset: ParameterPreset) -> list[str]:
 def get_preset(session: Session, ref: int | str) -> ParameterPreset:
     """A preset by numeric id or slug (``high-throughput``)."""
     text = str(ref).strip()
-    if _ID_RE.fullmatch(text):
-        preset = session.get(ParameterPreset, int(text)) if len(text) < 18 else None
+    preset_id = _as_id(text)
+    if preset_id is not None:
+        preset = session.get(ParameterPreset, preset_id) if preset_id <= MAX_ID else None
         if preset is None:
             raise PresetNotFound(f"Preset not found: no preset with id {text}.")
         return preset
@@ -266,8 +275,8 @@ def merge_presets(
         raise ValidationFailed(
             f"Preset {', '.join(repeated)} is listed more than once: list each preset once, in the order to merge."
         )
-    ids = {int(k) for k in keys if _ID_RE.fullmatch(k) and len(k) < 18}
-    slugs = {k for k in keys if not _ID_RE.fullmatch(k)}
+    ids = {i for i in map(_as_id, keys) if i is not None and i <= MAX_ID}
+    slugs = {k for k in keys if _as_id(k) is None}
     found = list(
         session.scalars(
             select(ParameterPreset).where(or_(ParameterPreset.id.in_(ids), ParameterPreset.slug.in_(slugs)))
@@ -275,7 +284,7 @@ def merge_presets(
     ) if ids or slugs else []
     by_id = {p.id: p for p in found}
     by_slug = {p.slug: p for p in found}
-    looked_up = [by_id.get(int(k)) if _ID_RE.fullmatch(k) and len(k) < 18 else by_slug.get(k) for k in keys]
+    looked_up = [by_slug.get(k) if _as_id(k) is None else by_id.get(_as_id(k)) for k in keys]
     missing = [k for k, p in zip(keys, looked_up) if p is None]
     presets = [p for p in looked_up if p is not None]
     if missing:

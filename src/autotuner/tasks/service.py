@@ -15,6 +15,7 @@ from autotuner.db.session import begin_write, flush_unique
 from autotuner.errors import InvalidState, NameConflict, NotFound, ValidationFailed
 from autotuner.presets import service as presets_service
 from autotuner.presets.merger import NamedSpace, PresetMerger
+from autotuner.presets.service import MAX_ID
 from autotuner.presets.parameters import count_combinations
 from autotuner.tasks.schemas import PresetSelection, SpaceDraft, TaskCreate, TaskUpdate
 from autotuner.tuning.benchmark import BenchmarkConfig
@@ -134,7 +135,8 @@ def _check_grid(task: Task) -> None:
 
 def get_task(session: Session, task_id: int | str) -> Task:
     text = str(task_id).strip()
-    task = session.get(Task, int(text)) if text.isascii() and text.isdigit() and len(text) < 18 else None
+    number = int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else None
+    task = session.get(Task, number) if number is not None and number <= MAX_ID else None
     if task is None:
         raise NotFound(f"Task not found: no task with id {text}.")
     return task

@@ -23,11 +23,24 @@ Flags, from one combination (``{"tp-size": 2, "enable-mixed-chunk": true}``):
 Teardown always happens: SIGTERM to the whole process group, SIGKILL after a grace period
 (default 10 s), then the leader is reaped. Every live engine is in a module registry so that
 :func:`terminate_all` can stop them when the service shuts down.
+
+When the service itself dies without a teardown (SIGKILL, a crash, power cut of the container):
+
+* on Linux the engine is started with ``PR_SET_PDEATHSIG`` = SIGTERM, so the kernel sends it
+  SIGTERM when its parent goes. Caveat: the signal follows the *thread* that started the engine,
+  not the process; the worker and ``autotuner tune`` start engines from a thread that outlives
+  them (they tear the engine down before the thread ends), so this holds. It reaches only the
+  leader: grandchildren (SGLang's scheduler processes) rely on the leader's own SIGTERM handling;
+* and while an engine runs, ``<experiment log>.pid`` records its process group (with the boot id
+  and the leader's start time). The worker calls :func:`stop_stale_engines` when it starts, which
+  stops every group still alive from such a record, so nothing outlives a crashed service beyond
+  its next start.
 """
 
 from __future__ import annotations
 
 import collections
+import ctypes
 import json
 import os
 import shutil
@@ -49,6 +62,33 @@ HOST = "127.0.0.1"
 DEFAULT_GRACE_PERIOD = 10.0
 TAIL_LINES = 20
 READY_PATHS = ("/health", "/v1/models")
+
+PID_SUFFIX = ".pid"
+_PR_SET_PDEATHSIG = 1
+
+try:  # Linux: resolved once, here, so the child only makes the call between fork and exec
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+    _prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    _prctl.restype = ctypes.c_int
+except (OSError, AttributeError):  # pragma: no cover - not Linux
+    _prctl = None
+
+
+def _die_with_parent(parent_pid: int):
+    """A ``preexec_fn`` asking the kernel to SIGTERM the child when its parent dies (Linux only).
+
+    It runs in the child after fork and only calls prctl (no imports, no locks), which is why it
+    is safe in a threaded service."""
+    if _prctl is None or not sys.platform.startswith("linux"):
+        return None
+
+    def preexec() -> None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent_pid:  # the parent died before prctl: act as if signalled
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
+
 
 class LaunchError(AutotunerError):
     """The engine could not be started, exited early, or never became ready."""
@@ -255,6 +295,7 @@ class EngineProcess:
                     env=self.env,
                     cwd=self.cwd,
                     start_new_session=True,
+                    preexec_fn=_die_with_parent(os.getpid()),
                 )
             except OSError as exc:
                 raise LaunchError(
@@ -263,6 +304,12 @@ class EngineProcess:
                 ) from exc
         with _registry_lock:
             _registry.add(self)
+        _write_record(self.pid_path, self.process.pid)
+
+    @property
+    def pid_path(self) -> Path:
+        """Where the running engine's process group is recorded (see :func:`stop_stale_engines`)."""
+        return self.log_path.with_name(self.log_path.name + PID_SUFFIX)
 
     def returncode(self) -> int | None:
         """The exit code once the engine has exited, else None."""
@@ -354,6 +401,8 @@ class EngineProcess:
                 pass
             with _registry_lock:
                 _registry.discard(self)
+            if not _group_alive(pgid):
+                _remove(self.pid_path)
             return proc.returncode
 
 
@@ -372,3 +421,103 @@ def _group_alive(pgid: int) -> bool:
     except PermissionError:  # pragma: no cover
         return True
     return True
+
+
+# --- engines left behind by a service that died -------------------------------------------------
+
+
+def _boot_id() -> str:
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as handle:
+            return handle.read().strip()
+    except OSError:
+        return ""
+
+
+def _proc_stat(pid: int) -> tuple[int, int] | None:
+    """``(process group, start time in clock ticks since boot)`` of a live process, else None."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    if fields[0] in ("Z", "X"):
+        return None
+    return int(fields[2]), int(fields[19])
+
+
+def _group_members(pgid: int) -> list[tuple[int, int]]:
+    """``(pid, start time)`` of the live processes in a process group (Linux /proc scan)."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            stat = _proc_stat(int(entry))
+            if stat is not None and stat[0] == pgid:
+                members.append((int(entry), stat[1]))
+    return members
+
+
+def _write_record(path: Path, pid: int) -> None:
+    stat = _proc_stat(pid)
+    record = {"pgid": pid, "start_time": stat[1] if stat else None, "boot_id": _boot_id()}
+    try:
+        path.write_text(json.dumps(record))
+    except OSError:  # pragma: no cover - the log folder vanished; teardown still works in-process
+        pass
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def stop_stale_engine(pid_path: str | os.PathLike[str], grace_period: float = 5.0) -> bool:
+    """Stop the process group a ``.pid`` record names, if it is still the engine's; remove the
+    record. Returns True when processes were signalled.
+
+    The group is ours when the record comes from this boot and either its leader still runs with
+    the recorded start time, or the leader is gone and every remaining member started after it (a
+    group id cannot be reused while any member lives)."""
+    path = Path(pid_path)
+    try:
+        record = json.loads(path.read_text())
+        pgid, start_time, boot = int(record["pgid"]), record.get("start_time"), record.get("boot_id")
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError, KeyError, TypeError):
+        _remove(path)
+        return False
+    if pgid <= 1 or not boot or boot != _boot_id() or start_time is None or not _group_alive(pgid):
+        _remove(path)
+        return False
+    members = _group_members(pgid)
+    leader = dict(members).get(pgid)
+    ours = leader == start_time if leader is not None else all(started >= start_time for _, started in members)
+    if not ours or not members:
+        _remove(path)
+        return False
+    _signal_group(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_period
+    while _group_alive(pgid) and _group_members(pgid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if _group_alive(pgid):
+        _signal_group(pgid, signal.SIGKILL)
+    _remove(path)
+    return True
+
+
+def stop_stale_engines(folder: str | os.PathLike[str], grace_period: float = 5.0) -> int:
+    """Stop the engines recorded by ``*.log.pid`` files under ``folder`` (see
+    :func:`stop_stale_engine`); for a worker starting after a crash. Returns how many it stopped.
+    Only for engines no live process of ours manages: one worker per data folder."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return 0
+    running = {engine.pid_path for engine in running_engines()}
+    stopped = 0
+    for path in folder.rglob("*.log" + PID_SUFFIX):
+        if path not in running and stop_stale_engine(path, grace_period):
+            stopped += 1
+    return stopped

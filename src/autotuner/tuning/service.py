@@ -15,7 +15,7 @@ from autotuner.errors import InvalidState, NotFound, ValidationFailed
 from autotuner.presets import service as presets_service
 from autotuner.presets.schemas import PresetCreate
 from autotuner.tasks.service import get_task, task_config
-from autotuner.tuning.strategies import make_strategy
+from autotuner.tuning.runner import prepare_strategy
 
 FINISHED = ("completed", "failed", "cancelled")
 LOG_TAIL_BYTES = 256 * 1024
@@ -28,7 +28,7 @@ def start_task(session: Session, task_id: int) -> Task:
     if task.status == "running":
         raise InvalidState(f"Task '{task.task_name}' is already running.")
     # Fail fast on a search that cannot start (grid too large, no valid combination...).
-    make_strategy(task_config(task), gpus=task.gpus)
+    prepare_strategy(task_config(task), gpus=task.gpus)
     task.status = "running"
     task.cancel_requested = False
     task.error_message = None
@@ -67,7 +67,8 @@ def list_experiments(session: Session, task_id: int) -> list[Experiment]:
 
 
 def get_experiment(session: Session, experiment_id: int) -> Experiment:
-    experiment = session.get(Experiment, experiment_id) if experiment_id < 2**62 else None
+    # ids are 32-bit integers in the database: a larger one would be an error on PostgreSQL.
+    experiment = session.get(Experiment, experiment_id) if 0 < experiment_id < 2**31 else None
     if experiment is None:
         raise NotFound(f"Experiment not found: no experiment with id {experiment_id}.")
     return experiment

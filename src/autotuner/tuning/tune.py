@@ -19,8 +19,7 @@ from autotuner.errors import AutotunerError
 from autotuner.settings import get_settings
 from autotuner.tuning.experiment import ExperimentOutcome, dry_run_commands
 from autotuner.tuning.launcher import terminate_all
-from autotuner.tuning.runner import SearchHooks, run_search
-from autotuner.tuning.strategies import make_strategy
+from autotuner.tuning.runner import SearchHooks, check_search_space, prepare_strategy, run_search
 
 
 def _load_task(path: Path, fail: Callable[[str], NoReturn]) -> dict[str, Any]:
@@ -77,6 +76,7 @@ def tune_file(
         console.print(f"[yellow]Warning:[/] {warning}", highlight=False)
     if dry_run:
         try:
+            check_search_space(task, gpus=task.get("gpus"))
             commands = dry_run_commands(task, gpus=task.get("gpus"))
         except AutotunerError as exc:
             fail(exc.message)
@@ -89,7 +89,7 @@ def tune_file(
                 console.print(shlex.join(command), highlight=False, soft_wrap=True)
         return
     try:
-        strategy = make_strategy(task, gpus=task.get("gpus"))
+        strategy = prepare_strategy(task, gpus=task.get("gpus"))
     except AutotunerError as exc:
         fail(exc.message)
     log_dir = log_dir or get_settings().log_dir / "tune" / datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -26,9 +26,8 @@ from autotuner.errors import AutotunerError
 from autotuner.tasks.service import task_config
 from autotuner.tuning import service
 from autotuner.tuning.experiment import ExperimentOutcome
-from autotuner.tuning.launcher import detected_gpu_count
-from autotuner.tuning.runner import SearchHooks, run_search
-from autotuner.tuning.strategies import make_strategy
+from autotuner.tuning.launcher import detected_gpu_count, stop_stale_engines
+from autotuner.tuning.runner import SearchHooks, prepare_strategy, run_search
 
 log = logging.getLogger("autotuner.worker")
 
@@ -90,7 +89,13 @@ class Worker:
     # --- one task ----------------------------------------------------------------------------
 
     def recover(self) -> None:
-        """Experiments left mid-way by a stopped service are marked failed (they are not retried)."""
+        """After a service that stopped without a teardown: engines it left running are stopped
+        (from their ``.pid`` records, see :func:`~autotuner.tuning.launcher.stop_stale_engines`)
+        and experiments it left mid-way are marked failed (they are replayed as failures, not
+        retried)."""
+        stopped = stop_stale_engines(self.log_dir / "tasks")
+        if stopped:
+            log.warning("Stopped %d engine(s) left running by a service that did not shut down cleanly", stopped)
         with session_scope(self.factory) as session:
             session.execute(
                 update(Experiment)
@@ -116,6 +121,8 @@ class Worker:
     def run_task(self, task_id: int, config: dict[str, Any]) -> None:
         self.current_task_id = task_id
         self._cancel.clear()
+        if self._stop.is_set():  # stop() came before the clear: honour it (it sets _stop first)
+            self._cancel.set()
         task_log = service.task_log_path(self.log_dir, task_id)
         task_log.parent.mkdir(parents=True, exist_ok=True)
         watcher = threading.Thread(target=self._watch_cancel, args=(task_id,), daemon=True)
@@ -133,8 +140,13 @@ class Worker:
             handle.write(f"{utcnow().isoformat(timespec='seconds')} {message}\n")
 
     def _run_task(self, task_id: int, config: dict[str, Any], task_log: Path) -> None:
+        with session_scope(self.factory) as session:
+            cancelled_before = session.scalar(select(Task.cancel_requested).where(Task.id == task_id))
+        if cancelled_before:  # cancelled while it waited for the worker: run nothing
+            self._finish(task_id, "cancelled", None, task_log, stop_reason="cancelled by the user")
+            return
         try:
-            strategy = make_strategy(config, gpus=config.get("gpus"))
+            strategy = prepare_strategy(config, gpus=config.get("gpus"))
         except AutotunerError as exc:
             self._finish(task_id, "failed", exc.message, task_log)
             return

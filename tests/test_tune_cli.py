@@ -1,0 +1,160 @@
+"""``autotuner tune task.json``: a task end to end in the terminal, on real toy engine processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from autotuner.cli import app
+from autotuner.tuning import launcher
+
+ROOT = Path(__file__).resolve().parents[1]
+TOY = str(ROOT / "examples" / "toy_engine.py")
+TOY_TASK = ROOT / "examples" / "toy_task.json"
+MARK = f"toy-cli-{uuid.uuid4().hex[:12]}"  # the model name: finds this module's engines in /proc
+
+runner = CliRunner(env={"COLUMNS": "200"})
+
+
+def toy_processes() -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                cmdline = handle.read()
+            with open(f"/proc/{entry}/stat") as handle:
+                state = handle.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if b"toy_engine.py" in cmdline and MARK.encode() in cmdline and state not in ("Z", "X"):
+            found.append(int(entry))
+    return found
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_toy_engine_alive_after_the_module():
+    yield
+    deadline = time.monotonic() + 15
+    while toy_processes() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    leftovers = toy_processes()
+    for pid in leftovers:
+        os.kill(pid, signal.SIGKILL)
+    assert leftovers == [], f"toy engines outlived the tests: {leftovers}"
+
+
+@pytest.fixture(autouse=True)
+def no_engine_left_behind():
+    yield
+    leftovers = launcher.running_engines()
+    launcher.terminate_all(grace_period=1)
+    assert leftovers == [], f"engines still registered: {[e.command for e in leftovers]}"
+
+
+def task_file(tmp_path: Path, parameters: dict, *extra: str, benchmark: dict | None = None) -> Path:
+    path = tmp_path / "task.json"
+    path.write_text(json.dumps({
+        "task_name": "cli-toy",
+        "model": {"id_or_path": MARK},
+        "base_runtime": "command",
+        "command": ["{python}", TOY, "--model-path", "{model}", "--host", "{host}", "--port", "{port}", *extra],
+        "parameters": parameters,
+        "optimization": {"strategy": "grid_search", "max_iterations": 10, "timeout_per_iteration": 60},
+        "benchmark": benchmark or {
+            "traffic_scenarios": ["D(16,4)"], "concurrency": [2], "requests_per_level": 6, "warmup_requests": 1,
+        },
+    }))
+    return path
+
+
+def test_dry_run_prints_the_twelve_engine_commands_as_shell_quoted_argument_lists(cli_env):
+    result = runner.invoke(app, ["tune", str(TOY_TASK), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 12, result.stdout
+    first = shlex.split(lines[0])
+    assert first == [
+        sys.executable, "examples/toy_engine.py", "--model-path", "toy-model", "--host", "127.0.0.1",
+        "--port", "<port>", "--tp-size", "1", "--mem-fraction-static", "0.8", "--schedule-policy", "fcfs",
+    ]
+    assert "'<port>'" in lines[0], "arguments are quoted for a shell (shlex), the engine itself gets no shell"
+    combos = [tuple(shlex.split(line)[8:]) for line in lines]
+    assert len(set(combos)) == 12
+    assert ("--tp-size", "2", "--mem-fraction-static", "0.9", "--schedule-policy", "lpm") in combos
+    assert not launcher.running_engines() and not toy_processes(), "a dry run starts nothing"
+
+    as_json = runner.invoke(app, ["tune", str(TOY_TASK), "--dry-run", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert [shlex.join(command) for command in json.loads(as_json.stdout)] == lines
+
+
+def test_tune_runs_a_small_task_and_prints_the_table_and_the_best(cli_env, tmp_path):
+    path = task_file(tmp_path, {"tp-size": [1, 2], "schedule-policy": ["fcfs", "lpm"]}, "--delay-scale", "3")
+    logs = tmp_path / "logs"
+    result = runner.invoke(app, ["tune", str(path), "--log-dir", str(logs)])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "4 experiment(s) - every combination has been tried" in out
+    for column in ("Parameters", "Status", "Score"):
+        assert column in out
+    assert out.count("succeeded") == 4
+    assert 'Best configuration (experiment 4, score ' in out
+    assert '{"tp-size": 2, "schedule-policy": "lpm"}' in out.split("Best configuration", 1)[1]
+    assert f"Logs: {logs}" in out
+    assert sorted(p.name for p in logs.glob("experiment-*.log")) == [f"experiment-{i}.log" for i in range(1, 5)]
+    assert "toy engine: serving" in (logs / "experiment-4.log").read_text()
+    assert not list(logs.glob("*.pid"))
+
+
+def test_tune_json_reports_failures_and_the_best(cli_env, tmp_path):
+    path = task_file(tmp_path, {"tp-size": [2], "fail-at-start": [True, False]})
+    result = runner.invoke(app, ["tune", str(path), "--log-dir", str(tmp_path / "logs"), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["stop_reason"] == "every combination has been tried"
+    failed, succeeded = report["experiments"]
+    assert failed["status"] == "failed" and "simulated failure at start" in failed["error"]
+    assert "--fail-at-start" in failed["command"]
+    assert succeeded["status"] == "succeeded" and succeeded["score"] > 0
+    assert report["best"] == {"sequence": 2, "parameters": {"tp-size": 2, "fail-at-start": False},
+                              "score": succeeded["score"]}
+
+
+def test_tune_fails_when_no_experiment_succeeds(cli_env, tmp_path):
+    path = task_file(tmp_path, {"tp-size": [1, 2]}, "--fail-at-start")
+    logs = tmp_path / "logs"
+    result = runner.invoke(app, ["tune", str(path), "--log-dir", str(logs)])
+    assert result.exit_code == 1, result.output
+    assert "Experiment 1 failed:" in result.stdout and "Experiment 2 failed:" in result.stdout
+    assert f"No experiment succeeded: see the logs in {logs}." in result.stderr
+
+
+def test_tune_refuses_a_bad_scenario_with_one_sentence(cli_env, tmp_path):
+    path = task_file(tmp_path, {"tp-size": [1]}, benchmark={"traffic_scenarios": ["D(10)"], "concurrency": [1]})
+    result = runner.invoke(app, ["tune", str(path)])
+    assert result.exit_code == 1
+    assert "Error: Traffic scenario 'D(10)' is not understood: write D(input_tokens,output_tokens)" in result.stderr
+    assert result.stdout == ""
+    assert not toy_processes()
+
+
+def test_tune_refuses_a_space_too_large_to_search(cli_env, tmp_path):
+    path = task_file(tmp_path, {f"knob-{i}": list(range(10)) for i in range(9)})
+    body = json.loads(path.read_text())
+    body["optimization"] = {"strategy": "random_search", "max_iterations": 10}
+    path.write_text(json.dumps(body))
+    for args in (["tune", str(path)], ["tune", str(path), "--dry-run"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1, result.output
+        assert "The parameter space holds 1,000,000,000 valid combinations" in result.stderr
