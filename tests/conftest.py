@@ -88,6 +88,42 @@ def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     get_settings.cache_clear()
 
 
+# --- the stand-in engine's processes ------------------------------------------------------------
+
+
+def toy_engine_processes(mark: str) -> list[tuple[int, str]]:
+    """Live (not zombie) processes running examples/toy_engine.py with ``mark`` (a unique model
+    name a test module gives its tasks) on their command line."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                cmdline = handle.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{entry}/stat") as handle:
+                state = handle.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if "toy_engine.py" in cmdline and mark in cmdline and state not in ("Z", "X"):
+            found.append((int(entry), cmdline))
+    return found
+
+
+def assert_no_toy_engine_left(mark: str, grace: float = 15.0) -> None:
+    """No engine a test module started outlives it (those in their SIGTERM grace get a moment)."""
+    import signal
+    import time
+
+    deadline = time.monotonic() + grace
+    while toy_engine_processes(mark) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    leftovers = toy_engine_processes(mark)
+    for pid, _ in leftovers:
+        os.kill(pid, signal.SIGKILL)
+    assert leftovers == [], f"toy engines outlived the tests: {leftovers}"
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     # Every test that touches a database is marked ``db``: ``pytest -m db`` runs them again on
     # PostgreSQL (see scripts/test.sh).

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import signal
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -16,6 +13,7 @@ from typer.testing import CliRunner
 
 from autotuner.cli import app
 from autotuner.tuning import launcher
+from conftest import assert_no_toy_engine_left, toy_engine_processes
 
 ROOT = Path(__file__).resolve().parents[1]
 TOY = str(ROOT / "examples" / "toy_engine.py")
@@ -25,33 +23,10 @@ MARK = f"toy-cli-{uuid.uuid4().hex[:12]}"  # the model name: finds this module's
 runner = CliRunner(env={"COLUMNS": "200"})
 
 
-def toy_processes() -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                cmdline = handle.read()
-            with open(f"/proc/{entry}/stat") as handle:
-                state = handle.read().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if b"toy_engine.py" in cmdline and MARK.encode() in cmdline and state not in ("Z", "X"):
-            found.append(int(entry))
-    return found
-
-
 @pytest.fixture(scope="module", autouse=True)
 def no_toy_engine_alive_after_the_module():
     yield
-    deadline = time.monotonic() + 15
-    while toy_processes() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    leftovers = toy_processes()
-    for pid in leftovers:
-        os.kill(pid, signal.SIGKILL)
-    assert leftovers == [], f"toy engines outlived the tests: {leftovers}"
+    assert_no_toy_engine_left(MARK)
 
 
 @pytest.fixture(autouse=True)
@@ -92,7 +67,7 @@ def test_dry_run_prints_the_twelve_engine_commands_as_shell_quoted_argument_list
     combos = [tuple(shlex.split(line)[8:]) for line in lines]
     assert len(set(combos)) == 12
     assert ("--tp-size", "2", "--mem-fraction-static", "0.9", "--schedule-policy", "lpm") in combos
-    assert not launcher.running_engines() and not toy_processes(), "a dry run starts nothing"
+    assert not launcher.running_engines(), "a dry run starts nothing"
 
     as_json = runner.invoke(app, ["tune", str(TOY_TASK), "--dry-run", "--json"])
     assert as_json.exit_code == 0, as_json.output
@@ -146,7 +121,7 @@ def test_tune_refuses_a_bad_scenario_with_one_sentence(cli_env, tmp_path):
     assert result.exit_code == 1
     assert "Error: Traffic scenario 'D(10)' is not understood: write D(input_tokens,output_tokens)" in result.stderr
     assert result.stdout == ""
-    assert not toy_processes()
+    assert not toy_engine_processes(MARK)
 
 
 def test_tune_refuses_a_space_too_large_to_search(cli_env, tmp_path):

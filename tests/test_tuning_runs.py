@@ -19,7 +19,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from autotuner.db.models import Experiment, Task
 from autotuner.db.session import session_scope
@@ -27,6 +26,7 @@ from autotuner.tuning import launcher
 from autotuner.tuning.space import iter_combinations
 from autotuner.tuning.worker import INTERRUPTED, SHUTDOWN, Worker
 from autotuner.web.app import create_app
+from conftest import assert_no_toy_engine_left, toy_engine_processes
 
 ROOT = Path(__file__).resolve().parents[1]
 TOY = str(ROOT / "examples" / "toy_engine.py")
@@ -68,19 +68,8 @@ def pid_exists(pid: int) -> bool:
 
 
 def toy_processes() -> list[tuple[int, str]]:
-    """Live processes running the toy engine for this test session."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                cmdline = handle.read().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if "toy_engine.py" in cmdline and MARK in cmdline and pid_alive(int(entry)):
-            found.append((int(entry), cmdline))
-    return found
+    """Live processes running the toy engine for this module."""
+    return toy_engine_processes(MARK)
 
 
 def wait_for(condition, what: str, timeout: float = WAIT, interval: float = 0.02):
@@ -168,14 +157,7 @@ def engine_of(experiment_log: str) -> launcher.EngineProcess | None:
 @pytest.fixture(scope="module", autouse=True)
 def no_toy_engine_alive_after_the_module():
     yield
-    # Reaped engines vanish at once; give any process in its SIGTERM grace a moment.
-    deadline = time.monotonic() + 15
-    while toy_processes() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    leftovers = toy_processes()
-    for pid, _ in leftovers:
-        os.kill(pid, signal.SIGKILL)
-    assert leftovers == [], f"toy engines outlived the tests: {leftovers}"
+    assert_no_toy_engine_left(MARK)
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -15,7 +15,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from autotuner import __version__
-from autotuner.errors import AutotunerError, ValidationFailed
+from autotuner.errors import AutotunerError
 from autotuner.settings import Settings, get_settings
 
 app = typer.Typer(

@@ -166,7 +166,8 @@ class Strategy:
     # -- for subclasses --
 
     def _next(self) -> dict[str, Any] | None:
-        raise NotImplementedError
+        """The next untried combination, or None when the strategy has none left."""
+        raise TypeError(f"{type(self).__name__} must define _next(): use GridSearch, RandomSearch or BayesianSearch")
 
     def _recorded(self, combination: dict[str, Any], key: tuple, score: float | None) -> None:
         pass
