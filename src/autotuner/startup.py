@@ -19,7 +19,7 @@ def prepare_database(settings: Settings) -> tuple[Engine, sessionmaker[Session]]
     engine = make_engine(settings.resolved_database_url)
     migrate.upgrade(engine)
     factory = make_session_factory(engine)
-    with session_scope(factory) as session:
+    with session_scope(factory, write=True) as session:
         seed_system_presets(session)
     return engine, factory
 

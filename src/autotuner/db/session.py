@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,13 +60,51 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+_WRITE_LOCKS: "weakref.WeakKeyDictionary[Engine, threading.Lock]" = weakref.WeakKeyDictionary()
+_WRITE_LOCKS_GUARD = threading.Lock()
+_HELD_LOCK = "autotuner_sqlite_write_lock"
+
+
+def _sqlite_write_lock(engine: Engine) -> threading.Lock:
+    with _WRITE_LOCKS_GUARD:
+        lock = _WRITE_LOCKS.get(engine)
+        if lock is None:
+            lock = _WRITE_LOCKS[engine] = threading.Lock()
+        return lock
+
+
 def begin_write(session: Session) -> None:
     """Declare that ``session`` will write; call it before the session's first statement.
 
-    On SQLite the transaction then starts with ``BEGIN IMMEDIATE``; elsewhere it is a no-op.
+    On SQLite the transaction then starts with ``BEGIN IMMEDIATE`` (it waits for the database's
+    write lock under the busy timeout, instead of failing later when a read turns into a write),
+    and writers of this process queue on a lock of their own first: SQLite's busy handler polls
+    with sleeps, which gave concurrent writers a long tail. Elsewhere it is a no-op.
     """
-    if not session.in_transaction():
-        session.connection(execution_options={WRITE_OPTION: True})
+    if session.in_transaction():
+        return
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        lock = _sqlite_write_lock(bind)
+        lock.acquire()
+        session.info[_HELD_LOCK] = lock
+        try:
+            session.connection(execution_options={WRITE_OPTION: True})
+        except BaseException:
+            session.info.pop(_HELD_LOCK, None)
+            lock.release()
+            raise
+        return
+    session.connection(execution_options={WRITE_OPTION: True})
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _release_write_lock(session: Session, transaction) -> None:
+    # The outermost transaction ended (commit, rollback or close): let the next writer in.
+    if transaction.parent is None:
+        lock = session.info.pop(_HELD_LOCK, None)
+        if lock is not None:
+            lock.release()
 
 
 def flush_unique(session: Session, conflict_message: str) -> None:
@@ -82,10 +122,13 @@ def flush_unique(session: Session, conflict_message: str) -> None:
 
 
 @contextmanager
-def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error."""
+def session_scope(factory: sessionmaker[Session], *, write: bool = False) -> Iterator[Session]:
+    """A session that commits on success and rolls back on any error; ``write=True`` begins it
+    as a writing transaction (see :func:`begin_write`)."""
     session = factory()
     try:
+        if write:
+            begin_write(session)
         yield session
         session.commit()
     except BaseException:
