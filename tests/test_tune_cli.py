@@ -124,12 +124,39 @@ def test_tune_refuses_a_bad_scenario_with_one_sentence(cli_env, tmp_path):
     assert not toy_engine_processes(MARK)
 
 
-def test_tune_refuses_a_space_too_large_to_search(cli_env, tmp_path):
-    path = task_file(tmp_path, {f"knob-{i}": list(range(10)) for i in range(9)})
+def test_tune_refuses_a_space_whose_valid_combinations_cannot_be_counted(cli_env, tmp_path):
+    path = task_file(tmp_path, {"max-num-batched-tokens": list(range(1000, 1500)), "max-num-seqs": list(range(1, 501))})
     body = json.loads(path.read_text())
+    body["base_runtime"] = "vllm"
     body["optimization"] = {"strategy": "random_search", "max_iterations": 10}
     path.write_text(json.dumps(body))
     for args in (["tune", str(path)], ["tune", str(path), "--dry-run"]):
         result = runner.invoke(app, args)
         assert result.exit_code == 1, result.output
-        assert "The parameter space holds 1,000,000,000 valid combinations" in result.stderr
+        assert "The parameter space holds 250,000 combinations and the vllm rules read too many" in result.stderr
+
+
+def test_dry_run_of_a_billion_combinations_lists_what_would_run(cli_env, tmp_path):
+    path = task_file(tmp_path, {f"knob-{i}": list(range(10)) for i in range(9)})
+    body = json.loads(path.read_text())
+    body["optimization"] = {"strategy": "random_search", "max_iterations": 10}
+    path.write_text(json.dumps(body))
+    result = runner.invoke(app, ["tune", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 10 and len(set(lines)) == 10  # random search runs exactly these, no note
+    body["optimization"] = {"strategy": "bayesian", "max_iterations": 10}
+    path.write_text(json.dumps(body))
+    result = runner.invoke(app, ["tune", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1001
+    assert lines[-1] == (
+        "# bayesian chooses up to 10 experiments as it goes among 1,000,000,000 valid combinations; "
+        "the first 1,000 are listed."
+    )
+    assert shlex.split(lines[0])[-18:] == [arg for i in range(9) for arg in (f"--knob-{i}", "0")]
+    as_json = runner.invoke(app, ["tune", str(path), "--dry-run", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert [shlex.join(command) for command in json.loads(as_json.stdout)] == lines[:-1]
+    assert "1,000,000,000 valid combinations" in as_json.stderr

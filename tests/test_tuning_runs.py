@@ -548,14 +548,18 @@ def test_start_and_cancel_refuse_what_makes_no_sense(client, app, worker):
     assert "set sample_if_larger" in too_large.json()["detail"]
     assert task_get(client, grid)["status"] == "pending"
 
-    # A space too large to enumerate is refused with its size instead of stalling the service.
-    huge = create(client, toy_task(
+    # A space whose valid combinations cannot be counted (the vllm rule reads 500 x 500 values
+    # together) is refused with its size instead of stalling the service.
+    huge = create(client, {**toy_task(
         "errors-huge", strategy="bayesian", max_iterations=10,
-        parameters={f"knob-{i}": list(range(10)) for i in range(9)},
-    ))
+        parameters={"max-num-batched-tokens": list(range(1000, 1500)), "max-num-seqs": list(range(1, 501))},
+    ), "base_runtime": "vllm"})
     refused = client.post(f"/api/tasks/{huge}/start")
     assert refused.status_code == 422
-    assert refused.json()["detail"].startswith("The parameter space holds 1,000,000,000 valid combinations")
+    detail = refused.json()["detail"]
+    assert detail.startswith("The parameter space holds 250,000 combinations and the vllm rules read too many")
+    assert "to count the valid ones: give the flags those rules read fewer values" in detail
+    assert task_get(client, huge)["status"] == "pending"
 
     for experiment_id in (0, 2**31, 2**63):
         assert client.get(f"/api/experiments/{experiment_id}").status_code == 404

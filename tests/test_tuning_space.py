@@ -17,6 +17,7 @@ from autotuner.errors import NotFound
 from autotuner.presets.parameters import count_combinations
 from autotuner.runtimes import get_catalog
 from autotuner.tuning.space import (
+    ValidCombinations,
     analyze_space,
     combination_is_valid,
     iter_combinations,
@@ -317,3 +318,22 @@ def test_rule_subspace_over_max_enumerate_is_reported_as_truncated():
     full = analyze_space(space, "sglang", gpus=4, max_enumerate=1_000, limit=100)
     assert not full.truncated and full.combinations == valid
     assert list(valid_combinations(space, "sglang", gpus=4)) == valid
+
+
+def test_valid_combinations_are_indexed_without_listing_them():
+    space = {"tp-size": [1, 2, 4, 8], "dp-size": [1, 2], "enable-mixed-chunk": [True, False],
+             "chunked-prefill-size": [-1, 512], "mem-fraction-static": [0.8, 0.9]}
+    _, valid, _ = brute(space, "sglang", 4)
+    indexed = ValidCombinations(space, "sglang", gpus=4)
+    assert indexed.total == 64 and indexed.count == len(valid)
+    assert [indexed.at(i) for i in range(indexed.count)] == valid == list(indexed)
+    assert list(indexed.iter_from(5)) == valid[5:]
+    for bad in (-1, indexed.count):
+        with pytest.raises(IndexError):
+            indexed.at(bad)
+    huge = {f"k{i}": list(range(10)) for i in range(30)}
+    assert ValidCombinations(huge, None).at(10 ** 30 - 1) == {f"k{i}": 9 for i in range(30)}
+    truncated = ValidCombinations(space, "sglang", gpus=4, max_enumerate=4)
+    assert truncated.count is None and list(truncated) == valid
+    with pytest.raises(ValueError, match="not counted"):
+        truncated.at(0)

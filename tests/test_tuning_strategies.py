@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from autotuner.errors import ValidationFailed
-from autotuner.tuning import launcher
-from autotuner.tuning.experiment import run_experiment
+from autotuner.presets.parameters import iter_leaves
+from autotuner.tuning import launcher, strategies
+from autotuner.tuning.experiment import plan_run, run_experiment
+from autotuner.tuning.space import analyze_space, combination_is_valid
 from autotuner.tuning.strategies import (
     BayesianSearch,
     GridSearch,
@@ -172,6 +174,117 @@ def test_make_strategy_reads_the_task_and_refuses_unknown_names():
         make_strategy({**task, "optimization": {"strategy": "grid_search", "max_iterations": 0}})
     with pytest.raises(ValidationFailed, match="None of the 2 combinations"):
         GridSearch({"enable-mixed-chunk": [True], "chunked-prefill-size": [-1, -1.0]}, runtime="sglang")
+
+
+# --- spaces far too large to list ---
+
+# 4 * 3 * 2 * 4 * 10^7 = 9.6 * 10^8 combinations; the sglang rules with 4 GPUs keep 4.2 * 10^8
+# (tp*dp <= 4 keeps 7 of 12 pairs; mixed chunk with chunked-prefill -1 removes 1 of 8 pairs).
+HUGE = {"tp-size": [1, 2, 4, 8], "dp-size": [1, 2, 4], "enable-mixed-chunk": [True, False],
+        "chunked-prefill-size": [-1, 512, 1024, 2048]}
+HUGE.update({f"knob-{i}": list(range(10)) for i in range(7)})
+
+
+def grid_position(space: dict, combination: dict) -> tuple[int, ...]:
+    """Where a combination sits in grid order: its value indices, first leaf slowest."""
+    values = dict(strategies.flatten(combination))
+    return tuple(list(leaf_values).index(values[path]) for path, leaf_values in iter_leaves(space))
+
+
+def huge_run(cls, n: int = 25, **kwargs) -> list[dict]:
+    strategy = cls(HUGE, runtime="sglang", gpus=4, max_iterations=n, **kwargs)
+    assert strategy.valid_count == 420_000_000 == analyze_space(HUGE, "sglang", gpus=4, limit=0).valid
+    ran = [c for c, _ in drive(strategy, surface=lambda c: c["knob-0"] * c["tp-size"] - c["knob-1"])]
+    assert len(ran) == n and len({combination_key(c) for c in ran}) == n
+    assert all(combination_is_valid(c, "sglang", gpus=4) == (True, []) for c in ran)
+    assert all(c["tp-size"] * c["dp-size"] <= 4 for c in ran)
+    assert all(not (c["enable-mixed-chunk"] and c["chunked-prefill-size"] == -1) for c in ran)
+    return ran
+
+
+@pytest.mark.parametrize("cls", [RandomSearch, BayesianSearch])
+def test_random_and_bayesian_search_a_space_of_hundreds_of_millions_without_listing_it(cls):
+    ran = huge_run(cls, seed=3)
+    assert [combination_key(c) for c in huge_run(cls, seed=3)] == [combination_key(c) for c in ran]
+    assert [combination_key(c) for c in huge_run(cls, seed=4)] != [combination_key(c) for c in ran]
+    # Not the grid's first combinations: the picks are spread over the space.
+    assert len({c["knob-0"] for c in ran}) > 1
+
+
+def test_bayesian_fallback_picks_untried_valid_combinations_by_index(monkeypatch):
+    monkeypatch.setattr(strategies, "MAX_REPEATS", 0)  # every suggestion goes through the fallback
+    ran = huge_run(BayesianSearch, n=15, seed=1)
+    assert [combination_key(c) for c in huge_run(BayesianSearch, n=15, seed=1)] == [combination_key(c) for c in ran]
+
+
+def test_random_search_resumes_over_a_huge_space_without_rerunning():
+    def surface(c):
+        return c["knob-0"]
+
+    history = drive(RandomSearch(HUGE, runtime="sglang", gpus=4, max_iterations=5, seed=9), surface)
+    resumed = RandomSearch(HUGE, runtime="sglang", gpus=4, max_iterations=12, seed=9)
+    for combination, score in history:
+        resumed.record(combination, score)
+    rest = drive(resumed, surface)
+    assert len(rest) == 7 and set(keys(rest)).isdisjoint(keys(history))
+    whole = drive(RandomSearch(HUGE, runtime="sglang", gpus=4, max_iterations=12, seed=9), surface)
+    assert keys(history) + keys(rest) == keys(whole)
+
+
+def test_grid_sample_of_a_huge_space_is_distinct_valid_and_in_grid_order():
+    strategy = GridSearch(HUGE, runtime="sglang", gpus=4, max_iterations=40, sample_if_larger=True, seed=2)
+    ran = [c for c, _ in drive(strategy, surface=lambda c: 1.0)]
+    assert len(ran) == 40 and len(set(keys([(c, None) for c in ran]))) == 40
+    positions = [grid_position(HUGE, c) for c in ran]
+    assert positions == sorted(positions) and len(set(positions)) == 40
+    assert all(combination_is_valid(c, "sglang", gpus=4)[0] for c in ran)
+    # Each is the valid combination at its sampled index, as the space's own pager finds it.
+    assert len(strategy.sample) == 40 and strategy.sample == sorted(strategy.sample)
+    for index, combination in zip(strategy.sample[::8], ran[::8]):
+        assert analyze_space(HUGE, "sglang", gpus=4, offset=index, limit=1).combinations == [combination]
+    again = GridSearch(HUGE, runtime="sglang", gpus=4, max_iterations=40, sample_if_larger=True, seed=2)
+    assert keys(drive(again, surface=lambda c: 1.0)) == keys([(c, None) for c in ran])
+    with pytest.raises(SpaceTooLarge, match="Grid search would run 420,000,000 experiments .valid combinations of 960,000,000."):
+        GridSearch(HUGE, runtime="sglang", gpus=4, max_iterations=40)
+
+
+def test_spaces_beyond_a_machine_word_are_indexed_too():
+    space = {f"k{i}": list(range(10)) for i in range(25)}  # 10^25 combinations, no rules
+    for cls in (RandomSearch, BayesianSearch):
+        ran = drive(cls(space, max_iterations=6, seed=0), surface=lambda c: c["k0"])
+        assert len(set(keys(ran))) == 6
+    grid = GridSearch(space, max_iterations=6, sample_if_larger=True, seed=0)
+    positions = [grid_position(space, c) for c, _ in drive(grid, surface=lambda c: 1.0)]
+    assert positions == sorted(positions) and len(set(positions)) == 6
+
+
+def test_only_spaces_whose_valid_combinations_cannot_be_counted_are_refused():
+    task = {"parameters": HUGE, "base_runtime": "sglang", "optimization": {"strategy": "bayesian", "max_iterations": 5}}
+    assert strategies.make_strategy(task, gpus=4).valid_count == 420_000_000
+    uncountable = {"max-num-batched-tokens": list(range(1000, 1500)), "max-num-seqs": list(range(1, 501))}
+    for name in strategies.STRATEGIES:
+        with pytest.raises(SpaceTooLarge) as info:
+            strategies.make_strategy({"parameters": uncountable, "base_runtime": "vllm", "optimization": {"strategy": name}})
+        assert info.value.message.startswith(
+            "The parameter space holds 250,000 combinations and the vllm rules read too many of their values "
+            "together (over 200,000 assignments) to count the valid ones"
+        )
+
+
+def test_dry_run_plan_lists_a_bounded_part_of_a_bayesian_space_and_says_how_many():
+    task = {"parameters": HUGE, "base_runtime": "sglang", "optimization": {"strategy": "bayesian", "max_iterations": 30}}
+    plan = plan_run(task, gpus=4, limit=50)
+    assert plan.valid_count == 420_000_000 and plan.planned == 30 and len(plan.combinations) == 50
+    assert plan.combinations == analyze_space(HUGE, "sglang", gpus=4, limit=50).combinations
+    assert plan.note == ("bayesian chooses up to 30 experiments as it goes among 420,000,000 valid combinations; "
+                         "the first 50 are listed.")
+    random_plan = plan_run({**task, "optimization": {"strategy": "random_search", "max_iterations": 30}}, gpus=4, limit=10)
+    assert len(random_plan.combinations) == 10
+    assert random_plan.note == "random_search runs 30 experiments; the first 10 are listed."
+    full = plan_run({**task, "optimization": {"strategy": "random_search", "max_iterations": 30}}, gpus=4)
+    assert full.note is None and full.combinations[:10] == random_plan.combinations
+    small = plan_run({"parameters": TOY_SPACE, "optimization": {"strategy": "bayesian", "max_iterations": 5}})
+    assert len(small.combinations) == 12 and small.note.endswith("among 12 valid combinations; all are listed.")
 
 
 # --- end to end on the toy engine ---

@@ -183,25 +183,60 @@ def run_experiment(
     return outcome(status, error, metrics, score)
 
 
-def planned_combinations(task: dict[str, Any], *, gpus: int | None = None) -> list[dict[str, Any]]:
+# A dry run lists at most this many combinations (a bayesian search chooses among all valid ones).
+MAX_PLANNED_LISTED = 1_000
+
+
+@dataclass
+class PlannedRun:
+    """What a task would run: ``combinations`` (at most ``limit`` of them), how many the search
+    runs or chooses from, and a sentence saying so when the list is not the exact plan."""
+
+    strategy: str
+    valid_count: int  # valid combinations of the space
+    planned: int  # experiments the search runs at most
+    combinations: list[dict[str, Any]]
+    note: str | None  # None when ``combinations`` is exactly what runs, in order
+
+
+def plan_run(task: dict[str, Any], *, gpus: int | None = None, limit: int = MAX_PLANNED_LISTED) -> PlannedRun:
     """The combinations a task would run: exactly, in order, for grid and random search; for
-    bayesian (which decides as it goes) every valid combination it may choose from."""
+    bayesian (which decides as it goes) the valid combinations it chooses from, in grid order.
+    At most ``limit`` are listed, without listing the rest."""
     optimization = dict(task.get("optimization") or {})
     optimization.pop("early_stop_patience", None)
     strategy = make_strategy({**task, "optimization": optimization}, gpus=gpus)
+    planned = min(strategy.max_iterations, strategy.valid_count)
+    out: list[dict[str, Any]] = []
     if isinstance(strategy, BayesianSearch):
-        return list(strategy.valid)
-    out = []
-    while (combination := strategy.suggest()) is not None:
+        for combination in strategy.iter_valid():
+            if len(out) >= limit:
+                break
+            out.append(combination)
+        listed = f"the first {len(out):,} are listed" if len(out) < strategy.valid_count else "all are listed"
+        note = (
+            f"bayesian chooses up to {planned:,} experiments as it goes among {strategy.valid_count:,} valid "
+            f"combinations; {listed}."
+        )
+        return PlannedRun(strategy.name, strategy.valid_count, planned, out, note)
+    while len(out) < limit and (combination := strategy.suggest()) is not None:
         out.append(combination)
         strategy.record(combination, None)
-    return out
+    note = None
+    if len(out) < planned:
+        note = f"{strategy.name} runs {planned:,} experiments; the first {len(out):,} are listed."
+    return PlannedRun(strategy.name, strategy.valid_count, planned, out, note)
 
 
-def dry_run_commands(task: dict[str, Any], *, gpus: int | None = None) -> list[list[str]]:
-    """The engine commands the task would run (see :func:`planned_combinations`), with the
-    literal ``<port>`` standing for the free port picked at run time."""
-    return [build_command(task, combination, "<port>") for combination in planned_combinations(task, gpus=gpus)]
+def planned_combinations(task: dict[str, Any], *, gpus: int | None = None, limit: int = MAX_PLANNED_LISTED) -> list[dict[str, Any]]:
+    """The combinations of :func:`plan_run` (at most ``limit``)."""
+    return plan_run(task, gpus=gpus, limit=limit).combinations
+
+
+def dry_run_commands(task: dict[str, Any], *, gpus: int | None = None, limit: int = MAX_PLANNED_LISTED) -> list[list[str]]:
+    """The engine commands the task would run (see :func:`plan_run`), with the literal ``<port>``
+    standing for the free port picked at run time."""
+    return [build_command(task, combination, "<port>") for combination in planned_combinations(task, gpus=gpus, limit=limit)]
 
 
 __all__ = [
@@ -209,6 +244,9 @@ __all__ = [
     "run_experiment",
     "dry_run_commands",
     "planned_combinations",
+    "plan_run",
+    "PlannedRun",
+    "MAX_PLANNED_LISTED",
     "experiment_timeout",
     "model_of",
 ]

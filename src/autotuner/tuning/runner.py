@@ -10,38 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autotuner.presets.parameters import count_combinations
 from autotuner.tuning.experiment import ExperimentOutcome, run_experiment
-from autotuner.tuning.space import analyze_space
-from autotuner.tuning.strategies import SpaceTooLarge, Strategy, make_strategy
-
-# The strategies list every valid combination up front (over a kilobyte and tens of microseconds each): past this
-# many, starting a search would stall the service and eat its memory, so it is refused instead.
-MAX_SEARCH_SPACE = 100_000
-
-
-def check_search_space(task: dict[str, Any], *, gpus: int | None = None) -> None:
-    """Refuse, with its size, a space too large for the strategies to enumerate."""
-    parameters = task.get("parameters") or {}
-    total = count_combinations(parameters)
-    if total <= MAX_SEARCH_SPACE:
-        return
-    runtime = task.get("base_runtime")
-    report = analyze_space(parameters, runtime if runtime in ("sglang", "vllm") else None, gpus=gpus, limit=0)
-    valid = report.valid
-    if valid is not None and valid <= MAX_SEARCH_SPACE:
-        return
-    size = f"{valid:,} valid combinations" if valid is not None else f"{total:,} combinations"
-    raise SpaceTooLarge(
-        f"The parameter space holds {size}, more than the {MAX_SEARCH_SPACE:,} a search can handle: "
-        "narrow it (fewer values per parameter, or fewer parameters) before starting the task."
-    )
-
-
-def prepare_strategy(task: dict[str, Any], *, gpus: int | None = None) -> Strategy:
-    """The task's strategy, after :func:`check_search_space`."""
-    check_search_space(task, gpus=gpus)
-    return make_strategy(task, gpus=gpus)
+from autotuner.tuning.strategies import Strategy
 
 
 @dataclass

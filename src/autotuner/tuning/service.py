@@ -15,7 +15,7 @@ from autotuner.errors import InvalidState, NotFound, ValidationFailed
 from autotuner.presets import service as presets_service
 from autotuner.presets.schemas import PresetCreate
 from autotuner.tasks.service import get_task, task_config
-from autotuner.tuning.runner import prepare_strategy
+from autotuner.tuning.strategies import make_strategy
 
 FINISHED = ("completed", "failed", "cancelled")
 LOG_TAIL_BYTES = 256 * 1024
@@ -28,7 +28,7 @@ def start_task(session: Session, task_id: int) -> Task:
     if task.status == "running":
         raise InvalidState(f"Task '{task.task_name}' is already running.")
     # Fail fast on a search that cannot start (grid too large, no valid combination...).
-    prepare_strategy(task_config(task), gpus=task.gpus)
+    make_strategy(task_config(task), gpus=task.gpus)
     task.status = "running"
     task.cancel_requested = False
     task.error_message = None

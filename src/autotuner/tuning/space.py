@@ -19,7 +19,8 @@ Efficiency. Nothing is enumerated in full. A rule only depends on the values of 
 of the space; rules that share flags are grouped into components, and ``valid`` is the product of
 each component's count of passing assignments times the size of the flags no rule reads. The
 same per-component counts let the page iterator skip ``offset`` valid combinations and whole
-subtrees of removed ones without visiting them. ``max_enumerate`` bounds the assignments
+subtrees of removed ones without visiting them; :class:`ValidCombinations` uses them to index the
+valid combinations (the search strategies fetch random picks by index, never listing a space). ``max_enumerate`` bounds the assignments
 enumerated for one rule or one component: past it the figure is not computed (``removed`` or
 ``valid`` is None and ``truncated`` is true); the page is then found by walking the space,
 visiting at most ``max_enumerate`` nodes, and may come back short.
@@ -282,6 +283,42 @@ def valid_combinations(parameters: dict, runtime: str | None, *, gpus: int | Non
     """Every combination no rule removes, in :func:`iter_combinations` order. Planners use this:
     it never yields a removed combination."""
     return _Plan(parameters, runtime, gpus, DEFAULT_MAX_ENUMERATE).walk()
+
+
+class ValidCombinations:
+    """The valid combinations of a space (rules applied as in :func:`analyze_space`) as an indexed
+    sequence that is never listed: ``count`` is computed by counting, ``at(i)`` fetches the
+    ``i``-th in :func:`iter_combinations` order by skipping whole subtrees, and iterating walks
+    them lazily. ``count`` is None when counting was truncated (a rule's flags, or a group of
+    rules sharing flags, hold more than ``max_enumerate`` assignments); ``at`` then refuses and
+    only iteration works."""
+
+    def __init__(
+        self,
+        parameters: dict,
+        runtime: str | None,
+        *,
+        gpus: int | None = None,
+        max_enumerate: int = DEFAULT_MAX_ENUMERATE,
+    ) -> None:
+        self._plan = _Plan(parameters, runtime, gpus, max_enumerate)
+        self.total: int = self._plan.total
+        self.count: int | None = self._plan.valid
+        self.max_enumerate = max_enumerate
+
+    def __iter__(self) -> Iterator[dict]:
+        return self._plan.walk()
+
+    def iter_from(self, start: int) -> Iterator[dict]:
+        """The valid combinations from index ``start`` on, in order."""
+        return self._plan.walk(skip=start)
+
+    def at(self, index: int) -> dict:
+        if self.count is None:
+            raise ValueError("the valid combinations of this space were not counted, so they cannot be indexed")
+        if not 0 <= index < self.count:
+            raise IndexError(f"valid combination index {index} is out of range (0..{self.count - 1})")
+        return next(self._plan.walk(skip=index))
 
 
 def combination_is_valid(combination: dict, runtime: str | None, *, gpus: int | None = None) -> tuple[bool, list[str]]:

@@ -26,11 +26,20 @@ best. No strategy suggests a combination it has already recorded.
   the recorded result is told to Optuna again and it is asked anew, so nothing runs twice; after
   ``MAX_REPEATS`` repeats in a row (the space is nearly exhausted) an untried valid combination
   is picked at random.
+
+Size. No strategy lists the valid combinations: their number (``valid_count``) is counted
+exactly by :class:`autotuner.tuning.space.ValidCombinations`, the grid walks them lazily, and
+random picks (the random order, the grid's sample, the bayesian fallback) are seeded indices
+fetched one by one, so a space of 10^8 or 10^20 combinations costs no more than a small one.
+A space whose valid combinations cannot be counted (a rule reads more than ``max_enumerate``
+value assignments together, see :mod:`autotuner.tuning.space`) is refused with its size.
 """
 
 from __future__ import annotations
 
 import random
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 import optuna
@@ -38,14 +47,19 @@ from optuna.distributions import CategoricalDistribution
 from optuna.trial import TrialState, create_trial
 
 from autotuner.errors import ValidationFailed
-from autotuner.presets.parameters import count_combinations, iter_leaves, value_key
-from autotuner.tuning.space import valid_combinations
+from autotuner.presets.parameters import iter_leaves, value_key
+from autotuner.tuning.space import ValidCombinations, combination_is_valid
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 STRATEGIES = ("grid_search", "random_search", "bayesian")
 MAX_REPEATS = 50
 DEFAULT_MAX_ITERATIONS = 100
+# Below this many valid combinations a random order is a shuffled list of indices and the
+# bayesian fallback scans every untried combination; above, indices are drawn one at a time.
+SMALL_SPACE = 10_000
+# How many random indices the bayesian fallback tries before scanning for an untried combination.
+FALLBACK_DRAWS = 200
 
 
 class InvalidStrategy(ValidationFailed):
@@ -86,6 +100,51 @@ def _rules_runtime(runtime: str | None) -> str | None:
     return runtime if runtime in ("sglang", "vllm") else None
 
 
+def search_space(parameters: dict[str, Any], runtime: str | None, *, gpus: int | None = None) -> ValidCombinations:
+    """The valid combinations a search over ``parameters`` chooses from (the rules of ``runtime``
+    applied when it is sglang or vllm); refuses, with its size, a space whose valid combinations
+    cannot be counted. That only happens when the flags one rule (or rules sharing flags) reads
+    hold more than ``max_enumerate`` (200,000) value assignments together, so the space is larger
+    still, and listing it instead would stall the service and eat its memory."""
+    space = ValidCombinations(parameters, _rules_runtime(runtime), gpus=gpus)
+    if space.count is None:
+        raise SpaceTooLarge(
+            f"The parameter space holds {space.total:,} combinations and the {runtime} rules read too many of "
+            f"their values together (over {space.max_enumerate:,} assignments) to count the valid ones: give the "
+            "flags those rules read fewer values before starting the task."
+        )
+    return space
+
+
+def sample_indices(rng: random.Random, n: int, k: int) -> list[int]:
+    """``k`` distinct indices below ``n`` (``k <= n``), seeded by ``rng``, without listing ``range(n)``."""
+    if n <= sys.maxsize:
+        return rng.sample(range(n), k)  # lazy for a large n; len(range) needs n to fit a C ssize_t
+    chosen: dict[int, None] = {}
+    while len(chosen) < k:
+        chosen.setdefault(rng.randrange(n), None)
+    return list(chosen)
+
+
+def shuffled_indices(rng: random.Random, n: int) -> Iterator[int]:
+    """Every index below ``n`` once, in an order seeded by ``rng``, drawn lazily when ``n`` is
+    large (by rejection: fine while the draws stay a small part of ``n``, as experiments do)."""
+    if n <= SMALL_SPACE:
+        order = list(range(n))
+        rng.shuffle(order)
+        return iter(order)
+
+    def draw() -> Iterator[int]:
+        seen: set[int] = set()
+        while len(seen) < n:
+            index = rng.randrange(n)
+            if index not in seen:
+                seen.add(index)
+                yield index
+
+    return draw()
+
+
 class Strategy:
     """Base: bookkeeping of recorded experiments, best score, iteration limit and early stop."""
 
@@ -111,13 +170,14 @@ class Strategy:
         self.seed = seed
         self.patience = patience
         self.rng = random.Random(seed)
-        self.valid: list[dict[str, Any]] = list(valid_combinations(parameters, _rules_runtime(runtime), gpus=gpus))
-        if not self.valid:
+        self.gpus = gpus
+        self.space = search_space(parameters, runtime, gpus=gpus)
+        self.valid_count: int = self.space.count
+        if not self.valid_count:
             raise ValidationFailed(
-                f"None of the {count_combinations(parameters)} combinations of the parameters passes the "
+                f"None of the {self.space.total} combinations of the parameters passes the "
                 f"{runtime} rules: widen the space or remove conflicting values."
             )
-        self.valid_keys = {combination_key(c) for c in self.valid}
         self.history: list[tuple[dict[str, Any], float | None]] = []
         self.scores: dict[tuple, float | None] = {}
         self.best_score: float | None = None
@@ -125,6 +185,8 @@ class Strategy:
         self.since_improvement = 0
         self.stop_reason: str | None = None
         self._pending: dict[str, Any] | None = None
+        self._source: Iterator[dict[str, Any]] = iter(())  # the order _first_untried follows
+        self._current: dict[str, Any] | None = None
 
     # -- the interface --
 
@@ -172,11 +234,29 @@ class Strategy:
     def _recorded(self, combination: dict[str, Any], key: tuple, score: float | None) -> None:
         pass
 
-    def _first_untried(self, order: list[dict[str, Any]]) -> dict[str, Any] | None:
-        for combination in order:
-            if combination_key(combination) not in self.scores:
-                return combination
-        return None
+    def valid_at(self, index: int) -> dict[str, Any]:
+        """The ``index``-th valid combination in grid order (``0 <= index < valid_count``)."""
+        return self.space.at(index)
+
+    def iter_valid(self) -> Iterator[dict[str, Any]]:
+        """The valid combinations in grid order, lazily."""
+        return iter(self.space)
+
+    def is_valid(self, combination: dict[str, Any]) -> bool:
+        """Whether a combination of the space passes the runtime's rules."""
+        return combination_is_valid(combination, _rules_runtime(self.runtime), gpus=self.gpus)[0]
+
+    def _first_untried(self) -> dict[str, Any] | None:
+        """The next combination of ``self._source`` not yet recorded (the source is consumed
+        lazily; the one returned stays current until it is recorded)."""
+        while True:
+            if self._current is None:
+                self._current = next(self._source, None)
+                if self._current is None:
+                    return None
+            if combination_key(self._current) not in self.scores:
+                return self._current
+            self._current = None
 
 
 class GridSearch(Strategy):
@@ -184,21 +264,23 @@ class GridSearch(Strategy):
 
     def __init__(self, parameters: dict[str, Any], *, sample_if_larger: bool = False, **kwargs: Any) -> None:
         super().__init__(parameters, **kwargs)
-        if len(self.valid) > self.max_iterations:
+        size = self.valid_count
+        if size > self.max_iterations:
             if not sample_if_larger:
                 raise SpaceTooLarge(
-                    f"Grid search would run {len(self.valid)} experiments (valid combinations of "
-                    f"{count_combinations(parameters)}), more than max_iterations {self.max_iterations}: narrow the "
-                    f"space, raise max_iterations to {len(self.valid)}, or set sample_if_larger to run a random "
+                    f"Grid search would run {size:,} experiments (valid combinations of "
+                    f"{self.space.total:,}), more than max_iterations {self.max_iterations}: narrow the "
+                    f"space, raise max_iterations to {size}, or set sample_if_larger to run a random "
                     f"sample of {self.max_iterations}."
                 )
-            chosen = sorted(self.rng.sample(range(len(self.valid)), self.max_iterations))
-            self.order = [self.valid[i] for i in chosen]
+            self.sample = sorted(sample_indices(self.rng, size, self.max_iterations))
+            self._source = (self.valid_at(i) for i in self.sample)
         else:
-            self.order = list(self.valid)
+            self.sample = None
+            self._source = self.iter_valid()
 
     def _next(self) -> dict[str, Any] | None:
-        return self._first_untried(self.order)
+        return self._first_untried()
 
 
 class RandomSearch(Strategy):
@@ -206,11 +288,10 @@ class RandomSearch(Strategy):
 
     def __init__(self, parameters: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(parameters, **kwargs)
-        self.order = list(self.valid)
-        self.rng.shuffle(self.order)
+        self._source = (self.valid_at(i) for i in shuffled_indices(self.rng, self.valid_count))
 
     def _next(self) -> dict[str, Any] | None:
-        return self._first_untried(self.order)
+        return self._first_untried()
 
 
 class BayesianSearch(Strategy):
@@ -249,7 +330,7 @@ class BayesianSearch(Strategy):
             trial = self.study.ask(self.distributions)
             combination = self._combination_of(trial.params)
             key = combination_key(combination)
-            if key not in self.valid_keys:
+            if not self.is_valid(combination):
                 # Removed by the runtime's rules: never run; a failure teaches TPE nothing, so the
                 # repeat cap below ends the loop when it keeps coming back.
                 self.study.tell(trial, state=TrialState.FAIL)
@@ -260,13 +341,25 @@ class BayesianSearch(Strategy):
                 continue
             self._trial = trial
             return combination
-        untried = [c for c in self.valid if combination_key(c) not in self.scores]
-        if not untried:
+        combination = self._untried_at_random()
+        if combination is None:
             return None
-        combination = self.rng.choice(untried)
         self.study.enqueue_trial(self._params_of(combination))
         self._trial = self.study.ask(self.distributions)
         return self._combination_of(self._trial.params)
+
+    def _untried_at_random(self) -> dict[str, Any] | None:
+        """An untried valid combination picked at random, or None when every one has been tried.
+        A small space is scanned; a large one is sampled by index (a bounded number of draws,
+        then a scan in grid order, which only a nearly exhausted space reaches)."""
+        if self.valid_count <= SMALL_SPACE:
+            untried = [c for c in self.iter_valid() if combination_key(c) not in self.scores]
+            return self.rng.choice(untried) if untried else None
+        for _ in range(FALLBACK_DRAWS):
+            combination = self.valid_at(self.rng.randrange(self.valid_count))
+            if combination_key(combination) not in self.scores:
+                return combination
+        return next((c for c in self.iter_valid() if combination_key(c) not in self.scores), None)
 
     def _recorded(self, combination: dict[str, Any], key: tuple, score: float | None) -> None:
         if self._trial is not None and combination_key(self._combination_of(self._trial.params)) == key:

@@ -17,9 +17,10 @@ from rich.table import Table
 
 from autotuner.errors import AutotunerError
 from autotuner.settings import get_settings
-from autotuner.tuning.experiment import ExperimentOutcome, dry_run_commands
-from autotuner.tuning.launcher import terminate_all
-from autotuner.tuning.runner import SearchHooks, check_search_space, prepare_strategy, run_search
+from autotuner.tuning.experiment import ExperimentOutcome, plan_run
+from autotuner.tuning.launcher import build_command, terminate_all
+from autotuner.tuning.runner import SearchHooks, run_search
+from autotuner.tuning.strategies import make_strategy
 
 
 def _load_task(path: Path, fail: Callable[[str], NoReturn]) -> dict[str, Any]:
@@ -76,25 +77,29 @@ def tune_file(
         console.print(f"[yellow]Warning:[/] {warning}", highlight=False)
     if dry_run:
         try:
-            check_search_space(task, gpus=task.get("gpus"))
-            commands = dry_run_commands(task, gpus=task.get("gpus"))
+            plan = plan_run(task, gpus=task.get("gpus"))
         except AutotunerError as exc:
             fail(exc.message)
+        commands = [build_command(task, combination, "<port>") for combination in plan.combinations]
         if as_json:
             console.print_json(data=commands)
+            if plan.note:  # stdout stays the JSON list of commands
+                Console(stderr=True).print(f"# {plan.note}", highlight=False, soft_wrap=True)
         else:
             import shlex
 
             for command in commands:
                 console.print(shlex.join(command), highlight=False, soft_wrap=True)
+            if plan.note:  # a shell comment, so the output still runs as a script
+                console.print(f"# {plan.note}", highlight=False, soft_wrap=True)
         return
     try:
-        strategy = prepare_strategy(task, gpus=task.get("gpus"))
+        strategy = make_strategy(task, gpus=task.get("gpus"))
     except AutotunerError as exc:
         fail(exc.message)
     log_dir = log_dir or get_settings().log_dir / "tune" / datetime.now().strftime("%Y%m%d-%H%M%S")
     log_dir.mkdir(parents=True, exist_ok=True)
-    planned = min(strategy.max_iterations, len(strategy.valid))
+    planned = min(strategy.max_iterations, strategy.valid_count)
     rows: list[tuple[int, dict[str, Any], ExperimentOutcome]] = []
     cancel = threading.Event()
     progress = Progress(

@@ -26,7 +26,8 @@ from autotuner.tasks.service import task_config
 from autotuner.tuning import service
 from autotuner.tuning.experiment import ExperimentOutcome
 from autotuner.tuning.launcher import detected_gpu_count, stop_stale_engines
-from autotuner.tuning.runner import SearchHooks, prepare_strategy, run_search
+from autotuner.tuning.runner import SearchHooks, run_search
+from autotuner.tuning.strategies import make_strategy
 
 log = logging.getLogger("autotuner.worker")
 
@@ -95,7 +96,7 @@ class Worker:
         stopped = stop_stale_engines(self.log_dir / "tasks")
         if stopped:
             log.warning("Stopped %d engine(s) left running by a service that did not shut down cleanly", stopped)
-        with session_scope(self.factory) as session:
+        with session_scope(self.factory, write=True) as session:
             session.execute(
                 update(Experiment)
                 .where(Experiment.status.in_(("pending", "deploying", "benchmarking")))
@@ -145,11 +146,11 @@ class Worker:
             self._finish(task_id, "cancelled", None, task_log, stop_reason="cancelled by the user")
             return
         try:
-            strategy = prepare_strategy(config, gpus=config.get("gpus"))
+            strategy = make_strategy(config, gpus=config.get("gpus"))
         except AutotunerError as exc:
             self._finish(task_id, "failed", exc.message, task_log)
             return
-        with session_scope(self.factory) as session:
+        with session_scope(self.factory, write=True) as session:
             done = list(
                 session.scalars(select(Experiment).where(Experiment.task_id == task_id).order_by(Experiment.sequence))
             )
@@ -160,11 +161,11 @@ class Worker:
                     replayed += 1
             next_sequence = max((e.sequence for e in done), default=0) + 1
             task = session.get(Task, task_id)
-            task.experiments_total = min(strategy.max_iterations, len(strategy.valid))
+            task.experiments_total = min(strategy.max_iterations, strategy.valid_count)
             task.experiments_done = replayed
         self._say(
             task_log,
-            f"Task {task_id} '{config['task_name']}': {strategy.name} over {len(strategy.valid)} valid combination(s)"
+            f"Task {task_id} '{config['task_name']}': {strategy.name} over {strategy.valid_count:,} valid combination(s)"
             + (f", resuming after {replayed} recorded experiment(s)" if replayed else ""),
         )
         gpu_count = detected_gpu_count()
@@ -198,7 +199,7 @@ class Worker:
     def _start_experiment(self, task_id: int, sequence: int, combination: dict[str, Any], task_log: Path) -> Path:
         path = service.experiment_log_path(self.log_dir, task_id, sequence)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with session_scope(self.factory) as session:
+        with session_scope(self.factory, write=True) as session:
             session.add(
                 Experiment(
                     task_id=task_id, sequence=sequence, parameters=combination, status="deploying",
@@ -209,7 +210,7 @@ class Worker:
         return path
 
     def _experiment_status(self, task_id: int, sequence: int, status: str) -> None:
-        with session_scope(self.factory) as session:
+        with session_scope(self.factory, write=True) as session:
             session.execute(
                 update(Experiment)
                 .where(Experiment.task_id == task_id, Experiment.sequence == sequence)
@@ -220,7 +221,7 @@ class Worker:
         status, error = outcome.status, outcome.error
         if status == "cancelled" and self._stop.is_set():
             error = SHUTDOWN
-        with session_scope(self.factory) as session:
+        with session_scope(self.factory, write=True) as session:
             experiment = session.scalar(
                 select(Experiment).where(Experiment.task_id == task_id, Experiment.sequence == sequence)
             )
@@ -242,7 +243,7 @@ class Worker:
         self._say(task_log, f"Experiment {sequence} {status}: {detail}")
 
     def _finish(self, task_id: int, status: str, error: str | None, task_log: Path, stop_reason: str | None = None) -> None:
-        with session_scope(self.factory) as session:
+        with session_scope(self.factory, write=True) as session:
             task = session.get(Task, task_id)
             task.status = status
             task.error_message = error
