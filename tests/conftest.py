@@ -124,6 +124,19 @@ def assert_no_toy_engine_left(mark: str, grace: float = 15.0) -> None:
     assert leftovers == [], f"toy engines outlived the tests: {leftovers}"
 
 
+@pytest.fixture
+def no_engine_left_behind():
+    """After the test, no engine this process started is still registered (running). Modules
+    whose engines must not outlive a test use it (``pytest.mark.usefixtures``); modules that keep
+    a server for the whole module do not."""
+    from autotuner.tuning import launcher
+
+    yield
+    leftovers = launcher.running_engines()
+    launcher.terminate_all(grace_period=1)
+    assert leftovers == [], f"engines still registered: {[e.command for e in leftovers]}"
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     # Every test that touches a database is marked ``db``: ``pytest -m db`` runs them again on
     # PostgreSQL (see scripts/test.sh).

@@ -23,18 +23,14 @@ MARK = f"toy-cli-{uuid.uuid4().hex[:12]}"  # the model name: finds this module's
 runner = CliRunner(env={"COLUMNS": "200"})
 
 
+pytestmark = pytest.mark.usefixtures("no_engine_left_behind")
+
+
 @pytest.fixture(scope="module", autouse=True)
 def no_toy_engine_alive_after_the_module():
     yield
     assert_no_toy_engine_left(MARK)
 
-
-@pytest.fixture(autouse=True)
-def no_engine_left_behind():
-    yield
-    leftovers = launcher.running_engines()
-    launcher.terminate_all(grace_period=1)
-    assert leftovers == [], f"engines still registered: {[e.command for e in leftovers]}"
 
 
 def task_file(tmp_path: Path, parameters: dict, *extra: str, benchmark: dict | None = None) -> Path:

@@ -157,18 +157,14 @@ def engine_of(experiment_log: str) -> launcher.EngineProcess | None:
 # --- fixtures -----------------------------------------------------------------------------------
 
 
+pytestmark = pytest.mark.usefixtures("no_engine_left_behind")
+
+
 @pytest.fixture(scope="module", autouse=True)
 def no_toy_engine_alive_after_the_module():
     yield
     assert_no_toy_engine_left(MARK)
 
-
-@pytest.fixture(autouse=True)
-def no_engine_left_behind():
-    yield
-    leftovers = launcher.running_engines()
-    launcher.terminate_all(grace_period=1)
-    assert leftovers == [], f"engines still registered: {[e.command for e in leftovers]}"
 
 
 @pytest.fixture
