@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from conftest import TEST_DATABASE_URL, _postgres_schema_url
 from hypothesis import HealthCheck, settings
-
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from autotuner.settings import Settings
 from autotuner.web.app import create_app
-from conftest import TEST_DATABASE_URL, _postgres_schema_url
 
 pytestmark = pytest.mark.db
 

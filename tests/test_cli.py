@@ -27,10 +27,27 @@ def test_presets_list_json_and_table(cli_env):
 
 def test_create_show_export_import_delete(cli_env, tmp_path):
     created = json.loads(
-        run("presets", "create", "--name", "Mine", "-p", "tp-size=1,2", "-p", "schedule-policy=lpm,fcfs",
-            "-p", "enable-mixed-chunk=true", "--tag", "t1", "--json").stdout
+        run(
+            "presets",
+            "create",
+            "--name",
+            "Mine",
+            "-p",
+            "tp-size=1,2",
+            "-p",
+            "schedule-policy=lpm,fcfs",
+            "-p",
+            "enable-mixed-chunk=true",
+            "--tag",
+            "t1",
+            "--json",
+        ).stdout
     )
-    assert created["parameters"] == {"tp-size": [1, 2], "schedule-policy": ["lpm", "fcfs"], "enable-mixed-chunk": [True]}
+    assert created["parameters"] == {
+        "tp-size": [1, 2],
+        "schedule-policy": ["lpm", "fcfs"],
+        "enable-mixed-chunk": [True],
+    }
     assert created["metadata"] == {"tags": ["t1"]}
     shown = json.loads(run("presets", "show", "mine", "--json").stdout)
     assert shown["id"] == created["id"]
@@ -54,7 +71,9 @@ def test_merge_prints_the_reference_result(cli_env):
     union = json.loads(run("presets", "merge", "high-throughput", "memory-efficient", "--json").stdout)
     assert union["parameters"] == {"tp-size": [1, 2, 4], "mem-fraction-static": [0.7, 0.75, 0.9]}
     last = json.loads(
-        run("presets", "merge", "high-throughput", "memory-efficient", "-s", "last_wins", "--set", "tp-size=2", "--json").stdout
+        run(
+            "presets", "merge", "high-throughput", "memory-efficient", "-s", "last_wins", "--set", "tp-size=2", "--json"
+        ).stdout
     )
     assert last["parameters"] == {"tp-size": [2], "mem-fraction-static": [0.7, 0.75]}
     text = run("presets", "merge", "high-throughput", "memory-efficient").stdout
@@ -82,14 +101,37 @@ def test_db_upgrade_reports_revision(cli_env):
 
 def test_openapi_lists_the_preset_paths():
     schema = json.loads(run("openapi").stdout)
-    for path in ("/api/presets/", "/api/presets/{preset_id}", "/api/presets/merge", "/api/presets/import", "/api/presets/{preset_id}/export"):
+    for path in (
+        "/api/presets/",
+        "/api/presets/{preset_id}",
+        "/api/presets/merge",
+        "/api/presets/import",
+        "/api/presets/{preset_id}/export",
+    ):
         assert path in schema["paths"], path
 
 
 def test_tasks_create_from_presets_list_show_delete(cli_env):
     created = json.loads(
-        run("tasks", "create", "--name", "cli-task", "--model", "m", "--runtime", "sglang", "--preset", "high-throughput",
-            "--preset", "memory-efficient", "--strategy", "last_wins", "--set", "tp-size=2", "--json").stdout
+        run(
+            "tasks",
+            "create",
+            "--name",
+            "cli-task",
+            "--model",
+            "m",
+            "--runtime",
+            "sglang",
+            "--preset",
+            "high-throughput",
+            "--preset",
+            "memory-efficient",
+            "--strategy",
+            "last_wins",
+            "--set",
+            "tp-size=2",
+            "--json",
+        ).stdout
     )
     assert created["parameters"] == {"tp-size": [2], "mem-fraction-static": [0.7, 0.75]}
     assert [p["name"] for p in created["provenance"]["presets"]] == ["High Throughput", "Memory Efficient"]

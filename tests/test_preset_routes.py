@@ -80,7 +80,11 @@ def test_system_preset_cannot_be_deleted_or_modified(client):
         403,
         "Cannot delete system preset 'Balanced': create a custom preset instead",
     )
-    assert_error(client.put(f"/api/presets/{balanced['id']}", json={"description": "x"}), 403, "Cannot modify system preset 'Balanced'")
+    assert_error(
+        client.put(f"/api/presets/{balanced['id']}", json={"description": "x"}),
+        403,
+        "Cannot modify system preset 'Balanced'",
+    )
     assert by_slug(client, "balanced") == balanced
 
 
@@ -151,24 +155,48 @@ def test_invalid_parameters_are_422(client, parameters, fragment):
 
 
 def test_missing_fields_and_bad_json_read_as_sentences(client):
-    body = assert_error(client.post("/api/presets/", json={"parameters": {"a": [1]}}), 422, "Missing required field 'name'")
+    body = assert_error(
+        client.post("/api/presets/", json={"parameters": {"a": [1]}}), 422, "Missing required field 'name'"
+    )
     assert body["errors"][0]["loc"] == ["body", "name"]
-    assert_error(client.post("/api/presets/", content=b"{not json", headers={"content-type": "application/json"}), 422, "The request body is not valid JSON")
-    assert_error(client.post("/api/presets/", json={"name": "   ", "parameters": {"a": [1]}}), 422, "Invalid field 'name'")
-    assert_error(client.post("/api/presets/", json={"name": "n", "parameters": {"a": [1]}, "runtime": "tgi"}), 422, "Invalid field 'runtime'")
+    assert_error(
+        client.post("/api/presets/", content=b"{not json", headers={"content-type": "application/json"}),
+        422,
+        "The request body is not valid JSON",
+    )
+    assert_error(
+        client.post("/api/presets/", json={"name": "   ", "parameters": {"a": [1]}}), 422, "Invalid field 'name'"
+    )
+    assert_error(
+        client.post("/api/presets/", json={"name": "n", "parameters": {"a": [1]}, "runtime": "tgi"}),
+        422,
+        "Invalid field 'runtime'",
+    )
 
 
 def test_nul_characters_are_refused_not_crashing(client):
-    assert_error(client.post("/api/presets/", json={"name": "a\u0000b", "parameters": {"a": [1]}}), 422, "Invalid preset")
-    assert_error(client.post("/api/presets/", json={"name": "ok", "parameters": {"a": ["x\u0000"]}}), 422, "Invalid parameters")
+    assert_error(
+        client.post("/api/presets/", json={"name": "a\u0000b", "parameters": {"a": [1]}}), 422, "Invalid preset"
+    )
+    assert_error(
+        client.post("/api/presets/", json={"name": "ok", "parameters": {"a": ["x\u0000"]}}), 422, "Invalid parameters"
+    )
     assert_error(client.get("/api/presets/?category=a%00b"), 422, "")
     assert count(client) == 4
 
 
 def test_name_taken_is_409_and_writes_nothing(client):
     create(client)
-    assert_error(client.post("/api/presets/", json={"name": "My Custom Preset", "parameters": {"a": [1]}}), 409, "A preset named 'My Custom Preset' already exists")
-    assert_error(client.post("/api/presets/", json={"name": "Balanced", "parameters": {"a": [1]}}), 409, "A preset named 'Balanced'")
+    assert_error(
+        client.post("/api/presets/", json={"name": "My Custom Preset", "parameters": {"a": [1]}}),
+        409,
+        "A preset named 'My Custom Preset' already exists",
+    )
+    assert_error(
+        client.post("/api/presets/", json={"name": "Balanced", "parameters": {"a": [1]}}),
+        409,
+        "A preset named 'Balanced'",
+    )
     assert count(client) == 5
 
 
@@ -215,7 +243,9 @@ def test_list_filters(client):
 
 def test_update_subset_and_clear_with_null(client):
     created = create(client, description="old", metadata={"tags": ["x"]})
-    response = client.put(f"/api/presets/{created['id']}", json={"description": None, "metadata": None, "category": "perf"})
+    response = client.put(
+        f"/api/presets/{created['id']}", json={"description": None, "metadata": None, "category": "perf"}
+    )
     assert response.status_code == 200, response.text
     updated = response.json()
     assert updated["description"] is None and updated["metadata"] is None and updated["category"] == "perf"
@@ -226,7 +256,9 @@ def test_update_subset_and_clear_with_null(client):
 
 def test_update_name_and_parameters(client):
     created = create(client)
-    updated = client.put(f"/api/presets/{created['id']}", json={"name": "Renamed", "parameters": {"tp-size": [1]}}).json()
+    updated = client.put(
+        f"/api/presets/{created['id']}", json={"name": "Renamed", "parameters": {"tp-size": [1]}}
+    ).json()
     assert (updated["name"], updated["slug"], updated["parameters"]) == ("Renamed", "renamed", {"tp-size": [1]})
     assert updated["updated_at"] > created["updated_at"]
 
@@ -235,9 +267,15 @@ def test_update_refusals_write_nothing(client):
     created = create(client)
     other = create(client, name="Other")
     assert_error(client.put(f"/api/presets/{created['id']}", json={"name": None}), 422, "'name' cannot be cleared")
-    assert_error(client.put(f"/api/presets/{created['id']}", json={"parameters": None}), 422, "'parameters' cannot be cleared")
+    assert_error(
+        client.put(f"/api/presets/{created['id']}", json={"parameters": None}), 422, "'parameters' cannot be cleared"
+    )
     assert_error(client.put(f"/api/presets/{created['id']}", json={"name": "Other"}), 409, "A preset named 'Other'")
-    assert_error(client.put(f"/api/presets/{created['id']}", json={"description": "new", "parameters": {"x": 1}}), 422, "Invalid parameters")
+    assert_error(
+        client.put(f"/api/presets/{created['id']}", json={"description": "new", "parameters": {"x": 1}}),
+        422,
+        "Invalid parameters",
+    )
     after = client.get(f"/api/presets/{created['id']}").json()
     assert after == {k: v for k, v in created.items() if k != "warnings"}
     assert client.get(f"/api/presets/{other['id']}").json()["name"] == "Other"
@@ -287,12 +325,16 @@ def test_merge_intersection_reports_empty_parameters(client):
     b = create(client, name="B", parameters={"tp-size": [2, 3], "x": [5]})["id"]
     body = merge(client, [a, b], "intersection").json()
     assert body["parameters"] == {"tp-size": [2]}
-    assert any(c["message"].startswith("No common values in intersection for 'x': [1] vs [5]") for c in body["conflicts"])
+    assert any(
+        c["message"].startswith("No common values in intersection for 'x': [1] vs [5]") for c in body["conflicts"]
+    )
 
 
 def test_merge_errors(client):
     ht = by_slug(client, "high-throughput")["id"]
-    assert_error(merge(client, [ht], "foo"), 422, "Invalid merge strategy 'foo': use one of union, intersection, last_wins")
+    assert_error(
+        merge(client, [ht], "foo"), 422, "Invalid merge strategy 'foo': use one of union, intersection, last_wins"
+    )
     body = assert_error(merge(client, [ht, 998, 999]), 404, "Preset not found")
     assert "998" in body["detail"] and "999" in body["detail"]
     assert_error(merge(client, [ht, ht]), 422, "Preset")
@@ -304,7 +346,12 @@ def test_merge_errors(client):
 
 
 def test_export_file_and_round_trip(client):
-    created = create(client, description="desc", runtime="sglang", metadata={"author": "me", "tags": ["t"], "recommended_for": ["llama-3-70b"]})
+    created = create(
+        client,
+        description="desc",
+        runtime="sglang",
+        metadata={"author": "me", "tags": ["t"], "recommended_for": ["llama-3-70b"]},
+    )
     response = client.get(f"/api/presets/{created['id']}/export")
     assert response.status_code == 200
     assert response.headers["content-disposition"] == 'attachment; filename="preset-my-custom-preset.json"'
@@ -326,7 +373,10 @@ def test_export_of_system_preset_by_slug(client):
 
 
 def doc(name="Imported", parameters=None, **extra):
-    return {"version": "1.0", "preset": {"name": name, "category": "custom", "parameters": parameters or {"tp-size": [1, 2]}, **extra}}
+    return {
+        "version": "1.0",
+        "preset": {"name": name, "category": "custom", "parameters": parameters or {"tp-size": [1, 2]}, **extra},
+    }
 
 
 def test_import_as_json_body(client):
@@ -355,15 +405,31 @@ def test_import_validation_failures(client, document, fragment):
 
 
 def test_import_not_json_and_missing_field(client):
-    assert_error(client.post("/api/presets/import", files={"file": ("p.json", b"{oops", "application/json")}), 422, "Import validation failed: the file is not valid JSON")
-    assert_error(client.post("/api/presets/import", files={"other": ("p.json", b"{}", "application/json")}), 422, 'Import validation failed: no multipart field "file"')
+    assert_error(
+        client.post("/api/presets/import", files={"file": ("p.json", b"{oops", "application/json")}),
+        422,
+        "Import validation failed: the file is not valid JSON",
+    )
+    assert_error(
+        client.post("/api/presets/import", files={"other": ("p.json", b"{}", "application/json")}),
+        422,
+        'Import validation failed: no multipart field "file"',
+    )
     assert_error(client.post("/api/presets/import", content=b""), 422, "Import validation failed")
 
 
 def test_import_over_one_mib_is_413(client):
     big = json.dumps(doc(description="x" * (1024 * 1024))).encode()
-    assert_error(client.post("/api/presets/import", files={"file": ("p.json", big, "application/json")}), 413, "The import file is larger than 1024 KiB")
-    assert_error(client.post("/api/presets/import", content=big, headers={"content-type": "application/json"}), 413, "The import file is larger")
+    assert_error(
+        client.post("/api/presets/import", files={"file": ("p.json", big, "application/json")}),
+        413,
+        "The import file is larger than 1024 KiB",
+    )
+    assert_error(
+        client.post("/api/presets/import", content=big, headers={"content-type": "application/json"}),
+        413,
+        "The import file is larger",
+    )
     assert count(client) == 4
 
 
@@ -373,7 +439,11 @@ def test_import_many_is_all_or_nothing(client):
     assert_error(client.post("/api/presets/import", json=document), 409, "A preset named 'Taken' already exists")
     assert count(client) == 5
     document["presets"].append({"name": "Bad", "parameters": {"a": "b"}})
-    assert_error(client.post("/api/presets/import?on_conflict=skip", json=document), 422, "Import validation failed: preset 'Bad'")
+    assert_error(
+        client.post("/api/presets/import?on_conflict=skip", json=document),
+        422,
+        "Import validation failed: preset 'Bad'",
+    )
     assert count(client) == 5
 
 
@@ -383,12 +453,23 @@ def test_import_conflict_modes(client):
     assert skip == {"imported": [], "skipped": ["Taken"], "renamed": {}}
     renamed = client.post("/api/presets/import?on_conflict=rename", json=doc("Taken")).json()
     assert renamed["imported"][0]["name"] == "Taken (2)"
-    assert client.post("/api/presets/import?on_conflict=rename", json=doc("Taken")).json()["imported"][0]["name"] == "Taken (3)"
+    assert (
+        client.post("/api/presets/import?on_conflict=rename", json=doc("Taken")).json()["imported"][0]["name"]
+        == "Taken (3)"
+    )
     over = client.post("/api/presets/import?on_conflict=overwrite", json=doc("Taken", description="new")).json()
     assert over["imported"][0]["description"] == "new"
     assert count(client) == 7
-    assert_error(client.post("/api/presets/import?on_conflict=overwrite", json=doc("Balanced")), 403, "Cannot overwrite system preset 'Balanced'")
-    assert_error(client.post("/api/presets/import?on_conflict=bogus", json=doc("New")), 422, "Invalid query parameter 'on_conflict'")
+    assert_error(
+        client.post("/api/presets/import?on_conflict=overwrite", json=doc("Balanced")),
+        403,
+        "Cannot overwrite system preset 'Balanced'",
+    )
+    assert_error(
+        client.post("/api/presets/import?on_conflict=bogus", json=doc("New")),
+        422,
+        "Invalid query parameter 'on_conflict'",
+    )
     assert by_slug(client, "balanced")["parameters"] == SYSTEM["balanced"][2]
 
 
@@ -437,7 +518,9 @@ def test_list_reflects_every_change_including_other_writers(client, app):
     # A write that bypasses the API (the CLI, another service process) is seen too.
     with app.state.session_factory() as session:
         session.execute(
-            update(ParameterPreset).where(ParameterPreset.id == created["id"]).values(category="elsewhere", updated_at=datetime(2100, 1, 1))
+            update(ParameterPreset)
+            .where(ParameterPreset.id == created["id"])
+            .values(category="elsewhere", updated_at=datetime(2100, 1, 1))
         )
         session.commit()
     assert [p["name"] for p in client.get("/api/presets/?category=elsewhere").json()] == ["My Custom Preset"]

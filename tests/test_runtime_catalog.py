@@ -21,35 +21,86 @@ from autotuner.runtimes import (
 # `vllm serve --help` (vLLM v0.11.x), written out here independently of the data files: every
 # catalog spelling must be one of them.
 SGLANG_HELP_SPELLINGS = {
-    "tp-size", "tensor-parallel-size", "dp-size", "data-parallel-size", "pp-size",
-    "pipeline-parallel-size", "mem-fraction-static", "schedule-policy", "schedule-conservativeness",
-    "chunked-prefill-size", "max-running-requests", "max-prefill-tokens", "max-total-tokens",
-    "enable-mixed-chunk", "disable-radix-cache", "cuda-graph-max-bs", "cuda-graph-bs",
-    "disable-cuda-graph", "attention-backend", "sampling-backend", "kv-cache-dtype",
-    "enable-torch-compile", "torch-compile-max-bs", "num-continuous-decode-steps",
-    "stream-interval", "enable-dp-attention", "disable-overlap-schedule", "page-size",
-    "context-length", "quantization",
+    "tp-size",
+    "tensor-parallel-size",
+    "dp-size",
+    "data-parallel-size",
+    "pp-size",
+    "pipeline-parallel-size",
+    "mem-fraction-static",
+    "schedule-policy",
+    "schedule-conservativeness",
+    "chunked-prefill-size",
+    "max-running-requests",
+    "max-prefill-tokens",
+    "max-total-tokens",
+    "enable-mixed-chunk",
+    "disable-radix-cache",
+    "cuda-graph-max-bs",
+    "cuda-graph-bs",
+    "disable-cuda-graph",
+    "attention-backend",
+    "sampling-backend",
+    "kv-cache-dtype",
+    "enable-torch-compile",
+    "torch-compile-max-bs",
+    "num-continuous-decode-steps",
+    "stream-interval",
+    "enable-dp-attention",
+    "disable-overlap-schedule",
+    "page-size",
+    "context-length",
+    "quantization",
 }
 VLLM_HELP_SPELLINGS = {
-    "tensor-parallel-size", "pipeline-parallel-size", "data-parallel-size",
-    "gpu-memory-utilization", "max-num-seqs", "max-num-batched-tokens", "max-model-len",
-    "enable-chunked-prefill", "enable-prefix-caching", "block-size", "kv-cache-dtype",
-    "enforce-eager", "scheduling-policy", "enable-expert-parallel", "async-scheduling",
-    "cpu-offload-gb", "swap-space", "max-num-partial-prefills", "quantization",
+    "tensor-parallel-size",
+    "pipeline-parallel-size",
+    "data-parallel-size",
+    "gpu-memory-utilization",
+    "max-num-seqs",
+    "max-num-batched-tokens",
+    "max-model-len",
+    "enable-chunked-prefill",
+    "enable-prefix-caching",
+    "block-size",
+    "kv-cache-dtype",
+    "enforce-eager",
+    "scheduling-policy",
+    "enable-expert-parallel",
+    "async-scheduling",
+    "cpu-offload-gb",
+    "swap-space",
+    "max-num-partial-prefills",
+    "quantization",
     "long-prefill-token-threshold",
 }
 REAL_SPELLINGS = {"sglang": SGLANG_HELP_SPELLINGS, "vllm": VLLM_HELP_SPELLINGS}
 
 REQUIRED = {
     "sglang": {
-        "tp-size", "dp-size", "mem-fraction-static", "schedule-policy", "chunked-prefill-size",
-        "max-running-requests", "max-prefill-tokens", "enable-mixed-chunk", "disable-radix-cache",
-        "cuda-graph-max-bs", "attention-backend",
+        "tp-size",
+        "dp-size",
+        "mem-fraction-static",
+        "schedule-policy",
+        "chunked-prefill-size",
+        "max-running-requests",
+        "max-prefill-tokens",
+        "enable-mixed-chunk",
+        "disable-radix-cache",
+        "cuda-graph-max-bs",
+        "attention-backend",
     },
     "vllm": {
-        "tensor-parallel-size", "gpu-memory-utilization", "max-num-seqs", "max-num-batched-tokens",
-        "enable-chunked-prefill", "enable-prefix-caching", "block-size", "pipeline-parallel-size",
-        "data-parallel-size", "kv-cache-dtype",
+        "tensor-parallel-size",
+        "gpu-memory-utilization",
+        "max-num-seqs",
+        "max-num-batched-tokens",
+        "enable-chunked-prefill",
+        "enable-prefix-caching",
+        "block-size",
+        "pipeline-parallel-size",
+        "data-parallel-size",
+        "kv-cache-dtype",
     },
 }
 
@@ -83,14 +134,23 @@ def test_catalog_is_cached_and_listed_in_order():
 def test_catalog_flag_details_match_the_engines():
     sglang, vllm = get_catalog("sglang"), get_catalog("vllm")
     mem = sglang.flags["mem-fraction-static"]
-    assert (mem.type, mem.minimum, mem.maximum, mem.exclusive_minimum, mem.exclusive_maximum) == ("float", 0, 1, True, False)
+    assert (mem.type, mem.minimum, mem.maximum, mem.exclusive_minimum, mem.exclusive_maximum) == (
+        "float",
+        0,
+        1,
+        True,
+        False,
+    )
     assert sglang.flags["schedule-policy"].choices == ["lpm", "random", "fcfs", "dfs-weight", "lof"]
     assert {"flashinfer", "triton", "torch_native", "fa3"} <= set(sglang.flags["attention-backend"].choices)
     assert sglang.flags["enable-mixed-chunk"].type == "bool"
     assert sglang.flags["chunked-prefill-size"].minimum == -1
     assert {n for n, s in sglang.flags.items() if s.gpus_factor} == {"tp-size", "dp-size", "pp-size"}
     assert {n for n, s in vllm.flags.items() if s.gpus_factor} == {
-        "tensor-parallel-size", "pipeline-parallel-size", "data-parallel-size"}
+        "tensor-parallel-size",
+        "pipeline-parallel-size",
+        "data-parallel-size",
+    }
     assert {8, 16, 32} <= set(vllm.flags["block-size"].choices)
     gpu = vllm.flags["gpu-memory-utilization"]
     assert gpu.allowed() == "a number in (0, 1]"
@@ -103,8 +163,22 @@ def test_catalog_serialises_to_json():
         assert data["release"] == catalog.release
         names = [f["name"] for f in data["flags"]]
         assert names == list(catalog.flags)
-        assert all(set(f) >= {"name", "type", "description", "default", "choices", "minimum", "maximum",
-                              "exclusive_minimum", "exclusive_maximum", "allowed"} for f in data["flags"])
+        assert all(
+            set(f)
+            >= {
+                "name",
+                "type",
+                "description",
+                "default",
+                "choices",
+                "minimum",
+                "maximum",
+                "exclusive_minimum",
+                "exclusive_maximum",
+                "allowed",
+            }
+            for f in data["flags"]
+        )
         assert [r["id"] for r in data["rules"]] == [r.id for r in catalog.rules]
 
 
@@ -140,7 +214,8 @@ def test_int_flags_accept_whole_floats_and_reject_bools_and_fractions():
     ]
     assert check_parameters("sglang", {"chunked-prefill-size": [-1, 8192]}).ok
     assert check_parameters("sglang", {"chunked-prefill-size": [-2]}).errors == [
-        "'chunked-prefill-size' value -2 is out of range: use an integer >= -1"]
+        "'chunked-prefill-size' value -2 is out of range: use an integer >= -1"
+    ]
 
 
 def test_bool_flags_accept_only_true_and_false():
@@ -156,7 +231,8 @@ def test_bool_flags_accept_only_true_and_false():
 def test_choices_are_checked_by_value():
     assert check_parameters("vllm", {"block-size": [16, 32.0]}).ok
     assert check_parameters("vllm", {"block-size": [12]}).errors == [
-        "'block-size' value 12 is not allowed: use one of 1, 8, 16, 32, 64, 128"]
+        "'block-size' value 12 is not allowed: use one of 1, 8, 16, 32, 64, 128"
+    ]
     assert check_parameters("sglang", {"schedule-policy": ["lpm", "LPM", 1]}).errors == [
         "'schedule-policy' value \"LPM\" is not allowed: use one of lpm, random, fcfs, dfs-weight, lof",
         "'schedule-policy' value 1 has the wrong type: use one of lpm, random, fcfs, dfs-weight, lof",
@@ -169,11 +245,14 @@ def test_float_flags_accept_ints():
 
 
 def test_unknown_flags_and_group_leaves_are_warnings():
-    report = check_parameters("sglang", {
-        "foo-bar": [1],
-        "speculative": {"num-steps": [3, 5]},
-        "tp-size": [1],
-    })
+    report = check_parameters(
+        "sglang",
+        {
+            "foo-bar": [1],
+            "speculative": {"num-steps": [3, 5]},
+            "tp-size": [1],
+        },
+    )
     assert report.errors == []
     assert report.warnings == [
         "'foo-bar' is not in the SGLang v0.5.4 catalog; it will be passed to the engine as is",
@@ -184,7 +263,8 @@ def test_unknown_flags_and_group_leaves_are_warnings():
 def test_flag_of_the_other_engine_is_named_in_the_warning():
     report = check_parameters("vllm", {"tp-size": [2]})
     assert report.warnings == [
-        "'tp-size' is not in the vLLM v0.11.0 catalog (it is a flag of SGLang); it will be passed to the engine as is"]
+        "'tp-size' is not in the vLLM v0.11.0 catalog (it is a flag of SGLang); it will be passed to the engine as is"
+    ]
 
 
 def test_alias_is_checked_like_its_flag_and_warned_about():
@@ -192,7 +272,8 @@ def test_alias_is_checked_like_its_flag_and_warned_about():
     assert report.errors == ["'tensor-parallel-size' value 0 is out of range: use an integer >= 1"]
     assert report.warnings == [
         "'tensor-parallel-size' is an alias of 'tp-size' in SGLang v0.5.4: write 'tp-size' so that the "
-        "combination rules see it"]
+        "combination rules see it"
+    ]
 
 
 def test_runtime_none_checks_nothing():
@@ -216,8 +297,11 @@ def _minimal() -> dict:
             {"name": "on", "type": "bool", "default": False, "description": "On."},
         ],
         "rules": [
-            {"id": "r", "description": "a times b within gpus.",
-             "expression": {"le": [{"product": [{"flag": "a"}, {"flag": "b"}]}, {"context": "gpus"}]}},
+            {
+                "id": "r",
+                "description": "a times b within gpus.",
+                "expression": {"le": [{"product": [{"flag": "a"}, {"flag": "b"}]}, {"context": "gpus"}]},
+            },
         ],
     }
 
@@ -242,15 +326,15 @@ BROKEN = [
     (lambda d: d["rules"].append(copy.deepcopy(d["rules"][0])), "repeated id"),
     (lambda d: d["rules"][0].pop("description"), "exactly id, description and expression"),
     (lambda d: d["flags"][0].update(default=0), "default 0 is not allowed"),
-    (lambda d: d["flags"][0].update(type="integer"), "type \"integer\""),
-    (lambda d: d["flags"][0].update(choices=[1, "x"]), "choice \"x\" is not of type int"),
+    (lambda d: d["flags"][0].update(type="integer"), 'type "integer"'),
+    (lambda d: d["flags"][0].update(choices=[1, "x"]), 'choice "x" is not of type int'),
     (lambda d: d["flags"][2].update(minimum=0), "only int and float flags"),
     (lambda d: d["flags"][0].update(exclusive_maximum=True), "an exclusive bound needs the bound"),
     (lambda d: d["flags"][0].update(description=""), "description is required"),
     (lambda d: d["flags"][0].update(colour="red"), "unknown keys colour"),
     (lambda d: d["flags"][1].update(name="a"), "appears twice"),
     (lambda d: d["flags"][2].update(gpus_factor=True), "gpus_factor"),
-    (lambda d: d.update(runtime="tgi"), "runtime \"tgi\""),
+    (lambda d: d.update(runtime="tgi"), 'runtime "tgi"'),
     (lambda d: d.update(release=""), "'release' must be a non-empty string"),
     (lambda d: d.update(bool_style="flag"), "bool_style"),
 ]

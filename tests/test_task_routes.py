@@ -62,7 +62,13 @@ def test_provenance_survives_preset_change_and_deletion(client):
     client.delete(f"/api/presets/{custom['id']}")
     again = client.get(f"/api/tasks/{task['id']}").json()
     assert again["parameters"] == {"tp-size": [1, 2], "mem-fraction-static": [0.85]}
-    assert again["provenance"]["presets"][0] == {"id": custom["id"], "name": "Mine", "slug": "mine", "runtime": None, "parameters": {"tp-size": [1, 2]}}
+    assert again["provenance"]["presets"][0] == {
+        "id": custom["id"],
+        "name": "Mine",
+        "slug": "mine",
+        "runtime": None,
+        "parameters": {"tp-size": [1, 2]},
+    }
 
 
 def test_parameters_beside_presets_apply_before_overrides(client):
@@ -77,7 +83,9 @@ def test_parameters_beside_presets_apply_before_overrides(client):
 
 def test_runtime_mismatch_and_unknown_flags_are_warnings(client):
     task = create(client, base_runtime="vllm", presets={"ids": ["balanced"]})
-    assert any(w.startswith("Preset 'Balanced' is written for sglang, but this task runs vllm") for w in task["warnings"])
+    assert any(
+        w.startswith("Preset 'Balanced' is written for sglang, but this task runs vllm") for w in task["warnings"]
+    )
     assert any("'tp-size' is not in the vLLM" in w for w in task["warnings"])
     other = create(client, "o", parameters={"tp-size": [1], "brand-new-flag": ["x"]})
     assert len(other["warnings"]) == 1 and "brand-new-flag" in other["warnings"][0]
@@ -92,8 +100,16 @@ def test_runtime_mismatch_and_unknown_flags_are_warnings(client):
         ({"parameters": {"tp-size": 2}}, 422, '{"tp-size": [2]}'),
         ({"presets": {"ids": [999]}}, 404, "Preset not found: no preset with id 999"),
         ({"presets": {"ids": ["balanced"], "merge_strategy": "foo"}}, 422, "Invalid merge strategy 'foo'"),
-        ({"presets": {"ids": ["high-throughput", "memory-efficient"], "merge_strategy": "intersection"}}, 422, "The merged parameter space is empty"),
-        ({"parameters": {"a": [1]}, "benchmark": {"traffic_scenarios": ["D(100)"]}}, 422, "Traffic scenario 'D(100)' is not understood"),
+        (
+            {"presets": {"ids": ["high-throughput", "memory-efficient"], "merge_strategy": "intersection"}},
+            422,
+            "The merged parameter space is empty",
+        ),
+        (
+            {"parameters": {"a": [1]}, "benchmark": {"traffic_scenarios": ["D(100)"]}},
+            422,
+            "Traffic scenario 'D(100)' is not understood",
+        ),
         ({"parameters": {"a": [1]}, "base_runtime": "command"}, 422, 'needs "command"'),
         ({"parameters": {"a": [1]}, "base_runtime": "command", "command": ["python", "s.py"]}, 422, '"{port}"'),
         ({"parameters": {"a": [1]}, "deployment_mode": "docker"}, 422, "Invalid field 'deployment_mode'"),
@@ -113,7 +129,9 @@ def test_large_space_is_accepted_when_sampled_or_searched(client):
 
 def test_name_taken_is_409(client):
     create(client, parameters={"a": [1]})
-    assert "A task named 't' already exists" in error(client.post("/api/tasks/", json={"task_name": "t", "model": MODEL, "parameters": {"a": [1]}}), 409)
+    assert "A task named 't' already exists" in error(
+        client.post("/api/tasks/", json={"task_name": "t", "model": MODEL, "parameters": {"a": [1]}}), 409
+    )
 
 
 def test_update_and_delete_respect_running(client, app):
@@ -126,7 +144,9 @@ def test_update_and_delete_respect_running(client, app):
     by_hand = client.put(f"/api/tasks/{task['id']}", json={"parameters": {"tp-size": [4]}}).json()
     assert by_hand["parameters"] == {"tp-size": [4]} and by_hand["provenance"] is None
     set_status(app, task["id"], "running")
-    assert "is running: cancel it before you edit it" in error(client.put(f"/api/tasks/{task['id']}", json={"description": "x"}), 409)
+    assert "is running: cancel it before you edit it" in error(
+        client.put(f"/api/tasks/{task['id']}", json={"description": "x"}), 409
+    )
     assert "is running: cancel it before you delete it" in error(client.delete(f"/api/tasks/{task['id']}"), 409)
     set_status(app, task["id"], "completed")
     assert client.delete(f"/api/tasks/{task['id']}").status_code == 204
@@ -146,7 +166,12 @@ def test_space_counts_rule_removals_and_pages(client):
     task = create(
         client,
         gpus=4,
-        parameters={"tp-size": [1, 2, 4], "dp-size": [1, 2], "enable-mixed-chunk": [True, False], "chunked-prefill-size": [-1, 4096]},
+        parameters={
+            "tp-size": [1, 2, 4],
+            "dp-size": [1, 2],
+            "enable-mixed-chunk": [True, False],
+            "chunked-prefill-size": [-1, 4096],
+        },
     )
     space = client.get(f"/api/tasks/{task['id']}/space?limit=100").json()
     assert space["total"] == 24
@@ -186,7 +211,9 @@ def test_runtimes_catalog_endpoints(client):
 
 
 def test_preset_runtime_filter_and_catalog_check_for_vllm(client):
-    response = client.post("/api/presets/", json={"name": "V", "runtime": "vllm", "parameters": {"gpu-memory-utilization": [0.9, 1.2]}})
+    response = client.post(
+        "/api/presets/", json={"name": "V", "runtime": "vllm", "parameters": {"gpu-memory-utilization": [0.9, 1.2]}}
+    )
     assert "'gpu-memory-utilization' value 1.2" in error(response, 422)
     client.post("/api/presets/", json={"name": "V", "runtime": "vllm", "parameters": {"gpu-memory-utilization": [0.9]}})
     assert [p["name"] for p in client.get("/api/presets/?runtime=vllm").json()] == ["V"]

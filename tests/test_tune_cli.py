@@ -9,11 +9,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from conftest import assert_no_toy_engine_left, toy_engine_processes
 from typer.testing import CliRunner
 
 from autotuner.cli import app
 from autotuner.tuning import launcher
-from conftest import assert_no_toy_engine_left, toy_engine_processes
 
 ROOT = Path(__file__).resolve().parents[1]
 TOY = str(ROOT / "examples" / "toy_engine.py")
@@ -32,20 +32,27 @@ def no_toy_engine_alive_after_the_module():
     assert_no_toy_engine_left(MARK)
 
 
-
 def task_file(tmp_path: Path, parameters: dict, *extra: str, benchmark: dict | None = None) -> Path:
     path = tmp_path / "task.json"
-    path.write_text(json.dumps({
-        "task_name": "cli-toy",
-        "model": {"id_or_path": MARK},
-        "base_runtime": "command",
-        "command": ["{python}", TOY, "--model-path", "{model}", "--host", "{host}", "--port", "{port}", *extra],
-        "parameters": parameters,
-        "optimization": {"strategy": "grid_search", "max_iterations": 10, "timeout_per_iteration": 60},
-        "benchmark": benchmark or {
-            "traffic_scenarios": ["D(16,4)"], "concurrency": [2], "requests_per_level": 6, "warmup_requests": 1,
-        },
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "task_name": "cli-toy",
+                "model": {"id_or_path": MARK},
+                "base_runtime": "command",
+                "command": ["{python}", TOY, "--model-path", "{model}", "--host", "{host}", "--port", "{port}", *extra],
+                "parameters": parameters,
+                "optimization": {"strategy": "grid_search", "max_iterations": 10, "timeout_per_iteration": 60},
+                "benchmark": benchmark
+                or {
+                    "traffic_scenarios": ["D(16,4)"],
+                    "concurrency": [2],
+                    "requests_per_level": 6,
+                    "warmup_requests": 1,
+                },
+            }
+        )
+    )
     return path
 
 
@@ -56,8 +63,20 @@ def test_dry_run_prints_the_twelve_engine_commands_as_shell_quoted_argument_list
     assert len(lines) == 12, result.stdout
     first = shlex.split(lines[0])
     assert first == [
-        sys.executable, "examples/toy_engine.py", "--model-path", "toy-model", "--host", "127.0.0.1",
-        "--port", "<port>", "--tp-size", "1", "--mem-fraction-static", "0.8", "--schedule-policy", "fcfs",
+        sys.executable,
+        "examples/toy_engine.py",
+        "--model-path",
+        "toy-model",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "<port>",
+        "--tp-size",
+        "1",
+        "--mem-fraction-static",
+        "0.8",
+        "--schedule-policy",
+        "fcfs",
     ]
     assert "'<port>'" in lines[0], "arguments are quoted for a shell (shlex), the engine itself gets no shell"
     combos = [tuple(shlex.split(line)[8:]) for line in lines]
@@ -80,7 +99,7 @@ def test_tune_runs_a_small_task_and_prints_the_table_and_the_best(cli_env, tmp_p
     for column in ("Parameters", "Status", "Score"):
         assert column in out
     assert out.count("succeeded") == 4
-    assert 'Best configuration (experiment 4, score ' in out
+    assert "Best configuration (experiment 4, score " in out
     assert '{"tp-size": 2, "schedule-policy": "lpm"}' in out.split("Best configuration", 1)[1]
     assert f"Logs: {logs}" in out
     assert sorted(p.name for p in logs.glob("experiment-*.log")) == [f"experiment-{i}.log" for i in range(1, 5)]
@@ -98,8 +117,11 @@ def test_tune_json_reports_failures_and_the_best(cli_env, tmp_path):
     assert failed["status"] == "failed" and "simulated failure at start" in failed["error"]
     assert "--fail-at-start" in failed["command"]
     assert succeeded["status"] == "succeeded" and succeeded["score"] > 0
-    assert report["best"] == {"sequence": 2, "parameters": {"tp-size": 2, "fail-at-start": False},
-                              "score": succeeded["score"]}
+    assert report["best"] == {
+        "sequence": 2,
+        "parameters": {"tp-size": 2, "fail-at-start": False},
+        "score": succeeded["score"],
+    }
 
 
 def test_tune_fails_when_no_experiment_succeeds(cli_env, tmp_path):

@@ -30,7 +30,9 @@ TPOT_MS = 10.0
 def start_toy(tmp_path_factory, *extra: str):
     port = free_port()
     log = tmp_path_factory.mktemp("toy") / "engine.log"
-    engine = EngineProcess([sys.executable, TOY, "--port", str(port), "--model-path", "served-name", *extra], log, port=port)
+    engine = EngineProcess(
+        [sys.executable, TOY, "--port", str(port), "--model-path", "served-name", *extra], log, port=port
+    )
     engine.start()
     engine.wait_ready(timeout=20)
     return engine
@@ -74,8 +76,13 @@ def test_bad_scenarios_are_refused_with_the_notation(bad):
 
 def test_config_from_task_and_its_errors():
     config = BenchmarkConfig.from_task(
-        {"traffic_scenarios": ["D(64,32)"], "concurrency": [1, 4], "requests_per_level": 8, "warmup_requests": 0,
-         "endpoint": "chat"}
+        {
+            "traffic_scenarios": ["D(64,32)"],
+            "concurrency": [1, 4],
+            "requests_per_level": 8,
+            "warmup_requests": 0,
+            "endpoint": "chat",
+        }
     )
     assert config.concurrency == [1, 4] and config.endpoint == "chat"
     assert BenchmarkConfig.from_task({"seconds_per_level": 5}).requests_per_level is None
@@ -128,7 +135,9 @@ def test_metrics_match_injected_delays(delayed_server, endpoint):
         assert latency["p50"] - ttft["p50"] >= 9 * TPOT_MS  # the 10 later tokens took their time
         # Tokens/s over the level's wall time, consistent with its counts.
         assert level.output_tokens_per_s == pytest.approx(level.output_tokens / level.duration_s, rel=1e-3)
-        assert level.total_tokens_per_s == pytest.approx((level.input_tokens + level.output_tokens) / level.duration_s, rel=1e-3)
+        assert level.total_tokens_per_s == pytest.approx(
+            (level.input_tokens + level.output_tokens) / level.duration_s, rel=1e-3
+        )
         assert level.requests_per_s == pytest.approx(6 / level.duration_s, rel=1e-3)
     # Concurrency 3 runs the same 6 requests in about a third of the time: throughput rises.
     assert result.levels[1].output_tokens_per_s > 1.8 * result.levels[0].output_tokens_per_s
@@ -144,8 +153,9 @@ def test_token_counts_fall_back_to_chunks_without_usage(usage_free_server):
 
 
 def test_seconds_per_level(usage_free_server):
-    config = BenchmarkConfig(scenarios=["D(8,4)"], concurrency=[2], seconds_per_level=0.3, requests_per_level=None,
-                             warmup_requests=0)
+    config = BenchmarkConfig(
+        scenarios=["D(8,4)"], concurrency=[2], seconds_per_level=0.3, requests_per_level=None, warmup_requests=0
+    )
     level = run_benchmark_sync(usage_free_server, config).levels[0]
     assert level.requests_sent >= 2 and level.requests_failed == 0
     assert level.duration_s >= 0.3

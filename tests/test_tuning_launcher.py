@@ -46,7 +46,10 @@ def toy_task(*extra: str, requests: int = 6) -> dict:
     task = json.loads((ROOT / "examples" / "toy_task.json").read_text())
     task["command"] = ["{python}", TOY, "--model-path", "{model}", "--host", "{host}", "--port", "{port}", *extra]
     task["benchmark"] = {
-        "traffic_scenarios": ["D(16,8)"], "concurrency": [2], "requests_per_level": requests, "warmup_requests": 1,
+        "traffic_scenarios": ["D(16,8)"],
+        "concurrency": [2],
+        "requests_per_level": requests,
+        "warmup_requests": 1,
     }
     return task
 
@@ -66,18 +69,38 @@ def no_engine_left_behind():
 
 
 def test_flags_render_values_bare_true_and_omit_false():
-    flags = render_flags({"tp-size": 2, "mem-fraction-static": 0.85, "enable-mixed-chunk": True, "disable-radix-cache": False,
-                          "schedule-policy": "lpm"}, "sglang")
-    assert flags == ["--tp-size", "2", "--mem-fraction-static", "0.85", "--enable-mixed-chunk", "--schedule-policy", "lpm"]
+    flags = render_flags(
+        {
+            "tp-size": 2,
+            "mem-fraction-static": 0.85,
+            "enable-mixed-chunk": True,
+            "disable-radix-cache": False,
+            "schedule-policy": "lpm",
+        },
+        "sglang",
+    )
+    assert flags == [
+        "--tp-size",
+        "2",
+        "--mem-fraction-static",
+        "0.85",
+        "--enable-mixed-chunk",
+        "--schedule-policy",
+        "lpm",
+    ]
 
 
 def test_groups_render_json_for_vllm_and_dotted_for_sglang():
     combination = {"speculative-config": {"num_speculative_tokens": 3, "method": "ngram"}}
     assert render_flags(combination, "vllm") == [
-        "--speculative-config", '{"num_speculative_tokens": 3, "method": "ngram"}'
+        "--speculative-config",
+        '{"num_speculative_tokens": 3, "method": "ngram"}',
     ]
     assert render_flags(combination, "sglang") == [
-        "--speculative-config.num_speculative_tokens", "3", "--speculative-config.method", "ngram"
+        "--speculative-config.num_speculative_tokens",
+        "3",
+        "--speculative-config.method",
+        "ngram",
     ]
     assert render_flags({"a": {"b": {"c": True, "d": False}}}, "command") == ["--a.b.c"]
 
@@ -85,16 +108,38 @@ def test_groups_render_json_for_vllm_and_dotted_for_sglang():
 def test_commands_per_runtime_are_argument_lists():
     task = {"model": {"id_or_path": "meta/llama"}, "base_runtime": "sglang"}
     assert build_command(task, {"tp-size": 2}, 4321) == [
-        sys.executable, "-m", "sglang.launch_server", "--model-path", "meta/llama", "--host", "127.0.0.1",
-        "--port", "4321", "--tp-size", "2",
+        sys.executable,
+        "-m",
+        "sglang.launch_server",
+        "--model-path",
+        "meta/llama",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "4321",
+        "--tp-size",
+        "2",
     ]
     task["base_runtime"] = "vllm"
     assert build_command(task, {"tensor-parallel-size": 2}, 4321) == [
-        "vllm", "serve", "meta/llama", "--host", "127.0.0.1", "--port", "4321", "--tensor-parallel-size", "2",
+        "vllm",
+        "serve",
+        "meta/llama",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "4321",
+        "--tensor-parallel-size",
+        "2",
     ]
     task.update(base_runtime="command", command=["{python}", "srv.py", "{model}", "--bind={host}:{port}"])
     assert build_command(task, {"x": "a b; rm -rf /"}, 99) == [
-        sys.executable, "srv.py", "meta/llama", "--bind=127.0.0.1:99", "--x", "a b; rm -rf /",
+        sys.executable,
+        "srv.py",
+        "meta/llama",
+        "--bind=127.0.0.1:99",
+        "--x",
+        "a b; rm -rf /",
     ]
 
 
@@ -139,9 +184,11 @@ def test_engine_becomes_ready_and_is_gone_after_the_block(tmp_path):
 def test_engine_crashing_at_start_fails_at_once_with_its_output(tmp_path):
     port = free_port()
     started = time.monotonic()
-    with EngineProcess(toy_command(port, "--fail-at-start"), tmp_path / "e.log", port=port) as engine:
-        with pytest.raises(LaunchError) as info:
-            engine.wait_ready(timeout=60)
+    with (
+        EngineProcess(toy_command(port, "--fail-at-start"), tmp_path / "e.log", port=port) as engine,
+        pytest.raises(LaunchError) as info,
+    ):
+        engine.wait_ready(timeout=60)
     assert time.monotonic() - started < 30  # did not wait for the 60 s timeout
     message = info.value.message
     assert "exited with code 1 before it became ready" in message
@@ -288,7 +335,9 @@ def test_cancel_stops_the_engine_within_seconds(tmp_path):
             threading.Timer(0.3, event.set).start()
 
     started = time.monotonic()
-    outcome = run_experiment(task, BEST, log_path=tmp_path / "x.log", cancel_event=event, on_status=cancel_when_benchmarking)
+    outcome = run_experiment(
+        task, BEST, log_path=tmp_path / "x.log", cancel_event=event, on_status=cancel_when_benchmarking
+    )
     assert outcome.status == "cancelled"
     assert time.monotonic() - started < 15  # far below the ~40 s the benchmark needs
     assert len(pids) == 1 and not pid_alive(pids[0])

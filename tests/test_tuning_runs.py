@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from conftest import assert_no_toy_engine_left, toy_engine_processes
 
 from autotuner.db.models import Experiment, Task
 from autotuner.db.session import session_scope
@@ -26,7 +27,6 @@ from autotuner.tuning import launcher
 from autotuner.tuning.space import iter_combinations
 from autotuner.tuning.worker import INTERRUPTED, SHUTDOWN, Worker
 from autotuner.web.app import create_app
-from conftest import assert_no_toy_engine_left, toy_engine_processes
 
 ROOT = Path(__file__).resolve().parents[1]
 TOY = str(ROOT / "examples" / "toy_engine.py")
@@ -40,7 +40,12 @@ GRID_ORDER = list(iter_combinations(TOY_SPACE))
 # The ranking tests measure real speed on shared, noisy machines: the toy's delays are scaled up
 # so that its best leads the runner-up by ~0.4 s per experiment, far more than scheduling stalls.
 RANKING_DELAY_SCALE = "25"
-RANKING_BENCHMARK = {"traffic_scenarios": ["D(32,8)"], "concurrency": [2], "requests_per_level": 6, "warmup_requests": 1}
+RANKING_BENCHMARK = {
+    "traffic_scenarios": ["D(32,8)"],
+    "concurrency": [2],
+    "requests_per_level": 6,
+    "warmup_requests": 1,
+}
 FAST_BENCHMARK = {"traffic_scenarios": ["D(16,4)"], "concurrency": [2], "requests_per_level": 6, "warmup_requests": 1}
 WAIT = 30.0  # upper bound for conditions polled below (a bound, not a timing assertion)
 
@@ -166,7 +171,6 @@ def no_toy_engine_alive_after_the_module():
     assert_no_toy_engine_left(MARK)
 
 
-
 @pytest.fixture
 def worker(app, settings):
     runner = Worker(app.state.session_factory, settings.log_dir, poll_interval=0.05)
@@ -179,7 +183,9 @@ def worker(app, settings):
 
 def test_grid_search_over_the_toy_space_finds_its_best(client, worker):
     task, experiments = run_task(
-        client, worker, toy_task("grid", "--delay-scale", RANKING_DELAY_SCALE, max_iterations=20, benchmark=RANKING_BENCHMARK)
+        client,
+        worker,
+        toy_task("grid", "--delay-scale", RANKING_DELAY_SCALE, max_iterations=20, benchmark=RANKING_BENCHMARK),
     )
     assert task["status"] == "completed", task
     assert task["experiments_done"] == 12 and task["experiments_total"] == 12
@@ -226,7 +232,14 @@ def test_bayesian_finds_the_best_before_the_grid_would(client, worker):
     task, experiments = run_task(
         client,
         worker,
-        toy_task("bayes", "--delay-scale", RANKING_DELAY_SCALE, strategy="bayesian", max_iterations=7, benchmark=RANKING_BENCHMARK),
+        toy_task(
+            "bayes",
+            "--delay-scale",
+            RANKING_DELAY_SCALE,
+            strategy="bayesian",
+            max_iterations=7,
+            benchmark=RANKING_BENCHMARK,
+        ),
     )
     assert task["status"] == "completed", task
     assert task["experiments_done"] == 7 and len(experiments) == 7
@@ -246,12 +259,19 @@ def test_bayesian_finds_the_best_before_the_grid_would(client, worker):
 @pytest.mark.parametrize(
     ("fault", "values", "timeout", "expected"),
     [
-        ("fail-at-start", [True, False], 60,
-         ["The engine exited with code 1 before it became ready", "simulated failure at start"]),
-        ("never-ready", [True, False], 3,
-         ["The engine was not ready within", "raise timeout_per_iteration"]),
-        ("die-after-requests", [2, 1000], 60,
-         ["The engine exited with code 3 during the benchmark", "simulated crash after 2 requests"]),
+        (
+            "fail-at-start",
+            [True, False],
+            60,
+            ["The engine exited with code 1 before it became ready", "simulated failure at start"],
+        ),
+        ("never-ready", [True, False], 3, ["The engine was not ready within", "raise timeout_per_iteration"]),
+        (
+            "die-after-requests",
+            [2, 1000],
+            60,
+            ["The engine exited with code 3 during the benchmark", "simulated crash after 2 requests"],
+        ),
     ],
     ids=["crash-at-start", "never-ready", "dies-mid-benchmark"],
 )
@@ -278,7 +298,9 @@ def test_a_faulty_engine_fails_its_experiment_and_the_task_goes_on(client, worke
 
 
 def test_a_task_whose_every_experiment_fails_ends_failed(client, worker):
-    task, experiments = run_task(client, worker, toy_task("all-fail", "--fail-at-start", parameters={"tp-size": [1, 2]}))
+    task, experiments = run_task(
+        client, worker, toy_task("all-fail", "--fail-at-start", parameters={"tp-size": [1, 2]})
+    )
     assert task["status"] == "failed"
     assert task["error_message"] == "No experiment succeeded: open the experiments' errors and logs to see why."
     assert task["best_experiment_id"] is None
@@ -390,11 +412,16 @@ def test_recover_marks_a_crashed_experiment_failed_and_stops_its_engine(client, 
     start(client, task_id)
     log_path = settings.log_dir / "tasks" / str(task_id) / "experiment-1.log"
     with session_scope(app.state.session_factory) as session:
-        session.add(Experiment(task_id=task_id, sequence=1, parameters={"tp-size": 1}, status="benchmarking",
-                               log_path=str(log_path)))
+        session.add(
+            Experiment(
+                task_id=task_id, sequence=1, parameters={"tp-size": 1}, status="benchmarking", log_path=str(log_path)
+            )
+        )
     # The engine the dead service was benchmarking: in its own process group, with its record.
     port = launcher.free_port()
-    orphan = launcher.EngineProcess([sys.executable, TOY, "--model-path", MARK, "--port", str(port)], log_path, port=port)
+    orphan = launcher.EngineProcess(
+        [sys.executable, TOY, "--model-path", MARK, "--port", str(port)], log_path, port=port
+    )
     orphan.start()
     try:
         orphan.wait_ready(20)
@@ -419,7 +446,8 @@ def test_recover_marks_a_crashed_experiment_failed_and_stops_its_engine(client, 
     assert task["status"] == "completed" and task["experiments_done"] == 2
     experiments = experiments_of(client, task_id)
     assert [(e["sequence"], e["parameters"], e["status"]) for e in experiments] == [
-        (1, {"tp-size": 1}, "failed"), (2, {"tp-size": 2}, "succeeded"),
+        (1, {"tp-size": 1}, "failed"),
+        (2, {"tp-size": 2}, "succeeded"),
     ]
 
 
@@ -428,9 +456,7 @@ def test_a_stale_record_of_another_process_is_not_acted_on(tmp_path):
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
     try:
         record = tmp_path / "experiment-1.log.pid"
-        record.write_text(
-            f'{{"pgid": {sleeper.pid}, "start_time": 1, "boot_id": "{launcher._boot_id()}"}}'
-        )
+        record.write_text(f'{{"pgid": {sleeper.pid}, "start_time": 1, "boot_id": "{launcher._boot_id()}"}}')
         assert launcher.stop_stale_engines(tmp_path) == 0
         assert sleeper.poll() is None, "an unrelated process must not be signalled"
         assert not record.exists()
@@ -484,10 +510,16 @@ def test_save_an_experiment_as_a_preset(client, worker):
     assert client.get(f"/api/presets/{preset['id']}").json()["parameters"] == preset["parameters"]
 
     # The preset builds a new task with exactly that combination.
-    response = client.post("/api/tasks/", json={
-        "task_name": "from-tuned-preset", "model": {"id_or_path": MARK}, "base_runtime": "command",
-        "command": ["{python}", TOY, "--port", "{port}"], "presets": {"ids": [preset["id"]]},
-    })
+    response = client.post(
+        "/api/tasks/",
+        json={
+            "task_name": "from-tuned-preset",
+            "model": {"id_or_path": MARK},
+            "base_runtime": "command",
+            "command": ["{python}", TOY, "--port", "{port}"],
+            "presets": {"ids": [preset["id"]]},
+        },
+    )
     assert response.status_code == 201, response.text
     assert response.json()["parameters"] == {"tp-size": [2], "fail-at-start": [False]}
 
@@ -548,10 +580,18 @@ def test_start_and_cancel_refuse_what_makes_no_sense(client, app, worker):
 
     # A space whose valid combinations cannot be counted (the vllm rule reads 500 x 500 values
     # together) is refused with its size instead of stalling the service.
-    huge = create(client, {**toy_task(
-        "errors-huge", strategy="bayesian", max_iterations=10,
-        parameters={"max-num-batched-tokens": list(range(1000, 1500)), "max-num-seqs": list(range(1, 501))},
-    ), "base_runtime": "vllm"})
+    huge = create(
+        client,
+        {
+            **toy_task(
+                "errors-huge",
+                strategy="bayesian",
+                max_iterations=10,
+                parameters={"max-num-batched-tokens": list(range(1000, 1500)), "max-num-seqs": list(range(1, 501))},
+            ),
+            "base_runtime": "vllm",
+        },
+    )
     refused = client.post(f"/api/tasks/{huge}/start")
     assert refused.status_code == 422
     detail = refused.json()["detail"]
@@ -562,9 +602,12 @@ def test_start_and_cancel_refuse_what_makes_no_sense(client, app, worker):
     for experiment_id in (0, 2**31, 2**63):
         assert client.get(f"/api/experiments/{experiment_id}").status_code == 404
     for method, url in [
-        ("post", "/api/tasks/987654/start"), ("post", "/api/tasks/987654/cancel"),
-        ("get", "/api/tasks/987654/experiments"), ("get", "/api/tasks/987654/logs"),
-        ("get", "/api/experiments/987654"), ("get", "/api/experiments/987654/logs"),
+        ("post", "/api/tasks/987654/start"),
+        ("post", "/api/tasks/987654/cancel"),
+        ("get", "/api/tasks/987654/experiments"),
+        ("get", "/api/tasks/987654/logs"),
+        ("get", "/api/experiments/987654"),
+        ("get", "/api/experiments/987654/logs"),
     ]:
         response = getattr(client, method)(url)
         assert response.status_code == 404, (url, response.text)

@@ -14,15 +14,29 @@ from autotuner.tuning.scoring import (
 )
 
 
-def level(out_tps=1000.0, ttft=(100, 100, 120, 150), tpot=(10, 10, 12, 15), latency=(500, 500, 600, 700),
-          succeeded=10, scenario="D(100,100)", concurrency=4):
+def level(
+    out_tps=1000.0,
+    ttft=(100, 100, 120, 150),
+    tpot=(10, 10, 12, 15),
+    latency=(500, 500, 600, 700),
+    succeeded=10,
+    scenario="D(100,100)",
+    concurrency=4,
+):
     def stats(values):
-        return dict(zip(("mean", "p50", "p90", "p99"), (float(v) for v in values)))
+        return dict(zip(("mean", "p50", "p90", "p99"), (float(v) for v in values), strict=False))
 
     return {
-        "scenario": scenario, "concurrency": concurrency, "requests_sent": 10, "requests_succeeded": succeeded,
-        "requests_failed": 10 - succeeded, "output_tokens_per_s": out_tps, "ttft_ms": stats(ttft),
-        "tpot_ms": stats(tpot), "latency_ms": stats(latency), "errors": [] if succeeded else ["HTTP 500: boom"],
+        "scenario": scenario,
+        "concurrency": concurrency,
+        "requests_sent": 10,
+        "requests_succeeded": succeeded,
+        "requests_failed": 10 - succeeded,
+        "output_tokens_per_s": out_tps,
+        "ttft_ms": stats(ttft),
+        "tpot_ms": stats(tpot),
+        "latency_ms": stats(latency),
+        "errors": [] if succeeded else ["HTTP 500: boom"],
     }
 
 
@@ -35,8 +49,15 @@ def test_throughput_is_per_gpu_and_mean_over_levels():
     assert score_metrics(m, "maximize_throughput").score == 2000
     r = score_metrics(m, "maximize_throughput", parameters={"tp-size": 2, "dp-size": 2})
     assert r.gpus == 4 and r.score == 500
-    assert score_metrics(m, "maximize_throughput", parameters={"tensor-parallel-size": 2, "pipeline-parallel-size": 2},
-                         runtime="vllm").score == 500
+    assert (
+        score_metrics(
+            m,
+            "maximize_throughput",
+            parameters={"tensor-parallel-size": 2, "pipeline-parallel-size": 2},
+            runtime="vllm",
+        ).score
+        == 500
+    )
 
 
 def test_latency_objectives_are_negated_so_higher_is_better():
@@ -80,7 +101,9 @@ def test_invalid_objective_and_slo_are_refused_readably():
     with pytest.raises(InvalidObjective, match="use one of maximize_throughput"):
         score_metrics(metrics(level()), "maximize_fun")
     assert validate_slo(None) == {}
-    assert validate_slo({"ttft": {"max_ms": 5}}) == {"ttft": {"percentile": "p90", "max_ms": 5.0, "hard": False, "weight": 1.0}}
+    assert validate_slo({"ttft": {"max_ms": 5}}) == {
+        "ttft": {"percentile": "p90", "max_ms": 5.0, "hard": False, "weight": 1.0}
+    }
     for bad, message in (
         ({"itl": {"max_ms": 1}}, "Unknown SLO 'itl'"),
         ({"ttft": {"percentile": "p95", "max_ms": 1}}, "percentile 'p95'"),

@@ -43,8 +43,9 @@ def _sglang_mixed(c, gpus):
 def _vllm_gpu(c, gpus):
     if gpus is None:
         return False
-    return (c.get("tensor-parallel-size", 1) * c.get("pipeline-parallel-size", 1)
-            * c.get("data-parallel-size", 1)) > gpus
+    return (
+        c.get("tensor-parallel-size", 1) * c.get("pipeline-parallel-size", 1) * c.get("data-parallel-size", 1)
+    ) > gpus
 
 
 def _vllm_tokens(c, gpus):
@@ -54,8 +55,9 @@ def _vllm_tokens(c, gpus):
 
 def _vllm_unchunked(c, gpus):
     tokens, length = c.get("max-num-batched-tokens"), c.get("max-model-len")
-    return (c.get("enable-chunked-prefill", True) is False and tokens is not None
-            and length is not None and tokens < length)
+    return (
+        c.get("enable-chunked-prefill", True) is False and tokens is not None and length is not None and tokens < length
+    )
 
 
 ORACLES = {
@@ -99,7 +101,7 @@ def brute(parameters, runtime, gpus):
     names = list(parameters)
     combos = []
     for values in itertools.product(*(parameters[n] for n in names)):
-        combos.append(dict(zip(names, values)))
+        combos.append(dict(zip(names, values, strict=False)))
     oracles = ORACLES.get(runtime, {}) if runtime else {}
     removed = {rid: sum(1 for c in combos if fn(c, gpus)) for rid, fn in oracles.items()}
     valid = [c for c in combos if not any(fn(c, gpus) for fn in oracles.values())]
@@ -117,7 +119,7 @@ def _check_against_brute(parameters, runtime, gpus, offset=0, limit=10_000):
     assert report.total == len(combos) == count_combinations(parameters)
     assert report.valid == len(valid)
     assert {e.rule: e.removed for e in report.removed_by_rule} == removed
-    assert report.combinations == valid[offset:offset + limit]
+    assert report.combinations == valid[offset : offset + limit]
     assert list(valid_combinations(parameters, runtime, gpus=gpus)) == valid
     for c in combos:
         ok, broken = combination_is_valid(c, runtime, gpus=gpus)
@@ -179,15 +181,19 @@ def test_vllm_batched_tokens_rule_applies_only_when_both_are_set():
 
 
 def test_vllm_unchunked_prefill_rule():
-    space = {"enable-chunked-prefill": [True, False], "max-num-batched-tokens": [2048, 8192],
-             "max-model-len": [4096]}
+    space = {"enable-chunked-prefill": [True, False], "max-num-batched-tokens": [2048, 8192], "max-model-len": [4096]}
     report = _check_against_brute(space, "vllm", None)
     assert report.removed_by_rule[2].removed == 1 and report.valid == 3
 
 
 def test_combination_removed_by_two_rules_counts_once_for_each():
-    space = {"max-num-seqs": [512], "max-num-batched-tokens": [256, 4096], "max-model-len": [1024],
-             "enable-chunked-prefill": [False], "tensor-parallel-size": [1, 8]}
+    space = {
+        "max-num-seqs": [512],
+        "max-num-batched-tokens": [256, 4096],
+        "max-model-len": [1024],
+        "enable-chunked-prefill": [False],
+        "tensor-parallel-size": [1, 8],
+    }
     report = _check_against_brute(space, "vllm", 2)
     removed = [e.removed for e in report.removed_by_rule]
     assert removed == [2, 2, 2]
@@ -279,10 +285,10 @@ def _huge_space():
 def test_huge_space_is_counted_exactly_without_enumerating():
     space = _huge_space()
     report = analyze_space(space, "sglang", gpus=4, limit=3)
-    total = 10 ** 24 * 8
+    total = 10**24 * 8
     assert report.total == total and not report.truncated
-    assert report.valid == 10 ** 24 * 5  # tp*dp <= 4: (1,1) (1,2) (2,1) (2,2) (4,1)
-    assert report.removed_by_rule[0].removed == 10 ** 24 * 3
+    assert report.valid == 10**24 * 5  # tp*dp <= 4: (1,1) (1,2) (2,1) (2,2) (4,1)
+    assert report.removed_by_rule[0].removed == 10**24 * 3
     # The last valid combination: every free flag at 9, then the last passing (tp, dp) = (4, 1).
     last = analyze_space(space, "sglang", gpus=4, offset=report.valid - 1, limit=5).combinations
     assert len(last) == 1
@@ -304,8 +310,13 @@ def test_space_where_every_combination_is_removed_returns_at_once():
 
 
 def test_rule_subspace_over_max_enumerate_is_reported_as_truncated():
-    space = {"tp-size": [1, 2, 4, 8], "dp-size": [1, 2, 4], "pp-size": [1, 2],
-             "enable-mixed-chunk": [True, False], "chunked-prefill-size": [-1, 512]}
+    space = {
+        "tp-size": [1, 2, 4, 8],
+        "dp-size": [1, 2, 4],
+        "pp-size": [1, 2],
+        "enable-mixed-chunk": [True, False],
+        "chunked-prefill-size": [-1, 512],
+    }
     _, valid, removed = brute(space, "sglang", 4)
     report = analyze_space(space, "sglang", gpus=4, max_enumerate=10, limit=100)
     assert report.truncated and report.valid is None and report.total == 96
@@ -314,15 +325,20 @@ def test_rule_subspace_over_max_enumerate_is_reported_as_truncated():
     assert effects["sglang-mixed-chunk-needs-chunked-prefill"] == removed["sglang-mixed-chunk-needs-chunked-prefill"]
     # The page is still made only of valid combinations, in order (at most max_enumerate nodes).
     assert 0 < len(report.combinations) <= 10
-    assert report.combinations == valid[:len(report.combinations)]
+    assert report.combinations == valid[: len(report.combinations)]
     full = analyze_space(space, "sglang", gpus=4, max_enumerate=1_000, limit=100)
     assert not full.truncated and full.combinations == valid
     assert list(valid_combinations(space, "sglang", gpus=4)) == valid
 
 
 def test_valid_combinations_are_indexed_without_listing_them():
-    space = {"tp-size": [1, 2, 4, 8], "dp-size": [1, 2], "enable-mixed-chunk": [True, False],
-             "chunked-prefill-size": [-1, 512], "mem-fraction-static": [0.8, 0.9]}
+    space = {
+        "tp-size": [1, 2, 4, 8],
+        "dp-size": [1, 2],
+        "enable-mixed-chunk": [True, False],
+        "chunked-prefill-size": [-1, 512],
+        "mem-fraction-static": [0.8, 0.9],
+    }
     _, valid, _ = brute(space, "sglang", 4)
     indexed = ValidCombinations(space, "sglang", gpus=4)
     assert indexed.total == 64 and indexed.count == len(valid)
@@ -332,7 +348,7 @@ def test_valid_combinations_are_indexed_without_listing_them():
         with pytest.raises(IndexError):
             indexed.at(bad)
     huge = {f"k{i}": list(range(10)) for i in range(30)}
-    assert ValidCombinations(huge, None).at(10 ** 30 - 1) == {f"k{i}": 9 for i in range(30)}
+    assert ValidCombinations(huge, None).at(10**30 - 1) == {f"k{i}": 9 for i in range(30)}
     truncated = ValidCombinations(space, "sglang", gpus=4, max_enumerate=4)
     assert truncated.count is None and list(truncated) == valid
     with pytest.raises(ValueError, match="not counted"):

@@ -157,15 +157,19 @@ def test_runtime_rules_are_applied():
 
 def test_groups_are_searched_as_nested_combinations():
     space = {"tp-size": [1, 2], "speculative": {"num-steps": [1, 3, 5], "algo": ["eagle"]}}
-    ran = drive(BayesianSearch(space, max_iterations=10, seed=0),
-                surface=lambda c: c["tp-size"] + c["speculative"]["num-steps"])
+    ran = drive(
+        BayesianSearch(space, max_iterations=10, seed=0), surface=lambda c: c["tp-size"] + c["speculative"]["num-steps"]
+    )
     assert len(ran) == 6
     assert {"tp-size": 2, "speculative": {"num-steps": 5, "algo": "eagle"}} in [c for c, _ in ran]
 
 
 def test_make_strategy_reads_the_task_and_refuses_unknown_names():
-    task = {"parameters": TOY_SPACE, "base_runtime": "command",
-            "optimization": {"strategy": "bayesian", "max_iterations": 6, "seed": 3, "early_stop_patience": 2}}
+    task = {
+        "parameters": TOY_SPACE,
+        "base_runtime": "command",
+        "optimization": {"strategy": "bayesian", "max_iterations": 6, "seed": 3, "early_stop_patience": 2},
+    }
     strategy = make_strategy(task)
     assert isinstance(strategy, BayesianSearch) and strategy.max_iterations == 6 and strategy.patience == 2
     with pytest.raises(InvalidStrategy, match="Unknown strategy 'annealing': use one of grid_search"):
@@ -180,8 +184,12 @@ def test_make_strategy_reads_the_task_and_refuses_unknown_names():
 
 # 4 * 3 * 2 * 4 * 10^7 = 9.6 * 10^8 combinations; the sglang rules with 4 GPUs keep 4.2 * 10^8
 # (tp*dp <= 4 keeps 7 of 12 pairs; mixed chunk with chunked-prefill -1 removes 1 of 8 pairs).
-HUGE = {"tp-size": [1, 2, 4, 8], "dp-size": [1, 2, 4], "enable-mixed-chunk": [True, False],
-        "chunked-prefill-size": [-1, 512, 1024, 2048]}
+HUGE = {
+    "tp-size": [1, 2, 4, 8],
+    "dp-size": [1, 2, 4],
+    "enable-mixed-chunk": [True, False],
+    "chunked-prefill-size": [-1, 512, 1024, 2048],
+}
 HUGE.update({f"knob-{i}": list(range(10)) for i in range(7)})
 
 
@@ -240,11 +248,13 @@ def test_grid_sample_of_a_huge_space_is_distinct_valid_and_in_grid_order():
     assert all(combination_is_valid(c, "sglang", gpus=4)[0] for c in ran)
     # Each is the valid combination at its sampled index, as the space's own pager finds it.
     assert len(strategy.sample) == 40 and strategy.sample == sorted(strategy.sample)
-    for index, combination in zip(strategy.sample[::8], ran[::8]):
+    for index, combination in zip(strategy.sample[::8], ran[::8], strict=False):
         assert analyze_space(HUGE, "sglang", gpus=4, offset=index, limit=1).combinations == [combination]
     again = GridSearch(HUGE, runtime="sglang", gpus=4, max_iterations=40, sample_if_larger=True, seed=2)
     assert keys(drive(again, surface=lambda c: 1.0)) == keys([(c, None) for c in ran])
-    with pytest.raises(SpaceTooLarge, match="Grid search would run 420,000,000 experiments .valid combinations of 960,000,000."):
+    with pytest.raises(
+        SpaceTooLarge, match=r"Grid search would run 420,000,000 experiments .valid combinations of 960,000,000\."
+    ):
         GridSearch(HUGE, runtime="sglang", gpus=4, max_iterations=40)
 
 
@@ -264,7 +274,9 @@ def test_only_spaces_whose_valid_combinations_cannot_be_counted_are_refused():
     uncountable = {"max-num-batched-tokens": list(range(1000, 1500)), "max-num-seqs": list(range(1, 501))}
     for name in strategies.STRATEGIES:
         with pytest.raises(SpaceTooLarge) as info:
-            strategies.make_strategy({"parameters": uncountable, "base_runtime": "vllm", "optimization": {"strategy": name}})
+            strategies.make_strategy(
+                {"parameters": uncountable, "base_runtime": "vllm", "optimization": {"strategy": name}}
+            )
         assert info.value.message.startswith(
             "The parameter space holds 250,000 combinations and the vllm rules read too many of their values "
             "together (over 200,000 assignments) to count the valid ones"
@@ -272,13 +284,21 @@ def test_only_spaces_whose_valid_combinations_cannot_be_counted_are_refused():
 
 
 def test_dry_run_plan_lists_a_bounded_part_of_a_bayesian_space_and_says_how_many():
-    task = {"parameters": HUGE, "base_runtime": "sglang", "optimization": {"strategy": "bayesian", "max_iterations": 30}}
+    task = {
+        "parameters": HUGE,
+        "base_runtime": "sglang",
+        "optimization": {"strategy": "bayesian", "max_iterations": 30},
+    }
     plan = plan_run(task, gpus=4, limit=50)
     assert plan.valid_count == 420_000_000 and plan.planned == 30 and len(plan.combinations) == 50
     assert plan.combinations == analyze_space(HUGE, "sglang", gpus=4, limit=50).combinations
-    assert plan.note == ("bayesian chooses up to 30 experiments as it goes among 420,000,000 valid combinations; "
-                         "the first 50 are listed.")
-    random_plan = plan_run({**task, "optimization": {"strategy": "random_search", "max_iterations": 30}}, gpus=4, limit=10)
+    assert plan.note == (
+        "bayesian chooses up to 30 experiments as it goes among 420,000,000 valid combinations; "
+        "the first 50 are listed."
+    )
+    random_plan = plan_run(
+        {**task, "optimization": {"strategy": "random_search", "max_iterations": 30}}, gpus=4, limit=10
+    )
     assert len(random_plan.combinations) == 10
     assert random_plan.note == "random_search runs 30 experiments; the first 10 are listed."
     full = plan_run({**task, "optimization": {"strategy": "random_search", "max_iterations": 30}}, gpus=4)
@@ -340,7 +360,7 @@ def test_no_toy_engine_process_is_left_behind():
             continue
         try:
             cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
-            state, ppid = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[:2]
+            _state, ppid = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[:2]
         except OSError:
             continue
         if TOY.encode() in cmdline and int(ppid) == os.getpid():

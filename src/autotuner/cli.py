@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -73,7 +73,9 @@ def short_parameters(parameters: dict[str, Any]) -> str:
     def show(value: Any) -> str:
         return json.dumps(value) if isinstance(value, bool) else str(value)
 
-    return "; ".join(f"{'.'.join(path)}: {', '.join(show(v) for v in values)}" for path, values in iter_leaves(parameters))
+    return "; ".join(
+        f"{'.'.join(path)}: {', '.join(show(v) for v in values)}" for path, values in iter_leaves(parameters)
+    )
 
 
 def parse_value(text: str) -> Any:
@@ -124,7 +126,7 @@ def version_callback(value: bool) -> None:
 @app.callback()
 def root(
     version: Annotated[
-        Optional[bool], typer.Option("--version", callback=version_callback, is_eager=True, help="Print the version.")
+        bool | None, typer.Option("--version", callback=version_callback, is_eager=True, help="Print the version.")
     ] = None,
 ) -> None:
     """Autotuner for LLM inference engines."""
@@ -138,9 +140,8 @@ def serve(
     """Serve the API (docs at /docs) and the built web UI on one port."""
     import uvicorn
 
-    from autotuner.web.app import create_app
-
     from autotuner.startup import configure_logging
+    from autotuner.web.app import create_app
 
     settings = get_settings()
     log_file = configure_logging(settings)
@@ -151,7 +152,11 @@ def serve(
     console.print(
         f"Autotuner {__version__}: database {settings.resolved_database_url}\n"
         f"  UI  http://{host}:{port}/\n  API http://{host}:{port}/docs\n  log {log_file}"
-        + ("" if settings.embedded_worker else "\n  tuning worker: off (AUTOTUNER_EMBEDDED_WORKER=false); run `autotuner worker`"),
+        + (
+            ""
+            if settings.embedded_worker
+            else "\n  tuning worker: off (AUTOTUNER_EMBEDDED_WORKER=false); run `autotuner worker`"
+        ),
         highlight=False,
     )
     uvicorn.run(application, host=host, port=port, log_level="info")
@@ -196,9 +201,13 @@ def worker(
 
 @app.command()
 def tune(
-    task_file: Annotated[Path, typer.Argument(help="A task as JSON (the body of POST /api/tasks/).", exists=True, dir_okay=False)],
+    task_file: Annotated[
+        Path, typer.Argument(help="A task as JSON (the body of POST /api/tasks/).", exists=True, dir_okay=False)
+    ],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the engine commands and stop.")] = False,
-    log_dir: Annotated[Optional[Path], typer.Option(help="Where the experiments' logs go (default: a new folder under the data dir).")] = None,
+    log_dir: Annotated[
+        Path | None, typer.Option(help="Where the experiments' logs go (default: a new folder under the data dir).")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Run a task end to end without the web service: a progress bar, then every experiment and the best."""
@@ -231,10 +240,12 @@ def db_upgrade() -> None:
 
 @presets_app.command("list")
 def presets_list(
-    category: Annotated[Optional[str], typer.Option(help="Only this category.")] = None,
-    system: Annotated[Optional[bool], typer.Option("--system/--custom", help="Only system or only custom presets.")] = None,
-    runtime: Annotated[Optional[str], typer.Option(help="Only presets for this runtime (sglang, vllm).")] = None,
-    q: Annotated[Optional[str], typer.Option("--search", "-q", help="Text in name, description or tags.")] = None,
+    category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
+    system: Annotated[
+        bool | None, typer.Option("--system/--custom", help="Only system or only custom presets.")
+    ] = None,
+    runtime: Annotated[str | None, typer.Option(help="Only presets for this runtime (sglang, vllm).")] = None,
+    q: Annotated[str | None, typer.Option("--search", "-q", help="Text in name, description or tags.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List presets."""
@@ -251,7 +262,14 @@ def presets_list(
         table.add_column(column, overflow="fold")
     for row in rows:
         name = row["name"] + (" [cyan](system)[/]" if row["is_system"] else "")
-        table.add_row(str(row["id"]), name, row["slug"], row["category"] or "", row["runtime"] or "any", short_parameters(row["parameters"]))
+        table.add_row(
+            str(row["id"]),
+            name,
+            row["slug"],
+            row["category"] or "",
+            row["runtime"] or "any",
+            short_parameters(row["parameters"]),
+        )
     console.print(table)
 
 
@@ -265,7 +283,9 @@ def presets_show(ref: Annotated[str, typer.Argument(help="Preset id or slug.")],
     if as_json:
         print_json(row)
         return
-    console.print(f"[bold]{row['name']}[/] (id {row['id']}, slug {row['slug']}){' [cyan]system[/]' if row['is_system'] else ''}")
+    console.print(
+        f"[bold]{row['name']}[/] (id {row['id']}, slug {row['slug']}){' [cyan]system[/]' if row['is_system'] else ''}"
+    )
     for key in ("description", "category", "runtime"):
         console.print(f"  {key}: {row[key] if row[key] is not None else '-'}", highlight=False)
     console.print("  parameters:")
@@ -278,12 +298,12 @@ def presets_show(ref: Annotated[str, typer.Argument(help="Preset id or slug.")],
 @presets_app.command("create")
 def presets_create(
     name: Annotated[str, typer.Option(help="Unique name.")],
-    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="NAME=V1,V2 (repeatable).")] = None,
-    parameters: Annotated[Optional[str], typer.Option(help="Parameters as JSON, inline or a file path.")] = None,
-    category: Annotated[Optional[str], typer.Option(help="performance, memory, general, custom, ...")] = "custom",
-    description: Annotated[Optional[str], typer.Option()] = None,
-    runtime: Annotated[Optional[str], typer.Option(help="sglang, vllm, or omit for any engine.")] = None,
-    tag: Annotated[Optional[list[str]], typer.Option("--tag", help="A tag (repeatable).")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="NAME=V1,V2 (repeatable).")] = None,
+    parameters: Annotated[str | None, typer.Option(help="Parameters as JSON, inline or a file path.")] = None,
+    category: Annotated[str | None, typer.Option(help="performance, memory, general, custom, ...")] = "custom",
+    description: Annotated[str | None, typer.Option()] = None,
+    runtime: Annotated[str | None, typer.Option(help="sglang, vllm, or omit for any engine.")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Create a custom preset."""
@@ -300,7 +320,11 @@ def presets_create(
         fail("Give the preset's parameters with --param tp-size=1,2 (repeatable) or --parameters JSON.")
     try:
         data = PresetCreate(
-            name=name, category=category, description=description, runtime=runtime, parameters=space,
+            name=name,
+            category=category,
+            description=description,
+            runtime=runtime,
+            parameters=space,
             metadata={"tags": tag} if tag else None,
         )
     except ValidationError as exc:
@@ -339,7 +363,10 @@ def presets_delete(
 @presets_app.command("export")
 def presets_export(
     ref: Annotated[str, typer.Argument(help="Preset id or slug.")],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: preset-<slug>.json); '-' for stdout.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File to write (default: preset-<slug>.json); '-' for stdout."),
+    ] = None,
 ) -> None:
     """Export a preset to a JSON file."""
     from autotuner.presets import service
@@ -371,7 +398,9 @@ def presets_import(
     raw = file.read_bytes()
     settings = get_settings()
     if len(raw) > settings.max_import_bytes:
-        fail(f"The import file is larger than {settings.max_import_bytes // 1024} KiB: import presets in smaller files.")
+        fail(
+            f"The import file is larger than {settings.max_import_bytes // 1024} KiB: import presets in smaller files."
+        )
     with open_session(settings) as session:
         imported, skipped, renamed = service.import_presets(session, raw, on_conflict)  # type: ignore[arg-type]
         rows = [preset_dict(p) for p in imported]
@@ -387,8 +416,12 @@ def presets_import(
 @presets_app.command("merge")
 def presets_merge(
     refs: Annotated[list[str], typer.Argument(help="Preset ids or slugs, in merge order.")],
-    strategy: Annotated[str, typer.Option("--strategy", "-s", help="union, intersection, last_wins or deep_merge.")] = "union",
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override NAME=V1,V2 applied last (repeatable).")] = None,
+    strategy: Annotated[
+        str, typer.Option("--strategy", "-s", help="union, intersection, last_wins or deep_merge.")
+    ] = "union",
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Override NAME=V1,V2 applied last (repeatable).")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Merge presets and print the resulting parameter space."""
@@ -447,15 +480,23 @@ def tasks_create(
     name: Annotated[str, typer.Option(help="Unique task name.")],
     model: Annotated[str, typer.Option(help="Model id or path, e.g. meta-llama/Llama-3.1-8B-Instruct.")],
     runtime: Annotated[str, typer.Option(help="sglang, vllm or command.")] = "sglang",
-    preset: Annotated[Optional[list[str]], typer.Option("--preset", help="Preset id or slug, in merge order (repeatable).")] = None,
+    preset: Annotated[
+        list[str] | None, typer.Option("--preset", help="Preset id or slug, in merge order (repeatable).")
+    ] = None,
     strategy: Annotated[str, typer.Option("--strategy", "-s", help="Merge strategy for the presets.")] = "union",
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override NAME=V1,V2 applied last (repeatable).")] = None,
-    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="Parameter NAME=V1,V2 without presets (repeatable).")] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Override NAME=V1,V2 applied last (repeatable).")
+    ] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="Parameter NAME=V1,V2 without presets (repeatable).")
+    ] = None,
     search: Annotated[str, typer.Option(help="grid_search, random_search or bayesian.")] = "grid_search",
-    objective: Annotated[str, typer.Option(help="maximize_throughput, minimize_latency, minimize_ttft or minimize_tpot.")] = "maximize_throughput",
+    objective: Annotated[
+        str, typer.Option(help="maximize_throughput, minimize_latency, minimize_ttft or minimize_tpot.")
+    ] = "maximize_throughput",
     max_iterations: Annotated[int, typer.Option(help="Most experiments to run.")] = 50,
-    gpus: Annotated[Optional[int], typer.Option(help="GPUs the task may use.")] = None,
-    description: Annotated[Optional[str], typer.Option()] = None,
+    gpus: Annotated[int | None, typer.Option(help="GPUs the task may use.")] = None,
+    description: Annotated[str | None, typer.Option()] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Create a tuning task from presets (merged on the server) and/or parameters."""
@@ -496,7 +537,7 @@ def tasks_create(
 
 @tasks_app.command("list")
 def tasks_list(
-    status: Annotated[Optional[str], typer.Option(help="pending, running, completed, failed or cancelled.")] = None,
+    status: Annotated[str | None, typer.Option(help="pending, running, completed, failed or cancelled.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List tasks, newest first."""
@@ -512,7 +553,15 @@ def tasks_list(
         table.add_column(column, overflow="fold")
     for row in rows:
         presets = ", ".join(p["name"] for p in (row["provenance"] or {}).get("presets", []))
-        table.add_row(str(row["id"]), row["task_name"], row["status"], row["base_runtime"], row["model"]["id_or_path"], str(row["combinations"]), presets)
+        table.add_row(
+            str(row["id"]),
+            row["task_name"],
+            row["status"],
+            row["base_runtime"],
+            row["model"]["id_or_path"],
+            str(row["combinations"]),
+            presets,
+        )
     console.print(table)
 
 

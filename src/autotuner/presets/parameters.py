@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from typing import Any, Union
+from typing import Any
 
-Scalar = Union[str, int, float, bool]
+Scalar = str | int | float | bool
 ParameterSpace = dict[str, Any]
 
 FLAG_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -80,7 +80,7 @@ def _describe(value: Any) -> str:
 
 
 def _check_scalar(value: Any, path: str) -> Scalar:
-    if isinstance(value, bool) or isinstance(value, int):
+    if isinstance(value, (bool, int)):
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -88,9 +88,7 @@ def _check_scalar(value: Any, path: str) -> Scalar:
         return value
     if isinstance(value, str):
         if len(value) > MAX_STRING_LENGTH:
-            raise ParameterProblem(
-                f"parameter '{path}' holds a string longer than {MAX_STRING_LENGTH} characters"
-            )
+            raise ParameterProblem(f"parameter '{path}' holds a string longer than {MAX_STRING_LENGTH} characters")
         return value
     if value is None:
         raise ParameterProblem(f"parameter '{path}' holds null: use a string, number or boolean")
@@ -102,9 +100,7 @@ def _check_scalar(value: Any, path: str) -> Scalar:
 def _normalize_level(space: Any, prefix: str, depth: int) -> dict[str, Any]:
     where = f"group '{prefix}'" if prefix else "parameters"
     if not isinstance(space, dict):
-        raise ParameterProblem(
-            f"{where} must be an object such as {{\"tp-size\": [1, 2]}}, not {_describe(space)}"
-        )
+        raise ParameterProblem(f'{where} must be an object such as {{"tp-size": [1, 2]}}, not {_describe(space)}')
     if not space:
         raise ParameterProblem(f"{where} must hold at least one parameter")
     if len(space) > MAX_KEYS_PER_LEVEL:
@@ -119,9 +115,7 @@ def _normalize_level(space: Any, prefix: str, depth: int) -> dict[str, Any]:
             )
         if isinstance(value, dict):
             if depth >= MAX_DEPTH:
-                raise ParameterProblem(
-                    f"parameter group '{path}' is nested more than {MAX_DEPTH} levels deep"
-                )
+                raise ParameterProblem(f"parameter group '{path}' is nested more than {MAX_DEPTH} levels deep")
             out[name] = _normalize_level(value, path, depth + 1)
         elif isinstance(value, list):
             if not value:
@@ -134,7 +128,7 @@ def _normalize_level(space: Any, prefix: str, depth: int) -> dict[str, Any]:
         else:
             raise ParameterProblem(
                 f"parameter '{path}' must be an array of values, like {{\"{name}\": [{_describe(value)}]}}"
-                f", not {{\"{name}\": {_describe(value)}}}"
+                f', not {{"{name}": {_describe(value)}}}'
             )
     return out
 
@@ -151,9 +145,9 @@ def iter_leaves(space: ParameterSpace, prefix: tuple[str, ...] = ()) -> Iterator
     """Yield ``(path, values)`` for every array in ``space``, groups flattened, in key order."""
     for name, value in space.items():
         if isinstance(value, dict):
-            yield from iter_leaves(value, prefix + (name,))
+            yield from iter_leaves(value, (*prefix, name))
         else:
-            yield prefix + (name,), value
+            yield (*prefix, name), value
 
 
 def count_combinations(space: ParameterSpace) -> int:

@@ -40,10 +40,8 @@ class PresetCreate(RequestModel):
     model_config = ConfigDict(
         strict=True,
         json_schema_extra={
-            "examples": [
-                {"name": "My Custom Preset", "category": "custom", "parameters": PARAMETERS_EXAMPLE}
-            ]
-        }
+            "examples": [{"name": "My Custom Preset", "category": "custom", "parameters": PARAMETERS_EXAMPLE}]
+        },
     )
 
     name: str = Field(min_length=1, max_length=255)
@@ -121,8 +119,7 @@ OnConflict = Literal["error", "rename", "skip", "overwrite"]
 
 class MergeRequest(RequestModel):
     model_config = ConfigDict(
-        strict=True,
-        json_schema_extra={"examples": [{"preset_ids": [1, 2], "merge_strategy": "union"}]}
+        strict=True, json_schema_extra={"examples": [{"preset_ids": [1, 2], "merge_strategy": "union"}]}
     )
 
     preset_ids: list[int | str] = Field(

@@ -66,9 +66,7 @@ def _unique_slug(session: Session, name: str, *, exclude_id: int | None = None) 
     base = slugify(name)
     taken = set(
         session.scalars(
-            select(ParameterPreset.slug).where(
-                (ParameterPreset.slug == base) | ParameterPreset.slug.like(f"{base}-%")
-            )
+            select(ParameterPreset.slug).where((ParameterPreset.slug == base) | ParameterPreset.slug.like(f"{base}-%"))
         )
     )
     if exclude_id is not None:
@@ -188,9 +186,7 @@ def _metadata_dict(metadata: Any) -> dict | None:
 
 def create_preset(session: Session, data: PresetCreate, *, is_system: bool = False) -> ParameterPreset:
     begin_write(session)
-    _reject_nul(
-        {"name": data.name, "description": data.description, "category": data.category}, "Invalid preset"
-    )
+    _reject_nul({"name": data.name, "description": data.description, "category": data.category}, "Invalid preset")
     parameters = normalize_space(data.parameters)
     check_against_catalog(data.runtime, parameters)
     _check_name_free(session, data.name)
@@ -212,9 +208,7 @@ def create_preset(session: Session, data: PresetCreate, *, is_system: bool = Fal
 def _protect(preset: ParameterPreset, action: str) -> None:
     if preset.is_system:
         if action == "delete":
-            raise SystemPresetProtected(
-                f"Cannot delete system preset '{preset.name}': create a custom preset instead."
-            )
+            raise SystemPresetProtected(f"Cannot delete system preset '{preset.name}': create a custom preset instead.")
         raise SystemPresetProtected(
             f"Cannot modify system preset '{preset.name}': system presets are read-only; "
             "duplicate it as a custom preset and edit that instead."
@@ -232,9 +226,7 @@ def update_preset(session: Session, ref: int | str, data: PresetUpdate) -> Param
                 f"'{required}' cannot be cleared: every preset needs a {required}.",
                 errors=[{"loc": ["body", required], "msg": "must not be null"}],
             )
-    _reject_nul(
-        {k: getattr(data, k) for k in ("name", "description", "category") if k in fields}, "Invalid preset"
-    )
+    _reject_nul({k: getattr(data, k) for k in ("name", "description", "category") if k in fields}, "Invalid preset")
     if "parameters" in fields:
         preset.parameters = normalize_space(data.parameters)
     if "name" in fields and data.name != preset.name:
@@ -277,27 +269,27 @@ def merge_presets(
         )
     ids = {i for i in map(_as_id, keys) if i is not None and i <= MAX_ID}
     slugs = {k for k in keys if _as_id(k) is None}
-    found = list(
-        session.scalars(
-            select(ParameterPreset).where(or_(ParameterPreset.id.in_(ids), ParameterPreset.slug.in_(slugs)))
+    found = (
+        list(
+            session.scalars(
+                select(ParameterPreset).where(or_(ParameterPreset.id.in_(ids), ParameterPreset.slug.in_(slugs)))
+            )
         )
-    ) if ids or slugs else []
+        if ids or slugs
+        else []
+    )
     by_id = {p.id: p for p in found}
     by_slug = {p.slug: p for p in found}
     looked_up = [by_slug.get(k) if _as_id(k) is None else by_id.get(_as_id(k)) for k in keys]
-    missing = [k for k, p in zip(keys, looked_up) if p is None]
+    missing = [k for k, p in zip(keys, looked_up, strict=False) if p is None]
     presets = [p for p in looked_up if p is not None]
     if missing:
         plural = "s" if len(missing) > 1 else ""
         raise PresetNotFound(f"Preset not found: no preset with id{plural} {', '.join(missing)}.")
     if len({p.id for p in presets}) != len(presets):
         raise ValidationFailed("The same preset is listed twice (by id and by slug): list each preset once.")
-    normalized_overrides = (
-        normalize_space(overrides, prefix="Invalid overrides") if overrides else None
-    )
-    result = _merger.merge(
-        [NamedSpace(p.name, p.parameters) for p in presets], strategy, normalized_overrides
-    )
+    normalized_overrides = normalize_space(overrides, prefix="Invalid overrides") if overrides else None
+    result = _merger.merge([NamedSpace(p.name, p.parameters) for p in presets], strategy, normalized_overrides)
     return result, presets
 
 
@@ -329,14 +321,16 @@ def parse_import_file(raw: bytes) -> list[PresetCreate]:
     except UnicodeDecodeError:
         raise _import_problem("the file is not UTF-8 text; export a preset to see the expected format") from None
     except json.JSONDecodeError as exc:
-        raise _import_problem(f"the file is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+        raise _import_problem(
+            f"the file is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+        ) from None
     if not isinstance(document, dict):
         raise _import_problem('the file must hold a JSON object like {"version": "1.0", "preset": {...}}')
     if "version" not in document:
         raise _import_problem('the file has no "version" field; add "version": "1.0"')
     if str(document["version"]) != EXPORT_VERSION:
         raise _import_problem(
-            f"unsupported version {json.dumps(document['version'])}; this service reads version \"{EXPORT_VERSION}\""
+            f'unsupported version {json.dumps(document["version"])}; this service reads version "{EXPORT_VERSION}"'
         )
     if "preset" in document and "presets" in document:
         raise _import_problem('the file has both "preset" and "presets"; keep one')
@@ -356,10 +350,10 @@ def parse_import_file(raw: bytes) -> list[PresetCreate]:
             raise _import_problem(f"{where} must be a JSON object")
         name = item.get("name")
         if not isinstance(name, str) or not name.strip():
-            raise _import_problem(f"{where} has an empty name; give it a \"name\"")
+            raise _import_problem(f'{where} has an empty name; give it a "name"')
         label = f"preset '{name.strip()}'"
         if "parameters" not in item:
-            raise _import_problem(f"{label} has no \"parameters\"")
+            raise _import_problem(f'{label} has no "parameters"')
         _reject_nul(item, f"Import validation failed: {label}", ImportValidationFailed)
         try:
             parameters = normalize_parameters(item["parameters"])
@@ -391,9 +385,10 @@ def _free_name(session: Session, name: str, reserved: set[str]) -> str:
     n = 2
     while True:
         candidate = f"{name} ({n})"
-        if candidate not in reserved and session.scalar(
-            select(ParameterPreset.id).where(ParameterPreset.name == candidate)
-        ) is None:
+        if (
+            candidate not in reserved
+            and session.scalar(select(ParameterPreset.id).where(ParameterPreset.name == candidate)) is None
+        ):
             return candidate
         n += 1
 

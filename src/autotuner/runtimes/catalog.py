@@ -40,7 +40,7 @@ import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -131,13 +131,13 @@ class FlagSpec:
         return True  # float accepts ints and floats
 
     def in_range(self, value: Any) -> bool:
-        if self.minimum is not None:
-            if value < self.minimum or (self.exclusive_minimum and value == self.minimum):
-                return False
-        if self.maximum is not None:
-            if value > self.maximum or (self.exclusive_maximum and value == self.maximum):
-                return False
-        return True
+        below = self.minimum is not None and (
+            value < self.minimum or (self.exclusive_minimum and value == self.minimum)
+        )
+        above = self.maximum is not None and (
+            value > self.maximum or (self.exclusive_maximum and value == self.maximum)
+        )
+        return not (below or above)
 
     def problem(self, value: Any, shown_name: str | None = None) -> str | None:
         """A sentence saying why ``value`` is not accepted, or None when it is."""
@@ -161,9 +161,9 @@ class FlagSpec:
 class _Unknown:
     """The third truth value (and the value of anything not known)."""
 
-    _instance: "_Unknown | None" = None
+    _instance: _Unknown | None = None
 
-    def __new__(cls) -> "_Unknown":
+    def __new__(cls) -> _Unknown:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
@@ -414,8 +414,17 @@ def _parse_flag(raw: Any, where: str) -> FlagSpec:
     if not isinstance(raw, dict):
         raise fail(f"a flag must be an object, not {_text(raw)}")
     allowed_keys = {
-        "name", "type", "description", "default", "choices", "minimum", "maximum",
-        "exclusive_minimum", "exclusive_maximum", "aliases", "gpus_factor",
+        "name",
+        "type",
+        "description",
+        "default",
+        "choices",
+        "minimum",
+        "maximum",
+        "exclusive_minimum",
+        "exclusive_maximum",
+        "aliases",
+        "gpus_factor",
     }
     extra = sorted(set(raw) - allowed_keys)
     if extra:
@@ -451,9 +460,17 @@ def _parse_flag(raw: Any, where: str) -> FlagSpec:
     if not isinstance(gpus_factor, bool) or (gpus_factor and kind != "int"):
         raise fail("gpus_factor must be true or false, and true only for int flags")
     spec = FlagSpec(
-        name=name, type=kind, description=description.strip(), default=raw.get("default"),
-        choices=None, minimum=minimum, maximum=maximum, exclusive_minimum=ex_min,
-        exclusive_maximum=ex_max, aliases=tuple(aliases), gpus_factor=gpus_factor,
+        name=name,
+        type=kind,
+        description=description.strip(),
+        default=raw.get("default"),
+        choices=None,
+        minimum=minimum,
+        maximum=maximum,
+        exclusive_minimum=ex_min,
+        exclusive_maximum=ex_max,
+        aliases=tuple(aliases),
+        gpus_factor=gpus_factor,
     )
     if choices is not None:
         if kind == "bool" or not isinstance(choices, list) or not choices:
@@ -474,6 +491,7 @@ def parse_catalog(data: Any, origin: str = "catalog data") -> RuntimeCatalog:
 
     Raises :class:`CatalogDataError` naming the first problem, prefixed with ``origin``.
     """
+
     def fail(what: str) -> CatalogDataError:
         return CatalogDataError(f"{origin} is invalid: {what}")
 
@@ -550,7 +568,7 @@ def _unknown_runtime(runtime: Any) -> NotFound:
     return NotFound(f"Unknown runtime '{runtime}': use one of {', '.join(RUNTIMES)}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(runtime: str) -> RuntimeCatalog:
     resource = resources.files("autotuner.runtimes").joinpath("data", f"{runtime}.json")
     origin = f"Catalog file runtimes/data/{runtime}.json"

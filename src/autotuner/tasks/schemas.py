@@ -36,7 +36,9 @@ class OptimizationSpec(RequestModel):
 
 class BenchmarkSpec(RequestModel):
     traffic_scenarios: list[str] = Field(
-        default_factory=lambda: ["D(100,100)"], min_length=1, max_length=20,
+        default_factory=lambda: ["D(100,100)"],
+        min_length=1,
+        max_length=20,
         description="genai-bench notation: D(input_tokens,output_tokens).",
     )
     concurrency: list[int] = Field(default_factory=lambda: [1, 4, 8], min_length=1, max_length=20)
@@ -80,11 +82,14 @@ class TaskCreate(RequestModel):
                     "task_name": "llama-throughput",
                     "model": {"id_or_path": "meta-llama/Llama-3.1-8B-Instruct"},
                     "base_runtime": "sglang",
-                    "presets": {"ids": ["high-throughput", "memory-efficient"], "merge_strategy": "last_wins",
-                                "overrides": {"tp-size": [2]}},
+                    "presets": {
+                        "ids": ["high-throughput", "memory-efficient"],
+                        "merge_strategy": "last_wins",
+                        "overrides": {"tp-size": [2]},
+                    },
                 }
             ]
-        }
+        },
     )
 
     task_name: str = Field(min_length=1, max_length=255)
@@ -92,7 +97,8 @@ class TaskCreate(RequestModel):
     model: ModelSpec
     base_runtime: TaskRuntime = "sglang"
     command: list[str] | None = Field(
-        default=None, max_length=200,
+        default=None,
+        max_length=200,
         description='base_runtime "command": argument-list template, e.g. ["python", "server.py", "{model}", "--port", "{port}"].',
     )
     deployment_mode: Literal["local"] = "local"

@@ -15,8 +15,8 @@ from autotuner.db.session import begin_write, flush_unique
 from autotuner.errors import InvalidState, NameConflict, NotFound, ValidationFailed
 from autotuner.presets import service as presets_service
 from autotuner.presets.merger import NamedSpace, PresetMerger
-from autotuner.presets.service import MAX_ID
 from autotuner.presets.parameters import count_combinations
+from autotuner.presets.service import MAX_ID
 from autotuner.tasks.schemas import PresetSelection, SpaceDraft, TaskCreate, TaskUpdate
 from autotuner.tuning.benchmark import BenchmarkConfig
 from autotuner.tuning.scoring import validate_slo
@@ -58,13 +58,23 @@ def resolve_parameters(
         final = presets_service.normalize_space(parameters)
     else:
         extra = presets_service.normalize_space(parameters) if parameters else None
-        overrides = presets_service.normalize_space(presets.overrides, prefix="Invalid overrides") if presets.overrides else None
+        overrides = (
+            presets_service.normalize_space(presets.overrides, prefix="Invalid overrides")
+            if presets.overrides
+            else None
+        )
         fine_tuning = _deep_apply(extra, overrides)
         result, applied = presets_service.merge_presets(session, presets.ids, presets.merge_strategy, None)
         final = _deep_apply(result.parameters, fine_tuning) if fine_tuning else result.parameters
         provenance = {
             "presets": [
-                {"id": p.id, "name": p.name, "slug": p.slug, "runtime": p.runtime, "parameters": copy.deepcopy(p.parameters)}
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "slug": p.slug,
+                    "runtime": p.runtime,
+                    "parameters": copy.deepcopy(p.parameters),
+                }
                 for p in applied
             ],
             "merge_strategy": result.strategy,
@@ -250,10 +260,14 @@ def delete_task(session: Session, task_id: int | str) -> None:
 
 
 def space_report(task: Task, *, offset: int = 0, limit: int = 50) -> SpaceReport:
-    return analyze_space(task.parameters, catalog_runtime(task.base_runtime), gpus=task.gpus, offset=offset, limit=limit)
+    return analyze_space(
+        task.parameters, catalog_runtime(task.base_runtime), gpus=task.gpus, offset=offset, limit=limit
+    )
 
 
-def draft_space(session: Session, draft: SpaceDraft, *, offset: int = 0, limit: int = 50) -> tuple[SpaceReport, dict[str, Any], list[str]]:
+def draft_space(
+    session: Session, draft: SpaceDraft, *, offset: int = 0, limit: int = 50
+) -> tuple[SpaceReport, dict[str, Any], list[str]]:
     parameters, _, warnings = resolve_parameters(session, draft.base_runtime, draft.parameters, draft.presets)
     report = analyze_space(parameters, catalog_runtime(draft.base_runtime), gpus=draft.gpus, offset=offset, limit=limit)
     return report, parameters, warnings

@@ -144,7 +144,17 @@ def build_command(task: dict[str, Any], combination: dict[str, Any], port: int |
     model = model_of(task)
     flags = render_flags(combination, runtime)
     if runtime == "sglang":
-        base = [sys.executable, "-m", "sglang.launch_server", "--model-path", model, "--host", host, "--port", str(port)]
+        base = [
+            sys.executable,
+            "-m",
+            "sglang.launch_server",
+            "--model-path",
+            model,
+            "--host",
+            host,
+            "--port",
+            str(port),
+        ]
     elif runtime == "vllm":
         base = ["vllm", "serve", model, "--host", host, "--port", str(port)]
     elif runtime == "command":
@@ -213,11 +223,11 @@ def engine_environment(combination: dict[str, Any], runtime: str, gpu_count: int
 
 # --- the running engine -------------------------------------------------------------------------
 
-_registry: set["EngineProcess"] = set()
+_registry: set[EngineProcess] = set()
 _registry_lock = threading.Lock()
 
 
-def running_engines() -> list["EngineProcess"]:
+def running_engines() -> list[EngineProcess]:
     with _registry_lock:
         return list(_registry)
 
@@ -273,7 +283,7 @@ class EngineProcess:
     def pid(self) -> int | None:
         return self.process.pid if self.process else None
 
-    def __enter__(self) -> "EngineProcess":
+    def __enter__(self) -> EngineProcess:
         self.start()
         return self
 

@@ -98,7 +98,9 @@ def experiment_log_path(log_dir: Path, task_id: int, sequence: int) -> Path:
     return log_dir / "tasks" / str(task_id) / f"experiment-{sequence}.log"
 
 
-def save_as_preset(session: Session, experiment_id: int, name: str, description: str | None, category: str | None) -> Any:
+def save_as_preset(
+    session: Session, experiment_id: int, name: str, description: str | None, category: str | None
+) -> Any:
     """A new preset holding the experiment's combination, with the task, experiment and metrics
     in its metadata."""
     begin_write(session)

@@ -75,9 +75,9 @@ def flatten(combination: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[t
     out: list[tuple[tuple[str, ...], Any]] = []
     for name, value in combination.items():
         if isinstance(value, dict):
-            out.extend(flatten(value, prefix + (name,)))
+            out.extend(flatten(value, (*prefix, name)))
         else:
-            out.append((prefix + (name,), value))
+            out.append(((*prefix, name), value))
     return out
 
 
@@ -305,7 +305,8 @@ class BayesianSearch(Strategy):
         self.leaves = [(path, list(values)) for path, values in iter_leaves(parameters)]
         self.param_names = [".".join(path) for path, _ in self.leaves]
         self.distributions = {
-            name: CategoricalDistribution(values) for name, (_path, values) in zip(self.param_names, self.leaves)
+            name: CategoricalDistribution(values)
+            for name, (_path, values) in zip(self.param_names, self.leaves, strict=False)
         }
         sampler = optuna.samplers.TPESampler(seed=self.seed, n_startup_trials=n_startup_trials)
         self.study = optuna.create_study(direction="maximize", sampler=sampler)
@@ -314,10 +315,14 @@ class BayesianSearch(Strategy):
 
     def _params_of(self, combination: dict[str, Any]) -> dict[str, Any]:
         values = dict(flatten(combination))
-        return {name: values[path] for name, (path, _v) in zip(self.param_names, self.leaves) if path in values}
+        return {
+            name: values[path]
+            for name, (path, _v) in zip(self.param_names, self.leaves, strict=False)
+            if path in values
+        }
 
     def _combination_of(self, params: dict[str, Any]) -> dict[str, Any]:
-        return _nest([(path, params[name]) for name, (path, _v) in zip(self.param_names, self.leaves)])
+        return _nest([(path, params[name]) for name, (path, _v) in zip(self.param_names, self.leaves, strict=False)])
 
     def _tell(self, trial: optuna.trial.Trial, score: float | None) -> None:
         if score is None:

@@ -46,7 +46,9 @@ def _load_task(path: Path, fail: Callable[[str], NoReturn]) -> dict[str, Any]:
             engine, factory = prepare_database(get_settings())
             try:
                 with session_scope(factory) as session:
-                    parameters, _, warnings = service.resolve_parameters(session, data.base_runtime, data.parameters, data.presets)
+                    parameters, _, warnings = service.resolve_parameters(
+                        session, data.base_runtime, data.parameters, data.presets
+                    )
             finally:
                 engine.dispose()
         else:
@@ -103,8 +105,13 @@ def tune_file(
     rows: list[tuple[int, dict[str, Any], ExperimentOutcome]] = []
     cancel = threading.Event()
     progress = Progress(
-        TextColumn("[bold]Experiment"), MofNCompleteColumn(), BarColumn(), TimeElapsedColumn(),
-        TextColumn("{task.description}"), console=console, disable=as_json,
+        TextColumn("[bold]Experiment"),
+        MofNCompleteColumn(),
+        BarColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        disable=as_json,
     )
     bar = progress.add_task("", total=planned)
 
@@ -148,9 +155,13 @@ def tune_file(
         table.add_column(column, overflow="fold")
     for sequence, combination, outcome in rows:
         mark = " *" if best is not None and sequence == best[0] else ""
-        table.add_row(f"{sequence}{mark}", json.dumps(combination), outcome.status, _summary(outcome), outcome.error or "")
+        table.add_row(
+            f"{sequence}{mark}", json.dumps(combination), outcome.status, _summary(outcome), outcome.error or ""
+        )
     console.print(table)
     if best is None:
         fail(f"No experiment succeeded: see the logs in {log_dir}.")
-    console.print(f"Best configuration (experiment {best[0]}, score {best[2].score:.4g}): {json.dumps(best[1])}", highlight=False)
+    console.print(
+        f"Best configuration (experiment {best[0]}, score {best[2].score:.4g}): {json.dumps(best[1])}", highlight=False
+    )
     console.print(f"Logs: {log_dir}", highlight=False)

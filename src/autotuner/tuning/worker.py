@@ -157,7 +157,9 @@ class Worker:
             replayed = 0
             for experiment in done:
                 if experiment.status in ("succeeded", "failed"):
-                    strategy.record(experiment.parameters, experiment.score if experiment.status == "succeeded" else None)
+                    strategy.record(
+                        experiment.parameters, experiment.score if experiment.status == "succeeded" else None
+                    )
                     replayed += 1
             next_sequence = max((e.sequence for e in done), default=0) + 1
             task = session.get(Task, task_id)
@@ -175,8 +177,13 @@ class Worker:
             finish=lambda seq, combo, outcome: self._finish_experiment(task_id, seq, outcome, task_log),
         )
         reason = run_search(
-            config, strategy, hooks, first_sequence=next_sequence, cancel_event=self._cancel,
-            gpu_count=gpu_count or None, cwd=self.cwd,
+            config,
+            strategy,
+            hooks,
+            first_sequence=next_sequence,
+            cancel_event=self._cancel,
+            gpu_count=gpu_count or None,
+            cwd=self.cwd,
         )
         if self._stop.is_set():
             self._say(task_log, f"Task {task_id} paused: the service is shutting down; it resumes at the next start")
@@ -190,8 +197,11 @@ class Worker:
             )
         if succeeded is None:
             self._finish(
-                task_id, "failed", "No experiment succeeded: open the experiments' errors and logs to see why.",
-                task_log, stop_reason=reason,
+                task_id,
+                "failed",
+                "No experiment succeeded: open the experiments' errors and logs to see why.",
+                task_log,
+                stop_reason=reason,
             )
         else:
             self._finish(task_id, "completed", None, task_log, stop_reason=reason)
@@ -202,8 +212,12 @@ class Worker:
         with session_scope(self.factory, write=True) as session:
             session.add(
                 Experiment(
-                    task_id=task_id, sequence=sequence, parameters=combination, status="deploying",
-                    started_at=utcnow(), log_path=str(path),
+                    task_id=task_id,
+                    sequence=sequence,
+                    parameters=combination,
+                    status="deploying",
+                    started_at=utcnow(),
+                    log_path=str(path),
                 )
             )
         self._say(task_log, f"Experiment {sequence}: {combination}")
@@ -242,7 +256,9 @@ class Worker:
         detail = f"score {outcome.score:.4g}" if outcome.score is not None else (error or "")
         self._say(task_log, f"Experiment {sequence} {status}: {detail}")
 
-    def _finish(self, task_id: int, status: str, error: str | None, task_log: Path, stop_reason: str | None = None) -> None:
+    def _finish(
+        self, task_id: int, status: str, error: str | None, task_log: Path, stop_reason: str | None = None
+    ) -> None:
         with session_scope(self.factory, write=True) as session:
             task = session.get(Task, task_id)
             task.status = status
@@ -250,7 +266,10 @@ class Worker:
             task.stop_reason = stop_reason
             task.cancel_requested = False
             task.completed_at = utcnow()
-        self._say(task_log, f"Task {task_id} {status}" + (f": {error}" if error else f" ({stop_reason})" if stop_reason else ""))
+        self._say(
+            task_log,
+            f"Task {task_id} {status}" + (f": {error}" if error else f" ({stop_reason})" if stop_reason else ""),
+        )
 
     def _watch_cancel(self, task_id: int) -> None:
         """Turn the database's cancel flag into the running experiment's cancel event."""

@@ -9,12 +9,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from autotuner.errors import AutotunerError
-
-from pydantic import BaseModel, Field
 
 log = logging.getLogger(__name__)
 
@@ -132,11 +131,18 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail
         spa = getattr(request.app.state, "spa_fallback", None)
-        if exc.status_code == 404 and spa is not None and request.method in ("GET", "HEAD") and not request.url.path.startswith("/api"):
+        if (
+            exc.status_code == 404
+            and spa is not None
+            and request.method in ("GET", "HEAD")
+            and not request.url.path.startswith("/api")
+        ):
             return spa(request.url.path)
         if exc.status_code == 400 and detail == "There was an error parsing the body":
             return JSONResponse(
-                error_body("The request body could not be parsed: send valid JSON (UTF-8) or a well-formed multipart form."),
+                error_body(
+                    "The request body could not be parsed: send valid JSON (UTF-8) or a well-formed multipart form."
+                ),
                 status_code=422,
             )
         if exc.status_code == 404 and detail == "Not Found":

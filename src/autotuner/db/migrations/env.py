@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from autotuner.db.base import Base
 from autotuner.db import models  # noqa: F401  (registers the tables on Base.metadata)
+from autotuner.db.base import Base
 
 config = context.config
 target_metadata = Base.metadata

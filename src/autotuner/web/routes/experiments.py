@@ -20,7 +20,12 @@ def get_experiment(session: SessionDep, experiment_id: int):
     return tuning.get_experiment(session, experiment_id)
 
 
-@router.get("/{experiment_id:int}/logs", response_class=PlainTextResponse, responses=TEXT_ROUTE_ERROR_RESPONSES, summary="The end of an experiment's engine log")
+@router.get(
+    "/{experiment_id:int}/logs",
+    response_class=PlainTextResponse,
+    responses=TEXT_ROUTE_ERROR_RESPONSES,
+    summary="The end of an experiment's engine log",
+)
 def experiment_logs(session: SessionDep, experiment_id: int) -> str:
     return tuning.read_log(tuning.get_experiment(session, experiment_id).log_path)
 

@@ -27,6 +27,7 @@ from autotuner.web.deps import SessionDep, SettingsDep
 from autotuner.web.errors import ERROR_RESPONSES
 from autotuner.web.routing import SlashTolerantRouter
 
+
 class PresetRef(Convertor):
     """A preset id or slug: any path segment except this router's own words (merge, import), so
     that e.g. ``GET /api/presets/merge`` is a 405 naming POST, not a 404 for a slug 'merge'."""
@@ -58,26 +59,19 @@ def list_presets(
     runtime: Runtime | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in name, description or tags")] = None,
 ):
-    body = request.app.state.preset_list_cache.list_json(session, category=category, is_system=is_system, runtime=runtime, q=q)
+    body = request.app.state.preset_list_cache.list_json(
+        session, category=category, is_system=is_system, runtime=runtime, q=q
+    )
     return Response(content=body, media_type="application/json")
 
 
-@router.post(
-    "/",
-    response_model=PresetSaved,
-    status_code=status.HTTP_201_CREATED,
-    summary="Create a preset"
-)
+@router.post("/", response_model=PresetSaved, status_code=status.HTTP_201_CREATED, summary="Create a preset")
 def create_preset(session: SessionDep, data: PresetCreate):
     preset = service.create_preset(session, data)
     return _saved(preset, service.catalog_warnings(preset))
 
 
-@router.post(
-    "/merge",
-    response_model=MergeResponse,
-    summary="Merge several presets"
-)
+@router.post("/merge", response_model=MergeResponse, summary="Merge several presets")
 def merge_presets(session: SessionDep, data: MergeRequest):
     result, presets = service.merge_presets(session, data.preset_ids, data.merge_strategy, data.overrides)
     return MergeResponse(
@@ -167,7 +161,7 @@ async def _import_payload(request: Request, limit: int) -> bytes:
     summary="Import presets from a file",
     description='One file as multipart field "file", or the file\'s JSON as the body. '
     "All presets of the file are imported or none.",
-    openapi_extra=IMPORT_BODY
+    openapi_extra=IMPORT_BODY,
 )
 async def import_presets(
     request: Request,
@@ -208,11 +202,7 @@ def delete_preset(session: SessionDep, preset_id: str) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get(
-    "/{preset_id:preset_ref}/export",
-    response_model=PresetExport,
-    summary="Export a preset as a JSON file"
-)
+@router.get("/{preset_id:preset_ref}/export", response_model=PresetExport, summary="Export a preset as a JSON file")
 def export_preset(session: SessionDep, preset_id: str):
     preset = service.get_preset(session, preset_id)
     document = service.export_preset(preset)

@@ -98,7 +98,12 @@ def task_experiments(session: SessionDep, task_id: int):
     return tuning.list_experiments(session, task_id)
 
 
-@router.get("/{task_id:int}/logs", response_class=PlainTextResponse, responses=TEXT_ROUTE_ERROR_RESPONSES, summary="The end of a task's log")
+@router.get(
+    "/{task_id:int}/logs",
+    response_class=PlainTextResponse,
+    responses=TEXT_ROUTE_ERROR_RESPONSES,
+    summary="The end of a task's log",
+)
 def task_logs(session: SessionDep, request: Request, task_id: int) -> str:
     service.get_task(session, task_id)
     return tuning.read_log(tuning.task_log_path(request.app.state.settings.log_dir, task_id))
