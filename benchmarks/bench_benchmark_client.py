@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from autotuner.tuning.benchmark import BenchmarkConfig, run_benchmark_sync
-from autotuner.tuning.launcher import EngineProcess, free_port
+from autotuner.tuning.engine.process import EngineProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 TOY = str(ROOT / "examples" / "toy_engine.py")

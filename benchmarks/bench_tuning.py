@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autotuner.presets.parameters import count_combinations
+from autotuner.core.parameters import count_combinations
 from autotuner.tuning.experiment import run_experiment
 from autotuner.tuning.space import iter_combinations
 from autotuner.tuning.strategies import BayesianSearch, GridSearch, RandomSearch, make_strategy

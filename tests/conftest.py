@@ -24,7 +24,7 @@ os.environ.pop("AUTOTUNER_DATABASE_URL", None)
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from autotuner.settings import Settings  # noqa: E402
+from autotuner.core.settings import Settings  # noqa: E402
 from autotuner.web.app import create_app  # noqa: E402
 
 TEST_DATABASE_URL = os.environ.get("AUTOTUNER_TEST_DATABASE_URL", "").strip()
@@ -79,7 +79,7 @@ def client(app) -> Iterator[TestClient]:
 @pytest.fixture
 def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Point the CLI (which reads the environment) at the test's database."""
-    from autotuner.settings import get_settings
+    from autotuner.core.settings import get_settings
 
     monkeypatch.setenv("AUTOTUNER_DATABASE_URL", settings.resolved_database_url)
     monkeypatch.setenv("AUTOTUNER_DATA_DIR", str(settings.data_dir))
@@ -129,11 +129,11 @@ def no_engine_left_behind():
     """After the test, no engine this process started is still registered (running). Modules
     whose engines must not outlive a test use it (``pytest.mark.usefixtures``); modules that keep
     a server for the whole module do not."""
-    from autotuner.tuning import launcher
+    from autotuner.tuning.engine import process
 
     yield
-    leftovers = launcher.running_engines()
-    launcher.terminate_all(grace_period=1)
+    leftovers = process.running_engines()
+    process.terminate_all(grace_period=1)
     assert leftovers == [], f"engines still registered: {[e.command for e in leftovers]}"
 
 

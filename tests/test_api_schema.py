@@ -15,7 +15,7 @@ from conftest import TEST_DATABASE_URL, _postgres_schema_url
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from autotuner.settings import Settings
+from autotuner.core.settings import Settings
 from autotuner.web.app import create_app
 
 pytestmark = pytest.mark.db

@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from autotuner.cli import app
+from autotuner.cli.main import app
 
 runner = CliRunner(env={"COLUMNS": "200"})
 

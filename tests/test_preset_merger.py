@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autotuner.errors import InvalidMergeStrategy, ValidationFailed
+from autotuner.core.errors import InvalidMergeStrategy, ValidationFailed
+from autotuner.core.parameters import iter_leaves, normalize_parameters, value_key
 from autotuner.presets.merger import (
     ALIASES,
     STRATEGIES,
@@ -21,7 +22,6 @@ from autotuner.presets.merger import (
     PresetMerger,
     canonical_strategy,
 )
-from autotuner.presets.parameters import iter_leaves, normalize_parameters, value_key
 
 HIGH_THROUGHPUT = NamedSpace("High Throughput", {"tp-size": [2, 4], "mem-fraction-static": [0.9]})
 MEMORY_EFFICIENT = NamedSpace("Memory Efficient", {"tp-size": [1], "mem-fraction-static": [0.7, 0.75]})
@@ -519,7 +519,7 @@ def _leaves(space) -> dict[tuple, list]:
 
 
 def _sorted_space(space):
-    from autotuner.presets.parameters import sort_key
+    from autotuner.core.parameters import sort_key
 
     return {k: _sorted_space(v) if isinstance(v, dict) else sorted(v, key=sort_key) for k, v in space.items()}
 

@@ -176,10 +176,14 @@ def test_missing_fields_and_bad_json_read_as_sentences(client):
 
 def test_nul_characters_are_refused_not_crashing(client):
     assert_error(
-        client.post("/api/presets/", json={"name": "a\u0000b", "parameters": {"a": [1]}}), 422, "Invalid preset"
+        client.post("/api/presets/", json={"name": "a\u0000b", "parameters": {"a": [1]}}),
+        422,
+        "Invalid request: 'name' contains a NUL character",
     )
     assert_error(
-        client.post("/api/presets/", json={"name": "ok", "parameters": {"a": ["x\u0000"]}}), 422, "Invalid parameters"
+        client.post("/api/presets/", json={"name": "ok", "parameters": {"a": ["x\u0000"]}}),
+        422,
+        "Invalid request: 'parameters.a[0]' contains a NUL character",
     )
     assert_error(client.get("/api/presets/?category=a%00b"), 422, "")
     assert count(client) == 4

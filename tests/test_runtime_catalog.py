@@ -7,15 +7,10 @@ import json
 
 import pytest
 
-from autotuner.errors import NotFound
-from autotuner.runtimes import (
-    RUNTIMES,
-    CatalogDataError,
-    check_parameters,
-    get_catalog,
-    list_runtimes,
-    parse_catalog,
-)
+from autotuner.core.errors import NotFound
+from autotuner.runtimes.checking import check_parameters
+from autotuner.runtimes.flags import CatalogDataError
+from autotuner.runtimes.loading import RUNTIMES, get_catalog, list_runtimes, parse_catalog
 
 # Long option names printed by `python -m sglang.launch_server --help` (SGLang v0.5.x) and
 # `vllm serve --help` (vLLM v0.11.x), written out here independently of the data files: every

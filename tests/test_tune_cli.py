@@ -12,8 +12,8 @@ import pytest
 from conftest import assert_no_toy_engine_left, toy_engine_processes
 from typer.testing import CliRunner
 
-from autotuner.cli import app
-from autotuner.tuning import launcher
+from autotuner.cli.main import app
+from autotuner.tuning.engine import process
 
 ROOT = Path(__file__).resolve().parents[1]
 TOY = str(ROOT / "examples" / "toy_engine.py")
@@ -82,7 +82,7 @@ def test_dry_run_prints_the_twelve_engine_commands_as_shell_quoted_argument_list
     combos = [tuple(shlex.split(line)[8:]) for line in lines]
     assert len(set(combos)) == 12
     assert ("--tp-size", "2", "--mem-fraction-static", "0.9", "--schedule-policy", "lpm") in combos
-    assert not launcher.running_engines(), "a dry run starts nothing"
+    assert not process.running_engines(), "a dry run starts nothing"
 
     as_json = runner.invoke(app, ["tune", str(TOY_TASK), "--dry-run", "--json"])
     assert as_json.exit_code == 0, as_json.output

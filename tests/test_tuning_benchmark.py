@@ -19,7 +19,7 @@ from autotuner.tuning.benchmark import (
     summarize_ms,
     synthesize_prompt,
 )
-from autotuner.tuning.launcher import EngineProcess, free_port
+from autotuner.tuning.engine.process import EngineProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 TOY = str(ROOT / "examples" / "toy_engine.py")

@@ -11,18 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from autotuner.tuning import launcher
-from autotuner.tuning.experiment import dry_run_commands, run_experiment
-from autotuner.tuning.launcher import (
-    EngineProcess,
-    LaunchCancelled,
-    LaunchError,
-    build_command,
-    engine_environment,
-    free_port,
-    render_flags,
-    terminate_all,
-)
+from autotuner.tuning.engine import process
+from autotuner.tuning.engine.commands import build_command, render_flags
+from autotuner.tuning.engine.errors import LaunchCancelled, LaunchError
+from autotuner.tuning.engine.gpus import engine_environment
+from autotuner.tuning.engine.process import EngineProcess, free_port, terminate_all
+from autotuner.tuning.experiment import plan_run, run_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 TOY = str(ROOT / "examples" / "toy_engine.py")
@@ -61,7 +55,7 @@ def toy_command(port: int, *extra: str) -> list[str]:
 @pytest.fixture(autouse=True)
 def no_engine_left_behind():
     yield
-    leftovers = launcher.running_engines()
+    leftovers = process.running_engines()
     assert leftovers == [], f"engines still registered: {[e.command for e in leftovers]}"
 
 
@@ -175,7 +169,7 @@ def test_engine_becomes_ready_and_is_gone_after_the_block(tmp_path):
         engine.wait_ready(timeout=20)
         pid = engine.pid
         assert pid_alive(pid)
-        assert engine in launcher.running_engines()
+        assert engine in process.running_engines()
     assert not pid_alive(pid)
     log = (tmp_path / "e.log").read_text()
     assert log.startswith("$ ") and "toy engine: serving" in log
@@ -265,7 +259,7 @@ def test_terminate_all_stops_every_running_engine(tmp_path):
         engine.wait_ready(timeout=20)
     assert terminate_all() == 2
     assert all(not pid_alive(e.pid) for e in engines)
-    assert launcher.running_engines() == []
+    assert process.running_engines() == []
 
 
 # --- whole experiments ---
@@ -331,7 +325,7 @@ def test_cancel_stops_the_engine_within_seconds(tmp_path):
 
     def cancel_when_benchmarking(status: str) -> None:
         if status == "benchmarking":
-            pids.extend(e.pid for e in launcher.running_engines())
+            pids.extend(e.pid for e in process.running_engines())
             threading.Timer(0.3, event.set).start()
 
     started = time.monotonic()
@@ -345,7 +339,7 @@ def test_cancel_stops_the_engine_within_seconds(tmp_path):
 
 def test_dry_run_lists_one_command_per_planned_combination():
     task = toy_task()
-    commands = dry_run_commands(task)
+    commands = plan_run(task).commands(task)
     assert len(commands) == 12
     assert commands[0][-6:] == ["--tp-size", "1", "--mem-fraction-static", "0.8", "--schedule-policy", "fcfs"]
     assert all("<port>" in c for c in commands)

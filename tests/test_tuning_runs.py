@@ -23,9 +23,9 @@ from conftest import assert_no_toy_engine_left, toy_engine_processes
 
 from autotuner.db.models import Experiment, Task
 from autotuner.db.session import session_scope
-from autotuner.tuning import launcher
+from autotuner.runs.worker import INTERRUPTED, SHUTDOWN, Worker
+from autotuner.tuning.engine import process, recovery
 from autotuner.tuning.space import iter_combinations
-from autotuner.tuning.worker import INTERRUPTED, SHUTDOWN, Worker
 from autotuner.web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,8 +152,8 @@ def experiments_of(client, task_id: int) -> list[dict]:
     return response.json()
 
 
-def engine_of(experiment_log: str) -> launcher.EngineProcess | None:
-    for engine in launcher.running_engines():
+def engine_of(experiment_log: str) -> process.EngineProcess | None:
+    for engine in process.running_engines():
         if str(engine.log_path) == experiment_log and engine.pid is not None:
             return engine
     return None
@@ -345,7 +345,7 @@ def test_cancel_stops_the_engine_within_seconds(client, worker, extra, phase):
     experiments = experiments_of(client, task_id)
     assert [e["status"] for e in experiments] == ["cancelled"], "nothing runs after a cancel"
     assert experiments[0]["error_message"] == "The experiment was cancelled."
-    assert launcher.running_engines() == []
+    assert process.running_engines() == []
 
 
 def test_a_task_cancelled_before_the_worker_takes_it_runs_nothing(client, worker):
@@ -374,7 +374,7 @@ def test_a_task_resumes_after_the_service_stops_mid_task(client, app, settings, 
         )
     finally:
         worker.stop()  # the service stops: the engine is torn down, the task stays running
-    assert launcher.running_engines() == []
+    assert process.running_engines() == []
     task = task_get(client, task_id)
     assert task["status"] == "running" and task["experiments_done"] == 2
     before = experiments_of(client, task_id)
@@ -418,21 +418,21 @@ def test_recover_marks_a_crashed_experiment_failed_and_stops_its_engine(client, 
             )
         )
     # The engine the dead service was benchmarking: in its own process group, with its record.
-    port = launcher.free_port()
-    orphan = launcher.EngineProcess(
+    port = process.free_port()
+    orphan = process.EngineProcess(
         [sys.executable, TOY, "--model-path", MARK, "--port", str(port)], log_path, port=port
     )
     orphan.start()
     try:
         orphan.wait_ready(20)
-        with launcher._registry_lock:  # the service that managed it is gone
-            launcher._registry.discard(orphan)
+        with process._registry_lock:  # the service that managed it is gone
+            process._registry.discard(orphan)
         assert orphan.pid_path.exists()
 
         worker = Worker(app.state.session_factory, settings.log_dir, poll_interval=0.05)
         worker.recover()
         orphan.process.wait(timeout=10)  # it was signalled; reap it (the test is its parent)
-        assert not launcher._group_alive(orphan.pid)
+        assert not recovery.group_alive(orphan.pid)
         assert not orphan.pid_path.exists()
     finally:
         orphan.terminate(grace_period=1)
@@ -456,8 +456,8 @@ def test_a_stale_record_of_another_process_is_not_acted_on(tmp_path):
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
     try:
         record = tmp_path / "experiment-1.log.pid"
-        record.write_text(f'{{"pgid": {sleeper.pid}, "start_time": 1, "boot_id": "{launcher._boot_id()}"}}')
-        assert launcher.stop_stale_engines(tmp_path) == 0
+        record.write_text(f'{{"pgid": {sleeper.pid}, "start_time": 1, "boot_id": "{recovery.boot_id()}"}}')
+        assert process.stop_stale_engines(tmp_path) == 0
         assert sleeper.poll() is None, "an unrelated process must not be signalled"
         assert not record.exists()
     finally:
@@ -470,7 +470,7 @@ def test_an_engine_dies_with_a_service_killed_outright(tmp_path):
     script = textwrap.dedent(
         f"""
         import os, signal, sys
-        from autotuner.tuning.launcher import EngineProcess, free_port
+        from autotuner.tuning.engine.process import EngineProcess, free_port
         port = free_port()
         engine = EngineProcess([sys.executable, {TOY!r}, "--model-path", {MARK!r}, "--port", str(port)],
                                {str(tmp_path / "engine.log")!r}, port=port)

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from autotuner.errors import NotFound
-from autotuner.presets.parameters import count_combinations
-from autotuner.runtimes import get_catalog
+from autotuner.core.errors import NotFound
+from autotuner.core.parameters import count_combinations
+from autotuner.runtimes.loading import get_catalog
 from autotuner.tuning.space import (
     ValidCombinations,
     analyze_space,

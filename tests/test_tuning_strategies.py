@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from autotuner.errors import ValidationFailed
-from autotuner.presets.parameters import iter_leaves
-from autotuner.tuning import launcher, strategies
+from autotuner.core.errors import ValidationFailed
+from autotuner.core.parameters import iter_leaves
+from autotuner.tuning import strategies
+from autotuner.tuning.engine import process
 from autotuner.tuning.experiment import plan_run, run_experiment
 from autotuner.tuning.space import analyze_space, combination_is_valid
 from autotuner.tuning.strategies import (
@@ -341,7 +342,7 @@ def test_grid_search_finds_the_toy_engines_best(tmp_path):
     strategy, outcomes = run_search(toy_task("grid_search", 12), tmp_path)
     assert len(outcomes) == 12
     assert strategy.best_combination == TOY_BEST
-    assert launcher.running_engines() == []
+    assert process.running_engines() == []
 
 
 def test_bayesian_finds_the_toy_best_in_fewer_experiments_than_the_grid(tmp_path):
@@ -349,7 +350,7 @@ def test_bayesian_finds_the_toy_best_in_fewer_experiments_than_the_grid(tmp_path
     assert len(outcomes) == 8 < 12
     assert strategy.best_combination == TOY_BEST
     assert len({combination_key(c) for c, _ in outcomes}) == 8
-    assert launcher.running_engines() == []
+    assert process.running_engines() == []
 
 
 def test_no_toy_engine_process_is_left_behind():

@@ -49,24 +49,3 @@ JSONType = JSON()
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def find_nul(value: object, path: str = "") -> str | None:
-    """The path of the first string (or key) holding a NUL character, which PostgreSQL cannot
-    store; ``None`` when there is none."""
-    if isinstance(value, str):
-        return path or "value" if "\x00" in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            sub = f"{path}.{key}" if path else str(key)
-            if isinstance(key, str) and "\x00" in key:
-                return sub
-            found = find_nul(item, sub)
-            if found:
-                return found
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            found = find_nul(item, f"{path}[{index}]")
-            if found:
-                return found
-    return None

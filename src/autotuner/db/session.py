@@ -112,7 +112,7 @@ def flush_unique(session: Session, conflict_message: str) -> None:
     services' own checks give (the transaction is rolled back)."""
     from sqlalchemy.exc import IntegrityError
 
-    from autotuner.errors import NameConflict
+    from autotuner.core.errors import NameConflict
 
     try:
         session.flush()

@@ -39,8 +39,8 @@ from dataclasses import asdict, dataclass, field
 from itertools import chain
 from typing import Any
 
-from autotuner.errors import InvalidMergeStrategy, ValidationFailed
-from autotuner.presets.parameters import count_combinations, format_values, sort_key
+from autotuner.core.errors import InvalidMergeStrategy, ValidationFailed
+from autotuner.core.parameters import count_combinations, format_values, sort_key
 
 STRATEGIES = ("union", "intersection", "last_wins", "deep_merge")
 ALIASES = {"append": "union", "override": "last_wins"}

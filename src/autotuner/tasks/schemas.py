@@ -7,10 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from autotuner.presets.schemas import RequestModel
+from autotuner.core.enums import ExperimentStatus, Runtime, RuntimeField, TaskStatus
+from autotuner.core.requests import RequestModel
 
-TaskRuntime = Literal["sglang", "vllm", "command"]
-TaskStatus = Literal["pending", "running", "completed", "failed", "cancelled"]
 Strategy = Literal["grid_search", "random_search", "bayesian"]
 Objective = Literal["maximize_throughput", "minimize_latency", "minimize_ttft", "minimize_tpot"]
 Percentile = Literal["p50", "p90", "p99"]
@@ -95,7 +94,7 @@ class TaskCreate(RequestModel):
     task_name: str = Field(min_length=1, max_length=255)
     description: str | None = Field(default=None, max_length=10_000)
     model: ModelSpec
-    base_runtime: TaskRuntime = "sglang"
+    base_runtime: RuntimeField = Runtime.sglang
     command: list[str] | None = Field(
         default=None,
         max_length=200,
@@ -124,7 +123,7 @@ class TaskUpdate(RequestModel):
     task_name: str | None = Field(default=None, min_length=1, max_length=255)
     description: str | None = Field(default=None, max_length=10_000)
     model: ModelSpec | None = None
-    base_runtime: TaskRuntime | None = None
+    base_runtime: RuntimeField | None = None
     command: list[str] | None = Field(default=None, max_length=200)
     gpus: int | None = Field(default=None, ge=1, le=1024)
     parameters: dict[str, Any] | None = None
@@ -156,7 +155,7 @@ class TaskRead(BaseModel):
     task_name: str
     description: str | None
     model: ModelSpec
-    base_runtime: TaskRuntime
+    base_runtime: Runtime
     command: list[str] | None
     deployment_mode: str
     gpus: int | None
@@ -183,7 +182,7 @@ class TaskRead(BaseModel):
 class SpaceDraft(RequestModel):
     """A space to count before a task exists: parameters and/or presets, as in TaskCreate."""
 
-    base_runtime: TaskRuntime = "sglang"
+    base_runtime: RuntimeField = Runtime.sglang
     gpus: int | None = Field(default=None, ge=1, le=1024)
     parameters: dict[str, Any] | None = None
     presets: PresetSelection | None = None
@@ -206,9 +205,6 @@ class SpaceRead(BaseModel):
     truncated: bool = False
     parameters: dict[str, Any]
     warnings: list[str] = Field(default_factory=list)
-
-
-ExperimentStatus = Literal["pending", "deploying", "benchmarking", "succeeded", "failed", "cancelled"]
 
 
 class ExperimentRead(BaseModel):

@@ -42,7 +42,7 @@ from typing import Any
 
 import httpx
 
-from autotuner.errors import ValidationFailed
+from autotuner.core.errors import ValidationFailed
 
 WORD_POOL = [
     "the",

@@ -21,18 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from autotuner.errors import AutotunerError
+from autotuner.core.errors import AutotunerError
 from autotuner.tuning.benchmark import BenchmarkAborted, BenchmarkConfig, run_benchmark_sync
-from autotuner.tuning.launcher import (
-    DEFAULT_GRACE_PERIOD,
-    EngineProcess,
-    LaunchCancelled,
-    LaunchError,
-    build_command,
-    engine_environment,
-    free_port,
-    model_of,
-)
+from autotuner.tuning.engine.commands import build_command, model_of
+from autotuner.tuning.engine.errors import LaunchCancelled, LaunchError
+from autotuner.tuning.engine.gpus import engine_environment
+from autotuner.tuning.engine.process import DEFAULT_GRACE_PERIOD, EngineProcess, free_port
 from autotuner.tuning.scoring import score_metrics, validate_objective, validate_slo
 from autotuner.tuning.strategies import BayesianSearch, make_strategy
 
@@ -209,6 +203,11 @@ class PlannedRun:
     combinations: list[dict[str, Any]]
     note: str | None  # None when ``combinations`` is exactly what runs, in order
 
+    def commands(self, task: dict[str, Any]) -> list[list[str]]:
+        """The engine command of each listed combination, with the literal ``<port>`` standing
+        for the free port picked at run time (``autotuner tune --dry-run``)."""
+        return [build_command(task, combination, "<port>") for combination in self.combinations]
+
 
 def plan_run(task: dict[str, Any], *, gpus: int | None = None, limit: int = MAX_PLANNED_LISTED) -> PlannedRun:
     """The combinations a task would run: exactly, in order, for grid and random search; for
@@ -239,31 +238,12 @@ def plan_run(task: dict[str, Any], *, gpus: int | None = None, limit: int = MAX_
     return PlannedRun(strategy.name, strategy.valid_count, planned, out, note)
 
 
-def planned_combinations(
-    task: dict[str, Any], *, gpus: int | None = None, limit: int = MAX_PLANNED_LISTED
-) -> list[dict[str, Any]]:
-    """The combinations of :func:`plan_run` (at most ``limit``)."""
-    return plan_run(task, gpus=gpus, limit=limit).combinations
-
-
-def dry_run_commands(
-    task: dict[str, Any], *, gpus: int | None = None, limit: int = MAX_PLANNED_LISTED
-) -> list[list[str]]:
-    """The engine commands the task would run (see :func:`plan_run`), with the literal ``<port>``
-    standing for the free port picked at run time."""
-    return [
-        build_command(task, combination, "<port>") for combination in planned_combinations(task, gpus=gpus, limit=limit)
-    ]
-
-
 __all__ = [
     "MAX_PLANNED_LISTED",
     "ExperimentOutcome",
     "PlannedRun",
-    "dry_run_commands",
     "experiment_timeout",
     "model_of",
     "plan_run",
-    "planned_combinations",
     "run_experiment",
 ]

@@ -36,7 +36,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from autotuner.errors import ValidationFailed
+from autotuner.core.errors import ValidationFailed
 
 OBJECTIVES = ("maximize_throughput", "minimize_latency", "minimize_ttft", "minimize_tpot")
 SLO_METRICS = {"ttft": "ttft_ms", "tpot": "tpot_ms", "latency": "latency_ms"}
@@ -213,10 +213,16 @@ def score_metrics(
     return ScoreResult(score, False, None, objective, gpus, level_scores, penalties, violations)
 
 
+def is_better(score: float | None, best: float | None) -> bool:
+    """The one rule for "best": a higher score wins; a failed experiment (None) never does; on a
+    tie the earlier experiment stays best. The worker, ``autotuner tune`` and the strategies use it."""
+    return score is not None and (best is None or score > best)
+
+
 def best_index(scores: list[float | None]) -> int | None:
-    """Index of the highest score, ignoring failed (None) ones; the first wins ties; None if none."""
+    """Index of the best of ``scores`` by :func:`is_better`; None when every one failed."""
     best: int | None = None
     for i, score in enumerate(scores):
-        if score is not None and (best is None or score > scores[best]):  # type: ignore[operator]
+        if is_better(score, None if best is None else scores[best]):
             best = i
     return best

@@ -34,8 +34,9 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from autotuner.presets.parameters import iter_leaves
-from autotuner.runtimes.catalog import Rule, get_catalog
+from autotuner.core.parameters import iter_leaves
+from autotuner.runtimes.loading import get_catalog
+from autotuner.runtimes.rules import Rule
 
 DEFAULT_MAX_ENUMERATE = 200_000
 

@@ -46,8 +46,10 @@ import optuna
 from optuna.distributions import CategoricalDistribution
 from optuna.trial import TrialState, create_trial
 
-from autotuner.errors import ValidationFailed
-from autotuner.presets.parameters import iter_leaves, value_key
+from autotuner.core.enums import engine_runtime
+from autotuner.core.errors import ValidationFailed
+from autotuner.core.parameters import iter_leaves, value_key
+from autotuner.tuning.scoring import is_better
 from autotuner.tuning.space import ValidCombinations, combination_is_valid
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -97,7 +99,7 @@ def _nest(pairs: list[tuple[tuple[str, ...], Any]]) -> dict[str, Any]:
 
 
 def _rules_runtime(runtime: str | None) -> str | None:
-    return runtime if runtime in ("sglang", "vllm") else None
+    return engine_runtime(runtime)
 
 
 def search_space(parameters: dict[str, Any], runtime: str | None, *, gpus: int | None = None) -> ValidCombinations:
@@ -213,7 +215,7 @@ class Strategy:
         self.scores[key] = score
         if self._pending is not None and combination_key(self._pending) == key:
             self._pending = None
-        if score is not None and (self.best_score is None or score > self.best_score):
+        if is_better(score, self.best_score):
             self.best_score = score
             self.best_combination = combination
             self.since_improvement = 0

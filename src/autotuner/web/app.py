@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from autotuner import __version__
-from autotuner.settings import Settings, get_settings
+from autotuner.core.settings import Settings, get_settings
 from autotuner.startup import prepare_database
 from autotuner.web.errors import install_error_handlers
 from autotuner.web.preset_list_cache import PresetListCache
@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None, *, prepare_db: bool = True) -> 
     async def lifespan(app: FastAPI):
         worker = None
         if settings.embedded_worker and app.state.session_factory is not None:
-            from autotuner.tuning.worker import Worker
+            from autotuner.runs.worker import Worker
 
             worker = app.state.worker = Worker(app.state.session_factory, settings.log_dir)
             worker.start()
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None, *, prepare_db: bool = True) -> 
         finally:
             if worker is not None:
                 worker.stop()
-            from autotuner.tuning.launcher import terminate_all
+            from autotuner.tuning.engine.process import terminate_all
 
             terminate_all()
             if app.state.engine is not None:

@@ -18,15 +18,18 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from autotuner.core.enums import ACTIVE_EXPERIMENT, ExperimentStatus, TaskStatus
+from autotuner.core.errors import AutotunerError
 from autotuner.db.base import utcnow
 from autotuner.db.models import Experiment, Task
 from autotuner.db.session import session_scope
-from autotuner.errors import AutotunerError
+from autotuner.runs import service
 from autotuner.tasks.service import task_config
-from autotuner.tuning import service
+from autotuner.tuning.engine.gpus import detected_gpu_count
+from autotuner.tuning.engine.process import stop_stale_engines
 from autotuner.tuning.experiment import ExperimentOutcome
-from autotuner.tuning.launcher import detected_gpu_count, stop_stale_engines
 from autotuner.tuning.runner import SearchHooks, run_search
+from autotuner.tuning.scoring import is_better
 from autotuner.tuning.strategies import make_strategy
 
 log = logging.getLogger("autotuner.worker")
@@ -52,7 +55,6 @@ class Worker:
         self._wake = threading.Event()
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
-        self.current_task_id: int | None = None
         self._recovered = False
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -90,7 +92,7 @@ class Worker:
 
     def recover(self) -> None:
         """After a service that stopped without a teardown: engines it left running are stopped
-        (from their ``.pid`` records, see :func:`~autotuner.tuning.launcher.stop_stale_engines`)
+        (from their ``.pid`` records, see :func:`~autotuner.tuning.engine.process.stop_stale_engines`)
         and experiments it left mid-way are marked failed (they are replayed as failures, not
         retried)."""
         stopped = stop_stale_engines(self.log_dir / "tasks")
@@ -99,8 +101,8 @@ class Worker:
         with session_scope(self.factory, write=True) as session:
             session.execute(
                 update(Experiment)
-                .where(Experiment.status.in_(("pending", "deploying", "benchmarking")))
-                .values(status="failed", error_message=INTERRUPTED, ended_at=utcnow())
+                .where(Experiment.status.in_(ACTIVE_EXPERIMENT))
+                .values(status=ExperimentStatus.failed, error_message=INTERRUPTED, ended_at=utcnow())
             )
         self._recovered = True
 
@@ -110,7 +112,7 @@ class Worker:
             self.recover()
         with session_scope(self.factory) as session:
             task = session.scalar(
-                select(Task).where(Task.status == "running").order_by(Task.started_at, Task.id).limit(1)
+                select(Task).where(Task.status == TaskStatus.running).order_by(Task.started_at, Task.id).limit(1)
             )
             if task is None:
                 return False
@@ -119,7 +121,6 @@ class Worker:
         return True
 
     def run_task(self, task_id: int, config: dict[str, Any]) -> None:
-        self.current_task_id = task_id
         self._cancel.clear()
         if self._stop.is_set():  # stop() came before the clear: honour it (it sets _stop first)
             self._cancel.set()
@@ -130,7 +131,6 @@ class Worker:
         try:
             self._run_task(task_id, config, task_log)
         finally:
-            self.current_task_id = None
             self._cancel.set()  # ends the watcher
             watcher.join(5)
 
@@ -143,12 +143,12 @@ class Worker:
         with session_scope(self.factory) as session:
             cancelled_before = session.scalar(select(Task.cancel_requested).where(Task.id == task_id))
         if cancelled_before:  # cancelled while it waited for the worker: run nothing
-            self._finish(task_id, "cancelled", None, task_log, stop_reason="cancelled by the user")
+            self._finish(task_id, TaskStatus.cancelled, None, task_log, stop_reason="cancelled by the user")
             return
         try:
             strategy = make_strategy(config, gpus=config.get("gpus"))
         except AutotunerError as exc:
-            self._finish(task_id, "failed", exc.message, task_log)
+            self._finish(task_id, TaskStatus.failed, exc.message, task_log)
             return
         with session_scope(self.factory, write=True) as session:
             done = list(
@@ -156,9 +156,10 @@ class Worker:
             )
             replayed = 0
             for experiment in done:
-                if experiment.status in ("succeeded", "failed"):
+                if experiment.status in (ExperimentStatus.succeeded, ExperimentStatus.failed):
                     strategy.record(
-                        experiment.parameters, experiment.score if experiment.status == "succeeded" else None
+                        experiment.parameters,
+                        experiment.score if experiment.status == ExperimentStatus.succeeded else None,
                     )
                     replayed += 1
             next_sequence = max((e.sequence for e in done), default=0) + 1
@@ -189,22 +190,24 @@ class Worker:
             self._say(task_log, f"Task {task_id} paused: the service is shutting down; it resumes at the next start")
             return
         if reason == "cancelled":
-            self._finish(task_id, "cancelled", None, task_log, stop_reason="cancelled by the user")
+            self._finish(task_id, TaskStatus.cancelled, None, task_log, stop_reason="cancelled by the user")
             return
         with session_scope(self.factory) as session:
             succeeded = session.scalar(
-                select(Experiment.id).where(Experiment.task_id == task_id, Experiment.status == "succeeded").limit(1)
+                select(Experiment.id)
+                .where(Experiment.task_id == task_id, Experiment.status == ExperimentStatus.succeeded)
+                .limit(1)
             )
         if succeeded is None:
             self._finish(
                 task_id,
-                "failed",
+                TaskStatus.failed,
                 "No experiment succeeded: open the experiments' errors and logs to see why.",
                 task_log,
                 stop_reason=reason,
             )
         else:
-            self._finish(task_id, "completed", None, task_log, stop_reason=reason)
+            self._finish(task_id, TaskStatus.completed, None, task_log, stop_reason=reason)
 
     def _start_experiment(self, task_id: int, sequence: int, combination: dict[str, Any], task_log: Path) -> Path:
         path = service.experiment_log_path(self.log_dir, task_id, sequence)
@@ -215,7 +218,7 @@ class Worker:
                     task_id=task_id,
                     sequence=sequence,
                     parameters=combination,
-                    status="deploying",
+                    status=ExperimentStatus.deploying,
                     started_at=utcnow(),
                     log_path=str(path),
                 )
@@ -233,7 +236,7 @@ class Worker:
 
     def _finish_experiment(self, task_id: int, sequence: int, outcome: ExperimentOutcome, task_log: Path) -> None:
         status, error = outcome.status, outcome.error
-        if status == "cancelled" and self._stop.is_set():
+        if status == ExperimentStatus.cancelled and self._stop.is_set():
             error = SHUTDOWN
         with session_scope(self.factory, write=True) as session:
             experiment = session.scalar(
@@ -247,11 +250,11 @@ class Worker:
             experiment.ended_at = outcome.ended_at
             session.flush()
             task = session.get(Task, task_id)
-            if status != "cancelled":
+            if status != ExperimentStatus.cancelled:
                 task.experiments_done = (task.experiments_done or 0) + 1
-            if status == "succeeded":
+            if status == ExperimentStatus.succeeded:
                 best = session.get(Experiment, task.best_experiment_id) if task.best_experiment_id else None
-                if best is None or best.score is None or (outcome.score is not None and outcome.score > best.score):
+                if is_better(outcome.score, best.score if best is not None else None):
                     task.best_experiment_id = experiment.id
         detail = f"score {outcome.score:.4g}" if outcome.score is not None else (error or "")
         self._say(task_log, f"Experiment {sequence} {status}: {detail}")

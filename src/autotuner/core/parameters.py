@@ -60,10 +60,6 @@ def dedupe(values: list[Scalar]) -> list[Scalar]:
     return out
 
 
-def sorted_values(values: list[Scalar]) -> list[Scalar]:
-    return sorted(dedupe(values), key=sort_key)
-
-
 def format_values(values: Any) -> str:
     """Render values as JSON-like text for messages: ``[1, 2]``, ``["lpm"]``, ``true``."""
     import json

@@ -15,21 +15,22 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from autotuner.errors import AutotunerError
-from autotuner.settings import get_settings
+from autotuner.core.errors import AutotunerError
+from autotuner.core.settings import get_settings
+from autotuner.tuning.engine.process import terminate_all
 from autotuner.tuning.experiment import ExperimentOutcome, plan_run
-from autotuner.tuning.launcher import build_command, terminate_all
 from autotuner.tuning.runner import SearchHooks, run_search
+from autotuner.tuning.scoring import best_index
 from autotuner.tuning.strategies import make_strategy
 
 
 def _load_task(path: Path, fail: Callable[[str], NoReturn]) -> dict[str, Any]:
     """Validate the file as the API would, resolving presets, and return the task as plain data."""
+    from autotuner.core.sentences import validation_sentence
     from autotuner.db.session import session_scope
     from autotuner.startup import prepare_database
     from autotuner.tasks import service
     from autotuner.tasks.schemas import TaskCreate
-    from autotuner.web.errors import validation_sentence
 
     try:
         body = json.loads(path.read_text())
@@ -82,7 +83,7 @@ def tune_file(
             plan = plan_run(task, gpus=task.get("gpus"))
         except AutotunerError as exc:
             fail(exc.message)
-        commands = [build_command(task, combination, "<port>") for combination in plan.combinations]
+        commands = plan.commands(task)
         if as_json:
             console.print_json(data=commands)
             if plan.note:  # stdout stays the JSON list of commands
@@ -139,7 +140,8 @@ def tune_file(
         reason = "interrupted"
     finally:
         terminate_all()
-    best = max((r for r in rows if r[2].score is not None), key=lambda r: r[2].score, default=None)
+    best_at = best_index([outcome.score for _, _, outcome in rows])
+    best = None if best_at is None else rows[best_at]
     if as_json:
         console.print_json(
             data={

@@ -1,24 +1,10 @@
-"""Launching an inference engine for one experiment (deployment mode ``local``).
+"""One running inference engine (deployment mode ``local``).
 
 The engine runs as a child process in its own process group (``start_new_session=True``),
 started from an argument list, never through a shell, with stdout and stderr going to the
 experiment's log file. It is ready when ``GET /health`` or ``GET /v1/models`` answers 200.
 
-Command lines (``P`` is a free port picked per experiment, ``M`` the model)::
-
-    sglang:  <python> -m sglang.launch_server --model-path M --host 127.0.0.1 --port P <flags>
-    vllm:    vllm serve M --host 127.0.0.1 --port P <flags>
-    command: the task's ``command`` template with {model}, {port}, {host} and {python}
-             (this interpreter) substituted, then <flags>
-
-Flags, from one combination (``{"tp-size": 2, "enable-mixed-chunk": true}``):
-
-* a value renders as ``--name value``; ``true`` as a bare ``--name``; ``false`` is left out;
-* a parameter group (``{"speculative-config": {"num_speculative_tokens": 3}}``) renders for vLLM
-  as one JSON argument, ``--speculative-config '{"num_speculative_tokens": 3}'`` (vLLM's form
-  for its config groups); for SGLang and commands it flattens to dotted flags,
-  ``--speculative-config.num_speculative_tokens 3``. Keys already written dotted
-  (``{"a.b": 1}``) render as they are.
+Its command line comes from :mod:`.commands`.
 
 Teardown always happens: SIGTERM to the whole process group, SIGKILL after a grace period
 (default 10 s), then the leader is reaped. Every live engine is in a module registry so that
@@ -41,9 +27,7 @@ from __future__ import annotations
 
 import collections
 import ctypes
-import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -51,19 +35,23 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 
-from autotuner.errors import AutotunerError
-from autotuner.tuning.scoring import gpus_needed
+from autotuner.tuning.engine.commands import HOST
+from autotuner.tuning.engine.errors import LaunchCancelled, LaunchError
+from autotuner.tuning.engine.recovery import (
+    PID_SUFFIX,
+    group_alive,
+    remove_record,
+    signal_group,
+    stop_stale_engine,
+    write_record,
+)
 
-HOST = "127.0.0.1"
 DEFAULT_GRACE_PERIOD = 10.0
 TAIL_LINES = 20
 READY_PATHS = ("/health", "/v1/models")
-
-PID_SUFFIX = ".pid"
 _PR_SET_PDEATHSIG = 1
 
 try:  # Linux: resolved once, here, so the child only makes the call between fork and exec
@@ -90,135 +78,11 @@ def _die_with_parent(parent_pid: int):
     return preexec
 
 
-class LaunchError(AutotunerError):
-    """The engine could not be started, exited early, or never became ready."""
-
-
-class LaunchCancelled(AutotunerError):
-    """The experiment was cancelled while the engine was starting."""
-
-
-# --- command lines ------------------------------------------------------------------------------
-
-
-def _render_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def render_flags(combination: dict[str, Any], runtime: str) -> list[str]:
-    """Turn one combination into engine arguments (see the module docstring for the rules)."""
-    args: list[str] = []
-
-    def add(name: str, value: Any) -> None:
-        if isinstance(value, dict):
-            if runtime == "vllm":
-                args.extend([f"--{name}", json.dumps(value, separators=(", ", ": "))])
-            else:
-                for key, inner in value.items():
-                    add(f"{name}.{key}", inner)
-            return
-        if value is True:
-            args.append(f"--{name}")
-        elif value is False or value is None:
-            return
-        else:
-            args.extend([f"--{name}", _render_value(value)])
-
-    for name, value in combination.items():
-        add(name, value)
-    return args
-
-
-def model_of(task: dict[str, Any]) -> str:
-    model = task.get("model")
-    if isinstance(model, dict):
-        return str(model.get("id_or_path") or model.get("name") or "")
-    return str(model or "")
-
-
-def build_command(task: dict[str, Any], combination: dict[str, Any], port: int | str, host: str = HOST) -> list[str]:
-    """The argument list that starts ``task``'s engine with ``combination`` on ``port``."""
-    runtime = task.get("base_runtime", "sglang")
-    model = model_of(task)
-    flags = render_flags(combination, runtime)
-    if runtime == "sglang":
-        base = [
-            sys.executable,
-            "-m",
-            "sglang.launch_server",
-            "--model-path",
-            model,
-            "--host",
-            host,
-            "--port",
-            str(port),
-        ]
-    elif runtime == "vllm":
-        base = ["vllm", "serve", model, "--host", host, "--port", str(port)]
-    elif runtime == "command":
-        template = task.get("command")
-        if not isinstance(template, list) or not template or not all(isinstance(a, str) for a in template):
-            raise LaunchError(
-                "A task with base_runtime 'command' needs a field 'command' holding an argument list such as "
-                '["python", "my_server.py", "{model}", "--port", "{port}"].'
-            )
-        values = {"model": model, "port": str(port), "host": host, "python": sys.executable}
-        base = [_substitute(arg, values) for arg in template]
-    else:
-        raise LaunchError(f"Unknown base_runtime '{runtime}': use one of sglang, vllm, command.")
-    return base + flags
-
-
-def _substitute(arg: str, values: dict[str, str]) -> str:
-    for key, value in values.items():
-        arg = arg.replace("{" + key + "}", value)
-    return arg
-
-
 def free_port(host: str = HOST) -> int:
     """A TCP port nobody listens on right now (the OS picks it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
-
-
-# --- GPUs ---------------------------------------------------------------------------------------
-
-_gpu_count: int | None = None
-_gpu_lock = threading.Lock()
-
-
-def detected_gpu_count() -> int:
-    """Number of GPUs ``nvidia-smi -L`` lists; 0 when it is missing or fails. Cached."""
-    global _gpu_count
-    with _gpu_lock:
-        if _gpu_count is None:
-            _gpu_count = 0
-            if shutil.which("nvidia-smi"):
-                try:
-                    out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=10)
-                    if out.returncode == 0:
-                        _gpu_count = sum(1 for line in out.stdout.splitlines() if line.startswith("GPU "))
-                except (OSError, subprocess.SubprocessError):
-                    _gpu_count = 0
-        return _gpu_count
-
-
-def engine_environment(combination: dict[str, Any], runtime: str, gpu_count: int | None = None) -> dict[str, str]:
-    """The child's environment: ours, plus CUDA_VISIBLE_DEVICES when GPUs are present."""
-    env = dict(os.environ)
-    count = detected_gpu_count() if gpu_count is None else gpu_count
-    if count > 0:
-        need = gpus_needed(combination, runtime)
-        if need > count:
-            raise LaunchError(
-                f"These parameters need {need} GPUs but only {count} are present: "
-                "remove the larger parallel sizes from the parameter space."
-            )
-        env["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in range(need))
-    return env
 
 
 # --- the running engine -------------------------------------------------------------------------
@@ -314,7 +178,7 @@ class EngineProcess:
                 ) from exc
         with _registry_lock:
             _registry.add(self)
-        _write_record(self.pid_path, self.process.pid)
+        write_record(self.pid_path, self.process.pid)
 
     @property
     def pid_path(self) -> Path:
@@ -392,135 +256,33 @@ class EngineProcess:
             if proc is None:
                 return None
             pgid = proc.pid  # start_new_session: the leader's pid is the group id
-            if proc.poll() is None or _group_alive(pgid):
-                _signal_group(pgid, signal.SIGTERM)
+            if proc.poll() is None or group_alive(pgid):
+                signal_group(pgid, signal.SIGTERM)
                 deadline = time.monotonic() + grace
                 while time.monotonic() < deadline:
                     proc.poll()
-                    if proc.returncode is not None and not _group_alive(pgid):
+                    if proc.returncode is not None and not group_alive(pgid):
                         break
                     time.sleep(0.02)
                 else:
-                    _signal_group(pgid, signal.SIGKILL)
+                    signal_group(pgid, signal.SIGKILL)
                 # Stragglers the leader left behind get no more grace.
-                if _group_alive(pgid):
-                    _signal_group(pgid, signal.SIGKILL)
+                if group_alive(pgid):
+                    signal_group(pgid, signal.SIGKILL)
             try:
                 proc.wait(timeout=max(grace, 5.0))
             except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
                 pass
             with _registry_lock:
                 _registry.discard(self)
-            if not _group_alive(pgid):
-                _remove(self.pid_path)
+            if not group_alive(pgid):
+                remove_record(self.pid_path)
             return proc.returncode
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover
-        return True
-    return True
-
-
-# --- engines left behind by a service that died -------------------------------------------------
-
-
-def _boot_id() -> str:
-    try:
-        with open("/proc/sys/kernel/random/boot_id") as handle:
-            return handle.read().strip()
-    except OSError:
-        return ""
-
-
-def _proc_stat(pid: int) -> tuple[int, int] | None:
-    """``(process group, start time in clock ticks since boot)`` of a live process, else None."""
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    if fields[0] in ("Z", "X"):
-        return None
-    return int(fields[2]), int(fields[19])
-
-
-def _group_members(pgid: int) -> list[tuple[int, int]]:
-    """``(pid, start time)`` of the live processes in a process group (Linux /proc scan)."""
-    members = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            stat = _proc_stat(int(entry))
-            if stat is not None and stat[0] == pgid:
-                members.append((int(entry), stat[1]))
-    return members
-
-
-def _write_record(path: Path, pid: int) -> None:
-    stat = _proc_stat(pid)
-    record = {"pgid": pid, "start_time": stat[1] if stat else None, "boot_id": _boot_id()}
-    try:
-        path.write_text(json.dumps(record))
-    except OSError:  # pragma: no cover - the log folder vanished; teardown still works in-process
-        pass
-
-
-def _remove(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
-
-
-def stop_stale_engine(pid_path: str | os.PathLike[str], grace_period: float = 5.0) -> bool:
-    """Stop the process group a ``.pid`` record names, if it is still the engine's; remove the
-    record. Returns True when processes were signalled.
-
-    The group is ours when the record comes from this boot and either its leader still runs with
-    the recorded start time, or the leader is gone and every remaining member started after it (a
-    group id cannot be reused while any member lives)."""
-    path = Path(pid_path)
-    try:
-        record = json.loads(path.read_text())
-        pgid, start_time, boot = int(record["pgid"]), record.get("start_time"), record.get("boot_id")
-    except FileNotFoundError:
-        return False
-    except (OSError, ValueError, KeyError, TypeError):
-        _remove(path)
-        return False
-    if pgid <= 1 or not boot or boot != _boot_id() or start_time is None or not _group_alive(pgid):
-        _remove(path)
-        return False
-    members = _group_members(pgid)
-    leader = dict(members).get(pgid)
-    ours = leader == start_time if leader is not None else all(started >= start_time for _, started in members)
-    if not ours or not members:
-        _remove(path)
-        return False
-    _signal_group(pgid, signal.SIGTERM)
-    deadline = time.monotonic() + grace_period
-    while _group_alive(pgid) and _group_members(pgid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if _group_alive(pgid):
-        _signal_group(pgid, signal.SIGKILL)
-    _remove(path)
-    return True
 
 
 def stop_stale_engines(folder: str | os.PathLike[str], grace_period: float = 5.0) -> int:
     """Stop the engines recorded by ``*.log.pid`` files under ``folder`` (see
-    :func:`stop_stale_engine`); for a worker starting after a crash. Returns how many it stopped.
+    :func:`~autotuner.tuning.engine.recovery.stop_stale_engine`); for a worker starting after a crash. Returns how many it stopped.
     Only for engines no live process of ours manages: one worker per data folder."""
     folder = Path(folder)
     if not folder.is_dir():

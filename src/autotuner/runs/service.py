@@ -1,5 +1,5 @@
 """Running tasks, as the API sees it: start, cancel, experiments, logs, save as preset.
-The work itself is done by :mod:`autotuner.tuning.worker`."""
+The work itself is done by :mod:`autotuner.runs.worker`."""
 
 from __future__ import annotations
 
@@ -9,15 +9,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from autotuner.core.enums import FINISHED_TASK, ExperimentStatus, TaskStatus, engine_runtime
+from autotuner.core.errors import InvalidState, ValidationFailed
+from autotuner.db.lookup import get_by_ref
 from autotuner.db.models import Experiment, Task
 from autotuner.db.session import begin_write
-from autotuner.errors import InvalidState, NotFound, ValidationFailed
 from autotuner.presets import service as presets_service
 from autotuner.presets.schemas import PresetCreate
 from autotuner.tasks.service import get_task, task_config
 from autotuner.tuning.strategies import make_strategy
 
-FINISHED = ("completed", "failed", "cancelled")
 LOG_TAIL_BYTES = 256 * 1024
 
 
@@ -25,11 +26,11 @@ def start_task(session: Session, task_id: int) -> Task:
     """Queue a task for the worker. A task with experiments continues from them."""
     begin_write(session)
     task = get_task(session, task_id)
-    if task.status == "running":
+    if task.status == TaskStatus.running:
         raise InvalidState(f"Task '{task.task_name}' is already running.")
     # Fail fast on a search that cannot start (grid too large, no valid combination...).
     make_strategy(task_config(task), gpus=task.gpus)
-    task.status = "running"
+    task.status = TaskStatus.running
     task.cancel_requested = False
     task.error_message = None
     task.stop_reason = None
@@ -43,10 +44,10 @@ def start_task(session: Session, task_id: int) -> Task:
 def cancel_task(session: Session, task_id: int) -> Task:
     begin_write(session)
     task = get_task(session, task_id)
-    if task.status in FINISHED:
+    if task.status in FINISHED_TASK:
         raise InvalidState(f"Task '{task.task_name}' is already {task.status}: there is nothing to cancel.")
-    if task.status == "pending":
-        task.status = "cancelled"
+    if task.status == TaskStatus.pending:
+        task.status = TaskStatus.cancelled
         task.completed_at = _now()
         task.stop_reason = "cancelled before it started"
     else:
@@ -67,11 +68,7 @@ def list_experiments(session: Session, task_id: int) -> list[Experiment]:
 
 
 def get_experiment(session: Session, experiment_id: int) -> Experiment:
-    # ids are 32-bit integers in the database: a larger one would be an error on PostgreSQL.
-    experiment = session.get(Experiment, experiment_id) if 0 < experiment_id < 2**31 else None
-    if experiment is None:
-        raise NotFound(f"Experiment not found: no experiment with id {experiment_id}.")
-    return experiment
+    return get_by_ref(session, Experiment, experiment_id, noun="experiment")
 
 
 def read_log(path: str | Path | None, tail_bytes: int = LOG_TAIL_BYTES) -> str:
@@ -105,7 +102,7 @@ def save_as_preset(
     in its metadata."""
     begin_write(session)
     experiment = get_experiment(session, experiment_id)
-    if experiment.status != "succeeded":
+    if experiment.status != ExperimentStatus.succeeded:
         raise ValidationFailed(
             f"Experiment {experiment.sequence} {experiment.status}: save a succeeded experiment as a preset."
         )
@@ -117,7 +114,7 @@ def save_as_preset(
         description=description
         or f"Best configuration found by task '{task.task_name}' (experiment {experiment.sequence}).",
         category=category or "custom",
-        runtime=task.base_runtime if task.base_runtime in ("sglang", "vllm") else None,
+        runtime=engine_runtime(task.base_runtime),
         parameters=parameters,
         metadata={
             "author": "autotuner",
@@ -134,7 +131,7 @@ def save_as_preset(
             },
         },
     )
-    return presets_service.create_preset(session, data)
+    return presets_service.create_preset(session, data).preset
 
 
 def _as_space(combination: dict[str, Any]) -> dict[str, Any]:

@@ -15,8 +15,8 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from autotuner import __version__
-from autotuner.errors import AutotunerError
-from autotuner.settings import Settings, get_settings
+from autotuner.core.errors import AutotunerError
+from autotuner.core.settings import Settings, get_settings
 
 app = typer.Typer(
     help="Autotuner for LLM inference engines: presets, tuning tasks and the web service.",
@@ -68,7 +68,7 @@ def print_json(data: Any) -> None:
 
 
 def short_parameters(parameters: dict[str, Any]) -> str:
-    from autotuner.presets.parameters import iter_leaves
+    from autotuner.core.parameters import iter_leaves
 
     def show(value: Any) -> str:
         return json.dumps(value) if isinstance(value, bool) else str(value)
@@ -171,9 +171,9 @@ def worker(
     One worker per database: do not run it beside a serve that embeds one."""
     import signal
 
+    from autotuner.runs.worker import Worker
     from autotuner.startup import configure_logging, prepare_database
-    from autotuner.tuning.launcher import terminate_all
-    from autotuner.tuning.worker import Worker
+    from autotuner.tuning.engine.process import terminate_all
 
     settings = get_settings()
     log_file = configure_logging(settings)
@@ -211,7 +211,7 @@ def tune(
     as_json: JsonOpt = False,
 ) -> None:
     """Run a task end to end without the web service: a progress bar, then every experiment and the best."""
-    from autotuner.tuning.tune import tune_file
+    from autotuner.cli.tune import tune_file
 
     tune_file(task_file, dry_run=dry_run, log_dir=log_dir, as_json=as_json, console=console, fail=fail)
 
@@ -328,13 +328,13 @@ def presets_create(
             metadata={"tags": tag} if tag else None,
         )
     except ValidationError as exc:
-        from autotuner.web.errors import validation_sentence
+        from autotuner.core.sentences import validation_sentence
 
         fail(validation_sentence(exc.errors()))
     with open_session() as session:
-        preset = service.create_preset(session, data)
-        warnings = service.catalog_warnings(preset)
-        row = preset_dict(preset)
+        saved = service.create_preset(session, data)
+        warnings = saved.warnings
+        row = preset_dict(saved.preset)
     if as_json:
         print_json({**row, "warnings": warnings})
         return
@@ -429,21 +429,16 @@ def presets_merge(
 
     overrides = parse_assignments(set_, "--set") or None
     with open_session() as session:
-        result, presets = service.merge_presets(session, refs, strategy, overrides)
-        names = [p.name for p in presets]
-    payload = {
-        "parameters": result.parameters,
-        "applied_presets": names,
-        "merge_strategy": result.strategy,
-        "conflicts": [c.to_dict() for c in result.conflicts],
-        "combinations": result.combinations,
-    }
+        report = service.merge_report(*service.merge_presets(session, refs, strategy, overrides))
     if as_json:
-        print_json(payload)
+        print_json(report.model_dump(mode="json"))
         return
-    console.print(f"Merged {', '.join(names)} with [bold]{result.strategy}[/]: {result.combinations} combination(s).")
-    console.print_json(data=result.parameters)
-    for conflict in result.conflicts:
+    console.print(
+        f"Merged {', '.join(report.applied_presets)} with [bold]{report.merge_strategy}[/]: "
+        f"{report.combinations} combination(s)."
+    )
+    console.print_json(data=report.parameters)
+    for conflict in report.conflicts:
         console.print(f"[yellow]Conflict:[/] {conflict.message}", highlight=False)
 
 
@@ -523,7 +518,7 @@ def tasks_create(
     try:
         data = TaskCreate.model_validate(body)
     except ValidationError as exc:
-        from autotuner.web.errors import validation_sentence
+        from autotuner.core.sentences import validation_sentence
 
         fail(validation_sentence(exc.errors()))
     with open_session() as session:
