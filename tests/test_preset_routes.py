@@ -7,6 +7,7 @@ import threading
 from datetime import datetime
 
 import pytest
+from support.factories import assert_error, create_preset
 
 SYSTEM = {
     "memory-efficient": ("Memory Efficient", "memory", {"tp-size": [1], "mem-fraction-static": [0.7, 0.75]}),
@@ -16,28 +17,12 @@ SYSTEM = {
 }
 
 
-def create(client, name="My Custom Preset", **extra):
-    body = {"name": name, "category": "custom", "parameters": {"tp-size": [4, 8], "mem-fraction-static": [0.85]}}
-    body.update(extra)
-    response = client.post("/api/presets/", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
 def by_slug(client, slug):
     return client.get(f"/api/presets/{slug}").json()
 
 
 def count(client):
     return len(client.get("/api/presets/").json())
-
-
-def assert_error(response, status, starts_with):
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert isinstance(body["detail"], str)
-    assert body["detail"].startswith(starts_with), body["detail"]
-    return body
 
 
 # --- system presets --------------------------------------------------------------------------
@@ -92,7 +77,7 @@ def test_system_preset_cannot_be_deleted_or_modified(client):
 
 
 def test_create_returns_201_and_reads_back(client):
-    created = create(client, description="d", metadata={"author": "me", "tags": ["a"]})
+    created = create_preset(client, description="d", metadata={"author": "me", "tags": ["a"]})
     assert created["slug"] == "my-custom-preset"
     assert created["is_system"] is False
     assert created["parameters"] == {"tp-size": [4, 8], "mem-fraction-static": [0.85]}
@@ -113,7 +98,7 @@ def test_collection_answers_with_and_without_slash(client, path):
 
 
 def test_item_answers_with_trailing_slash(client):
-    created = create(client)
+    created = create_preset(client)
     response = client.get(f"/api/presets/{created['id']}/", follow_redirects=False)
     assert response.status_code == 200 and response.json()["id"] == created["id"]
     response = client.get(f"/api/presets/{created['id']}/export/", follow_redirects=False)
@@ -130,7 +115,7 @@ def test_unknown_preset_is_404_with_sentence(client):
 
 
 def test_parameters_are_normalised_on_create(client):
-    created = create(client, parameters={"tp-size": [2, 2, 2.0, True, 1], "g": {"k": ["a", "a"]}})
+    created = create_preset(client, parameters={"tp-size": [2, 2, 2.0, True, 1], "g": {"k": ["a", "a"]}})
     assert created["parameters"] == {"tp-size": [2, True, 1], "g": {"k": ["a"]}}
 
 
@@ -190,7 +175,7 @@ def test_nul_characters_are_refused_not_crashing(client):
 
 
 def test_name_taken_is_409_and_writes_nothing(client):
-    create(client)
+    create_preset(client)
     assert_error(
         client.post("/api/presets/", json={"name": "My Custom Preset", "parameters": {"a": [1]}}),
         409,
@@ -205,9 +190,9 @@ def test_name_taken_is_409_and_writes_nothing(client):
 
 
 def test_similar_names_get_distinct_slugs(client):
-    first = create(client, name="Fast Preset")
-    second = create(client, name="fast preset")
-    third = create(client, name="123")
+    first = create_preset(client, name="Fast Preset")
+    second = create_preset(client, name="fast preset")
+    third = create_preset(client, name="123")
     assert first["slug"] == "fast-preset" and second["slug"] == "fast-preset-2"
     assert third["slug"] == "preset-123"
     assert client.get("/api/presets/fast-preset-2").json()["name"] == "fast preset"
@@ -220,17 +205,21 @@ def test_catalog_errors_and_warnings_on_create(client):
     )
     body = assert_error(response, 422, "Invalid parameters")
     assert "mem-fraction-static" in body["detail"] and "1.5" in body["detail"]
-    created = create(client, name="Unknown flag", runtime="sglang", parameters={"tp-size": [1], "made-up-flag": [1]})
+    created = create_preset(
+        client, name="Unknown flag", runtime="sglang", parameters={"tp-size": [1], "made-up-flag": [1]}
+    )
     assert any("made-up-flag" in w for w in created["warnings"])
-    assert create(client, name="Any engine", parameters={"made-up-flag": [1]})["warnings"] == []
+    assert create_preset(client, name="Any engine", parameters={"made-up-flag": [1]})["warnings"] == []
 
 
 # --- list filters ---------------------------------------------------------------------------
 
 
 def test_list_filters(client):
-    create(client, name="Alpha", category="custom", description="for the big model", metadata={"tags": ["Llama-3"]})
-    create(client, name="Beta", category="memory", runtime="vllm", parameters={"gpu-memory-utilization": [0.8]})
+    create_preset(
+        client, name="Alpha", category="custom", description="for the big model", metadata={"tags": ["Llama-3"]}
+    )
+    create_preset(client, name="Beta", category="memory", runtime="vllm", parameters={"gpu-memory-utilization": [0.8]})
     names = lambda url: [p["name"] for p in client.get(url).json()]  # noqa: E731
     assert names("/api/presets/?category=memory") == ["Memory Efficient", "Beta"]
     assert names("/api/presets/?is_system=false") == ["Alpha", "Beta"]
@@ -246,7 +235,7 @@ def test_list_filters(client):
 
 
 def test_update_subset_and_clear_with_null(client):
-    created = create(client, description="old", metadata={"tags": ["x"]})
+    created = create_preset(client, description="old", metadata={"tags": ["x"]})
     response = client.put(
         f"/api/presets/{created['id']}", json={"description": None, "metadata": None, "category": "perf"}
     )
@@ -259,7 +248,7 @@ def test_update_subset_and_clear_with_null(client):
 
 
 def test_update_name_and_parameters(client):
-    created = create(client)
+    created = create_preset(client)
     updated = client.put(
         f"/api/presets/{created['id']}", json={"name": "Renamed", "parameters": {"tp-size": [1]}}
     ).json()
@@ -268,8 +257,8 @@ def test_update_name_and_parameters(client):
 
 
 def test_update_refusals_write_nothing(client):
-    created = create(client)
-    other = create(client, name="Other")
+    created = create_preset(client)
+    other = create_preset(client, name="Other")
     assert_error(client.put(f"/api/presets/{created['id']}", json={"name": None}), 422, "'name' cannot be cleared")
     assert_error(
         client.put(f"/api/presets/{created['id']}", json={"parameters": None}), 422, "'parameters' cannot be cleared"
@@ -286,7 +275,7 @@ def test_update_refusals_write_nothing(client):
 
 
 def test_delete_custom_preset(client):
-    created = create(client)
+    created = create_preset(client)
     response = client.delete(f"/api/presets/{created['id']}")
     assert response.status_code == 204 and response.content == b""
     assert_error(client.get(f"/api/presets/{created['id']}"), 404, "Preset not found")
@@ -325,8 +314,8 @@ def test_merge_by_slug_and_aliases(client):
 
 
 def test_merge_intersection_reports_empty_parameters(client):
-    a = create(client, name="A", parameters={"tp-size": [1, 2], "x": [1]})["id"]
-    b = create(client, name="B", parameters={"tp-size": [2, 3], "x": [5]})["id"]
+    a = create_preset(client, name="A", parameters={"tp-size": [1, 2], "x": [1]})["id"]
+    b = create_preset(client, name="B", parameters={"tp-size": [2, 3], "x": [5]})["id"]
     body = merge(client, [a, b], "intersection").json()
     assert body["parameters"] == {"tp-size": [2]}
     assert any(
@@ -350,7 +339,7 @@ def test_merge_errors(client):
 
 
 def test_export_file_and_round_trip(client):
-    created = create(
+    created = create_preset(
         client,
         description="desc",
         runtime="sglang",
@@ -438,7 +427,7 @@ def test_import_over_one_mib_is_413(client):
 
 
 def test_import_many_is_all_or_nothing(client):
-    create(client, name="Taken")
+    create_preset(client, name="Taken")
     document = {"version": "1.0", "presets": [doc("One")["preset"], doc("Taken")["preset"]]}
     assert_error(client.post("/api/presets/import", json=document), 409, "A preset named 'Taken' already exists")
     assert count(client) == 5
@@ -452,7 +441,7 @@ def test_import_many_is_all_or_nothing(client):
 
 
 def test_import_conflict_modes(client):
-    create(client, name="Taken", description="original")
+    create_preset(client, name="Taken", description="original")
     skip = client.post("/api/presets/import?on_conflict=skip", json=doc("Taken")).json()
     assert skip == {"imported": [], "skipped": ["Taken"], "renamed": {}}
     renamed = client.post("/api/presets/import?on_conflict=rename", json=doc("Taken")).json()
@@ -515,7 +504,7 @@ def test_list_reflects_every_change_including_other_writers(client, app):
 
     from autotuner.db.models import ParameterPreset
 
-    created = create(client)
+    created = create_preset(client)
     assert next(p for p in client.get("/api/presets/").json() if p["id"] == created["id"])["description"] is None
     client.put(f"/api/presets/{created['id']}", json={"description": "changed"})
     assert next(p for p in client.get("/api/presets/").json() if p["id"] == created["id"])["description"] == "changed"
@@ -529,13 +518,13 @@ def test_list_reflects_every_change_including_other_writers(client, app):
         session.commit()
     assert [p["name"] for p in client.get("/api/presets/?category=elsewhere").json()] == ["My Custom Preset"]
     client.delete(f"/api/presets/{created['id']}")
-    create(client, name="Other")
+    create_preset(client, name="Other")
     assert [p["name"] for p in client.get("/api/presets/?is_system=false").json()] == ["Other"]
 
 
 def test_parameter_order_is_kept_on_every_database(client):
     parameters = {"schedule-policy": ["lpm", "fcfs"], "tp-size": [4, 1], "a": [True]}
-    created = create(client, parameters=parameters)
+    created = create_preset(client, parameters=parameters)
     fetched = client.get(f"/api/presets/{created['id']}").json()
     assert list(fetched["parameters"]) == ["schedule-policy", "tp-size", "a"]
     assert fetched["parameters"]["tp-size"] == [4, 1]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import random
 import sys
-from pathlib import Path
 
 import pytest
+from support.paths import TOY
 
 from autotuner.tuning.benchmark import (
     BenchmarkAborted,
@@ -21,10 +21,10 @@ from autotuner.tuning.benchmark import (
 )
 from autotuner.tuning.engine.process import EngineProcess, free_port
 
-ROOT = Path(__file__).resolve().parents[1]
-TOY = str(ROOT / "examples" / "toy_engine.py")
 TTFT_MS = 50.0
 TPOT_MS = 10.0
+
+pytestmark = pytest.mark.slow
 
 
 def start_toy(tmp_path_factory, *extra: str):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
+from support.paths import ROOT, TOY
+from support.processes import pid_alive
 
 from autotuner.tuning.engine import process
 from autotuner.tuning.engine.commands import build_command, render_flags
@@ -18,22 +18,9 @@ from autotuner.tuning.engine.gpus import engine_environment
 from autotuner.tuning.engine.process import EngineProcess, free_port, terminate_all
 from autotuner.tuning.experiment import plan_run, run_experiment
 
-ROOT = Path(__file__).resolve().parents[1]
-TOY = str(ROOT / "examples" / "toy_engine.py")
 BEST = {"tp-size": 2, "mem-fraction-static": 0.9, "schedule-policy": "lpm"}
 
-
-def pid_alive(pid: int) -> bool:
-    """True when ``pid`` runs (a zombie waiting for a reaper counts as gone)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+pytestmark = pytest.mark.slow
 
 
 def toy_task(*extra: str, requests: int = 6) -> dict:

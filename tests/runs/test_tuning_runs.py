@@ -14,12 +14,13 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 import uuid
 from pathlib import Path
 
 import pytest
-from conftest import assert_no_toy_engine_left, toy_engine_processes
+from support.factories import create_task
+from support.paths import TOY
+from support.processes import assert_no_toy_engine_left, pid_alive, toy_engine_processes, wait_for
 
 from autotuner.db.models import Experiment, Task
 from autotuner.db.session import session_scope
@@ -28,8 +29,6 @@ from autotuner.tuning.engine import process, recovery
 from autotuner.tuning.space import iter_combinations
 from autotuner.web.app import create_app
 
-ROOT = Path(__file__).resolve().parents[1]
-TOY = str(ROOT / "examples" / "toy_engine.py")
 # Every engine these tests start serves this model name, so the final /proc scan finds exactly
 # the engines of this test session (other sessions may share the machine).
 MARK = f"toy-runs-{uuid.uuid4().hex[:12]}"
@@ -53,19 +52,6 @@ WAIT = 30.0  # upper bound for conditions polled below (a bound, not a timing as
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def pid_alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie waiting to be reaped counts as gone)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
-        return False
-
-
 def pid_exists(pid: int) -> bool:
     """True until ``pid`` is gone and reaped."""
     try:
@@ -78,17 +64,6 @@ def pid_exists(pid: int) -> bool:
 def toy_processes() -> list[tuple[int, str]]:
     """Live processes running the toy engine for this module."""
     return toy_engine_processes(MARK)
-
-
-def wait_for(condition, what: str, timeout: float = WAIT, interval: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(interval)
 
 
 def toy_task(
@@ -118,12 +93,6 @@ def toy_task(
     }
 
 
-def create(client, body: dict) -> int:
-    response = client.post("/api/tasks/", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
 def start(client, task_id: int) -> dict:
     response = client.post(f"/api/tasks/{task_id}/start")
     assert response.status_code == 200, response.text
@@ -133,7 +102,7 @@ def start(client, task_id: int) -> dict:
 
 def run_task(client, worker: Worker, body: dict) -> tuple[dict, list[dict]]:
     """Create, start and run a task with the worker in this thread; return it and its experiments."""
-    task_id = create(client, body)
+    task_id = create_task(client, body)["id"]
     start(client, task_id)
     assert worker.run_once() is True
     assert worker.run_once() is False  # nothing else queued
@@ -162,7 +131,7 @@ def engine_of(experiment_log: str) -> process.EngineProcess | None:
 # --- fixtures -----------------------------------------------------------------------------------
 
 
-pytestmark = pytest.mark.usefixtures("no_engine_left_behind")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_engine_left_behind")]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -316,7 +285,9 @@ def test_a_task_whose_every_experiment_fails_ends_failed(client, worker):
     ids=["while-deploying", "while-benchmarking"],
 )
 def test_cancel_stops_the_engine_within_seconds(client, worker, extra, phase):
-    task_id = create(client, toy_task(f"cancel-{phase}", *extra, parameters={"tp-size": [1, 2]}, timeout=600))
+    task_id = create_task(client, toy_task(f"cancel-{phase}", *extra, parameters={"tp-size": [1, 2]}, timeout=600))[
+        "id"
+    ]
     start(client, task_id)
     worker.start()
     try:
@@ -349,7 +320,7 @@ def test_cancel_stops_the_engine_within_seconds(client, worker, extra, phase):
 
 
 def test_a_task_cancelled_before_the_worker_takes_it_runs_nothing(client, worker):
-    task_id = create(client, toy_task("cancel-queued", parameters={"tp-size": [1]}))
+    task_id = create_task(client, toy_task("cancel-queued", parameters={"tp-size": [1]}))["id"]
     start(client, task_id)
     response = client.post(f"/api/tasks/{task_id}/cancel")
     assert response.status_code == 200 and response.json()["status"] == "running"
@@ -364,7 +335,7 @@ def test_a_task_cancelled_before_the_worker_takes_it_runs_nothing(client, worker
 
 def test_a_task_resumes_after_the_service_stops_mid_task(client, app, settings, worker):
     # Each engine "loads" for 0.5 s: the service is stopped while experiment 3 loads.
-    task_id = create(client, toy_task("resume", "--startup-delay", "0.5", "--delay-scale", "0"))
+    task_id = create_task(client, toy_task("resume", "--startup-delay", "0.5", "--delay-scale", "0"))["id"]
     start(client, task_id)
     worker.start()
     try:
@@ -408,7 +379,7 @@ def test_a_task_resumes_after_the_service_stops_mid_task(client, app, settings, 
 
 def test_recover_marks_a_crashed_experiment_failed_and_stops_its_engine(client, app, settings):
     """A service killed outright leaves an experiment 'benchmarking' and its engine running."""
-    task_id = create(client, toy_task("crashed", parameters={"tp-size": [1, 2]}))
+    task_id = create_task(client, toy_task("crashed", parameters={"tp-size": [1, 2]}))["id"]
     start(client, task_id)
     log_path = settings.log_dir / "tasks" / str(task_id) / "experiment-1.log"
     with session_scope(app.state.session_factory) as session:
@@ -536,8 +507,8 @@ def test_save_an_experiment_as_a_preset(client, worker):
 # --- 7. start and cancel errors ----------------------------------------------------------------------
 
 
-def test_start_and_cancel_refuse_what_makes_no_sense(client, app, worker):
-    pending = create(client, toy_task("errors-pending", parameters={"tp-size": [1]}))
+def test_cancel_of_a_pending_task_ends_it_and_cancel_again_is_refused(client):
+    pending = create_task(client, toy_task("errors-pending", parameters={"tp-size": [1]}))["id"]
     cancelled = client.post(f"/api/tasks/{pending}/cancel")
     assert cancelled.status_code == 200
     assert cancelled.json()["status"] == "cancelled"
@@ -546,7 +517,9 @@ def test_start_and_cancel_refuse_what_makes_no_sense(client, app, worker):
     assert again.status_code == 409
     assert again.json()["detail"] == "Task 'errors-pending' is already cancelled: there is nothing to cancel."
 
-    # A cancelled task can be started again; starting a running one is refused.
+
+def test_a_running_task_refuses_start_edit_and_delete_and_a_finished_one_refuses_cancel(client, worker):
+    pending = create_task(client, toy_task("errors-pending", parameters={"tp-size": [1]}))["id"]
     start(client, pending)
     running = client.post(f"/api/tasks/{pending}/start")
     assert running.status_code == 409
@@ -566,9 +539,13 @@ def test_start_and_cancel_refuse_what_makes_no_sense(client, app, worker):
     assert task_get(client, pending)["status"] == "completed"
     assert len(experiments_of(client, pending)) == 1
 
-    # A grid larger than max_iterations is refused at start too (here the row was changed behind
-    # the API's back, as an older version or a hand edit could leave it).
-    grid = create(client, toy_task("errors-grid", parameters={"tp-size": [1, 2], "schedule-policy": ["fcfs", "lpm"]}))
+
+def test_start_refuses_a_grid_larger_than_max_iterations(client, app):
+    # Here the row was changed behind the API's back, as an older version or a hand edit could
+    # leave it: the check at creation is repeated at start.
+    grid = create_task(
+        client, toy_task("errors-grid", parameters={"tp-size": [1, 2], "schedule-policy": ["fcfs", "lpm"]})
+    )["id"]
     with session_scope(app.state.session_factory) as session:
         row = session.get(Task, grid)
         row.optimization = {**row.optimization, "max_iterations": 3}
@@ -578,9 +555,10 @@ def test_start_and_cancel_refuse_what_makes_no_sense(client, app, worker):
     assert "set sample_if_larger" in too_large.json()["detail"]
     assert task_get(client, grid)["status"] == "pending"
 
-    # A space whose valid combinations cannot be counted (the vllm rule reads 500 x 500 values
-    # together) is refused with its size instead of stalling the service.
-    huge = create(
+
+def test_start_refuses_a_space_whose_valid_combinations_cannot_be_counted(client):
+    # The vllm rule reads 500 x 500 values together: refused with its size, not a stalled service.
+    huge = create_task(
         client,
         {
             **toy_task(
@@ -591,7 +569,7 @@ def test_start_and_cancel_refuse_what_makes_no_sense(client, app, worker):
             ),
             "base_runtime": "vllm",
         },
-    )
+    )["id"]
     refused = client.post(f"/api/tasks/{huge}/start")
     assert refused.status_code == 422
     detail = refused.json()["detail"]
@@ -599,6 +577,8 @@ def test_start_and_cancel_refuse_what_makes_no_sense(client, app, worker):
     assert "to count the valid ones: give the flags those rules read fewer values" in detail
     assert task_get(client, huge)["status"] == "pending"
 
+
+def test_unknown_tasks_and_experiments_are_404_naming_the_id(client):
     for experiment_id in (0, 2**31, 2**63):
         assert client.get(f"/api/experiments/{experiment_id}").status_code == 404
     for method, url in [

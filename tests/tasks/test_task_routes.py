@@ -4,23 +4,9 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import update
+from support.factories import MODEL, assert_error, create_task
 
 from autotuner.db.models import Task
-
-MODEL = {"id_or_path": "meta-llama/Llama-3.1-8B-Instruct"}
-
-
-def create(client, name="t", status=201, **body):
-    body.setdefault("model", MODEL)
-    response = client.post("/api/tasks/", json={"task_name": name, **body})
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def error(response, status):
-    assert response.status_code == status, response.text
-    assert isinstance(response.json()["detail"], str)
-    return response.json()["detail"]
 
 
 def preset_id(client, slug):
@@ -34,7 +20,7 @@ def set_status(app, task_id, status):
 
 
 def test_create_from_parameters_with_defaults(client):
-    task = create(client, parameters={"tp-size": [1, 2], "mem-fraction-static": [0.8, 0.9]})
+    task = create_task(client, parameters={"tp-size": [1, 2], "mem-fraction-static": [0.8, 0.9]})
     assert task["status"] == "pending" and task["base_runtime"] == "sglang" and task["deployment_mode"] == "local"
     assert task["combinations"] == 4 and task["provenance"] is None and task["warnings"] == []
     assert task["optimization"]["strategy"] == "grid_search"
@@ -45,19 +31,19 @@ def test_create_from_parameters_with_defaults(client):
 
 def test_create_from_presets_records_provenance(client):
     ht, me = preset_id(client, "high-throughput"), preset_id(client, "memory-efficient")
-    task = create(client, presets={"ids": [ht, me], "merge_strategy": "last_wins", "overrides": {"tp-size": [2]}})
+    task = create_task(client, presets={"ids": [ht, me], "merge_strategy": "last_wins", "overrides": {"tp-size": [2]}})
     assert task["parameters"] == {"tp-size": [2], "mem-fraction-static": [0.7, 0.75]}
     provenance = task["provenance"]
     assert [p["name"] for p in provenance["presets"]] == ["High Throughput", "Memory Efficient"]
     assert provenance["presets"][0]["parameters"] == {"tp-size": [2, 4], "mem-fraction-static": [0.9]}
     assert provenance["merge_strategy"] == "last_wins" and provenance["overrides"] == {"tp-size": [2]}
-    union = create(client, "u", presets={"ids": ["high-throughput", "memory-efficient"]})
+    union = create_task(client, task_name="u", presets={"ids": ["high-throughput", "memory-efficient"]})
     assert union["parameters"] == {"tp-size": [1, 2, 4], "mem-fraction-static": [0.7, 0.75, 0.9]}
 
 
 def test_provenance_survives_preset_change_and_deletion(client):
     custom = client.post("/api/presets/", json={"name": "Mine", "parameters": {"tp-size": [1, 2]}}).json()
-    task = create(client, presets={"ids": [custom["id"], "balanced"], "merge_strategy": "union"})
+    task = create_task(client, presets={"ids": [custom["id"], "balanced"], "merge_strategy": "union"})
     client.put(f"/api/presets/{custom['id']}", json={"parameters": {"tp-size": [8]}})
     client.delete(f"/api/presets/{custom['id']}")
     again = client.get(f"/api/tasks/{task['id']}").json()
@@ -72,7 +58,7 @@ def test_provenance_survives_preset_change_and_deletion(client):
 
 
 def test_parameters_beside_presets_apply_before_overrides(client):
-    task = create(
+    task = create_task(
         client,
         parameters={"schedule-policy": ["fcfs"], "tp-size": [4]},
         presets={"ids": ["balanced"], "overrides": {"tp-size": [1]}},
@@ -82,12 +68,12 @@ def test_parameters_beside_presets_apply_before_overrides(client):
 
 
 def test_runtime_mismatch_and_unknown_flags_are_warnings(client):
-    task = create(client, base_runtime="vllm", presets={"ids": ["balanced"]})
+    task = create_task(client, base_runtime="vllm", presets={"ids": ["balanced"]})
     assert any(
         w.startswith("Preset 'Balanced' is written for sglang, but this task runs vllm") for w in task["warnings"]
     )
     assert any("'tp-size' is not in the vLLM" in w for w in task["warnings"])
-    other = create(client, "o", parameters={"tp-size": [1], "brand-new-flag": ["x"]})
+    other = create_task(client, task_name="o", parameters={"tp-size": [1], "brand-new-flag": ["x"]})
     assert len(other["warnings"]) == 1 and "brand-new-flag" in other["warnings"][0]
 
 
@@ -117,25 +103,30 @@ def test_runtime_mismatch_and_unknown_flags_are_warnings(client):
     ],
 )
 def test_create_refusals(client, body, status, fragment):
-    detail = error(client.post("/api/tasks/", json={"task_name": "bad", "model": MODEL, **body}), status)
+    detail = assert_error(client.post("/api/tasks/", json={"task_name": "bad", "model": MODEL, **body}), status)[
+        "detail"
+    ]
     assert fragment in detail, detail
     assert client.get("/api/tasks/").json() == []
 
 
 def test_large_space_is_accepted_when_sampled_or_searched(client):
-    create(client, "a", parameters={"a": list(range(60))}, optimization={"sample_if_larger": True})
-    create(client, "b", parameters={"a": list(range(60))}, optimization={"strategy": "bayesian"})
+    create_task(client, task_name="a", parameters={"a": list(range(60))}, optimization={"sample_if_larger": True})
+    create_task(client, task_name="b", parameters={"a": list(range(60))}, optimization={"strategy": "bayesian"})
 
 
 def test_name_taken_is_409(client):
-    create(client, parameters={"a": [1]})
-    assert "A task named 't' already exists" in error(
-        client.post("/api/tasks/", json={"task_name": "t", "model": MODEL, "parameters": {"a": [1]}}), 409
+    create_task(client, parameters={"a": [1]})
+    assert (
+        "A task named 't' already exists"
+        in assert_error(
+            client.post("/api/tasks/", json={"task_name": "t", "model": MODEL, "parameters": {"a": [1]}}), 409
+        )["detail"]
     )
 
 
 def test_update_and_delete_respect_running(client, app):
-    task = create(client, parameters={"tp-size": [1]}, presets=None)
+    task = create_task(client, parameters={"tp-size": [1]}, presets=None)
     updated = client.put(f"/api/tasks/{task['id']}", json={"description": "d", "optimization": {"max_iterations": 5}})
     assert updated.status_code == 200, updated.text
     assert updated.json()["description"] == "d" and updated.json()["optimization"]["max_iterations"] == 5
@@ -144,26 +135,30 @@ def test_update_and_delete_respect_running(client, app):
     by_hand = client.put(f"/api/tasks/{task['id']}", json={"parameters": {"tp-size": [4]}}).json()
     assert by_hand["parameters"] == {"tp-size": [4]} and by_hand["provenance"] is None
     set_status(app, task["id"], "running")
-    assert "is running: cancel it before you edit it" in error(
-        client.put(f"/api/tasks/{task['id']}", json={"description": "x"}), 409
+    assert (
+        "is running: cancel it before you edit it"
+        in assert_error(client.put(f"/api/tasks/{task['id']}", json={"description": "x"}), 409)["detail"]
     )
-    assert "is running: cancel it before you delete it" in error(client.delete(f"/api/tasks/{task['id']}"), 409)
+    assert (
+        "is running: cancel it before you delete it"
+        in assert_error(client.delete(f"/api/tasks/{task['id']}"), 409)["detail"]
+    )
     set_status(app, task["id"], "completed")
     assert client.delete(f"/api/tasks/{task['id']}").status_code == 204
-    assert "Task not found: no task with id" in error(client.get(f"/api/tasks/{task['id']}"), 404)
+    assert "Task not found: no task with id" in assert_error(client.get(f"/api/tasks/{task['id']}"), 404)["detail"]
 
 
 def test_list_filters_by_status(client, app):
-    first = create(client, "a", parameters={"a": [1]})
-    create(client, "b", parameters={"a": [1]})
+    first = create_task(client, task_name="a", parameters={"a": [1]})
+    create_task(client, task_name="b", parameters={"a": [1]})
     set_status(app, first["id"], "failed")
     assert [t["task_name"] for t in client.get("/api/tasks/?status=failed").json()] == ["a"]
     assert [t["task_name"] for t in client.get("/api/tasks/?status=pending").json()] == ["b"]
-    error(client.get("/api/tasks/?status=bogus"), 422)
+    assert_error(client.get("/api/tasks/?status=bogus"), 422)
 
 
 def test_space_counts_rule_removals_and_pages(client):
-    task = create(
+    task = create_task(
         client,
         gpus=4,
         parameters={
@@ -188,7 +183,7 @@ def test_space_counts_rule_removals_and_pages(client):
         assert not (combination["enable-mixed-chunk"] and combination["chunked-prefill-size"] == -1)
     page = client.get(f"/api/tasks/{task['id']}/space?offset=2&limit=3").json()
     assert page["combinations"] == space["combinations"][2:5]
-    error(client.get(f"/api/tasks/{task['id']}/space?limit=-1"), 422)
+    assert_error(client.get(f"/api/tasks/{task['id']}/space?limit=-1"), 422)["detail"]
 
 
 def test_draft_space(client):
@@ -196,7 +191,10 @@ def test_draft_space(client):
     space = client.post("/api/tasks/space", json=body).json()
     assert space["parameters"] == {"tp-size": [1, 2, 4], "mem-fraction-static": [0.7, 0.75, 0.9]}
     assert (space["total"], space["valid"]) == (9, 6)
-    assert "no parameter space" in error(client.post("/api/tasks/space", json={"base_runtime": "vllm"}), 422)
+    assert (
+        "no parameter space"
+        in assert_error(client.post("/api/tasks/space", json={"base_runtime": "vllm"}), 422)["detail"]
+    )
 
 
 def test_runtimes_catalog_endpoints(client):
@@ -207,13 +205,13 @@ def test_runtimes_catalog_endpoints(client):
     assert flags["mem-fraction-static"]["type"] == "float"
     vllm = {f["name"] for f in client.get("/api/runtimes/vllm/parameters").json()}
     assert {"tensor-parallel-size", "gpu-memory-utilization", "max-num-seqs", "enable-prefix-caching"} <= vllm
-    assert "Unknown runtime 'tgi'" in error(client.get("/api/runtimes/tgi/parameters"), 404)
+    assert "Unknown runtime 'tgi'" in assert_error(client.get("/api/runtimes/tgi/parameters"), 404)["detail"]
 
 
 def test_preset_runtime_filter_and_catalog_check_for_vllm(client):
     response = client.post(
         "/api/presets/", json={"name": "V", "runtime": "vllm", "parameters": {"gpu-memory-utilization": [0.9, 1.2]}}
     )
-    assert "'gpu-memory-utilization' value 1.2" in error(response, 422)
+    assert "'gpu-memory-utilization' value 1.2" in assert_error(response, 422)["detail"]
     client.post("/api/presets/", json={"name": "V", "runtime": "vllm", "parameters": {"gpu-memory-utilization": [0.9]}})
     assert [p["name"] for p in client.get("/api/presets/?runtime=vllm").json()] == ["V"]

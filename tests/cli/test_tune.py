@@ -9,21 +9,20 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import assert_no_toy_engine_left, toy_engine_processes
+from support.paths import ROOT, TOY
+from support.processes import assert_no_toy_engine_left, toy_engine_processes
 from typer.testing import CliRunner
 
 from autotuner.cli.main import app
 from autotuner.tuning.engine import process
 
-ROOT = Path(__file__).resolve().parents[1]
-TOY = str(ROOT / "examples" / "toy_engine.py")
 TOY_TASK = ROOT / "examples" / "toy_task.json"
 MARK = f"toy-cli-{uuid.uuid4().hex[:12]}"  # the model name: finds this module's engines in /proc
 
 runner = CliRunner(env={"COLUMNS": "200"})
 
 
-pytestmark = pytest.mark.usefixtures("no_engine_left_behind")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_engine_left_behind")]
 
 
 @pytest.fixture(scope="module", autouse=True)

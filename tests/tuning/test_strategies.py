@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from support.paths import ROOT, TOY
 
 from autotuner.core.errors import ValidationFailed
 from autotuner.core.parameters import iter_leaves
@@ -24,8 +25,6 @@ from autotuner.tuning.strategies import (
     make_strategy,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-TOY = str(ROOT / "examples" / "toy_engine.py")
 TOY_SPACE = {"tp-size": [1, 2, 4], "mem-fraction-static": [0.8, 0.9], "schedule-policy": ["fcfs", "lpm"]}
 TOY_BEST = {"tp-size": 2, "mem-fraction-static": 0.9, "schedule-policy": "lpm"}
 
@@ -332,12 +331,14 @@ def run_search(task: dict, tmp_path: Path):
     return strategy, outcomes
 
 
+@pytest.mark.slow
 def test_example_task_file_runs_the_toy_engine():
     task = json.loads((ROOT / "examples" / "toy_task.json").read_text())
     assert task["base_runtime"] == "command" and task["deployment_mode"] == "local"
     assert len(drive(make_strategy(task))) == 12
 
 
+@pytest.mark.slow
 def test_grid_search_finds_the_toy_engines_best(tmp_path):
     strategy, outcomes = run_search(toy_task("grid_search", 12), tmp_path)
     assert len(outcomes) == 12
@@ -345,6 +346,7 @@ def test_grid_search_finds_the_toy_engines_best(tmp_path):
     assert process.running_engines() == []
 
 
+@pytest.mark.slow
 def test_bayesian_finds_the_toy_best_in_fewer_experiments_than_the_grid(tmp_path):
     strategy, outcomes = run_search(toy_task("bayesian", 8, seed=0), tmp_path)
     assert len(outcomes) == 8 < 12
@@ -353,6 +355,7 @@ def test_bayesian_finds_the_toy_best_in_fewer_experiments_than_the_grid(tmp_path
     assert process.running_engines() == []
 
 
+@pytest.mark.slow
 def test_no_toy_engine_process_is_left_behind():
     """Runs last in this file: no child of this test process runs examples/toy_engine.py."""
     mine = []
