@@ -42,6 +42,9 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         ui_dir=tmp_path / "no-ui",
         embedded_worker=False,
+        # TestClient's host name; the stand-in engine runs through the command runtime.
+        allowed_hosts=["testserver"],
+        allow_command_runtime=True,
     )
 
 
@@ -54,7 +57,9 @@ def app(settings: Settings):
 
 @pytest.fixture
 def client(app) -> Iterator[TestClient]:
-    with TestClient(app) as test_client:
+    # The first-party client: like the UI, it marks its changes with the CSRF header (see
+    # autotuner.web.security); tests/web/test_security.py uses bare clients.
+    with TestClient(app, headers={"X-Autotuner-CSRF": "1"}) as test_client:
         yield test_client
 
 

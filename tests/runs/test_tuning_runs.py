@@ -142,7 +142,7 @@ def no_toy_engine_alive_after_the_module():
 
 @pytest.fixture
 def worker(app, settings):
-    runner = Worker(app.state.session_factory, settings.log_dir, poll_interval=0.05)
+    runner = Worker(app.state.session_factory, settings.log_dir, allow_command_runtime=True, poll_interval=0.05)
     yield runner
     runner.stop()
 
@@ -357,7 +357,7 @@ def test_a_task_resumes_after_the_service_stops_mid_task(client, app, settings, 
     # The next service on the same database resumes the task.
     app2 = create_app(settings)
     try:
-        resumed = Worker(app2.state.session_factory, settings.log_dir, poll_interval=0.05)
+        resumed = Worker(app2.state.session_factory, settings.log_dir, allow_command_runtime=True, poll_interval=0.05)
         assert resumed.run_once() is True
         assert resumed.run_once() is False
     finally:
@@ -400,7 +400,7 @@ def test_recover_marks_a_crashed_experiment_failed_and_stops_its_engine(client, 
             process._registry.discard(orphan)
         assert orphan.pid_path.exists()
 
-        worker = Worker(app.state.session_factory, settings.log_dir, poll_interval=0.05)
+        worker = Worker(app.state.session_factory, settings.log_dir, allow_command_runtime=True, poll_interval=0.05)
         worker.recover()
         orphan.process.wait(timeout=10)  # it was signalled; reap it (the test is its parent)
         assert not recovery.group_alive(orphan.pid)

@@ -29,7 +29,11 @@ else:
     _database = None
     _url = f"sqlite:///{_tmp / 'autotuner.db'}"
 
-app = create_app(Settings(data_dir=_tmp, database_url=_url, ui_dir=_tmp / "no-ui", embedded_worker=False))
+app = create_app(
+    Settings(
+        data_dir=_tmp, database_url=_url, ui_dir=_tmp / "no-ui", embedded_worker=False, allowed_hosts=["testserver"]
+    )
+)
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
@@ -48,7 +52,8 @@ def _drop_database():
 def test_api_never_fails_with_5xx_or_breaks_its_schema(case):
     # Business rules (a taken name, a catalog range) may refuse schema-valid input with a
     # documented 4xx; what must never happen is a 5xx or a response outside the schema.
-    case.call_and_validate(excluded_checks=[positive_data_acceptance])
+    # As the UI does, every change carries the CSRF header (tests/web/test_security.py tests the door).
+    case.call_and_validate(headers={"X-Autotuner-CSRF": "1"}, excluded_checks=[positive_data_acceptance])
 
 
 def _json_body_operations() -> list[tuple[str, str]]:

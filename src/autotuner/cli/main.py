@@ -15,6 +15,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from autotuner import __version__
+from autotuner.core.actors import Actor
 from autotuner.core.errors import AutotunerError
 from autotuner.core.settings import Settings, get_settings
 
@@ -35,6 +36,10 @@ console = Console()
 err_console = Console(stderr=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+# The CLI runs on the service's machine with access to its database: it acts as the operator, who
+# may run the command runtime (the stand-in engine) whatever the service allows its clients.
+OPERATOR = Actor.operator(allow_command_runtime=True)
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -181,7 +186,7 @@ def worker(
         engine, factory = prepare_database(settings)
     except Exception as exc:
         fail(f"Cannot open the database {settings.resolved_database_url!r}: {exc}")
-    runner = Worker(factory, settings.log_dir, poll_interval=poll)
+    runner = Worker(factory, settings.log_dir, allow_command_runtime=settings.allow_command_runtime, poll_interval=poll)
     console.print(f"Worker on {settings.resolved_database_url} (log {log_file}); Ctrl-C stops it.", highlight=False)
 
     def _stop(_signum, _frame) -> None:
@@ -522,7 +527,7 @@ def tasks_create(
 
         fail(validation_sentence(exc.errors()))
     with open_session() as session:
-        row = task_dict(service.create_task(session, data))
+        row = task_dict(service.create_task(session, data, actor=OPERATOR))
     if as_json:
         print_json(row)
         return

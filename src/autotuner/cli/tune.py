@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from autotuner.core.actors import Actor
 from autotuner.core.errors import AutotunerError
 from autotuner.core.settings import get_settings
 from autotuner.tuning.engine.process import terminate_all
@@ -42,7 +43,7 @@ def _load_task(path: Path, fail: Callable[[str], NoReturn]) -> dict[str, Any]:
         fail(f"{path}: {validation_sentence(exc.errors())}")
     fields = data.model_dump(mode="json", exclude={"presets", "parameters"})
     try:
-        service.check_settings(fields)
+        service.check_settings(fields, Actor.operator(allow_command_runtime=True))
         if data.presets is not None:
             engine, factory = prepare_database(get_settings())
             try:

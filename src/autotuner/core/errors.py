@@ -29,8 +29,14 @@ class PresetNotFound(NotFound):
     pass
 
 
-class SystemPresetProtected(AutotunerError):
+class Forbidden(AutotunerError):
+    """The caller may not do this (a role, a protected object, a feature the operator left off)."""
+
     status_code = 403
+
+
+class SystemPresetProtected(Forbidden):
+    pass
 
 
 class NameConflict(AutotunerError):

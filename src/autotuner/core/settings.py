@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def default_data_dir() -> Path:
@@ -32,6 +33,21 @@ class Settings(BaseSettings):
     max_import_bytes: int = 1024 * 1024
     # Run the tuning worker inside ``autotuner serve``.
     embedded_worker: bool = True
+    # Host names the service answers besides localhost, 127.0.0.1 and ::1 (its public name, e.g.
+    # "tuner.example.com"); any other Host header is refused (DNS rebinding). Comma-separated.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Origins (scheme://host:port) allowed to call the API from a browser on another site: CORS
+    # is off unless set. Comma-separated.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The "command" runtime runs any program a task names: off unless the operator turns it on.
+    allow_command_runtime: bool = False
+
+    @field_validator("allowed_hosts", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
 
     @property
     def resolved_database_url(self) -> str:

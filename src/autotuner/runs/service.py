@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from autotuner.core.enums import FINISHED_TASK, ExperimentStatus, TaskStatus, engine_runtime
+from autotuner.core.actors import Actor
+from autotuner.core.enums import FINISHED_TASK, ExperimentStatus, Runtime, TaskStatus, engine_runtime
 from autotuner.core.errors import InvalidState, ValidationFailed
 from autotuner.db.lookup import get_by_ref
 from autotuner.db.models import Experiment, Task
@@ -48,13 +49,15 @@ def resume_search(session: Session, task: Task) -> ResumedSearch:
     return ResumedSearch(strategy, replayed, next_sequence)
 
 
-def start_task(session: Session, task_id: int) -> Task:
+def start_task(session: Session, task_id: int, *, actor: Actor) -> Task:
     """Queue a task for the worker. A task with experiments continues from them; one whose every
     planned experiment has run is refused (it can be run again from the start)."""
     begin_write(session)
     task = get_task(session, task_id)
     if task.status == TaskStatus.running:
         raise InvalidState(f"Task '{task.task_name}' is already running.")
+    if task.base_runtime == Runtime.command:
+        actor.check_may_run_commands()
     # Fail fast on a search that cannot start (grid too large, no valid combination...), and on
     # one with nothing left to run.
     resumed = resume_search(session, task)
@@ -75,20 +78,22 @@ def start_task(session: Session, task_id: int) -> Task:
     return task
 
 
-def restart_task(session: Session, task_id: int) -> Task:
+def restart_task(session: Session, task_id: int, *, actor: Actor) -> Task:
     """A fresh run of a task that is not running: its experiments are deleted, then it starts.
     The caller removes the old logs (:func:`remove_task_logs`) before it commits."""
     begin_write(session)
     task = get_task(session, task_id)
     if task.status == TaskStatus.running:
         raise InvalidState(f"Task '{task.task_name}' is running: cancel it before you run it again.")
+    if task.base_runtime == Runtime.command:
+        actor.check_may_run_commands()
     session.execute(delete(Experiment).where(Experiment.task_id == task.id))
     task.experiments_done = 0
     task.experiments_total = None
     task.best_experiment_id = None
     task.started_at = None
     session.flush()
-    return start_task(session, task.id)
+    return start_task(session, task.id, actor=actor)
 
 
 def remove_task_logs(log_dir: Path, task_id: int) -> None:

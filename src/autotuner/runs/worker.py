@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from autotuner.core.enums import ACTIVE_EXPERIMENT, ExperimentStatus, TaskStatus
+from autotuner.core.actors import COMMAND_RUNTIME_OFF
+from autotuner.core.enums import ACTIVE_EXPERIMENT, ExperimentStatus, Runtime, TaskStatus
 from autotuner.core.errors import AutotunerError
 from autotuner.db.base import utcnow
 from autotuner.db.models import Experiment, Task
@@ -45,6 +46,7 @@ class Worker:
         factory: sessionmaker[Session],
         log_dir: Path,
         *,
+        allow_command_runtime: bool,
         poll_interval: float = 1.0,
         cwd: Path | None = None,
     ) -> None:
@@ -52,6 +54,7 @@ class Worker:
         self.log_dir = Path(log_dir)
         self.poll_interval = poll_interval
         self.cwd = cwd
+        self.allow_command_runtime = allow_command_runtime
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._cancel = threading.Event()
@@ -145,6 +148,9 @@ class Worker:
             cancelled_before = session.scalar(select(Task.cancel_requested).where(Task.id == task_id))
         if cancelled_before:  # cancelled while it waited for the worker: run nothing
             self._finish(task_id, TaskStatus.cancelled, None, task_log, stop_reason="cancelled by the user")
+            return
+        if config.get("base_runtime") == Runtime.command and not self.allow_command_runtime:
+            self._finish(task_id, TaskStatus.failed, COMMAND_RUNTIME_OFF, task_log)
             return
         try:
             found = check_engine(config, cwd=self.cwd, release=catalog_release(config.get("base_runtime")))

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from autotuner.core.actors import Actor
 from autotuner.core.enums import Runtime, TaskStatus, engine_runtime
 from autotuner.core.errors import InvalidState, NameConflict, ValidationFailed
 from autotuner.core.parameters import count_combinations
@@ -100,11 +101,13 @@ def _deep_apply(base: dict[str, Any] | None, top: dict[str, Any] | None) -> dict
 # --- validation of the rest ----------------------------------------------------------------
 
 
-def check_settings(data: dict[str, Any]) -> None:
-    """Benchmark, SLO, command and search settings that pydantic's shapes cannot say."""
+def check_settings(data: dict[str, Any], actor: Actor) -> None:
+    """Benchmark, SLO, command and search settings that pydantic's shapes cannot say; the command
+    runtime only for an actor who may run commands."""
     BenchmarkConfig.from_task(data["benchmark"])
     validate_slo(data.get("slo"))
     if data["base_runtime"] == Runtime.command:
+        actor.check_may_run_commands()
         command = data.get("command") or []
         if not command:
             raise ValidationFailed(
@@ -156,10 +159,10 @@ def _name_free(session: Session, name: str, exclude_id: int | None = None) -> No
         raise NameConflict(_name_taken(name))
 
 
-def create_task(session: Session, data: TaskCreate) -> Task:
+def create_task(session: Session, data: TaskCreate, *, actor: Actor) -> Task:
     begin_write(session)
     fields = data.model_dump(mode="json", exclude={"presets", "parameters"})
-    check_settings(fields)
+    check_settings(fields, actor)
     parameters, provenance, warnings = resolve_parameters(session, data.base_runtime, data.parameters, data.presets)
     _name_free(session, data.task_name)
     task = Task(
@@ -189,7 +192,7 @@ def _not_running(task: Task, action: str) -> None:
         raise InvalidState(f"Task '{task.task_name}' is running: cancel it before you {action} it.")
 
 
-def update_task(session: Session, task_id: int | str, data: TaskUpdate) -> Task:
+def update_task(session: Session, task_id: int | str, data: TaskUpdate, *, actor: Actor) -> Task:
     begin_write(session)
     task = get_task(session, task_id)
     _not_running(task, "edit")
@@ -207,7 +210,7 @@ def update_task(session: Session, task_id: int | str, data: TaskUpdate) -> Task:
         "task_name": data.task_name if "task_name" in fields else task.task_name,
         "description": data.description if "description" in fields else task.description,
     }
-    check_settings(merged)
+    check_settings(merged, actor)
     if "presets" in fields and data.presets is not None:
         parameters, provenance, warnings = resolve_parameters(
             session, merged["base_runtime"], data.parameters if "parameters" in fields else None, data.presets

@@ -6,6 +6,7 @@ import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from autotuner import __version__
 from autotuner.core.settings import Settings, get_settings
@@ -14,6 +15,7 @@ from autotuner.web.docs import mount_docs
 from autotuner.web.errors import install_error_handlers
 from autotuner.web.preset_list_cache import PresetListCache
 from autotuner.web.routes import experiments, presets, runtimes, system, tasks
+from autotuner.web.security import RequestGuard
 from autotuner.web.ui import mount_ui
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,11 @@ def create_app(settings: Settings | None = None, *, prepare_db: bool = True) -> 
         if settings.embedded_worker and app.state.session_factory is not None:
             from autotuner.runs.worker import Worker
 
-            worker = app.state.worker = Worker(app.state.session_factory, settings.log_dir)
+            worker = app.state.worker = Worker(
+                app.state.session_factory,
+                settings.log_dir,
+                allow_command_runtime=settings.allow_command_runtime,
+            )
             worker.start()
         try:
             yield
@@ -66,6 +72,15 @@ def create_app(settings: Settings | None = None, *, prepare_db: bool = True) -> 
         app.state.engine, app.state.session_factory = prepare_database(settings)
 
     install_error_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            allow_credentials=True,
+        )
+    app.add_middleware(RequestGuard, settings=settings)  # outermost: refuses before anything runs
     app.include_router(presets.router)
     app.include_router(tasks.router)
     app.include_router(runtimes.router)

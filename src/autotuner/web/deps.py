@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from autotuner.core.actors import Actor
 from autotuner.core.settings import Settings
 from autotuner.db.session import session_scope
 
@@ -24,5 +25,12 @@ def get_app_settings(request: Request) -> Settings:
 
 # "function" scope: the commit happens before the response is sent, so a failed commit is
 # reported to the client instead of being lost after a 2xx.
+def get_actor(request: Request) -> Actor:
+    """Who sends the request. Single-user mode: the operator of this machine."""
+    settings: Settings = request.app.state.settings
+    return Actor.operator(allow_command_runtime=settings.allow_command_runtime)
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]

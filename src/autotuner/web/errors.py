@@ -35,10 +35,12 @@ class ErrorResponse(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse, "description": text}
     for code, text in {
-        403: "Forbidden (e.g. a system preset is read-only)",
+        403: "Forbidden (e.g. a system preset is read-only, or a change sent from another site)",
         404: "Not found",
         409: "Conflict (e.g. the name is taken)",
         413: "Too large",
+        415: "A change sent neither as JSON nor with the X-Autotuner-CSRF header",
+        421: "A host name this service does not answer to",
         422: "Invalid input",
     }.items()
 }
@@ -75,17 +77,6 @@ def _allowed_methods(request: Request) -> list[str]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def _refuse_nul(request: Request, call_next):
-        # PostgreSQL cannot store or compare text holding NUL: refuse it at the door.
-        raw = request.scope.get("query_string", b"") + request.scope.get("raw_path", b"")
-        if b"%00" in raw or b"\x00" in raw:
-            return JSONResponse(
-                error_body("The URL contains a NUL character (%00): remove it and send again."),
-                status_code=422,
-            )
-        return await call_next(request)
-
     @app.exception_handler(AutotunerError)
     async def _domain_error(_request: Request, exc: AutotunerError) -> JSONResponse:
         return JSONResponse(error_body(exc.message, exc.errors), status_code=exc.status_code)

@@ -18,7 +18,7 @@ from autotuner.tasks.schemas import (
     TaskRead,
     TaskUpdate,
 )
-from autotuner.web.deps import SessionDep
+from autotuner.web.deps import ActorDep, SessionDep
 from autotuner.web.errors import ERROR_RESPONSES, TEXT_ROUTE_ERROR_RESPONSES
 from autotuner.web.routing import SlashTolerantRouter
 
@@ -38,8 +38,8 @@ def list_tasks(session: SessionDep, status: TaskStatus | None = None):
 
 
 @router.post("/", response_model=TaskRead, status_code=status.HTTP_201_CREATED, summary="Create a task")
-def create_task(session: SessionDep, data: TaskCreate):
-    return _read(service.create_task(session, data))
+def create_task(session: SessionDep, actor: ActorDep, data: TaskCreate):
+    return _read(service.create_task(session, data, actor=actor))
 
 
 @router.post("/space", response_model=SpaceRead, summary="Count the space of a draft task")
@@ -54,8 +54,8 @@ def get_task(session: SessionDep, task_id: int):
 
 
 @router.put("/{task_id:int}", response_model=TaskRead, summary="Update a task that is not running")
-def update_task(session: SessionDep, task_id: int, data: TaskUpdate):
-    return _read(service.update_task(session, task_id, data))
+def update_task(session: SessionDep, actor: ActorDep, task_id: int, data: TaskUpdate):
+    return _read(service.update_task(session, task_id, data, actor=actor))
 
 
 @router.delete("/{task_id:int}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a task that is not running")
@@ -78,8 +78,8 @@ def _notify_worker(request: Request) -> None:
 
 
 @router.post("/{task_id:int}/start", response_model=TaskRead, summary="Start (or continue) a task's search")
-def start_task(session: SessionDep, request: Request, task_id: int):
-    task = runs.start_task(session, task_id)
+def start_task(session: SessionDep, actor: ActorDep, request: Request, task_id: int):
+    task = runs.start_task(session, task_id, actor=actor)
     session.commit()
     _notify_worker(request)
     return _read(task)
@@ -90,8 +90,8 @@ def start_task(session: SessionDep, request: Request, task_id: int):
     response_model=TaskRead,
     summary="Run a task again from the start (its experiments and logs are cleared)",
 )
-def restart_task(session: SessionDep, request: Request, task_id: int):
-    task = runs.restart_task(session, task_id)
+def restart_task(session: SessionDep, actor: ActorDep, request: Request, task_id: int):
+    task = runs.restart_task(session, task_id, actor=actor)
     # The old logs go before the commit, so that the worker cannot start writing the new ones first.
     runs.remove_task_logs(request.app.state.settings.log_dir, task_id)
     session.commit()
