@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, PrimaryKeyConstraint, String, Text, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from autotuner.db.base import Base, JSONType, UTCDateTime, utcnow
 
@@ -33,6 +33,16 @@ class ParameterPreset(Base):
     visibility: Mapped[str] = mapped_column(String(16), nullable=False, default="private", server_default="private")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    owner: Mapped[User | None] = relationship(lazy="selectin")
+    shares: Mapped[list[PresetShare]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+    @property
+    def team_ids(self) -> list[int]:
+        return sorted(share.team_id for share in self.shares)
+
+    @property
+    def owner_name(self) -> str | None:
+        return self.owner.username if self.owner is not None else None
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"<ParameterPreset id={self.id} name={self.name!r}>"
@@ -75,6 +85,16 @@ class Task(Base):
     stop_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True)
     visibility: Mapped[str] = mapped_column(String(16), nullable=False, default="private", server_default="private")
+    owner: Mapped[User | None] = relationship(lazy="selectin")
+    shares: Mapped[list[TaskShare]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+    @property
+    def team_ids(self) -> list[int]:
+        return sorted(share.team_id for share in self.shares)
+
+    @property
+    def owner_name(self) -> str | None:
+        return self.owner.username if self.owner is not None else None
 
 
 class Experiment(Base):
