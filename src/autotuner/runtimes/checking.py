@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from autotuner.core.parameters import iter_leaves
+from autotuner.core.parameters import ParameterSpace, iter_leaves
 from autotuner.runtimes.loading import RUNTIMES, get_catalog
 
 
@@ -19,7 +19,7 @@ class CatalogReport:
         return not self.errors
 
 
-def check_parameters(runtime: str | None, parameters: dict) -> CatalogReport:
+def check_parameters(runtime: str | None, parameters: ParameterSpace) -> CatalogReport:
     """Check an already normalised space against the catalog of ``runtime``.
 
     A wrong type or a value out of range or choices is an error (one sentence per value); a name

@@ -34,15 +34,18 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from autotuner.core.parameters import iter_leaves
+from autotuner.core.parameters import ParameterSpace, iter_leaves
 from autotuner.runtimes.loading import get_catalog
 from autotuner.runtimes.rules import Rule
 
 DEFAULT_MAX_ENUMERATE = 200_000
 
+# One combination: every leaf holds a single value, groups kept nested.
+Combination = dict[str, Any]
 
-def _build(paths: list[tuple[str, ...]], values: list[Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+
+def _build(paths: list[tuple[str, ...]], values: list[Any]) -> Combination:
+    out: Combination = {}
     for path, value in zip(paths, values, strict=False):
         level = out
         for key in path[:-1]:
@@ -51,7 +54,7 @@ def _build(paths: list[tuple[str, ...]], values: list[Any]) -> dict[str, Any]:
     return out
 
 
-def iter_combinations(parameters: dict) -> Iterator[dict]:
+def iter_combinations(parameters: ParameterSpace) -> Iterator[Combination]:
     """Every combination of ``parameters`` (no rules), first key varying slowest."""
     leaves = list(iter_leaves(parameters))
     paths = [path for path, _ in leaves]
@@ -72,7 +75,7 @@ class SpaceReport:
     total: int
     valid: int | None  # None when truncated
     removed_by_rule: list[RuleEffect]
-    combinations: list[dict]  # the requested page of valid combinations
+    combinations: list[Combination]  # the requested page of valid combinations
     offset: int
     limit: int
     truncated: bool = False
@@ -92,7 +95,7 @@ class _Component:
 
 
 class _Plan:
-    def __init__(self, parameters: dict, runtime: str | None, gpus: int | None, max_enumerate: int) -> None:
+    def __init__(self, parameters: ParameterSpace, runtime: str | None, gpus: int | None, max_enumerate: int) -> None:
         leaves = list(iter_leaves(parameters))
         self.paths = [path for path, _ in leaves]
         self.values = [values for _, values in leaves]
@@ -149,10 +152,11 @@ class _Plan:
         self.free_suffix = [1] * (len(leaves) + 1)
         for i in range(len(leaves) - 1, -1, -1):
             self.free_suffix[i] = self.free_suffix[i + 1] * free[i]
-        self.exact = all(comp.counts is not None for comp in self.components)
+        counted = [comp.counts for comp in self.components if comp.counts is not None]
+        self.exact = len(counted) == len(self.components)
         self.valid: int | None = None
         if self.exact:
-            self.valid = self.free_suffix[0] * math.prod(comp.counts[()] for comp in self.components)
+            self.valid = self.free_suffix[0] * math.prod(counts[()] for counts in counted)
 
     def _assignment(self, leaves: list[int], indices: tuple[int, ...]) -> dict[str, Any]:
         return {self.paths[i][0]: self.values[i][k] for i, k in zip(leaves, indices, strict=False)}
@@ -188,7 +192,7 @@ class _Plan:
                 comp._memo[indices] = known
         return known
 
-    def walk(self, skip: int = 0, max_steps: int | None = None) -> Iterator[dict]:
+    def walk(self, skip: int = 0, max_steps: int | None = None) -> Iterator[Combination]:
         """Valid combinations in order, after skipping ``skip`` valid ones."""
         n = len(self.sizes)
         if n == 0:
@@ -231,6 +235,7 @@ class _Plan:
             if skip and self.exact:
                 below = self.free_suffix[d + 1]
                 for k, other in enumerate(comps):
+                    assert other.counts is not None  # self.exact: every component was counted
                     below *= other.counts[tuple(prefixes[k])]
                 if skip >= below:
                     skip -= below
@@ -252,7 +257,7 @@ class _Plan:
 
 
 def analyze_space(
-    parameters: dict,
+    parameters: ParameterSpace,
     runtime: str | None,
     *,
     gpus: int | None = None,
@@ -265,7 +270,7 @@ def analyze_space(
     if offset < 0 or limit < 0:
         raise ValueError("offset and limit must be zero or more")
     plan = _Plan(parameters, runtime, gpus, max_enumerate)
-    page: list[dict] = []
+    page: list[Combination] = []
     if limit:
         steps = None if plan.exact else max_enumerate
         page = list(itertools.islice(plan.walk(skip=offset, max_steps=steps), limit))
@@ -280,7 +285,9 @@ def analyze_space(
     )
 
 
-def valid_combinations(parameters: dict, runtime: str | None, *, gpus: int | None = None) -> Iterator[dict]:
+def valid_combinations(
+    parameters: ParameterSpace, runtime: str | None, *, gpus: int | None = None
+) -> Iterator[Combination]:
     """Every combination no rule removes, in :func:`iter_combinations` order. Planners use this:
     it never yields a removed combination."""
     return _Plan(parameters, runtime, gpus, DEFAULT_MAX_ENUMERATE).walk()
@@ -296,7 +303,7 @@ class ValidCombinations:
 
     def __init__(
         self,
-        parameters: dict,
+        parameters: ParameterSpace,
         runtime: str | None,
         *,
         gpus: int | None = None,
@@ -307,14 +314,14 @@ class ValidCombinations:
         self.count: int | None = self._plan.valid
         self.max_enumerate = max_enumerate
 
-    def __iter__(self) -> Iterator[dict]:
+    def __iter__(self) -> Iterator[Combination]:
         return self._plan.walk()
 
-    def iter_from(self, start: int) -> Iterator[dict]:
+    def iter_from(self, start: int) -> Iterator[Combination]:
         """The valid combinations from index ``start`` on, in order."""
         return self._plan.walk(skip=start)
 
-    def at(self, index: int) -> dict:
+    def at(self, index: int) -> Combination:
         if self.count is None:
             raise ValueError("the valid combinations of this space were not counted, so they cannot be indexed")
         if not 0 <= index < self.count:
@@ -322,7 +329,9 @@ class ValidCombinations:
         return next(self._plan.walk(skip=index))
 
 
-def combination_is_valid(combination: dict, runtime: str | None, *, gpus: int | None = None) -> tuple[bool, list[str]]:
+def combination_is_valid(
+    combination: Combination, runtime: str | None, *, gpus: int | None = None
+) -> tuple[bool, list[str]]:
     """Whether one combination passes the rules of ``runtime``, and the ids of those it breaks.
     Rules apply as in :func:`analyze_space`: only when a flag they read is a top-level key."""
     if runtime is None:
