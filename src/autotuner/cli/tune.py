@@ -3,8 +3,8 @@ recorded in the database). Presets named by the file are read from the database.
 
 Relative paths in the file's ``command`` are read from the file's folder (see
 :func:`resolve_command_paths`), so ``autotuner tune examples/toy_task.json`` works from any
-folder; the program and any ``*.py`` script of the command must exist before the first
-experiment starts.
+folder; the engine must be there before the first experiment starts (the program and any
+``*.py`` script of a command; see :mod:`autotuner.tuning.engine.preflight`).
 
 The tuning engine and the task service are imported inside the functions that run a task: they
 pull in SQLAlchemy, Pydantic models and Optuna (~0.5 s) that ``autotuner --help`` should not
@@ -29,7 +29,6 @@ from rich.text import Text
 
 from autotuner.cli.base import JsonOpt, fail, validated
 from autotuner.cli.output import Column, console, err_console, print_labelled, print_table, print_warning
-from autotuner.core.errors import AutotunerError
 from autotuner.core.settings import get_settings
 
 if TYPE_CHECKING:
@@ -137,7 +136,8 @@ def _summary(outcome: ExperimentOutcome) -> str:
 
 
 def tune_file(path: Path, *, dry_run: bool, log_dir: Path | None, as_json: bool) -> None:
-    from autotuner.tuning.engine.commands import build_command, check_program
+    from autotuner.runtimes.loading import catalog_release
+    from autotuner.tuning.engine.preflight import EngineMissing, check_engine
     from autotuner.tuning.engine.process import terminate_all
     from autotuner.tuning.experiment import plan_run
     from autotuner.tuning.runner import SearchHooks, run_search
@@ -151,9 +151,12 @@ def tune_file(path: Path, *, dry_run: bool, log_dir: Path | None, as_json: bool)
         plan = plan_run(task, gpus=task.get("gpus"))
         commands = plan.commands(task)
         try:
-            check_program(build_command(task, {}, "<port>"))
-        except AutotunerError as exc:  # a dry run still lists what would run
-            print_warning(exc.message)
+            found = check_engine(task, release=catalog_release(task.get("base_runtime")))
+        except EngineMissing as exc:  # a dry run still lists what would run
+            print_warning(str(exc))
+        else:
+            if found.note:
+                print_labelled("Note", "cyan", found.note, to=err_console)
         if as_json:
             console.print_json(data=commands)
             if plan.note:  # stdout stays the JSON list of commands
@@ -165,7 +168,12 @@ def tune_file(path: Path, *, dry_run: bool, log_dir: Path | None, as_json: bool)
                 console.print(f"# {plan.note}", highlight=False, markup=False, soft_wrap=True)
         return
     strategy = make_strategy(task, gpus=task.get("gpus"))
-    check_program(build_command(task, {}, "<port>"))
+    try:  # the engine is there, or nothing starts
+        found = check_engine(task, release=catalog_release(task.get("base_runtime")))
+    except EngineMissing as exc:
+        fail(str(exc))
+    if found.note:
+        print_labelled("Note", "cyan", found.note, to=err_console)
     log_dir = log_dir or get_settings().log_dir / "tune" / datetime.now().strftime("%Y%m%d-%H%M%S")
     log_dir.mkdir(parents=True, exist_ok=True)
     planned = min(strategy.max_iterations, strategy.valid_count)

@@ -20,10 +20,7 @@ Flags, from one combination (``{"tp-size": 2, "enable-mixed-chunk": true}``):
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sys
-from pathlib import Path
 from typing import Any
 
 from autotuner.tuning.engine.errors import LaunchError
@@ -105,40 +102,3 @@ def _substitute(arg: str, values: dict[str, str]) -> str:
     for key, value in values.items():
         arg = arg.replace("{" + key + "}", value)
     return arg
-
-
-def check_program(command: list[str], cwd: str | Path | None = None) -> None:
-    """Raise :class:`LaunchError` (one sentence) when ``command`` cannot start: its program is
-    neither an existing executable file (when written as a path) nor found on PATH, or an
-    argument naming a Python script (``*.py``) is not a file. Relative paths are read from
-    ``cwd`` (default: the current folder), as the engine would read them."""
-    if not command:
-        raise LaunchError("The engine command is empty: give the program to start and its arguments.")
-    folder = Path(cwd) if cwd is not None else Path.cwd()
-    program = command[0]
-    if os.sep in program or (os.altsep and os.altsep in program):
-        path = folder / program
-        if not path.is_file():
-            raise LaunchError(
-                f"The engine program '{program}' does not exist{_where(program, folder)}: fix its path in the "
-                "task's command."
-            )
-        if not os.access(path, os.X_OK):
-            raise LaunchError(
-                f"The engine program '{program}' is not executable: run chmod +x on it, or start it through its "
-                "interpreter (e.g. python script.py)."
-            )
-    elif shutil.which(program) is None:
-        raise LaunchError(
-            f"The engine program '{program}' is not installed (it is not on PATH): install it, or write its full "
-            "path in the task's command."
-        )
-    for arg in command[1:]:
-        if arg.endswith(".py") and not arg.startswith("-") and not (folder / arg).is_file():
-            raise LaunchError(
-                f"The engine script '{arg}' does not exist{_where(arg, folder)}: fix its path in the task's command."
-            )
-
-
-def _where(path: str, folder: Path) -> str:
-    return "" if Path(path).is_absolute() else f" (relative paths are read from {folder})"
