@@ -311,3 +311,17 @@ def test_progress_keeps_the_bar_and_the_counter_at_80_columns(cli_env, tmp_path)
     assert "━" * 20 in lines[bar], lines[bar]  # the bar, not squeezed out by the parameters
     best = " ".join(lines[bar + 1 : bar + 3])
     assert best.startswith("best ") and '"tp-size":' in best  # the parameters on lines of their own
+
+
+def test_warnings_go_to_stderr_so_that_json_stays_json(cli_env, tmp_path):
+    path = tmp_path / "task.json"
+    body = {"task_name": "w", "model": {"id_or_path": "m"}, "parameters": {"tp-size": [1], "no-such-flag": [1, 2]}}
+    path.write_text(json.dumps(body))
+    result = runner.invoke(app, ["tune", str(path), "--dry-run", "--json"])
+    assert result.exit_code == 0, result.output
+    assert [command[-4:] for command in json.loads(result.stdout)] == [
+        ["--tp-size", "1", "--no-such-flag", "1"],
+        ["--tp-size", "1", "--no-such-flag", "2"],
+    ]
+    assert "Warning:" in result.stderr and "'no-such-flag'" in result.stderr
+    assert "Warning: SGLang is not installed for this Python" in result.stderr  # listed all the same

@@ -53,7 +53,7 @@ def tune(
 ) -> None:
     """Run a task end to end without the web service: a progress bar, then every experiment and the best.
 
-    Relative paths in the task's command are read from the task file's folder, then from each folder above it: an argument that names an existing file there (e.g. examples/toy_engine.py) becomes its absolute path; every other argument stays as written. The command's program and its *.py scripts must exist, or nothing starts."""
+    Relative paths in the task's command are read from the task file's folder, then from each folder above it: an argument that names an existing file there (e.g. examples/toy_engine.py) becomes its absolute path; every other argument stays as written. The engine must be installed (SGLang, vLLM, or the command's program and its *.py scripts), or nothing starts."""
     tune_file(task_file, dry_run=dry_run, log_dir=log_dir, as_json=as_json)
 
 
@@ -135,9 +135,19 @@ def _summary(outcome: ExperimentOutcome) -> str:
     return outcome.status
 
 
-def tune_file(path: Path, *, dry_run: bool, log_dir: Path | None, as_json: bool) -> None:
+def _check_engine(task: dict[str, Any]) -> None:
+    """Raise ``EngineMissing`` (one sentence) when the task's engine is not installed here; note on
+    stderr when its version is not the catalog's."""
     from autotuner.runtimes.loading import catalog_release
-    from autotuner.tuning.engine.preflight import EngineMissing, check_engine
+    from autotuner.tuning.engine.preflight import check_engine
+
+    found = check_engine(task, release=catalog_release(task.get("base_runtime")))
+    if found.note:
+        print_labelled("Note", "cyan", found.note, to=err_console)
+
+
+def tune_file(path: Path, *, dry_run: bool, log_dir: Path | None, as_json: bool) -> None:
+    from autotuner.tuning.engine.preflight import EngineMissing
     from autotuner.tuning.engine.process import terminate_all
     from autotuner.tuning.experiment import plan_run
     from autotuner.tuning.runner import SearchHooks, run_search
@@ -146,17 +156,14 @@ def tune_file(path: Path, *, dry_run: bool, log_dir: Path | None, as_json: bool)
 
     task = _load_task(path)
     for warning in task.pop("warnings"):
-        print_warning(warning, to=console)
+        print_warning(warning)  # stderr: stdout stays the commands, the table or the JSON
     if dry_run:
         plan = plan_run(task, gpus=task.get("gpus"))
         commands = plan.commands(task)
         try:
-            found = check_engine(task, release=catalog_release(task.get("base_runtime")))
+            _check_engine(task)
         except EngineMissing as exc:  # a dry run still lists what would run
             print_warning(str(exc))
-        else:
-            if found.note:
-                print_labelled("Note", "cyan", found.note, to=err_console)
         if as_json:
             console.print_json(data=commands)
             if plan.note:  # stdout stays the JSON list of commands
@@ -169,11 +176,9 @@ def tune_file(path: Path, *, dry_run: bool, log_dir: Path | None, as_json: bool)
         return
     strategy = make_strategy(task, gpus=task.get("gpus"))
     try:  # the engine is there, or nothing starts
-        found = check_engine(task, release=catalog_release(task.get("base_runtime")))
+        _check_engine(task)
     except EngineMissing as exc:
         fail(str(exc))
-    if found.note:
-        print_labelled("Note", "cyan", found.note, to=err_console)
     log_dir = log_dir or get_settings().log_dir / "tune" / datetime.now().strftime("%Y%m%d-%H%M%S")
     log_dir.mkdir(parents=True, exist_ok=True)
     planned = min(strategy.max_iterations, strategy.valid_count)
