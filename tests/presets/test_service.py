@@ -11,7 +11,6 @@ from autotuner.db.session import session_scope
 from autotuner.presets import service
 from autotuner.presets.schemas import PresetCreate, PresetUpdate
 
-
 LOCAL = Actor.operator(allow_command_runtime=False)
 
 
