@@ -337,13 +337,15 @@ def duplicate_preset(session: Session, ref: int | str, actor: Actor, name: str |
     begin_write(session)
     source = get_preset(session, ref, actor)
     new_name = name if name is not None else _free_name(session, f"{source.name} (copy)", set(), first=True)
-    data = PresetCreate(
-        name=new_name,
-        description=source.description,
-        category=source.category,
-        runtime=source.runtime,  # type: ignore[arg-type]  # a stored runtime is an engine runtime
-        parameters=source.parameters,
-        metadata=source.meta,  # type: ignore[arg-type]  # validated into PresetMetadata
+    data = PresetCreate.model_validate(
+        {
+            "name": new_name,
+            "description": source.description,
+            "category": source.category,
+            "runtime": source.runtime,
+            "parameters": source.parameters,
+            "metadata": source.meta,
+        }
     )
     return create_preset(session, data, actor)
 

@@ -17,7 +17,7 @@ from autotuner.core.errors import InvalidState, ValidationFailed
 from autotuner.db import audit
 from autotuner.db.base import utcnow
 from autotuner.db.lookup import get_by_ref
-from autotuner.db.models import Experiment, Task
+from autotuner.db.models import Experiment, ParameterPreset, Task
 from autotuner.db.session import begin_write
 from autotuner.presets import service as presets_service
 from autotuner.presets.schemas import PresetCreate
@@ -163,7 +163,7 @@ def experiment_log_path(log_dir: Path, task_id: int, sequence: int) -> Path:
 
 def save_as_preset(
     session: Session, experiment_id: int, name: str, description: str | None, category: str | None, actor: Actor
-) -> Any:
+) -> ParameterPreset:
     """A new preset holding the experiment's combination, with the task, experiment and metrics
     in its metadata."""
     begin_write(session)
@@ -172,30 +172,32 @@ def save_as_preset(
         raise ValidationFailed(
             f"Experiment {experiment.sequence} {experiment.status}: save a succeeded experiment as a preset."
         )
-    task = session.get(Task, experiment.task_id)
+    task = session.get_one(Task, experiment.task_id)
     parameters = _as_space(experiment.parameters)
     summary = _metrics_summary(experiment.metrics)
-    data = PresetCreate(
-        name=name,
-        description=description
-        or f"Best configuration found by task '{task.task_name}' (experiment {experiment.sequence}).",
-        category=category or "custom",
-        runtime=engine_runtime(task.base_runtime),
-        parameters=parameters,
-        metadata={
-            "author": "autotuner",
-            "tags": ["tuned", task.base_runtime],
-            "recommended_for": [task.model.get("id_or_path", "")],
-            "source": {
-                "task_id": task.id,
-                "task_name": task.task_name,
-                "experiment_id": experiment.id,
-                "experiment_sequence": experiment.sequence,
-                "objective": task.optimization.get("objective"),
-                "score": experiment.score,
-                "metrics": summary,
+    data = PresetCreate.model_validate(
+        {
+            "name": name,
+            "description": description
+            or f"Best configuration found by task '{task.task_name}' (experiment {experiment.sequence}).",
+            "category": category or "custom",
+            "runtime": engine_runtime(task.base_runtime),
+            "parameters": parameters,
+            "metadata": {
+                "author": "autotuner",
+                "tags": ["tuned", task.base_runtime],
+                "recommended_for": [task.model.get("id_or_path", "")],
+                "source": {
+                    "task_id": task.id,
+                    "task_name": task.task_name,
+                    "experiment_id": experiment.id,
+                    "experiment_sequence": experiment.sequence,
+                    "objective": task.optimization.get("objective"),
+                    "score": experiment.score,
+                    "metrics": summary,
+                },
             },
-        },
+        }
     )
     return presets_service.create_preset(session, data, actor).preset
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from autotuner.core.actors import Actor
@@ -61,7 +61,8 @@ def resolve_parameters(
         )
         fine_tuning = _deep_apply(extra, overrides)
         result, applied = presets_service.merge_presets(session, presets.ids, presets.merge_strategy, None, actor=actor)
-        final = _deep_apply(result.parameters, fine_tuning) if fine_tuning else result.parameters
+        tuned = _deep_apply(result.parameters, fine_tuning) if fine_tuning else None
+        final = tuned if tuned is not None else result.parameters
         provenance = {
             "presets": [
                 {
@@ -180,7 +181,7 @@ def list_tasks(
     if status:
         query = query.where(Task.status == status)
     if mine:
-        query = query.where(Task.owner_id == actor.user_id) if actor.user_id is not None else query.where(False)
+        query = query.where(Task.owner_id == actor.user_id) if actor.user_id is not None else query.where(false())
     if visibility:
         query = query.where(Task.visibility == visibility)
     tasks = [t for t in session.scalars(query) if readable(actor, t)]
@@ -246,7 +247,7 @@ def update_task(session: Session, task_id: int | str, data: TaskUpdate, *, actor
         if required in fields and getattr(data, required) is None:
             raise ValidationFailed(f"'{required}' cannot be cleared: every task needs one.")
     dumped = data.model_dump(mode="json")
-    merged = {
+    merged: dict[str, Any] = {
         "base_runtime": dumped["base_runtime"] if "base_runtime" in fields else task.base_runtime,
         "command": dumped["command"] if "command" in fields else task.command,
         "benchmark": dumped["benchmark"] if "benchmark" in fields else task.benchmark,

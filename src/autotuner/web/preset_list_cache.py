@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -33,7 +34,7 @@ class _Row:
 
 class PresetListCache:
     def __init__(self) -> None:
-        self._key: tuple | None = None
+        self._key: tuple[Any, ...] | None = None
         self._rows: list[_Row] = []
         self._lock = threading.Lock()
 

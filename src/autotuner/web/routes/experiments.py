@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import status
 from fastapi.responses import PlainTextResponse
 
+from autotuner.db.models import Experiment, ParameterPreset
 from autotuner.presets.schemas import PresetRead
 from autotuner.runs import service as runs
 from autotuner.tasks.schemas import ExperimentRead, SaveAsPreset
@@ -16,7 +17,7 @@ router = SlashTolerantRouter(prefix="/api/experiments", tags=["experiments"], re
 
 
 @router.get("/{experiment_id:int}", response_model=ExperimentRead, summary="Get an experiment")
-def get_experiment(session: SessionDep, actor: ActorDep, experiment_id: int):
+def get_experiment(session: SessionDep, actor: ActorDep, experiment_id: int) -> Experiment:
     return runs.get_experiment(session, experiment_id, actor)
 
 
@@ -36,5 +37,5 @@ def experiment_logs(session: SessionDep, actor: ActorDep, experiment_id: int) ->
     status_code=status.HTTP_201_CREATED,
     summary="Save an experiment's parameters as a new preset",
 )
-def save_as_preset(session: SessionDep, actor: ActorDep, experiment_id: int, data: SaveAsPreset):
+def save_as_preset(session: SessionDep, actor: ActorDep, experiment_id: int, data: SaveAsPreset) -> ParameterPreset:
     return runs.save_as_preset(session, experiment_id, data.name, data.description, data.category, actor)

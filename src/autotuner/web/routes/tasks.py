@@ -8,6 +8,7 @@ from fastapi import Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
 from autotuner.core.enums import TaskStatus, Visibility
+from autotuner.db.models import Experiment, Task
 from autotuner.presets.schemas import Sharing
 from autotuner.runs import service as runs
 from autotuner.tasks import service
@@ -29,7 +30,7 @@ Offset = Annotated[int, Query(ge=0, le=10**12, description="First valid combinat
 Limit = Annotated[int, Query(ge=0, le=1000, description="How many combinations to return.")]
 
 
-def _read(task) -> TaskRead:
+def _read(task: Task) -> TaskRead:
     return TaskRead.model_validate(service.task_read(task))
 
 
@@ -41,30 +42,32 @@ def list_tasks(
     mine: Annotated[bool, Query(description="Only the caller's own tasks.")] = False,
     team: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Only those shared with this team.")] = None,
     visibility: Visibility | None = None,
-):
+) -> list[TaskRead]:
     """The tasks the caller may see (its own, its teams', public ones), newest first."""
     tasks = service.list_tasks(session, actor, status=status, mine=mine, team=team, visibility=visibility)
     return [_read(t) for t in tasks]
 
 
 @router.post("/", response_model=TaskRead, status_code=status.HTTP_201_CREATED, summary="Create a task")
-def create_task(session: SessionDep, actor: ActorDep, data: TaskCreate):
+def create_task(session: SessionDep, actor: ActorDep, data: TaskCreate) -> TaskRead:
     return _read(service.create_task(session, data, actor=actor))
 
 
 @router.post("/space", response_model=SpaceRead, summary="Count the space of a draft task")
-def draft_space(session: SessionDep, actor: ActorDep, data: SpaceDraft, offset: Offset = 0, limit: Limit = 50):
+def draft_space(
+    session: SessionDep, actor: ActorDep, data: SpaceDraft, offset: Offset = 0, limit: Limit = 50
+) -> SpaceRead:
     report, parameters, warnings = service.draft_space(session, data, actor, offset=offset, limit=limit)
     return SpaceRead(**report.to_dict(), parameters=parameters, warnings=warnings)
 
 
 @router.get("/{task_id:int}", response_model=TaskRead, summary="Get a task, with the provenance of its parameters")
-def get_task(session: SessionDep, actor: ActorDep, task_id: int):
+def get_task(session: SessionDep, actor: ActorDep, task_id: int) -> TaskRead:
     return _read(service.get_task(session, task_id, actor))
 
 
 @router.put("/{task_id:int}", response_model=TaskRead, summary="Update a task that is not running")
-def update_task(session: SessionDep, actor: ActorDep, task_id: int, data: TaskUpdate):
+def update_task(session: SessionDep, actor: ActorDep, task_id: int, data: TaskUpdate) -> TaskRead:
     return _read(service.update_task(session, task_id, data, actor=actor))
 
 
@@ -79,12 +82,12 @@ def delete_task(session: SessionDep, actor: ActorDep, task_id: int) -> Response:
     response_model=TaskRead,
     summary="Share a task: private, with teams, or public (its owner or an admin)",
 )
-def share_task(session: SessionDep, actor: ActorDep, task_id: int, data: Sharing):
+def share_task(session: SessionDep, actor: ActorDep, task_id: int, data: Sharing) -> TaskRead:
     return _read(service.share_task(session, task_id, data, actor))
 
 
 @router.get("/{task_id:int}/space", response_model=SpaceRead, summary="Count a task's space and page through it")
-def task_space(session: SessionDep, actor: ActorDep, task_id: int, offset: Offset = 0, limit: Limit = 50):
+def task_space(session: SessionDep, actor: ActorDep, task_id: int, offset: Offset = 0, limit: Limit = 50) -> SpaceRead:
     task = service.get_task(session, task_id, actor)
     report = service.space_report(task, offset=offset, limit=limit)
     return SpaceRead(**report.to_dict(), parameters=task.parameters, warnings=task.warnings)
@@ -97,7 +100,7 @@ def _notify_worker(request: Request) -> None:
 
 
 @router.post("/{task_id:int}/start", response_model=TaskRead, summary="Start (or continue) a task's search")
-def start_task(session: SessionDep, actor: ActorDep, request: Request, task_id: int):
+def start_task(session: SessionDep, actor: ActorDep, request: Request, task_id: int) -> TaskRead:
     task = runs.start_task(session, task_id, actor=actor)
     session.commit()
     _notify_worker(request)
@@ -109,7 +112,7 @@ def start_task(session: SessionDep, actor: ActorDep, request: Request, task_id: 
     response_model=TaskRead,
     summary="Run a task again from the start (its experiments and logs are cleared)",
 )
-def restart_task(session: SessionDep, actor: ActorDep, request: Request, task_id: int):
+def restart_task(session: SessionDep, actor: ActorDep, request: Request, task_id: int) -> TaskRead:
     task = runs.restart_task(session, task_id, actor=actor)
     # The old logs go before the commit, so that the worker cannot start writing the new ones first.
     runs.remove_task_logs(request.app.state.settings.log_dir, task_id)
@@ -119,7 +122,7 @@ def restart_task(session: SessionDep, actor: ActorDep, request: Request, task_id
 
 
 @router.post("/{task_id:int}/cancel", response_model=TaskRead, summary="Cancel a task; its running engine is stopped")
-def cancel_task(session: SessionDep, actor: ActorDep, request: Request, task_id: int):
+def cancel_task(session: SessionDep, actor: ActorDep, request: Request, task_id: int) -> TaskRead:
     task = runs.cancel_task(session, task_id, actor)
     session.commit()
     _notify_worker(request)
@@ -127,7 +130,7 @@ def cancel_task(session: SessionDep, actor: ActorDep, request: Request, task_id:
 
 
 @router.get("/{task_id:int}/experiments", response_model=list[ExperimentRead], summary="A task's experiments, in order")
-def task_experiments(session: SessionDep, actor: ActorDep, task_id: int):
+def task_experiments(session: SessionDep, actor: ActorDep, task_id: int) -> list[Experiment]:
     return runs.list_experiments(session, task_id, actor)
 
 
