@@ -52,6 +52,11 @@ def resume_search(session: Session, task: Task) -> ResumedSearch:
     return ResumedSearch(strategy, replayed, next_sequence)
 
 
+def _check_runtime_allowed(task: Task, actor: Actor) -> None:
+    if task.base_runtime == Runtime.command:
+        actor.check_may_run_commands()
+
+
 def start_task(session: Session, task_id: int, *, actor: Actor) -> Task:
     """Queue a task for the worker. A task with experiments continues from them; one whose every
     planned experiment has run is refused (it can be run again from the start)."""
@@ -59,8 +64,7 @@ def start_task(session: Session, task_id: int, *, actor: Actor) -> Task:
     task = get_task_to_change(session, task_id, actor, "start")
     if task.status == TaskStatus.running:
         raise InvalidState(f"Task '{task.task_name}' is already running.")
-    if task.base_runtime == Runtime.command:
-        actor.check_may_run_commands()
+    _check_runtime_allowed(task, actor)
     # Fail fast on a search that cannot start (grid too large, no valid combination...), and on
     # one with nothing left to run.
     resumed = resume_search(session, task)
@@ -89,8 +93,7 @@ def restart_task(session: Session, task_id: int, *, actor: Actor) -> Task:
     task = get_task_to_change(session, task_id, actor, "run again")
     if task.status == TaskStatus.running:
         raise InvalidState(f"Task '{task.task_name}' is running: cancel it before you run it again.")
-    if task.base_runtime == Runtime.command:
-        actor.check_may_run_commands()
+    _check_runtime_allowed(task, actor)
     session.execute(delete(Experiment).where(Experiment.task_id == task.id))
     task.experiments_done = 0
     task.experiments_total = None
