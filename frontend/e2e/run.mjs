@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser } from './browser.mjs';
+import { assertNoOverflow, VIEWPORTS } from './layout.mjs';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BASE = (process.env.E2E_BASE_URL || 'http://127.0.0.1:8000').replace(/\/$/, '');
@@ -17,12 +18,39 @@ mkdirSync(SHOTS, { recursive: true });
 const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
 
+/** The sizes every screenshot is taken at; each is also checked for overflowing elements. */
+const SHOT_SIZES = VIEWPORTS.filter((v) => v.name === '1280x800' || v.name === '1920x1080');
+
+/** Photographs the page at 1280x800 and 1920x1080, failing when anything overflows at either. */
 async function shot(page, name) {
+  const original = page.viewportSize();
+  for (const size of SHOT_SIZES) {
+    await page.setViewportSize(size);
+    await settle(page);
+    await page.screenshot({ path: join(SHOTS, `${name}-${size.name}.png`), fullPage: true });
+    await assertNoOverflow(page, `${name} at ${size.name}`);
+  }
+  await page.setViewportSize(original);
+}
+
+async function settle(page) {
   // Let Mantine's transitions (SegmentedControl indicator, modals, toasts) settle first.
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.waitForTimeout(400);
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
+
+/** Checks (and photographs) the page at every size from a 768 px tablet to 1920 px. */
+async function checkEverySize(page, name, ready) {
+  for (const size of VIEWPORTS) {
+    await page.setViewportSize(size);
+    await ready();
+    await settle(page);
+    await page.screenshot({ path: join(SHOTS, `${name}-${size.name}.png`), fullPage: true });
+    await assertNoOverflow(page, `${name} at ${size.name}`);
+  }
+}
+
+const LONG_NAME = 'Long-context throughput sweep for Llama 3.1 70B Instruct on eight H100 GPUs';
 
 async function api(page, method, path, body) {
   return page.evaluate(
@@ -83,6 +111,28 @@ test('presets page lists the system presets with badges and short parameters', a
   }
   assert.match(await row(page, 'High Throughput').textContent(), /tp-size: 2, 4/);
   await shot(page, 'presets');
+});
+
+test('a long preset name keeps every action of its row in view, from 768 to 1920 px', async (page) => {
+  await page.goto(`${BASE}/presets`);
+  const created = await api(page, 'POST', '/api/presets/', {
+    name: LONG_NAME,
+    description: 'Every tensor-parallel size with the memory fractions and schedule policies worth trying for long prompts.',
+    category: 'performance',
+    parameters: { 'tp-size': [1, 2, 4], 'mem-fraction-static': [0.8, 0.9], 'schedule-policy': ['fcfs', 'lpm'] },
+    metadata: { tags: ['long-context', 'h100'] },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  await checkEverySize(page, 'presets-long-name', async () => {
+    await page.goto(`${BASE}/presets`);
+    const long = row(page, LONG_NAME);
+    await long.waitFor();
+    for (const action of [`Edit ${LONG_NAME}`, `Duplicate ${LONG_NAME}`, `Delete ${LONG_NAME}`]) {
+      await long.getByRole('button', { name: action }).waitFor();
+    }
+    await long.getByRole('link', { name: `Export ${LONG_NAME}` }).waitFor();
+  });
+  await api(page, 'DELETE', `/api/presets/${created.body.id}`);
 });
 
 test('deep link /tasks/new loads the app', async (page) => {
