@@ -6,7 +6,7 @@
 import { Alert, Button, FileButton, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconFileUpload } from '@tabler/icons-react';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { errorMessage } from '../../../api/client';
 import { paths } from '../../../routes';
@@ -50,8 +50,17 @@ export function useCreateTaskFromFile() {
 }
 
 export function TaskFileButton({ onFile, loading }: { onFile: (file: File | null) => void; loading: boolean }) {
+  const resetRef = useRef<() => void>(null);
   return (
-    <FileButton onChange={onFile} accept=".json,application/json">
+    // Reset after each pick, so picking the same file again (e.g. after a refusal) is seen.
+    <FileButton
+      resetRef={resetRef}
+      onChange={(file) => {
+        onFile(file);
+        resetRef.current?.();
+      }}
+      accept=".json,application/json"
+    >
       {(props) => (
         <Button {...props} variant="default" leftSection={<IconFileUpload size={16} />} loading={loading}>
           From a task file

@@ -45,7 +45,7 @@ export function ExperimentsTable({ experiments, bestId, onShowLog, onSaveAsPrese
     <Table verticalSpacing="sm" aria-label="Experiments" data-testid="experiments-table" className="fit-table">
       <Table.Thead>
         <Table.Tr>
-          <Table.Th w={64}>#</Table.Th>
+          <Table.Th w={84}>#</Table.Th>
           <Table.Th>Parameters</Table.Th>
           <Table.Th w={132}>Status</Table.Th>
           <Table.Th w={84} ta="right">

@@ -1,6 +1,6 @@
 /**
  * Every task with its status and progress, in columns that share the card's width; below
- * 1200 px the model, runtime and size move under the task's name instead of widening the table.
+ * 1200 px the model and runtime move under the task's name instead of widening the table.
  */
 import { Anchor, Group, Progress, Stack, Table, Text, Tooltip } from '@mantine/core';
 import { Link } from 'react-router-dom';
@@ -67,19 +67,13 @@ export function TasksTable({ tasks }: { tasks: Task[] }) {
     <Table verticalSpacing="sm" highlightOnHover aria-label="Tasks" className="fit-table">
       <Table.Thead>
         <Table.Tr>
-          <Table.Th w="26%">Task</Table.Th>
-          <Table.Th w={128}>Status</Table.Th>
-          <Table.Th w={150}>Progress</Table.Th>
-          <Table.Th w="18%" visibleFrom="lg">
+          <Table.Th w="24%">Task</Table.Th>
+          <Table.Th w={124}>Status</Table.Th>
+          <Table.Th w={140}>Progress</Table.Th>
+          <Table.Th w="20%" visibleFrom="lg">
             Model
           </Table.Th>
-          <Table.Th w={96} visibleFrom="lg">
-            Runtime
-          </Table.Th>
           <Table.Th>Sources</Table.Th>
-          <Table.Th w={112} visibleFrom="lg">
-            Combinations
-          </Table.Th>
           <Table.Th w={96}>Created</Table.Th>
         </Table.Tr>
       </Table.Thead>
@@ -90,11 +84,11 @@ export function TasksTable({ tasks }: { tasks: Task[] }) {
               <Anchor component={Link} to={paths.task(task.id)} fw={600} size="sm" className="wrap-anywhere">
                 {task.task_name}
               </Anchor>
-              <Text size="xs" c="dimmed">
-                #{task.id}
+              <Text size="xs" c="dimmed" data-testid="task-row-size">
+                #{task.id} · {task.combinations} {task.combinations === 1 ? 'combination' : 'combinations'}
               </Text>
               <Text size="xs" c="dimmed" hiddenFrom="lg" className="wrap-anywhere">
-                {task.model?.id_or_path} · {labelOf(RUNTIMES, task.base_runtime)} · {task.combinations} combinations
+                {task.model?.id_or_path} · {labelOf(RUNTIMES, task.base_runtime)}
               </Text>
             </Table.Td>
             <Table.Td>
@@ -107,15 +101,12 @@ export function TasksTable({ tasks }: { tasks: Task[] }) {
               <Text size="sm" ff="monospace">
                 {task.model?.id_or_path}
               </Text>
-            </Table.Td>
-            <Table.Td visibleFrom="lg">
-              <Text size="sm">{labelOf(RUNTIMES, task.base_runtime)}</Text>
+              <Text size="xs" c="dimmed">
+                {labelOf(RUNTIMES, task.base_runtime)}
+              </Text>
             </Table.Td>
             <Table.Td>
               <Sources task={task} />
-            </Table.Td>
-            <Table.Td visibleFrom="lg">
-              <Text size="sm">{task.combinations}</Text>
             </Table.Td>
             <Table.Td>
               <Tooltip label={fullDate(task.created_at)}>
