@@ -33,7 +33,7 @@ export function PresetsTable({ presets, onEdit, onDuplicate, onDelete }: Props) 
           <Table.Th w="10%" visibleFrom="lg">
             Updated
           </Table.Th>
-          <Table.Th w={112} ta="right">
+          <Table.Th w={140} ta="right">
             Actions
           </Table.Th>
         </Table.Tr>

@@ -56,7 +56,7 @@ export function ExperimentsTable({ experiments, bestId, onShowLog, onSaveAsPrese
           <NumberHeader label="TPOT p90" unit="ms" w={84} />
           <NumberHeader label="Latency p90" unit="ms" w={96} />
           <NumberHeader label="Time" unit="s" w={56} />
-          <Table.Th w={104}>
+          <Table.Th w={124}>
             <VisuallyHidden>Actions</VisuallyHidden>
           </Table.Th>
         </Table.Tr>
