@@ -7,8 +7,8 @@
 //     clipped ("Actio", "BENCHM..."), scrolls sideways (a table in a scroll box), or spills out;
 //   - an element's box leaves the box of the card (Paper, modal, drawer) it sits in.
 // Form fields (their text scrolls inside them by nature), visually hidden text, SVG internals and
-// the decorative track of a Switch (its thumb rests against the edge) are not checked; an element
-// that is meant to scroll sideways says so with `data-scroll-x`.
+// two decorative parts (a Switch's track, whose thumb rests against its edge, and a spinning
+// Loader) are not checked; an element that is meant to scroll sideways says so with `data-scroll-x`.
 
 /** The viewports every page is checked and photographed at. */
 export const VIEWPORTS = [
@@ -33,6 +33,7 @@ export async function findOverflows(page) {
       ['INPUT', 'TEXTAREA', 'SELECT', 'OPTION', 'SCRIPT', 'STYLE', 'NOSCRIPT'].includes(el.tagName) ||
       (el instanceof SVGElement && el.tagName.toLowerCase() !== 'svg') ||
       el.classList.contains('mantine-Switch-track') ||
+      el.classList.contains('mantine-Loader-root') ||
       el.closest('[data-scroll-x]') !== null;
     const shown = (el, rect) => {
       if (rect.width < 2 || rect.height < 2) return false;
