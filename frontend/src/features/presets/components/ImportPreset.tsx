@@ -1,28 +1,15 @@
-import { Alert, Button, FileButton, Group, Stack, Text } from '@mantine/core';
+import { Alert, Button, Group, Stack, Text } from '@mantine/core';
 import { IconUpload } from '@tabler/icons-react';
-import { useRef } from 'react';
 import { ApiError, errorMessage } from '../../../api/client';
 import { ON_CONFLICT } from '../../../api/enums';
+import { JsonFileButton } from '../../../components/JsonFileButton';
 import type { ImportRefusal } from '../hooks/usePresetImport';
 
 export function ImportPresetButton({ onFile, loading }: { onFile: (file: File | null) => void; loading: boolean }) {
-  const resetRef = useRef<() => void>(null);
   return (
-    // Reset after each pick, so picking the same file again (e.g. after a refusal) is seen.
-    <FileButton
-      resetRef={resetRef}
-      onChange={(file) => {
-        onFile(file);
-        resetRef.current?.();
-      }}
-      accept=".json,application/json"
-    >
-      {(props) => (
-        <Button {...props} variant="default" leftSection={<IconUpload size={16} />} loading={loading}>
-          Import
-        </Button>
-      )}
-    </FileButton>
+    <JsonFileButton onFile={onFile} loading={loading} icon={<IconUpload size={16} />}>
+      Import
+    </JsonFileButton>
   );
 }
 

@@ -3,12 +3,13 @@
  * content goes to POST /api/tasks/ as it is. A refusal shows the server's sentence once; a new
  * task opens its page.
  */
-import { Alert, Button, FileButton, Text } from '@mantine/core';
+import { Alert, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconFileUpload } from '@tabler/icons-react';
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { errorMessage } from '../../../api/client';
+import { JsonFileButton } from '../../../components/JsonFileButton';
 import { paths } from '../../../routes';
 import { useCreateTask } from '../api/taskService';
 
@@ -50,23 +51,10 @@ export function useCreateTaskFromFile() {
 }
 
 export function TaskFileButton({ onFile, loading }: { onFile: (file: File | null) => void; loading: boolean }) {
-  const resetRef = useRef<() => void>(null);
   return (
-    // Reset after each pick, so picking the same file again (e.g. after a refusal) is seen.
-    <FileButton
-      resetRef={resetRef}
-      onChange={(file) => {
-        onFile(file);
-        resetRef.current?.();
-      }}
-      accept=".json,application/json"
-    >
-      {(props) => (
-        <Button {...props} variant="default" leftSection={<IconFileUpload size={16} />} loading={loading}>
-          From a task file
-        </Button>
-      )}
-    </FileButton>
+    <JsonFileButton onFile={onFile} loading={loading} icon={<IconFileUpload size={16} />}>
+      From a task file
+    </JsonFileButton>
   );
 }
 

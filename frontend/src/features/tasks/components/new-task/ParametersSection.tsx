@@ -1,7 +1,8 @@
-import { Badge, Group, Paper, Stack, Switch, Text, Title } from '@mantine/core';
+import { Badge, Group, Stack, Switch, Text } from '@mantine/core';
 import { IconAdjustments, IconStack2 } from '@tabler/icons-react';
 import { ApiErrorAlert } from '../../../../components/ApiErrorAlert';
 import { ParameterEditor } from '../../../../components/ParameterEditor';
+import { Section } from '../../../../components/Section';
 import { PresetSelector } from '../../../presets';
 import type { NewTaskForm } from '../../hooks/useNewTaskForm';
 
@@ -9,18 +10,17 @@ import type { NewTaskForm } from '../../hooks/useNewTaskForm';
 export function ParametersSection({ form }: { form: NewTaskForm }) {
   const { presets } = form;
   return (
-    <Paper withBorder p="lg" shadow="xs">
-      <Group justify="space-between" mb="md" wrap="wrap">
-        <Group gap={8}>
-          <IconStack2 size={20} color="var(--mantine-color-indigo-6)" />
-          <Title order={4}>Parameters</Title>
-        </Group>
+    <Section
+      title="Parameters"
+      icon={<IconStack2 size={20} color="var(--mantine-color-indigo-6)" />}
+      actions={
         <Switch
           label="Use Parameter Presets"
           checked={presets.on}
           onChange={(e) => form.requestChange({ usePresets: e.currentTarget.checked })}
         />
-      </Group>
+      }
+    >
       <Stack gap="lg">
         {presets.on &&
           (presets.list.isError ? (
@@ -64,6 +64,6 @@ export function ParametersSection({ form }: { form: NewTaskForm }) {
           </div>
         )}
       </Stack>
-    </Paper>
+    </Section>
   );
 }

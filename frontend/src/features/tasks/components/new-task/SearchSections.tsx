@@ -1,4 +1,5 @@
-import { Checkbox, Collapse, Group, NumberInput, Paper, Select, SimpleGrid, Stack, Switch, TagsInput, Title } from '@mantine/core';
+import { Checkbox, Collapse, Group, NumberInput, Select, SimpleGrid, Stack, Switch, TagsInput } from '@mantine/core';
+import { Section } from '../../../../components/Section';
 import {
   OBJECTIVES,
   OPTIMIZATION_STRATEGIES,
@@ -15,10 +16,7 @@ import type { NewTaskForm } from '../../hooks/useNewTaskForm';
 export function OptimizationSection({ form }: { form: NewTaskForm }) {
   const { fields, set, fieldErrors } = form;
   return (
-    <Paper withBorder p="lg" shadow="xs">
-      <Title order={4} mb="md">
-        Optimization
-      </Title>
+    <Section title="Optimization">
       <Stack gap="sm">
         <Select
           label="Strategy"
@@ -54,7 +52,7 @@ export function OptimizationSection({ form }: { form: NewTaskForm }) {
           />
         </SimpleGrid>
       </Stack>
-    </Paper>
+    </Section>
   );
 }
 
@@ -62,10 +60,7 @@ export function OptimizationSection({ form }: { form: NewTaskForm }) {
 export function BenchmarkSection({ form }: { form: NewTaskForm }) {
   const { fields, set, fieldErrors } = form;
   return (
-    <Paper withBorder p="lg" shadow="xs">
-      <Title order={4} mb="md">
-        Benchmark
-      </Title>
+    <Section title="Benchmark">
       <Stack gap="sm">
         <TagsInput
           label="Traffic scenarios"
@@ -83,7 +78,7 @@ export function BenchmarkSection({ form }: { form: NewTaskForm }) {
           error={form.concurrencyProblem ?? fieldErrors['benchmark.concurrency']}
         />
       </Stack>
-    </Paper>
+    </Section>
   );
 }
 
@@ -91,13 +86,12 @@ export function BenchmarkSection({ form }: { form: NewTaskForm }) {
 export function SloSection({ form }: { form: NewTaskForm }) {
   const { fields, set, fieldErrors } = form;
   return (
-    <Paper withBorder p="lg" shadow="xs">
-      <Group justify="space-between" wrap="wrap">
-        <Title order={4}>Service level objectives</Title>
-        <Switch label="Set SLOs" checked={fields.withSlo} onChange={(e) => set({ withSlo: e.currentTarget.checked })} />
-      </Group>
+    <Section
+      title="Service level objectives"
+      actions={<Switch label="Set SLOs" checked={fields.withSlo} onChange={(e) => set({ withSlo: e.currentTarget.checked })} />}
+    >
       <Collapse expanded={fields.withSlo}>
-        <Stack gap="sm" mt="md">
+        <Stack gap="sm">
           {(Object.keys(SLO_LABELS) as SloName[]).map((name) => {
             const slo = fields.slos[name];
             const update = (patch: Partial<SloField>) => set({ slos: { ...fields.slos, [name]: { ...slo, ...patch } } });
@@ -137,6 +131,6 @@ export function SloSection({ form }: { form: NewTaskForm }) {
           })}
         </Stack>
       </Collapse>
-    </Paper>
+    </Section>
   );
 }

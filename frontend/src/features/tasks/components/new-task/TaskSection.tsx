@@ -1,5 +1,6 @@
-import { Badge, Group, NumberInput, Paper, SegmentedControl, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { Badge, Group, NumberInput, SegmentedControl, SimpleGrid, Stack, Text, TextInput, Textarea } from '@mantine/core';
 import { optionsOf, RUNTIMES, type Runtime } from '../../../../api/enums';
+import { Section } from '../../../../components/Section';
 import type { NewTaskForm } from '../../hooks/useNewTaskForm';
 
 /** What to tune: name, model, runtime and the GPUs it may use. */
@@ -12,10 +13,7 @@ export function TaskSection({ form }: { form: NewTaskForm }) {
         ? 'No GPU was detected. Leave it empty to skip the GPU rules; they apply (tp × dp × pp ≤ GPUs) only when it is set.'
         : 'Leave it empty to skip the GPU rules; they apply (tp × dp × pp ≤ GPUs) only when it is set.';
   return (
-    <Paper withBorder p="lg" shadow="xs">
-      <Title order={4} mb="md">
-        Task
-      </Title>
+    <Section title="Task">
       <Stack gap="sm">
         <SimpleGrid cols={{ base: 1, sm: 2 }}>
           <TextInput
@@ -80,6 +78,6 @@ export function TaskSection({ form }: { form: NewTaskForm }) {
           />
         </Group>
       </Stack>
-    </Paper>
+    </Section>
   );
 }

@@ -1,5 +1,6 @@
-import { Badge, EmptyState, Group, Paper, Skeleton, Stack, Text, Title } from '@mantine/core';
+import { Badge, EmptyState, Group, Skeleton, Stack, Text } from '@mantine/core';
 import { IconFlask } from '@tabler/icons-react';
+import { Section } from '../../../../components/Section';
 import type { Experiment } from '../../types/task';
 import { ExperimentsTable } from '../ExperimentsTable';
 
@@ -19,23 +20,26 @@ export function ExperimentsPanel({
   onSaveAsPreset: (experiment: Experiment) => void;
 }) {
   return (
-    <Paper withBorder p="lg" shadow="xs">
-      <Group justify="space-between" mb="sm" wrap="wrap">
-        <Group gap={8}>
-          <IconFlask size={20} color="var(--mantine-color-indigo-6)" />
-          <Title order={4}>Experiments</Title>
+    <Section
+      title={
+        <Group gap={8} component="span">
+          Experiments
           {experiments.length > 0 && (
             <Badge variant="light" color="gray" data-testid="experiment-count">
               {experiments.length}
             </Badge>
           )}
         </Group>
-        {running && (
+      }
+      icon={<IconFlask size={20} color="var(--mantine-color-indigo-6)" />}
+      actions={
+        running && (
           <Text size="xs" c="dimmed">
             Updates live while the task runs.
           </Text>
-        )}
-      </Group>
+        )
+      }
+    >
       {loading ? (
         <Stack gap="xs">
           {[0, 1, 2].map((i) => (
@@ -57,6 +61,6 @@ export function ExperimentsPanel({
       ) : (
         <ExperimentsTable experiments={experiments} bestId={bestId} onShowLog={onShowLog} onSaveAsPreset={onSaveAsPreset} />
       )}
-    </Paper>
+    </Section>
   );
 }
