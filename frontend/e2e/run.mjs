@@ -527,6 +527,20 @@ test('every page fits its window from a 768 px tablet to 1920 px', async (page) 
       await ready();
     });
   }
+  // A running task: its experiments' status badges (Deploying, Benchmarking) and its controls.
+  const long = toyTask(`e2e-running-${Date.now()}`);
+  long.benchmark = { ...long.benchmark, requests_per_level: 400 };
+  const { body: running } = await api(page, 'POST', '/api/tasks/', long);
+  await api(page, 'POST', `/api/tasks/${running.id}/start`);
+  try {
+    await checkEverySize(page, 'every-size-task-running', async () => {
+      await page.goto(`${BASE}/tasks/${running.id}`);
+      await page.locator('[data-testid="experiment-status"][data-status="benchmarking"]').first().waitFor({ timeout: 60_000 });
+    });
+  } finally {
+    await api(page, 'POST', `/api/tasks/${running.id}/cancel`);
+  }
+
   // The New Task form with presets picked and SLOs open is the widest form.
   await checkEverySize(page, 'every-size-new-task-presets', async () => {
     await page.goto(`${BASE}/tasks/new`);
@@ -551,7 +565,7 @@ let passed = 0;
 let failed = 0;
 try {
   for (const { name, fn } of tests) {
-    if (ONLY && !name.includes(ONLY)) continue;
+    if (ONLY && !ONLY.split('|').some((part) => name.includes(part))) continue;
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, acceptDownloads: true });
     context.setDefaultTimeout(10_000);
     const page = await context.newPage();

@@ -47,7 +47,7 @@ export function ExperimentsTable({ experiments, bestId, onShowLog, onSaveAsPrese
         <Table.Tr>
           <Table.Th w={84}>#</Table.Th>
           <Table.Th>Parameters</Table.Th>
-          <Table.Th w={132}>Status</Table.Th>
+          <Table.Th w={150}>Status</Table.Th>
           <Table.Th w={84} ta="right">
             Score
           </Table.Th>
