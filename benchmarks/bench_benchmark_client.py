@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from autotuner.tuning.benchmark import BenchmarkConfig, run_benchmark_sync
-from autotuner.tuning.launcher import EngineProcess, free_port
+from autotuner.tuning.engine.process import EngineProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 TOY = str(ROOT / "examples" / "toy_engine.py")
@@ -44,15 +44,20 @@ def main() -> None:
         if len(cores) >= 2:
             os.sched_setaffinity(server.pid, {cores[1]})
             os.sched_setaffinity(0, {cores[0]})
-        print(f"client on core {cores[0]}, server on core {cores[1] if len(cores) > 1 else cores[0]}; "
-              f"{args.requests} requests per shape\n")
-        header = (f"{'shape':<26}{'req/s wall':>11}{'req/CPU-s':>11}{'tokens/CPU-s':>14}"
-                  f"{'client CPU ms/req':>19}{'client/server CPU':>19}")
+        print(
+            f"client on core {cores[0]}, server on core {cores[1] if len(cores) > 1 else cores[0]}; "
+            f"{args.requests} requests per shape\n"
+        )
+        header = (
+            f"{'shape':<26}{'req/s wall':>11}{'req/CPU-s':>11}{'tokens/CPU-s':>14}"
+            f"{'client CPU ms/req':>19}{'client/server CPU':>19}"
+        )
         print(header)
         print("-" * len(header))
         for scenario, concurrency in (("D(16,1)", 1), ("D(16,1)", 16), ("D(128,16)", 16), ("D(128,64)", 64)):
-            config = BenchmarkConfig(scenarios=[scenario], concurrency=[concurrency],
-                                     requests_per_level=args.requests, warmup_requests=8)
+            config = BenchmarkConfig(
+                scenarios=[scenario], concurrency=[concurrency], requests_per_level=args.requests, warmup_requests=8
+            )
             cpu0, server0, wall0 = time.process_time(), process_cpu_seconds(server.pid), time.perf_counter()
             result = run_benchmark_sync(server.base_url, config)
             cpu = time.process_time() - cpu0
@@ -61,8 +66,10 @@ def main() -> None:
             level = result.levels[0]
             assert level.requests_failed == 0, level.errors
             n = level.requests_succeeded
-            print(f"{scenario + ' c=' + str(concurrency):<26}{n / wall:>11.0f}{n / cpu:>11.0f}"
-                  f"{level.output_tokens / cpu:>14.0f}{1000 * cpu / n:>19.3f}{cpu / max(server_cpu, 1e-9):>19.2f}")
+            print(
+                f"{scenario + ' c=' + str(concurrency):<26}{n / wall:>11.0f}{n / cpu:>11.0f}"
+                f"{level.output_tokens / cpu:>14.0f}{1000 * cpu / n:>19.3f}{cpu / max(server_cpu, 1e-9):>19.2f}"
+            )
     print("\nreq/CPU-s: requests one core of client sustains; a real engine serves far fewer per GPU.")
 
 

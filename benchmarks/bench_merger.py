@@ -76,7 +76,7 @@ def _time(fn: Callable[[], object], rounds: int) -> list[float]:
 
 def _p99(samples: list[float]) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
 def run(rounds: int = 50) -> list[dict]:

@@ -46,7 +46,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -113,7 +113,10 @@ def make_preset(index: int, rng: random.Random) -> dict:
         pool = FLAG_VALUES[flag]
         parameters[flag] = rng.sample(pool, rng.randint(1, min(4, len(pool))))
     category = rng.choice(CATEGORIES)
-    metadata: dict = {"tags": rng.sample(TAGS, rng.randint(0, 3)), "recommended_for": rng.sample(TAGS[:6], rng.randint(0, 2))}
+    metadata: dict = {
+        "tags": rng.sample(TAGS, rng.randint(0, 3)),
+        "recommended_for": rng.sample(TAGS[:6], rng.randint(0, 2)),
+    }
     author = rng.choice(AUTHORS)
     if author:
         metadata["author"] = author
@@ -148,7 +151,9 @@ def autotuner_command() -> list[str]:
     found = shutil.which("autotuner")
     if found:
         return [found]
-    raise BenchFailure("The 'autotuner' command was not found: run this with .venv/bin/python after installing the package.")
+    raise BenchFailure(
+        "The 'autotuner' command was not found: run this with .venv/bin/python after installing the package."
+    )
 
 
 class Server:
@@ -168,7 +173,7 @@ class Server:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self._log = open(self.log_path, "wb")
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
             [*autotuner_command(), "serve", "--host", HOST, "--port", str(self.port)],
             env=self._env,
@@ -193,7 +198,9 @@ class Server:
                 except httpx.HTTPError:
                     pass
                 time.sleep(0.2)
-        raise BenchFailure(f"The service did not answer /api/presets/ within {timeout:.0f} s: see its log below.\n{self.log_tail()}")
+        raise BenchFailure(
+            f"The service did not answer /api/presets/ within {timeout:.0f} s: see its log below.\n{self.log_tail()}"
+        )
 
     def cpu_seconds(self) -> float | None:
         """User + system CPU time of the server process, from /proc (None where unavailable)."""
@@ -349,7 +356,7 @@ def run_phase(
             for _ in range(warmup_per_client):  # opens the keep-alive connection, warms caches
                 try:
                     request(client, rng, -1)
-                except Exception:  # noqa: BLE001 - a failing warm-up shows up in the measured loop
+                except Exception:
                     pass
             try:
                 start_barrier.wait()
@@ -367,7 +374,7 @@ def run_phase(
                         errors += 1
                         if len(examples) < 3:
                             examples.append(f"{response.status_code} {response.text[:200]}")
-                except Exception as exc:  # noqa: BLE001 - transport errors, bad bodies: all count as errors
+                except Exception as exc:
                     errors += 1
                     if len(examples) < 3:
                         examples.append(f"{type(exc).__name__}: {exc}")
@@ -383,7 +390,9 @@ def run_phase(
     try:
         start_barrier.wait(timeout=STARTUP_TIMEOUT_S)
     except threading.BrokenBarrierError:
-        raise BenchFailure(f"The {clients} clients of '{name}' could not start within {STARTUP_TIMEOUT_S:.0f} s.") from None
+        raise BenchFailure(
+            f"The {clients} clients of '{name}' could not start within {STARTUP_TIMEOUT_S:.0f} s."
+        ) from None
     for thread in threads:
         thread.join(timeout=max_seconds + REQUEST_TIMEOUT_S + 10)
     phase.wall_s = time.perf_counter() - clock["wall"]
@@ -391,7 +400,9 @@ def run_phase(
     srv0, srv1 = clock["server"], server.cpu_seconds()
     phase.server_cpu_s = None if srv0 is None or srv1 is None else srv1 - srv0
     if any(thread.is_alive() for thread in threads):
-        raise BenchFailure(f"'{name}': a client did not finish in time; the service may be stuck (see {server.log_path}).")
+        raise BenchFailure(
+            f"'{name}': a client did not finish in time; the service may be stuck (see {server.log_path})."
+        )
     return phase
 
 
@@ -438,9 +449,19 @@ class WrkRow:
     wall_s: float
 
 
-def run_wrk(name: str, server: Server, path: str, *, clients: int, seconds: float, lua: str | None, workdir: Path) -> WrkRow:
+def run_wrk(
+    name: str, server: Server, path: str, *, clients: int, seconds: float, lua: str | None, workdir: Path
+) -> WrkRow:
     """One wrk run (a separate C process: almost no client CPU); wrk counts by time, not requests."""
-    command = ["wrk", f"-t{min(2, clients)}", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--timeout", f"{REQUEST_TIMEOUT_S:.0f}s", "--latency"]
+    command = [
+        "wrk",
+        f"-t{min(2, clients)}",
+        f"-c{clients}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        f"{REQUEST_TIMEOUT_S:.0f}s",
+        "--latency",
+    ]
     if lua:
         script = workdir / f"wrk-{uuid.uuid4().hex[:8]}.lua"
         script.write_text(lua)
@@ -463,9 +484,15 @@ def run_wrk(name: str, server: Server, path: str, *, clients: int, seconds: floa
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(g) for g in sock.groups()) if sock else 0)
     return WrkRow(
-        name=name, requests=requests, rps=float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1)),
-        p50=_wrk_ms(pct["50"]), p90=_wrk_ms(pct["90"]), p99=_wrk_ms(pct["99"]), errors=errors,
-        server_cpu_s=None if srv0 is None or srv1 is None else srv1 - srv0, wall_s=wall,
+        name=name,
+        requests=requests,
+        rps=float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1)),
+        p50=_wrk_ms(pct["50"]),
+        p90=_wrk_ms(pct["90"]),
+        p99=_wrk_ms(pct["99"]),
+        errors=errors,
+        server_cpu_s=None if srv0 is None or srv1 is None else srv1 - srv0,
+        wall_s=wall,
     )
 
 
@@ -488,12 +515,20 @@ def seed_presets(server: Server, count: int, clients: int, max_seconds: float) -
         return response
 
     phase = run_phase(
-        "POST /api/presets/ (create)", server, create,
-        clients=clients, total=count, max_seconds=max_seconds, ok_status=(201,), warmup_per_client=1,
+        "POST /api/presets/ (create)",
+        server,
+        create,
+        clients=clients,
+        total=count,
+        max_seconds=max_seconds,
+        ok_status=(201,),
+        warmup_per_client=1,
     )
     if phase.errors or len(ids) != count:
         detail = "; ".join(phase.error_examples) or "the time limit ran out"
-        raise BenchFailure(f"Seeding created {len(ids)} of {count} presets ({detail}): fix the service or raise --max-seconds.")
+        raise BenchFailure(
+            f"Seeding created {len(ids)} of {count} presets ({detail}): fix the service or raise --max-seconds."
+        )
     return phase, sorted(ids)
 
 
@@ -513,7 +548,9 @@ def bench_service(args: argparse.Namespace, database_url: str | None) -> dict:
                 stored = len(listed.json())
             expected = args.presets + SYSTEM_PRESETS
             if stored != expected:
-                raise BenchFailure(f"GET /api/presets/ returned {stored} presets, expected {expected}: another process shares the database.")
+                raise BenchFailure(
+                    f"GET /api/presets/ returned {stored} presets, expected {expected}: another process shares the database."
+                )
 
             def baseline(client: httpx.Client, _rng, _ticket) -> httpx.Response:
                 return client.get("/api/presets/balanced")
@@ -523,29 +560,54 @@ def bench_service(args: argparse.Namespace, database_url: str | None) -> dict:
 
             def merge(client: httpx.Client, rng: random.Random, _ticket) -> httpx.Response:
                 chosen = rng.sample(ids, rng.randint(min(2, len(ids)), min(5, len(ids))))
-                return client.post("/api/presets/merge", json={"preset_ids": chosen, "merge_strategy": rng.choice(STRATEGIES)})
+                return client.post(
+                    "/api/presets/merge", json={"preset_ids": chosen, "merge_strategy": rng.choice(STRATEGIES)}
+                )
 
             common = dict(clients=args.clients, total=args.requests, max_seconds=args.max_seconds)
             phases = [
                 run_phase("GET /api/presets/balanced (baseline)", server, baseline, seed=11, **common),
                 run_phase(f"GET /api/presets/ ({stored:,} presets)", server, full_list, seed=12, **common),
                 # One client: the service time of the list without queueing behind other requests.
-                run_phase(f"GET /api/presets/ ({stored:,} presets), 1 client", server, full_list, seed=14,
-                          clients=1, total=min(args.requests, 50), max_seconds=min(args.max_seconds, 10.0)),
+                run_phase(
+                    f"GET /api/presets/ ({stored:,} presets), 1 client",
+                    server,
+                    full_list,
+                    seed=14,
+                    clients=1,
+                    total=min(args.requests, 50),
+                    max_seconds=min(args.max_seconds, 10.0),
+                ),
                 run_phase("POST /api/presets/merge (2-5 presets)", server, merge, seed=13, **common),
             ]
             wrk_rows: list[WrkRow] = []
             if args.wrk_seconds > 0 and shutil.which("wrk"):
                 wrk_common = dict(clients=args.clients, seconds=args.wrk_seconds, workdir=Path(tmp))
                 wrk_rows = [
-                    run_wrk("GET /api/presets/balanced (baseline)", server, "/api/presets/balanced", lua=None, **wrk_common),
+                    run_wrk(
+                        "GET /api/presets/balanced (baseline)", server, "/api/presets/balanced", lua=None, **wrk_common
+                    ),
                     run_wrk(f"GET /api/presets/ ({stored:,} presets)", server, "/api/presets/", lua=None, **wrk_common),
-                    run_wrk("POST /api/presets/merge (2-5 presets)", server, "/api/presets/merge",
-                            lua=WRK_MERGE_LUA % {"ids": ", ".join(map(str, ids))}, **wrk_common),
+                    run_wrk(
+                        "POST /api/presets/merge (2-5 presets)",
+                        server,
+                        "/api/presets/merge",
+                        lua=WRK_MERGE_LUA % {"ids": ", ".join(map(str, ids))},
+                        **wrk_common,
+                    ),
                 ]
             if server.process.poll() is not None:
-                raise BenchFailure(f"The service exited during the run with code {server.process.returncode}:\n{server.log_tail()}")
-            return {"startup_s": startup_s, "seeding": seeding, "phases": phases, "wrk": wrk_rows, "stored": stored, "list_bytes": len(listed.content)}
+                raise BenchFailure(
+                    f"The service exited during the run with code {server.process.returncode}:\n{server.log_tail()}"
+                )
+            return {
+                "startup_s": startup_s,
+                "seeding": seeding,
+                "phases": phases,
+                "wrk": wrk_rows,
+                "stored": stored,
+                "list_bytes": len(listed.content),
+            }
         finally:
             server.stop()
 
@@ -612,7 +674,11 @@ def service_table(result: dict, args: argparse.Namespace) -> list[str]:
     ]
     for i, phase in enumerate([*phases, result["seeding"]]):
         is_seed = phase is result["seeding"]
-        aim = "" if i == 0 or is_seed or phase.clients != args.clients else ("yes" if phase.pct(99) < AIM_P99_MS else "**no**")
+        aim = (
+            ""
+            if i == 0 or is_seed or phase.clients != args.clients
+            else ("yes" if phase.pct(99) < AIM_P99_MS else "**no**")
+        )
         server_cores = None if phase.server_cpu_s is None else phase.server_cpu_s / phase.wall_s
         name = phase.name + (" (seeding)" if is_seed else "") + (" (time limit)" if phase.stopped_by_time else "")
         lines.append(
@@ -651,18 +717,30 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=2000, help="requests per measured row (default 2000)")
     parser.add_argument("--max-seconds", type=float, default=20.0, help="time limit per measured row (default 20)")
     parser.add_argument("--merge-rounds", type=int, default=50, help="rounds per merge-engine case (default 50)")
-    parser.add_argument("--database-url", default=None,
-                        help="PostgreSQL URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test "
-                             "(a schema is created for the run and dropped); default: SQLite in a temporary folder")
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 200 presets, 300 requests, 5 s per row, 10 merge rounds")
-    parser.add_argument("--wrk-seconds", type=float, default=5.0,
-                        help="also load each request with wrk for this many seconds when wrk is installed (0: never; default 5)")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="PostgreSQL URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test "
+        "(a schema is created for the run and dropped); default: SQLite in a temporary folder",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: 200 presets, 300 requests, 5 s per row, 10 merge rounds"
+    )
+    parser.add_argument(
+        "--wrk-seconds",
+        type=float,
+        default=5.0,
+        help="also load each request with wrk for this many seconds when wrk is installed (0: never; default 5)",
+    )
     parser.add_argument("--skip-merge-engine", action="store_true", help="only benchmark the service")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     if args.quick:
         args.presets, args.requests, args.max_seconds, args.merge_rounds, args.wrk_seconds = (
-            min(args.presets, 200), min(args.requests, 300), min(args.max_seconds, 5.0), min(args.merge_rounds, 10),
+            min(args.presets, 200),
+            min(args.requests, 300),
+            min(args.max_seconds, 5.0),
+            min(args.merge_rounds, 10),
             min(args.wrk_seconds, 2.0),
         )
     for name in ("presets", "clients", "requests", "merge_rounds"):
@@ -704,13 +782,17 @@ def main(argv: list[str] | None = None) -> int:
                 schema = PostgresSchema(args.database_url)
                 database_url = schema.create()
                 database = f"PostgreSQL {schema.server_version()} (schema {schema.name}, dropped after)"
-            except Exception as exc:  # noqa: BLE001 - any driver error: say which URL failed and stop
+            except Exception as exc:
                 schema = None
                 raise BenchFailure(
                     f"Cannot create a schema on {args.database_url} ({type(exc).__name__}: {str(exc).splitlines()[0]}): "
                     "check that PostgreSQL runs there and the URL is right."
                 ) from None
-        print(f"Service: {database}; seeding {args.presets} presets, then {args.clients} clients...", file=sys.stderr, flush=True)
+        print(
+            f"Service: {database}; seeding {args.presets} presets, then {args.clients} clients...",
+            file=sys.stderr,
+            flush=True,
+        )
         service = bench_service(args, database_url)
     except BenchFailure as failure:
         print(f"bench_presets: {failure}", file=sys.stderr)
@@ -723,16 +805,16 @@ def main(argv: list[str] | None = None) -> int:
             schema.drop()
 
     lines = [
-        f"### Preset service benchmark ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)",
+        f"### Preset service benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)",
         "",
         f"Machine: {machine_info(database)}. Command: `{' '.join(['.venv/bin/python', 'benchmarks/bench_presets.py', *(argv if argv is not None else sys.argv[1:])])}`",
         "",
     ]
     if merge_rows is not None:
-        lines += merge_table(merge_rows, args.merge_rounds) + [""]
+        lines += [*merge_table(merge_rows, args.merge_rounds), ""]
     lines += service_table(service, args)
     if service["wrk"]:
-        lines += [""] + wrk_table(service["wrk"], args)
+        lines += ["", *wrk_table(service["wrk"], args)]
     lines += ["", f"Service start-up {service['startup_s']:.1f} s; whole run {time.perf_counter() - started:.0f} s."]
     for phase in service["phases"]:
         for example in phase.error_examples:
@@ -740,17 +822,31 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(lines))
 
     if args.json:
-        args.json.write_text(json.dumps({
-            "machine": machine_info(database),
-            "merge_engine": merge_rows,
-            "service": [
-                {"request": p.name, "done": p.completed, "rps": p.rps, "p50_ms": p.pct(50), "p90_ms": p.pct(90),
-                 "p99_ms": p.pct(99), "errors": p.errors, "wall_s": p.wall_s, "client_cpu_s": p.client_cpu_s,
-                 "server_cpu_s": p.server_cpu_s}
-                for p in [*service["phases"], service["seeding"]]
-            ],
-            "wrk": [vars(row) for row in service["wrk"]],
-        }, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "machine": machine_info(database),
+                    "merge_engine": merge_rows,
+                    "service": [
+                        {
+                            "request": p.name,
+                            "done": p.completed,
+                            "rps": p.rps,
+                            "p50_ms": p.pct(50),
+                            "p90_ms": p.pct(90),
+                            "p99_ms": p.pct(99),
+                            "errors": p.errors,
+                            "wall_s": p.wall_s,
+                            "client_cpu_s": p.client_cpu_s,
+                            "server_cpu_s": p.server_cpu_s,
+                        }
+                        for p in [*service["phases"], service["seeding"]]
+                    ],
+                    "wrk": [vars(row) for row in service["wrk"]],
+                },
+                indent=2,
+            )
+        )
     return 0
 
 

@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autotuner.presets.parameters import count_combinations
+from autotuner.core.parameters import count_combinations
 from autotuner.tuning.experiment import run_experiment
 from autotuner.tuning.space import iter_combinations
 from autotuner.tuning.strategies import BayesianSearch, GridSearch, RandomSearch, make_strategy
@@ -41,11 +41,15 @@ def toy(c):
 
 def smooth(c):
     # A smooth bowl: best at mem 0.88, chunked 4096, max-running 128; policy a mild factor.
-    return 1000 * math.exp(
-        -((c["mem-fraction-static"] - 0.88) / 0.06) ** 2
-        - (math.log2(c["chunked-prefill-size"] / 4096) / 2) ** 2
-        - (math.log2(c["max-running-requests"] / 128) / 3) ** 2
-    ) * {"fcfs": 1.0, "lpm": 1.05, "dfs-weight": 0.97}[c["schedule-policy"]]
+    return (
+        1000
+        * math.exp(
+            -(((c["mem-fraction-static"] - 0.88) / 0.06) ** 2)
+            - (math.log2(c["chunked-prefill-size"] / 4096) / 2) ** 2
+            - (math.log2(c["max-running-requests"] / 128) / 3) ** 2
+        )
+        * {"fcfs": 1.0, "lpm": 1.05, "dfs-weight": 0.97}[c["schedule-policy"]]
+    )
 
 
 def rugged(c):
@@ -63,19 +67,25 @@ def rugged(c):
 
 SURFACES = {
     "toy (12)": ({"tp-size": [1, 2, 4], "mem-fraction-static": [0.8, 0.9], "schedule-policy": ["fcfs", "lpm"]}, toy),
-    "smooth (240)": ({
-        "mem-fraction-static": [0.7, 0.75, 0.8, 0.85, 0.9],
-        "chunked-prefill-size": [1024, 2048, 4096, 8192],
-        "max-running-requests": [32, 64, 128, 512],
-        "schedule-policy": ["fcfs", "lpm", "dfs-weight"],
-    }, smooth),
-    "rugged (288)": ({
-        "tp-size": [1, 2, 4],
-        "mem-fraction-static": [0.8, 0.85, 0.9, 0.95],
-        "max-running-requests": [64, 128, 256],
-        "chunked-prefill-size": [1024, 2048, 4096, 8192],
-        "enable-mixed-chunk": [True, False],
-    }, rugged),
+    "smooth (240)": (
+        {
+            "mem-fraction-static": [0.7, 0.75, 0.8, 0.85, 0.9],
+            "chunked-prefill-size": [1024, 2048, 4096, 8192],
+            "max-running-requests": [32, 64, 128, 512],
+            "schedule-policy": ["fcfs", "lpm", "dfs-weight"],
+        },
+        smooth,
+    ),
+    "rugged (288)": (
+        {
+            "tp-size": [1, 2, 4],
+            "mem-fraction-static": [0.8, 0.85, 0.9, 0.95],
+            "max-running-requests": [64, 128, 256],
+            "chunked-prefill-size": [1024, 2048, 4096, 8192],
+            "enable-mixed-chunk": [True, False],
+        },
+        rugged,
+    ),
 }
 
 
@@ -92,8 +102,7 @@ def experiments_to_near_best(strategy, surface, best, budget):
 
 def search_efficiency(seeds: int) -> None:
     print("1) Experiments until one is within 2% of the best (median / worst over seeds; miss = budget ran out)\n")
-    header = (f"{'surface':<16}{'space':>7}{'budget':>8}{'grid':>8}{'random':>22}{'bayesian':>22}"
-              f"{'TPE ms/exp':>12}")
+    header = f"{'surface':<16}{'space':>7}{'budget':>8}{'grid':>8}{'random':>22}{'bayesian':>22}{'TPE ms/exp':>12}"
     print(header)
     print("-" * len(header))
     for name, (space, surface) in SURFACES.items():
@@ -117,8 +126,10 @@ def search_efficiency(seeds: int) -> None:
             median = statistics.median([f if f is not None else budget + 1 for f in found])
             worst = "miss" if misses else str(max(hits))
             cells.append(f"{median:g} / {worst}" + (f" ({misses} miss)" if misses else ""))
-        print(f"{name:<16}{size:>7}{budget:>8}{grid:>8}{cells[0]:>22}{cells[1]:>22}"
-              f"{1000 * statistics.mean(bayes_time):>12.2f}")
+        print(
+            f"{name:<16}{size:>7}{budget:>8}{grid:>8}{cells[0]:>22}{cells[1]:>22}"
+            f"{1000 * statistics.mean(bayes_time):>12.2f}"
+        )
     print()
 
 
@@ -127,7 +138,9 @@ def search_efficiency(seeds: int) -> None:
 
 def overhead(experiments: int) -> None:
     task = json.loads((ROOT / "examples" / "toy_task.json").read_text())
-    task["command"] = [a.replace("examples/toy_engine.py", str(ROOT / "examples" / "toy_engine.py")) for a in task["command"]]
+    task["command"] = [
+        a.replace("examples/toy_engine.py", str(ROOT / "examples" / "toy_engine.py")) for a in task["command"]
+    ]
     task["optimization"].update(strategy="bayesian", max_iterations=experiments)
     strategy = make_strategy(task)
     logs = Path(tempfile.mkdtemp())
@@ -144,13 +157,21 @@ def overhead(experiments: int) -> None:
         record_s = time.perf_counter() - t
         tm = outcome.timings
         engine_and_bench = tm.get("ready_s", 0) + tm.get("benchmark_s", 0) + tm.get("teardown_s", 0)
-        rows.append({
-            "total": tm["total_s"] + suggest_s + record_s, "engine start-up wait": tm.get("ready_s", 0),
-            "benchmark": tm.get("benchmark_s", 0), "teardown": tm.get("teardown_s", 0),
-            "launch (Popen)": tm.get("launch_s", 0), "scoring": tm.get("score_s", 0),
-            "strategy suggest+record": suggest_s + record_s,
-            "overhead (total - start-up - benchmark - teardown)": tm["total_s"] + suggest_s + record_s - engine_and_bench,
-        })
+        rows.append(
+            {
+                "total": tm["total_s"] + suggest_s + record_s,
+                "engine start-up wait": tm.get("ready_s", 0),
+                "benchmark": tm.get("benchmark_s", 0),
+                "teardown": tm.get("teardown_s", 0),
+                "launch (Popen)": tm.get("launch_s", 0),
+                "scoring": tm.get("score_s", 0),
+                "strategy suggest+record": suggest_s + record_s,
+                "overhead (total - start-up - benchmark - teardown)": tm["total_s"]
+                + suggest_s
+                + record_s
+                - engine_and_bench,
+            }
+        )
         assert outcome.status == "succeeded", outcome.error
     print(f"2) Per-experiment time with the toy engine, bayesian, {len(rows)} experiments (mean ms)\n")
     for key in rows[0]:

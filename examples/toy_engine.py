@@ -169,7 +169,8 @@ class ToyEngine:
         reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 503: "Service Unavailable"}.get(status, "OK")
         writer.write(
             f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(data)}\r\n\r\n".encode() + data
+            f"Content-Length: {len(data)}\r\n\r\n".encode()
+            + data
         )
         await writer.drain()
         return True
@@ -237,7 +238,14 @@ class ToyEngine:
                 return await self.send_json(
                     writer,
                     200,
-                    {"id": rid, "object": obj, "created": created, "model": self.model, "choices": [choice], "usage": usage},
+                    {
+                        "id": rid,
+                        "object": obj,
+                        "created": created,
+                        "model": self.model,
+                        "choices": [choice],
+                        "usage": usage,
+                    },
                 )
             writer.write(
                 b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
@@ -264,7 +272,14 @@ class ToyEngine:
                 self.write_event(writer, json.dumps(event))
                 await writer.drain()
             if include_usage:
-                event = {"id": rid, "object": obj, "created": created, "model": self.model, "choices": [], "usage": usage}
+                event = {
+                    "id": rid,
+                    "object": obj,
+                    "created": created,
+                    "model": self.model,
+                    "choices": [],
+                    "usage": usage,
+                }
                 self.write_event(writer, json.dumps(event))
             self.write_event(writer, "[DONE]")
             writer.write(b"0\r\n\r\n")
@@ -301,7 +316,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.unknown:
         print(f"toy engine: ignoring flags {' '.join(args.unknown)}", flush=True)
     if args.fail_at_start:
-        print("toy engine: error: simulated failure at start (test switch --fail-at-start)", file=sys.stderr, flush=True)
+        print(
+            "toy engine: error: simulated failure at start (test switch --fail-at-start)", file=sys.stderr, flush=True
+        )
         return 1
     if args.mem_fraction_static > 0.95:
         print(

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
@@ -22,33 +20,17 @@ os.environ["AUTOTUNER_DATA_DIR"] = str(_SANDBOX / "data")
 os.environ.pop("AUTOTUNER_DATABASE_URL", None)
 
 from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+from support.databases import TEST_DATABASE_URL, postgres_schema_url  # noqa: E402
 
-from autotuner.settings import Settings  # noqa: E402
+from autotuner.core.settings import Settings  # noqa: E402
 from autotuner.web.app import create_app  # noqa: E402
-
-TEST_DATABASE_URL = os.environ.get("AUTOTUNER_TEST_DATABASE_URL", "").strip()
-
-
-def _postgres_schema_url(base_url: str) -> Iterator[str]:
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base_url else "?"
-    try:
-        yield f"{base_url}{separator}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database for one test."""
     if TEST_DATABASE_URL:
-        yield from _postgres_schema_url(TEST_DATABASE_URL)
+        yield from postgres_schema_url(TEST_DATABASE_URL)
     else:
         yield f"sqlite:///{tmp_path / 'autotuner.db'}"
 
@@ -79,7 +61,7 @@ def client(app) -> Iterator[TestClient]:
 @pytest.fixture
 def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Point the CLI (which reads the environment) at the test's database."""
-    from autotuner.settings import get_settings
+    from autotuner.core.settings import get_settings
 
     monkeypatch.setenv("AUTOTUNER_DATABASE_URL", settings.resolved_database_url)
     monkeypatch.setenv("AUTOTUNER_DATA_DIR", str(settings.data_dir))
@@ -88,58 +70,23 @@ def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     get_settings.cache_clear()
 
 
-# --- the stand-in engine's processes ------------------------------------------------------------
-
-
-def toy_engine_processes(mark: str) -> list[tuple[int, str]]:
-    """Live (not zombie) processes running examples/toy_engine.py with ``mark`` (a unique model
-    name a test module gives its tasks) on their command line."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                cmdline = handle.read().replace(b"\0", b" ").decode(errors="replace")
-            with open(f"/proc/{entry}/stat") as handle:
-                state = handle.read().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if "toy_engine.py" in cmdline and mark in cmdline and state not in ("Z", "X"):
-            found.append((int(entry), cmdline))
-    return found
-
-
-def assert_no_toy_engine_left(mark: str, grace: float = 15.0) -> None:
-    """No engine a test module started outlives it (those in their SIGTERM grace get a moment)."""
-    import signal
-    import time
-
-    deadline = time.monotonic() + grace
-    while toy_engine_processes(mark) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    leftovers = toy_engine_processes(mark)
-    for pid, _ in leftovers:
-        os.kill(pid, signal.SIGKILL)
-    assert leftovers == [], f"toy engines outlived the tests: {leftovers}"
-
-
 @pytest.fixture
 def no_engine_left_behind():
     """After the test, no engine this process started is still registered (running). Modules
     whose engines must not outlive a test use it (``pytest.mark.usefixtures``); modules that keep
     a server for the whole module do not."""
-    from autotuner.tuning import launcher
+    from autotuner.tuning.engine import process
 
     yield
-    leftovers = launcher.running_engines()
-    launcher.terminate_all(grace_period=1)
+    leftovers = process.running_engines()
+    process.terminate_all(grace_period=1)
     assert leftovers == [], f"engines still registered: {[e.command for e in leftovers]}"
 
 
 def pytest_collection_modifyitems(config, items) -> None:
     # Every test that touches a database is marked ``db``: ``pytest -m db`` runs them again on
-    # PostgreSQL (see scripts/test.sh).
+    # PostgreSQL (see scripts/test.sh). Tests that start engine processes are marked ``slow`` by
+    # their modules (``pytestmark``); the test command runs them too.
     for item in items:
         if "database_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.db)

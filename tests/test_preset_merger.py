@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autotuner.errors import InvalidMergeStrategy, ValidationFailed
+from autotuner.core.errors import InvalidMergeStrategy, ValidationFailed
+from autotuner.core.parameters import iter_leaves, normalize_parameters, value_key
 from autotuner.presets.merger import (
     ALIASES,
     STRATEGIES,
@@ -21,7 +22,6 @@ from autotuner.presets.merger import (
     PresetMerger,
     canonical_strategy,
 )
-from autotuner.presets.parameters import iter_leaves, normalize_parameters, value_key
 
 HIGH_THROUGHPUT = NamedSpace("High Throughput", {"tp-size": [2, 4], "mem-fraction-static": [0.9]})
 MEMORY_EFFICIENT = NamedSpace("Memory Efficient", {"tp-size": [1], "mem-fraction-static": [0.7, 0.75]})
@@ -98,7 +98,9 @@ def test_invalid_strategy_names_the_valid_ones(name):
 
 
 def test_merge_rejects_an_invalid_strategy_before_merging():
-    with pytest.raises(InvalidMergeStrategy, match=r"^Invalid merge strategy 'foo': use one of union, intersection, last_wins"):
+    with pytest.raises(
+        InvalidMergeStrategy, match=r"^Invalid merge strategy 'foo': use one of union, intersection, last_wins"
+    ):
         merger.merge([HIGH_THROUGHPUT], "foo")
 
 
@@ -110,7 +112,9 @@ def test_aliases_give_the_same_result_and_report_the_canonical_name():
     overridden = merger.merge(presets, "override")
     assert overridden.strategy == "last_wins"
     assert overridden.parameters == merger.merge(presets, "last_wins").parameters
-    assert [c.message for c in overridden.conflicts] == [c.message for c in merger.merge(presets, "last_wins").conflicts]
+    assert [c.message for c in overridden.conflicts] == [
+        c.message for c in merger.merge(presets, "last_wins").conflicts
+    ]
 
 
 def test_default_strategy_is_union():
@@ -368,7 +372,10 @@ def test_union_keeps_the_last_presets_form():
     dropped = by_parameter(result)["s"]
     assert dropped.kept is None
     assert dropped.values == [[1]]
-    assert dropped.message == "'s': A has [1]; union drops it because C gives 's' as a group and the last preset's form wins."
+    assert (
+        dropped.message
+        == "'s': A has [1]; union drops it because C gives 's' as a group and the last preset's form wins."
+    )
     back = merge({"s": {"n": [3]}}, {"s": [2]}, {"s": [1]})
     assert back.parameters == {"s": [1, 2]}
     assert by_parameter(back)["s.n"].kept is None
@@ -483,16 +490,20 @@ ARRAYS = st.lists(SCALARS, min_size=1, max_size=6)
 # Array names and group names are disjoint, so the form of a name never clashes here.
 ARRAY_NAMES = st.sampled_from(["tp-size", "mem", "policy", "x", "y"])
 GROUP_NAMES = st.sampled_from(["speculative", "draft"])
-SPACES = st.recursive(
-    st.dictionaries(ARRAY_NAMES, ARRAYS, min_size=1, max_size=4),
-    lambda inner: st.dictionaries(
-        st.one_of(ARRAY_NAMES, GROUP_NAMES),
-        st.one_of(ARRAYS, inner),
-        min_size=1,
-        max_size=4,
-    ).filter(lambda d: all(isinstance(v, dict) == (k in ("speculative", "draft")) for k, v in d.items())),
-    max_leaves=8,
-).filter(lambda d: _depth(d) <= 3).map(normalize_parameters)
+SPACES = (
+    st.recursive(
+        st.dictionaries(ARRAY_NAMES, ARRAYS, min_size=1, max_size=4),
+        lambda inner: st.dictionaries(
+            st.one_of(ARRAY_NAMES, GROUP_NAMES),
+            st.one_of(ARRAYS, inner),
+            min_size=1,
+            max_size=4,
+        ).filter(lambda d: all(isinstance(v, dict) == (k in ("speculative", "draft")) for k, v in d.items())),
+        max_leaves=8,
+    )
+    .filter(lambda d: _depth(d) <= 3)
+    .map(normalize_parameters)
+)
 
 
 def _depth(space) -> int:
@@ -508,7 +519,7 @@ def _leaves(space) -> dict[tuple, list]:
 
 
 def _sorted_space(space):
-    from autotuner.presets.parameters import sort_key
+    from autotuner.core.parameters import sort_key
 
     return {k: _sorted_space(v) if isinstance(v, dict) else sorted(v, key=sort_key) for k, v in space.items()}
 
@@ -542,7 +553,9 @@ def test_union_contains_every_input_value_and_nothing_else(spaces):
     assert {path: _keyset(v) for path, v in leaves.items()} == expected
     for values in leaves.values():
         assert len(values) == len(_keyset(values))  # no duplicates
-        assert typed(values) == typed(sorted(values, key=lambda v: (0 if isinstance(v, bool) else 1 if not isinstance(v, str) else 2, v)))
+        assert typed(values) == typed(
+            sorted(values, key=lambda v: (0 if isinstance(v, bool) else 1 if not isinstance(v, str) else 2, v))
+        )
     assert result.combinations == (0 if not leaves else _product(len(v) for v in leaves.values()))
     for conflict in result.conflicts:
         assert typed(conflict.kept) == typed(_leaves(result.parameters)[tuple(conflict.parameter.split("."))])
@@ -586,9 +599,7 @@ def test_intersection_is_contained_in_every_input(spaces):
 def test_merging_one_preset_gives_back_its_parameters(space, strategy):
     result = merge(space, strategy=strategy)
     assert result.conflicts == []
-    assert {p: _keyset(v) for p, v in iter_leaves(result.parameters)} == {
-        p: _keyset(v) for p, v in iter_leaves(space)
-    }
+    assert {p: _keyset(v) for p, v in iter_leaves(result.parameters)} == {p: _keyset(v) for p, v in iter_leaves(space)}
     if canonical_strategy(strategy) == "union":
         assert result.parameters == _sorted_space(space)
     else:

@@ -7,6 +7,7 @@ import threading
 from datetime import datetime
 
 import pytest
+from support.factories import assert_error, create_preset
 
 SYSTEM = {
     "memory-efficient": ("Memory Efficient", "memory", {"tp-size": [1], "mem-fraction-static": [0.7, 0.75]}),
@@ -16,28 +17,12 @@ SYSTEM = {
 }
 
 
-def create(client, name="My Custom Preset", **extra):
-    body = {"name": name, "category": "custom", "parameters": {"tp-size": [4, 8], "mem-fraction-static": [0.85]}}
-    body.update(extra)
-    response = client.post("/api/presets/", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
 def by_slug(client, slug):
     return client.get(f"/api/presets/{slug}").json()
 
 
 def count(client):
     return len(client.get("/api/presets/").json())
-
-
-def assert_error(response, status, starts_with):
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert isinstance(body["detail"], str)
-    assert body["detail"].startswith(starts_with), body["detail"]
-    return body
 
 
 # --- system presets --------------------------------------------------------------------------
@@ -80,7 +65,11 @@ def test_system_preset_cannot_be_deleted_or_modified(client):
         403,
         "Cannot delete system preset 'Balanced': create a custom preset instead",
     )
-    assert_error(client.put(f"/api/presets/{balanced['id']}", json={"description": "x"}), 403, "Cannot modify system preset 'Balanced'")
+    assert_error(
+        client.put(f"/api/presets/{balanced['id']}", json={"description": "x"}),
+        403,
+        "Cannot modify system preset 'Balanced'",
+    )
     assert by_slug(client, "balanced") == balanced
 
 
@@ -88,7 +77,7 @@ def test_system_preset_cannot_be_deleted_or_modified(client):
 
 
 def test_create_returns_201_and_reads_back(client):
-    created = create(client, description="d", metadata={"author": "me", "tags": ["a"]})
+    created = create_preset(client, description="d", metadata={"author": "me", "tags": ["a"]})
     assert created["slug"] == "my-custom-preset"
     assert created["is_system"] is False
     assert created["parameters"] == {"tp-size": [4, 8], "mem-fraction-static": [0.85]}
@@ -109,7 +98,7 @@ def test_collection_answers_with_and_without_slash(client, path):
 
 
 def test_item_answers_with_trailing_slash(client):
-    created = create(client)
+    created = create_preset(client)
     response = client.get(f"/api/presets/{created['id']}/", follow_redirects=False)
     assert response.status_code == 200 and response.json()["id"] == created["id"]
     response = client.get(f"/api/presets/{created['id']}/export/", follow_redirects=False)
@@ -126,7 +115,7 @@ def test_unknown_preset_is_404_with_sentence(client):
 
 
 def test_parameters_are_normalised_on_create(client):
-    created = create(client, parameters={"tp-size": [2, 2, 2.0, True, 1], "g": {"k": ["a", "a"]}})
+    created = create_preset(client, parameters={"tp-size": [2, 2, 2.0, True, 1], "g": {"k": ["a", "a"]}})
     assert created["parameters"] == {"tp-size": [2, True, 1], "g": {"k": ["a"]}}
 
 
@@ -151,31 +140,59 @@ def test_invalid_parameters_are_422(client, parameters, fragment):
 
 
 def test_missing_fields_and_bad_json_read_as_sentences(client):
-    body = assert_error(client.post("/api/presets/", json={"parameters": {"a": [1]}}), 422, "Missing required field 'name'")
+    body = assert_error(
+        client.post("/api/presets/", json={"parameters": {"a": [1]}}), 422, "Missing required field 'name'"
+    )
     assert body["errors"][0]["loc"] == ["body", "name"]
-    assert_error(client.post("/api/presets/", content=b"{not json", headers={"content-type": "application/json"}), 422, "The request body is not valid JSON")
-    assert_error(client.post("/api/presets/", json={"name": "   ", "parameters": {"a": [1]}}), 422, "Invalid field 'name'")
-    assert_error(client.post("/api/presets/", json={"name": "n", "parameters": {"a": [1]}, "runtime": "tgi"}), 422, "Invalid field 'runtime'")
+    assert_error(
+        client.post("/api/presets/", content=b"{not json", headers={"content-type": "application/json"}),
+        422,
+        "The request body is not valid JSON",
+    )
+    assert_error(
+        client.post("/api/presets/", json={"name": "   ", "parameters": {"a": [1]}}), 422, "Invalid field 'name'"
+    )
+    assert_error(
+        client.post("/api/presets/", json={"name": "n", "parameters": {"a": [1]}, "runtime": "tgi"}),
+        422,
+        "Invalid field 'runtime'",
+    )
 
 
 def test_nul_characters_are_refused_not_crashing(client):
-    assert_error(client.post("/api/presets/", json={"name": "a\u0000b", "parameters": {"a": [1]}}), 422, "Invalid preset")
-    assert_error(client.post("/api/presets/", json={"name": "ok", "parameters": {"a": ["x\u0000"]}}), 422, "Invalid parameters")
+    assert_error(
+        client.post("/api/presets/", json={"name": "a\u0000b", "parameters": {"a": [1]}}),
+        422,
+        "Invalid request: 'name' contains a NUL character",
+    )
+    assert_error(
+        client.post("/api/presets/", json={"name": "ok", "parameters": {"a": ["x\u0000"]}}),
+        422,
+        "Invalid request: 'parameters.a[0]' contains a NUL character",
+    )
     assert_error(client.get("/api/presets/?category=a%00b"), 422, "")
     assert count(client) == 4
 
 
 def test_name_taken_is_409_and_writes_nothing(client):
-    create(client)
-    assert_error(client.post("/api/presets/", json={"name": "My Custom Preset", "parameters": {"a": [1]}}), 409, "A preset named 'My Custom Preset' already exists")
-    assert_error(client.post("/api/presets/", json={"name": "Balanced", "parameters": {"a": [1]}}), 409, "A preset named 'Balanced'")
+    create_preset(client)
+    assert_error(
+        client.post("/api/presets/", json={"name": "My Custom Preset", "parameters": {"a": [1]}}),
+        409,
+        "A preset named 'My Custom Preset' already exists",
+    )
+    assert_error(
+        client.post("/api/presets/", json={"name": "Balanced", "parameters": {"a": [1]}}),
+        409,
+        "A preset named 'Balanced'",
+    )
     assert count(client) == 5
 
 
 def test_similar_names_get_distinct_slugs(client):
-    first = create(client, name="Fast Preset")
-    second = create(client, name="fast preset")
-    third = create(client, name="123")
+    first = create_preset(client, name="Fast Preset")
+    second = create_preset(client, name="fast preset")
+    third = create_preset(client, name="123")
     assert first["slug"] == "fast-preset" and second["slug"] == "fast-preset-2"
     assert third["slug"] == "preset-123"
     assert client.get("/api/presets/fast-preset-2").json()["name"] == "fast preset"
@@ -188,17 +205,21 @@ def test_catalog_errors_and_warnings_on_create(client):
     )
     body = assert_error(response, 422, "Invalid parameters")
     assert "mem-fraction-static" in body["detail"] and "1.5" in body["detail"]
-    created = create(client, name="Unknown flag", runtime="sglang", parameters={"tp-size": [1], "made-up-flag": [1]})
+    created = create_preset(
+        client, name="Unknown flag", runtime="sglang", parameters={"tp-size": [1], "made-up-flag": [1]}
+    )
     assert any("made-up-flag" in w for w in created["warnings"])
-    assert create(client, name="Any engine", parameters={"made-up-flag": [1]})["warnings"] == []
+    assert create_preset(client, name="Any engine", parameters={"made-up-flag": [1]})["warnings"] == []
 
 
 # --- list filters ---------------------------------------------------------------------------
 
 
 def test_list_filters(client):
-    create(client, name="Alpha", category="custom", description="for the big model", metadata={"tags": ["Llama-3"]})
-    create(client, name="Beta", category="memory", runtime="vllm", parameters={"gpu-memory-utilization": [0.8]})
+    create_preset(
+        client, name="Alpha", category="custom", description="for the big model", metadata={"tags": ["Llama-3"]}
+    )
+    create_preset(client, name="Beta", category="memory", runtime="vllm", parameters={"gpu-memory-utilization": [0.8]})
     names = lambda url: [p["name"] for p in client.get(url).json()]  # noqa: E731
     assert names("/api/presets/?category=memory") == ["Memory Efficient", "Beta"]
     assert names("/api/presets/?is_system=false") == ["Alpha", "Beta"]
@@ -214,8 +235,10 @@ def test_list_filters(client):
 
 
 def test_update_subset_and_clear_with_null(client):
-    created = create(client, description="old", metadata={"tags": ["x"]})
-    response = client.put(f"/api/presets/{created['id']}", json={"description": None, "metadata": None, "category": "perf"})
+    created = create_preset(client, description="old", metadata={"tags": ["x"]})
+    response = client.put(
+        f"/api/presets/{created['id']}", json={"description": None, "metadata": None, "category": "perf"}
+    )
     assert response.status_code == 200, response.text
     updated = response.json()
     assert updated["description"] is None and updated["metadata"] is None and updated["category"] == "perf"
@@ -225,26 +248,34 @@ def test_update_subset_and_clear_with_null(client):
 
 
 def test_update_name_and_parameters(client):
-    created = create(client)
-    updated = client.put(f"/api/presets/{created['id']}", json={"name": "Renamed", "parameters": {"tp-size": [1]}}).json()
+    created = create_preset(client)
+    updated = client.put(
+        f"/api/presets/{created['id']}", json={"name": "Renamed", "parameters": {"tp-size": [1]}}
+    ).json()
     assert (updated["name"], updated["slug"], updated["parameters"]) == ("Renamed", "renamed", {"tp-size": [1]})
     assert updated["updated_at"] > created["updated_at"]
 
 
 def test_update_refusals_write_nothing(client):
-    created = create(client)
-    other = create(client, name="Other")
+    created = create_preset(client)
+    other = create_preset(client, name="Other")
     assert_error(client.put(f"/api/presets/{created['id']}", json={"name": None}), 422, "'name' cannot be cleared")
-    assert_error(client.put(f"/api/presets/{created['id']}", json={"parameters": None}), 422, "'parameters' cannot be cleared")
+    assert_error(
+        client.put(f"/api/presets/{created['id']}", json={"parameters": None}), 422, "'parameters' cannot be cleared"
+    )
     assert_error(client.put(f"/api/presets/{created['id']}", json={"name": "Other"}), 409, "A preset named 'Other'")
-    assert_error(client.put(f"/api/presets/{created['id']}", json={"description": "new", "parameters": {"x": 1}}), 422, "Invalid parameters")
+    assert_error(
+        client.put(f"/api/presets/{created['id']}", json={"description": "new", "parameters": {"x": 1}}),
+        422,
+        "Invalid parameters",
+    )
     after = client.get(f"/api/presets/{created['id']}").json()
     assert after == {k: v for k, v in created.items() if k != "warnings"}
     assert client.get(f"/api/presets/{other['id']}").json()["name"] == "Other"
 
 
 def test_delete_custom_preset(client):
-    created = create(client)
+    created = create_preset(client)
     response = client.delete(f"/api/presets/{created['id']}")
     assert response.status_code == 204 and response.content == b""
     assert_error(client.get(f"/api/presets/{created['id']}"), 404, "Preset not found")
@@ -283,16 +314,20 @@ def test_merge_by_slug_and_aliases(client):
 
 
 def test_merge_intersection_reports_empty_parameters(client):
-    a = create(client, name="A", parameters={"tp-size": [1, 2], "x": [1]})["id"]
-    b = create(client, name="B", parameters={"tp-size": [2, 3], "x": [5]})["id"]
+    a = create_preset(client, name="A", parameters={"tp-size": [1, 2], "x": [1]})["id"]
+    b = create_preset(client, name="B", parameters={"tp-size": [2, 3], "x": [5]})["id"]
     body = merge(client, [a, b], "intersection").json()
     assert body["parameters"] == {"tp-size": [2]}
-    assert any(c["message"].startswith("No common values in intersection for 'x': [1] vs [5]") for c in body["conflicts"])
+    assert any(
+        c["message"].startswith("No common values in intersection for 'x': [1] vs [5]") for c in body["conflicts"]
+    )
 
 
 def test_merge_errors(client):
     ht = by_slug(client, "high-throughput")["id"]
-    assert_error(merge(client, [ht], "foo"), 422, "Invalid merge strategy 'foo': use one of union, intersection, last_wins")
+    assert_error(
+        merge(client, [ht], "foo"), 422, "Invalid merge strategy 'foo': use one of union, intersection, last_wins"
+    )
     body = assert_error(merge(client, [ht, 998, 999]), 404, "Preset not found")
     assert "998" in body["detail"] and "999" in body["detail"]
     assert_error(merge(client, [ht, ht]), 422, "Preset")
@@ -304,7 +339,12 @@ def test_merge_errors(client):
 
 
 def test_export_file_and_round_trip(client):
-    created = create(client, description="desc", runtime="sglang", metadata={"author": "me", "tags": ["t"], "recommended_for": ["llama-3-70b"]})
+    created = create_preset(
+        client,
+        description="desc",
+        runtime="sglang",
+        metadata={"author": "me", "tags": ["t"], "recommended_for": ["llama-3-70b"]},
+    )
     response = client.get(f"/api/presets/{created['id']}/export")
     assert response.status_code == 200
     assert response.headers["content-disposition"] == 'attachment; filename="preset-my-custom-preset.json"'
@@ -326,7 +366,10 @@ def test_export_of_system_preset_by_slug(client):
 
 
 def doc(name="Imported", parameters=None, **extra):
-    return {"version": "1.0", "preset": {"name": name, "category": "custom", "parameters": parameters or {"tp-size": [1, 2]}, **extra}}
+    return {
+        "version": "1.0",
+        "preset": {"name": name, "category": "custom", "parameters": parameters or {"tp-size": [1, 2]}, **extra},
+    }
 
 
 def test_import_as_json_body(client):
@@ -355,40 +398,71 @@ def test_import_validation_failures(client, document, fragment):
 
 
 def test_import_not_json_and_missing_field(client):
-    assert_error(client.post("/api/presets/import", files={"file": ("p.json", b"{oops", "application/json")}), 422, "Import validation failed: the file is not valid JSON")
-    assert_error(client.post("/api/presets/import", files={"other": ("p.json", b"{}", "application/json")}), 422, 'Import validation failed: no multipart field "file"')
+    assert_error(
+        client.post("/api/presets/import", files={"file": ("p.json", b"{oops", "application/json")}),
+        422,
+        "Import validation failed: the file is not valid JSON",
+    )
+    assert_error(
+        client.post("/api/presets/import", files={"other": ("p.json", b"{}", "application/json")}),
+        422,
+        'Import validation failed: no multipart field "file"',
+    )
     assert_error(client.post("/api/presets/import", content=b""), 422, "Import validation failed")
 
 
 def test_import_over_one_mib_is_413(client):
     big = json.dumps(doc(description="x" * (1024 * 1024))).encode()
-    assert_error(client.post("/api/presets/import", files={"file": ("p.json", big, "application/json")}), 413, "The import file is larger than 1024 KiB")
-    assert_error(client.post("/api/presets/import", content=big, headers={"content-type": "application/json"}), 413, "The import file is larger")
+    assert_error(
+        client.post("/api/presets/import", files={"file": ("p.json", big, "application/json")}),
+        413,
+        "The import file is larger than 1024 KiB",
+    )
+    assert_error(
+        client.post("/api/presets/import", content=big, headers={"content-type": "application/json"}),
+        413,
+        "The import file is larger",
+    )
     assert count(client) == 4
 
 
 def test_import_many_is_all_or_nothing(client):
-    create(client, name="Taken")
+    create_preset(client, name="Taken")
     document = {"version": "1.0", "presets": [doc("One")["preset"], doc("Taken")["preset"]]}
     assert_error(client.post("/api/presets/import", json=document), 409, "A preset named 'Taken' already exists")
     assert count(client) == 5
     document["presets"].append({"name": "Bad", "parameters": {"a": "b"}})
-    assert_error(client.post("/api/presets/import?on_conflict=skip", json=document), 422, "Import validation failed: preset 'Bad'")
+    assert_error(
+        client.post("/api/presets/import?on_conflict=skip", json=document),
+        422,
+        "Import validation failed: preset 'Bad'",
+    )
     assert count(client) == 5
 
 
 def test_import_conflict_modes(client):
-    create(client, name="Taken", description="original")
+    create_preset(client, name="Taken", description="original")
     skip = client.post("/api/presets/import?on_conflict=skip", json=doc("Taken")).json()
     assert skip == {"imported": [], "skipped": ["Taken"], "renamed": {}}
     renamed = client.post("/api/presets/import?on_conflict=rename", json=doc("Taken")).json()
     assert renamed["imported"][0]["name"] == "Taken (2)"
-    assert client.post("/api/presets/import?on_conflict=rename", json=doc("Taken")).json()["imported"][0]["name"] == "Taken (3)"
+    assert (
+        client.post("/api/presets/import?on_conflict=rename", json=doc("Taken")).json()["imported"][0]["name"]
+        == "Taken (3)"
+    )
     over = client.post("/api/presets/import?on_conflict=overwrite", json=doc("Taken", description="new")).json()
     assert over["imported"][0]["description"] == "new"
     assert count(client) == 7
-    assert_error(client.post("/api/presets/import?on_conflict=overwrite", json=doc("Balanced")), 403, "Cannot overwrite system preset 'Balanced'")
-    assert_error(client.post("/api/presets/import?on_conflict=bogus", json=doc("New")), 422, "Invalid query parameter 'on_conflict'")
+    assert_error(
+        client.post("/api/presets/import?on_conflict=overwrite", json=doc("Balanced")),
+        403,
+        "Cannot overwrite system preset 'Balanced'",
+    )
+    assert_error(
+        client.post("/api/presets/import?on_conflict=bogus", json=doc("New")),
+        422,
+        "Invalid query parameter 'on_conflict'",
+    )
     assert by_slug(client, "balanced")["parameters"] == SYSTEM["balanced"][2]
 
 
@@ -430,25 +504,27 @@ def test_list_reflects_every_change_including_other_writers(client, app):
 
     from autotuner.db.models import ParameterPreset
 
-    created = create(client)
+    created = create_preset(client)
     assert next(p for p in client.get("/api/presets/").json() if p["id"] == created["id"])["description"] is None
     client.put(f"/api/presets/{created['id']}", json={"description": "changed"})
     assert next(p for p in client.get("/api/presets/").json() if p["id"] == created["id"])["description"] == "changed"
     # A write that bypasses the API (the CLI, another service process) is seen too.
     with app.state.session_factory() as session:
         session.execute(
-            update(ParameterPreset).where(ParameterPreset.id == created["id"]).values(category="elsewhere", updated_at=datetime(2100, 1, 1))
+            update(ParameterPreset)
+            .where(ParameterPreset.id == created["id"])
+            .values(category="elsewhere", updated_at=datetime(2100, 1, 1))
         )
         session.commit()
     assert [p["name"] for p in client.get("/api/presets/?category=elsewhere").json()] == ["My Custom Preset"]
     client.delete(f"/api/presets/{created['id']}")
-    create(client, name="Other")
+    create_preset(client, name="Other")
     assert [p["name"] for p in client.get("/api/presets/?is_system=false").json()] == ["Other"]
 
 
 def test_parameter_order_is_kept_on_every_database(client):
     parameters = {"schedule-policy": ["lpm", "fcfs"], "tp-size": [4, 1], "a": [True]}
-    created = create(client, parameters=parameters)
+    created = create_preset(client, parameters=parameters)
     fetched = client.get(f"/api/presets/{created['id']}").json()
     assert list(fetched["parameters"]) == ["schedule-policy", "tp-size", "a"]
     assert fetched["parameters"]["tp-size"] == [4, 1]

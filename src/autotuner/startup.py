@@ -8,10 +8,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from autotuner.core.settings import Settings
 from autotuner.db import migrate
 from autotuner.db.session import make_engine, make_session_factory, session_scope
 from autotuner.presets.system_presets import seed_system_presets
-from autotuner.settings import Settings
 
 
 def prepare_database(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:

@@ -28,9 +28,7 @@ class ParameterPreset(Base):
     # ``metadata`` is reserved by SQLAlchemy's declarative API: the attribute is ``meta``.
     meta: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSONType, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"<ParameterPreset id={self.id} name={self.name!r}>"

@@ -60,7 +60,7 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-_WRITE_LOCKS: "weakref.WeakKeyDictionary[Engine, threading.Lock]" = weakref.WeakKeyDictionary()
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 _WRITE_LOCKS_GUARD = threading.Lock()
 _HELD_LOCK = "autotuner_sqlite_write_lock"
 
@@ -112,7 +112,7 @@ def flush_unique(session: Session, conflict_message: str) -> None:
     services' own checks give (the transaction is rolled back)."""
     from sqlalchemy.exc import IntegrityError
 
-    from autotuner.errors import NameConflict
+    from autotuner.core.errors import NameConflict
 
     try:
         session.flush()

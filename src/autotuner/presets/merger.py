@@ -39,8 +39,8 @@ from dataclasses import asdict, dataclass, field
 from itertools import chain
 from typing import Any
 
-from autotuner.errors import InvalidMergeStrategy, ValidationFailed
-from autotuner.presets.parameters import count_combinations, format_values, sort_key
+from autotuner.core.errors import InvalidMergeStrategy, ValidationFailed
+from autotuner.core.parameters import count_combinations, format_values, sort_key
 
 STRATEGIES = ("union", "intersection", "last_wins", "deep_merge")
 ALIASES = {"append": "union", "override": "last_wins"}
@@ -81,9 +81,7 @@ def canonical_strategy(name: str) -> str:
             return name
         if name in ALIASES:
             return ALIASES[name]
-    raise InvalidMergeStrategy(
-        f"Invalid merge strategy '{name}': use one of {', '.join(STRATEGIES)}"
-    )
+    raise InvalidMergeStrategy(f"Invalid merge strategy '{name}': use one of {', '.join(STRATEGIES)}")
 
 
 @dataclass(frozen=True)
@@ -233,10 +231,7 @@ def _copy_space(space: dict) -> dict:
 
 
 def _sorted_space(space: dict) -> dict:
-    return {
-        k: (_sorted_space(v) if v.__class__ is dict else sorted(v, key=sort_key))
-        for k, v in space.items()
-    }
+    return {k: (_sorted_space(v) if v.__class__ is dict else sorted(v, key=sort_key)) for k, v in space.items()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -245,7 +240,7 @@ def _sorted_space(space: dict) -> dict:
 
 def _collect_leaves(space: dict, prefix: tuple, name: str, leaves: dict) -> None:
     for key, value in space.items():
-        path = prefix + (key,)
+        path = (*prefix, key)
         if value.__class__ is dict:
             _collect_leaves(value, path, name, leaves)
         else:

@@ -7,16 +7,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Runtime = Literal["sglang", "vllm"]
+from autotuner.core.enums import EngineRuntime
+from autotuner.core.requests import RequestModel
+
 EXPORT_VERSION = "1.0"
 
 PARAMETERS_EXAMPLE = {"tp-size": [4, 8], "mem-fraction-static": [0.85]}
-
-
-class RequestModel(BaseModel):
-    """A request body: strict types, so that ``true`` is never read as ``1`` nor ``"2"`` as ``2``."""
-
-    model_config = ConfigDict(strict=True)
 
 
 class PresetMetadata(RequestModel):
@@ -40,16 +36,14 @@ class PresetCreate(RequestModel):
     model_config = ConfigDict(
         strict=True,
         json_schema_extra={
-            "examples": [
-                {"name": "My Custom Preset", "category": "custom", "parameters": PARAMETERS_EXAMPLE}
-            ]
-        }
+            "examples": [{"name": "My Custom Preset", "category": "custom", "parameters": PARAMETERS_EXAMPLE}]
+        },
     )
 
     name: str = Field(min_length=1, max_length=255)
     description: str | None = Field(default=None, max_length=10_000)
     category: str | None = Field(default=None, max_length=100)
-    runtime: Runtime | None = None
+    runtime: EngineRuntime | None = None
     parameters: dict[str, Any] = Field(description="Flag name -> non-empty array of values, or a group.")
     metadata: PresetMetadata | None = None
 
@@ -62,7 +56,7 @@ class PresetUpdate(RequestModel):
     name: str | None = Field(default=None, min_length=1, max_length=255)
     description: str | None = Field(default=None, max_length=10_000)
     category: str | None = Field(default=None, max_length=100)
-    runtime: Runtime | None = None
+    runtime: EngineRuntime | None = None
     parameters: dict[str, Any] | None = None
     metadata: PresetMetadata | None = None
 
@@ -80,7 +74,7 @@ class PresetRead(BaseModel):
     slug: str
     description: str | None
     category: str | None
-    runtime: Runtime | None
+    runtime: EngineRuntime | None
     is_system: bool
     parameters: dict[str, Any]
     metadata: dict[str, Any] | None = Field(validation_alias="meta")
@@ -98,7 +92,7 @@ class PresetExportBody(BaseModel):
     name: str
     description: str | None = None
     category: str | None = None
-    runtime: Runtime | None = None
+    runtime: EngineRuntime | None = None
     parameters: dict[str, Any]
     metadata: dict[str, Any] | None = None
 
@@ -121,8 +115,7 @@ OnConflict = Literal["error", "rename", "skip", "overwrite"]
 
 class MergeRequest(RequestModel):
     model_config = ConfigDict(
-        strict=True,
-        json_schema_extra={"examples": [{"preset_ids": [1, 2], "merge_strategy": "union"}]}
+        strict=True, json_schema_extra={"examples": [{"preset_ids": [1, 2], "merge_strategy": "union"}]}
     )
 
     preset_ids: list[int | str] = Field(
@@ -148,4 +141,3 @@ class MergeResponse(BaseModel):
     merge_strategy: str
     conflicts: list[ConflictRead]
     combinations: int
-    warnings: list[str] = Field(default_factory=list)

@@ -1,6 +1,6 @@
 """The preset service: CRUD, lookup by id or slug, merge, import and export.
 
-Functions take a ``Session`` and raise domain errors from ``autotuner.errors``; the caller owns
+Functions take a ``Session`` and raise domain errors from ``autotuner.core.errors``; the caller owns
 the transaction (``session_scope`` commits on success and rolls back on any error, so a refused
 request writes nothing).
 """
@@ -11,16 +11,14 @@ import json
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from autotuner.db.base import find_nul
-from autotuner.db.models import ParameterPreset
-from autotuner.db.session import begin_write, flush_unique
-from autotuner.errors import (
+from autotuner.core.errors import (
     ImportValidationFailed,
     InvalidParameters,
     NameConflict,
@@ -28,32 +26,30 @@ from autotuner.errors import (
     SystemPresetProtected,
     ValidationFailed,
 )
+from autotuner.core.ids import as_id, storable_id
+from autotuner.core.parameters import ParameterProblem, normalize_parameters
+from autotuner.core.text import reject_unstorable
+from autotuner.db.lookup import get_by_ref
+from autotuner.db.models import ParameterPreset
+from autotuner.db.session import begin_write, flush_unique
 from autotuner.presets.merger import MergeResult, NamedSpace, PresetMerger
-from autotuner.presets.parameters import ParameterProblem, normalize_parameters
 from autotuner.presets.schemas import (
     EXPORT_VERSION,
+    ConflictRead,
+    MergeResponse,
     OnConflict,
     PresetCreate,
     PresetExport,
     PresetExportBody,
+    PresetSaved,
     PresetUpdate,
 )
+from autotuner.runtimes.checking import check_parameters
 
 _merger = PresetMerger()
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-_ID_RE = re.compile(r"[0-9]+")
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
-
-
-def _as_id(text: str) -> int | None:
-    """The id a path or list entry names, or None when it is a slug."""
-    if not _ID_RE.fullmatch(text):
-        return None
-    return int(text) if len(text) <= 10 else MAX_ID + 1
 
 
 def slugify(name: str) -> str:
@@ -66,9 +62,7 @@ def _unique_slug(session: Session, name: str, *, exclude_id: int | None = None) 
     base = slugify(name)
     taken = set(
         session.scalars(
-            select(ParameterPreset.slug).where(
-                (ParameterPreset.slug == base) | ParameterPreset.slug.like(f"{base}-%")
-            )
+            select(ParameterPreset.slug).where((ParameterPreset.slug == base) | ParameterPreset.slug.like(f"{base}-%"))
         )
     )
     if exclude_id is not None:
@@ -81,17 +75,11 @@ def _unique_slug(session: Session, name: str, *, exclude_id: int | None = None) 
     return slug
 
 
-def _reject_nul(value: Any, what: str, error: type[ValidationFailed] = ValidationFailed) -> None:
-    path = find_nul(value)
-    if path is not None:
-        raise error(f"{what}: '{path}' contains a NUL character; remove it and send again.")
-
-
 def normalize_space(
     parameters: Any, error: type[ValidationFailed] = InvalidParameters, prefix: str = "Invalid parameters"
 ) -> dict:
     """Validate and normalise a parameter space, raising ``error`` with one sentence."""
-    _reject_nul(parameters, prefix, error)
+    reject_unstorable(parameters, prefix, error)
     try:
         return normalize_parameters(parameters)
     except ParameterProblem as problem:
@@ -113,8 +101,6 @@ def _check_name_free(session: Session, name: str, *, exclude_id: int | None = No
 def check_against_catalog(runtime: str | None, parameters: dict[str, Any]) -> list[str]:
     """Check ``parameters`` against the engine catalog of ``runtime``: a wrong type or a value
     out of range raises a 422; flags the catalog does not know come back as warnings."""
-    from autotuner.runtimes.catalog import check_parameters
-
     report = check_parameters(runtime, parameters)
     if report.errors:
         raise InvalidParameters(
@@ -124,8 +110,15 @@ def check_against_catalog(runtime: str | None, parameters: dict[str, Any]) -> li
     return list(report.warnings)
 
 
-def catalog_warnings(preset: ParameterPreset) -> list[str]:
-    return check_against_catalog(preset.runtime, preset.parameters)
+@dataclass(frozen=True)
+class SavedPreset:
+    """A created or updated preset and the catalog's warnings about its flags."""
+
+    preset: ParameterPreset
+    warnings: list[str]
+
+    def read(self) -> PresetSaved:
+        return PresetSaved.model_validate(self.preset).model_copy(update={"warnings": self.warnings})
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -133,17 +126,7 @@ def catalog_warnings(preset: ParameterPreset) -> list[str]:
 
 def get_preset(session: Session, ref: int | str) -> ParameterPreset:
     """A preset by numeric id or slug (``high-throughput``)."""
-    text = str(ref).strip()
-    preset_id = _as_id(text)
-    if preset_id is not None:
-        preset = session.get(ParameterPreset, preset_id) if preset_id <= MAX_ID else None
-        if preset is None:
-            raise PresetNotFound(f"Preset not found: no preset with id {text}.")
-        return preset
-    preset = session.scalar(select(ParameterPreset).where(ParameterPreset.slug == text))
-    if preset is None:
-        raise PresetNotFound(f"Preset not found: no preset with id or slug '{text}'.")
-    return preset
+    return get_by_ref(session, ParameterPreset, ref, noun="preset", error=PresetNotFound, slug=ParameterPreset.slug)
 
 
 def list_presets(
@@ -182,17 +165,15 @@ def _metadata_dict(metadata: Any) -> dict | None:
     if metadata is None:
         return None
     data = metadata.model_dump(exclude_none=True) if hasattr(metadata, "model_dump") else dict(metadata)
-    _reject_nul(data, "Invalid metadata")
+    reject_unstorable(data, "Invalid metadata")
     return data
 
 
-def create_preset(session: Session, data: PresetCreate, *, is_system: bool = False) -> ParameterPreset:
+def create_preset(session: Session, data: PresetCreate, *, is_system: bool = False) -> SavedPreset:
     begin_write(session)
-    _reject_nul(
-        {"name": data.name, "description": data.description, "category": data.category}, "Invalid preset"
-    )
+    reject_unstorable({"name": data.name, "description": data.description, "category": data.category}, "Invalid preset")
     parameters = normalize_space(data.parameters)
-    check_against_catalog(data.runtime, parameters)
+    warnings = check_against_catalog(data.runtime, parameters)
     _check_name_free(session, data.name)
     preset = ParameterPreset(
         name=data.name,
@@ -206,22 +187,20 @@ def create_preset(session: Session, data: PresetCreate, *, is_system: bool = Fal
     )
     session.add(preset)
     flush_unique(session, _name_taken_message(data.name))
-    return preset
+    return SavedPreset(preset, warnings)
 
 
 def _protect(preset: ParameterPreset, action: str) -> None:
     if preset.is_system:
         if action == "delete":
-            raise SystemPresetProtected(
-                f"Cannot delete system preset '{preset.name}': create a custom preset instead."
-            )
+            raise SystemPresetProtected(f"Cannot delete system preset '{preset.name}': create a custom preset instead.")
         raise SystemPresetProtected(
             f"Cannot modify system preset '{preset.name}': system presets are read-only; "
             "duplicate it as a custom preset and edit that instead."
         )
 
 
-def update_preset(session: Session, ref: int | str, data: PresetUpdate) -> ParameterPreset:
+def update_preset(session: Session, ref: int | str, data: PresetUpdate) -> SavedPreset:
     begin_write(session)
     preset = get_preset(session, ref)
     _protect(preset, "modify")
@@ -232,7 +211,7 @@ def update_preset(session: Session, ref: int | str, data: PresetUpdate) -> Param
                 f"'{required}' cannot be cleared: every preset needs a {required}.",
                 errors=[{"loc": ["body", required], "msg": "must not be null"}],
             )
-    _reject_nul(
+    reject_unstorable(
         {k: getattr(data, k) for k in ("name", "description", "category") if k in fields}, "Invalid preset"
     )
     if "parameters" in fields:
@@ -246,9 +225,9 @@ def update_preset(session: Session, ref: int | str, data: PresetUpdate) -> Param
             setattr(preset, key, getattr(data, key))
     if "metadata" in fields:
         preset.meta = _metadata_dict(data.metadata)
-    check_against_catalog(preset.runtime, preset.parameters)
+    warnings = check_against_catalog(preset.runtime, preset.parameters)
     flush_unique(session, _name_taken_message(preset.name))
-    return preset
+    return SavedPreset(preset, warnings)
 
 
 def delete_preset(session: Session, ref: int | str) -> None:
@@ -275,30 +254,41 @@ def merge_presets(
         raise ValidationFailed(
             f"Preset {', '.join(repeated)} is listed more than once: list each preset once, in the order to merge."
         )
-    ids = {i for i in map(_as_id, keys) if i is not None and i <= MAX_ID}
-    slugs = {k for k in keys if _as_id(k) is None}
-    found = list(
-        session.scalars(
-            select(ParameterPreset).where(or_(ParameterPreset.id.in_(ids), ParameterPreset.slug.in_(slugs)))
+    ids = {i for i in map(as_id, keys) if i is not None and storable_id(i)}
+    slugs = {k for k in keys if as_id(k) is None}
+    found = (
+        list(
+            session.scalars(
+                select(ParameterPreset).where(or_(ParameterPreset.id.in_(ids), ParameterPreset.slug.in_(slugs)))
+            )
         )
-    ) if ids or slugs else []
+        if ids or slugs
+        else []
+    )
     by_id = {p.id: p for p in found}
     by_slug = {p.slug: p for p in found}
-    looked_up = [by_slug.get(k) if _as_id(k) is None else by_id.get(_as_id(k)) for k in keys]
-    missing = [k for k, p in zip(keys, looked_up) if p is None]
+    looked_up = [by_slug.get(k) if as_id(k) is None else by_id.get(as_id(k)) for k in keys]
+    missing = [k for k, p in zip(keys, looked_up, strict=False) if p is None]
     presets = [p for p in looked_up if p is not None]
     if missing:
         plural = "s" if len(missing) > 1 else ""
         raise PresetNotFound(f"Preset not found: no preset with id{plural} {', '.join(missing)}.")
     if len({p.id for p in presets}) != len(presets):
         raise ValidationFailed("The same preset is listed twice (by id and by slug): list each preset once.")
-    normalized_overrides = (
-        normalize_space(overrides, prefix="Invalid overrides") if overrides else None
-    )
-    result = _merger.merge(
-        [NamedSpace(p.name, p.parameters) for p in presets], strategy, normalized_overrides
-    )
+    normalized_overrides = normalize_space(overrides, prefix="Invalid overrides") if overrides else None
+    result = _merger.merge([NamedSpace(p.name, p.parameters) for p in presets], strategy, normalized_overrides)
     return result, presets
+
+
+def merge_report(result: MergeResult, presets: list[ParameterPreset]) -> MergeResponse:
+    """The answer to a merge, for the API and the CLI alike."""
+    return MergeResponse(
+        parameters=result.parameters,
+        applied_presets=[p.name for p in presets],
+        merge_strategy=result.strategy,
+        conflicts=[ConflictRead(**c.to_dict()) for c in result.conflicts],
+        combinations=result.combinations,
+    )
 
 
 # --- export and import ---------------------------------------------------------------------
@@ -329,14 +319,16 @@ def parse_import_file(raw: bytes) -> list[PresetCreate]:
     except UnicodeDecodeError:
         raise _import_problem("the file is not UTF-8 text; export a preset to see the expected format") from None
     except json.JSONDecodeError as exc:
-        raise _import_problem(f"the file is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+        raise _import_problem(
+            f"the file is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+        ) from None
     if not isinstance(document, dict):
         raise _import_problem('the file must hold a JSON object like {"version": "1.0", "preset": {...}}')
     if "version" not in document:
         raise _import_problem('the file has no "version" field; add "version": "1.0"')
     if str(document["version"]) != EXPORT_VERSION:
         raise _import_problem(
-            f"unsupported version {json.dumps(document['version'])}; this service reads version \"{EXPORT_VERSION}\""
+            f'unsupported version {json.dumps(document["version"])}; this service reads version "{EXPORT_VERSION}"'
         )
     if "preset" in document and "presets" in document:
         raise _import_problem('the file has both "preset" and "presets"; keep one')
@@ -356,11 +348,11 @@ def parse_import_file(raw: bytes) -> list[PresetCreate]:
             raise _import_problem(f"{where} must be a JSON object")
         name = item.get("name")
         if not isinstance(name, str) or not name.strip():
-            raise _import_problem(f"{where} has an empty name; give it a \"name\"")
+            raise _import_problem(f'{where} has an empty name; give it a "name"')
         label = f"preset '{name.strip()}'"
         if "parameters" not in item:
-            raise _import_problem(f"{label} has no \"parameters\"")
-        _reject_nul(item, f"Import validation failed: {label}", ImportValidationFailed)
+            raise _import_problem(f'{label} has no "parameters"')
+        reject_unstorable(item, f"Import validation failed: {label}", ImportValidationFailed)
         try:
             parameters = normalize_parameters(item["parameters"])
         except ParameterProblem as problem:
@@ -391,9 +383,10 @@ def _free_name(session: Session, name: str, reserved: set[str]) -> str:
     n = 2
     while True:
         candidate = f"{name} ({n})"
-        if candidate not in reserved and session.scalar(
-            select(ParameterPreset.id).where(ParameterPreset.name == candidate)
-        ) is None:
+        if (
+            candidate not in reserved
+            and session.scalar(select(ParameterPreset.id).where(ParameterPreset.name == candidate)) is None
+        ):
             return candidate
         n += 1
 
@@ -438,5 +431,5 @@ def import_presets(
                     f"A preset named '{item.name}' already exists: import with on_conflict=rename, "
                     "skip or overwrite, or rename it in the file."
                 )
-        imported.append(create_preset(session, item))
+        imported.append(create_preset(session, item).preset)
     return imported, skipped, renamed

@@ -1,27 +1,6 @@
-"""Engine parameter catalogs (SGLang, vLLM): flags worth tuning and rules for combinations."""
+"""Engine parameter catalogs (SGLang, vLLM): flags worth tuning and rules for combinations.
 
-from autotuner.runtimes.catalog import (
-    RUNTIMES,
-    CatalogDataError,
-    CatalogReport,
-    FlagSpec,
-    Rule,
-    RuntimeCatalog,
-    check_parameters,
-    get_catalog,
-    list_runtimes,
-    parse_catalog,
-)
-
-__all__ = [
-    "RUNTIMES",
-    "CatalogDataError",
-    "CatalogReport",
-    "FlagSpec",
-    "Rule",
-    "RuntimeCatalog",
-    "check_parameters",
-    "get_catalog",
-    "list_runtimes",
-    "parse_catalog",
-]
+Pure: the data lives in ``runtimes/data/<runtime>.json`` (shipped as package data); :mod:`.loading`
+loads and validates it, :mod:`.flags` and :mod:`.rules` describe its two parts and
+:mod:`.checking` checks parameter spaces against it. No database, no web.
+"""

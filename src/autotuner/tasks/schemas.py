@@ -7,10 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from autotuner.presets.schemas import RequestModel
+from autotuner.core.enums import ExperimentStatus, Runtime, RuntimeField, TaskStatus
+from autotuner.core.requests import RequestModel
 
-TaskRuntime = Literal["sglang", "vllm", "command"]
-TaskStatus = Literal["pending", "running", "completed", "failed", "cancelled"]
 Strategy = Literal["grid_search", "random_search", "bayesian"]
 Objective = Literal["maximize_throughput", "minimize_latency", "minimize_ttft", "minimize_tpot"]
 Percentile = Literal["p50", "p90", "p99"]
@@ -36,7 +35,9 @@ class OptimizationSpec(RequestModel):
 
 class BenchmarkSpec(RequestModel):
     traffic_scenarios: list[str] = Field(
-        default_factory=lambda: ["D(100,100)"], min_length=1, max_length=20,
+        default_factory=lambda: ["D(100,100)"],
+        min_length=1,
+        max_length=20,
         description="genai-bench notation: D(input_tokens,output_tokens).",
     )
     concurrency: list[int] = Field(default_factory=lambda: [1, 4, 8], min_length=1, max_length=20)
@@ -80,19 +81,23 @@ class TaskCreate(RequestModel):
                     "task_name": "llama-throughput",
                     "model": {"id_or_path": "meta-llama/Llama-3.1-8B-Instruct"},
                     "base_runtime": "sglang",
-                    "presets": {"ids": ["high-throughput", "memory-efficient"], "merge_strategy": "last_wins",
-                                "overrides": {"tp-size": [2]}},
+                    "presets": {
+                        "ids": ["high-throughput", "memory-efficient"],
+                        "merge_strategy": "last_wins",
+                        "overrides": {"tp-size": [2]},
+                    },
                 }
             ]
-        }
+        },
     )
 
     task_name: str = Field(min_length=1, max_length=255)
     description: str | None = Field(default=None, max_length=10_000)
     model: ModelSpec
-    base_runtime: TaskRuntime = "sglang"
+    base_runtime: RuntimeField = Runtime.sglang
     command: list[str] | None = Field(
-        default=None, max_length=200,
+        default=None,
+        max_length=200,
         description='base_runtime "command": argument-list template, e.g. ["python", "server.py", "{model}", "--port", "{port}"].',
     )
     deployment_mode: Literal["local"] = "local"
@@ -118,7 +123,7 @@ class TaskUpdate(RequestModel):
     task_name: str | None = Field(default=None, min_length=1, max_length=255)
     description: str | None = Field(default=None, max_length=10_000)
     model: ModelSpec | None = None
-    base_runtime: TaskRuntime | None = None
+    base_runtime: RuntimeField | None = None
     command: list[str] | None = Field(default=None, max_length=200)
     gpus: int | None = Field(default=None, ge=1, le=1024)
     parameters: dict[str, Any] | None = None
@@ -150,7 +155,7 @@ class TaskRead(BaseModel):
     task_name: str
     description: str | None
     model: ModelSpec
-    base_runtime: TaskRuntime
+    base_runtime: Runtime
     command: list[str] | None
     deployment_mode: str
     gpus: int | None
@@ -177,7 +182,7 @@ class TaskRead(BaseModel):
 class SpaceDraft(RequestModel):
     """A space to count before a task exists: parameters and/or presets, as in TaskCreate."""
 
-    base_runtime: TaskRuntime = "sglang"
+    base_runtime: RuntimeField = Runtime.sglang
     gpus: int | None = Field(default=None, ge=1, le=1024)
     parameters: dict[str, Any] | None = None
     presets: PresetSelection | None = None
@@ -200,9 +205,6 @@ class SpaceRead(BaseModel):
     truncated: bool = False
     parameters: dict[str, Any]
     warnings: list[str] = Field(default_factory=list)
-
-
-ExperimentStatus = Literal["pending", "deploying", "benchmarking", "succeeded", "failed", "cancelled"]
 
 
 class ExperimentRead(BaseModel):

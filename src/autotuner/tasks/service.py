@@ -9,27 +9,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from autotuner.db.base import find_nul
+from autotuner.core.enums import Runtime, TaskStatus, engine_runtime
+from autotuner.core.errors import InvalidState, NameConflict, ValidationFailed
+from autotuner.core.parameters import count_combinations
+from autotuner.core.text import reject_unstorable
+from autotuner.db.lookup import get_by_ref
 from autotuner.db.models import Task
 from autotuner.db.session import begin_write, flush_unique
-from autotuner.errors import InvalidState, NameConflict, NotFound, ValidationFailed
 from autotuner.presets import service as presets_service
 from autotuner.presets.merger import NamedSpace, PresetMerger
-from autotuner.presets.service import MAX_ID
-from autotuner.presets.parameters import count_combinations
 from autotuner.tasks.schemas import PresetSelection, SpaceDraft, TaskCreate, TaskUpdate
 from autotuner.tuning.benchmark import BenchmarkConfig
 from autotuner.tuning.scoring import validate_slo
 from autotuner.tuning.space import SpaceReport, analyze_space
-
-RUNNING = "running"
-ENGINE_RUNTIMES = ("sglang", "vllm")
-
-
-def catalog_runtime(base_runtime: str) -> str | None:
-    """The catalog that checks a task's flags: none for a custom command."""
-    return base_runtime if base_runtime in ENGINE_RUNTIMES else None
-
 
 # --- the parameter space --------------------------------------------------------------------
 
@@ -58,13 +50,23 @@ def resolve_parameters(
         final = presets_service.normalize_space(parameters)
     else:
         extra = presets_service.normalize_space(parameters) if parameters else None
-        overrides = presets_service.normalize_space(presets.overrides, prefix="Invalid overrides") if presets.overrides else None
+        overrides = (
+            presets_service.normalize_space(presets.overrides, prefix="Invalid overrides")
+            if presets.overrides
+            else None
+        )
         fine_tuning = _deep_apply(extra, overrides)
         result, applied = presets_service.merge_presets(session, presets.ids, presets.merge_strategy, None)
         final = _deep_apply(result.parameters, fine_tuning) if fine_tuning else result.parameters
         provenance = {
             "presets": [
-                {"id": p.id, "name": p.name, "slug": p.slug, "runtime": p.runtime, "parameters": copy.deepcopy(p.parameters)}
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "slug": p.slug,
+                    "runtime": p.runtime,
+                    "parameters": copy.deepcopy(p.parameters),
+                }
                 for p in applied
             ],
             "merge_strategy": result.strategy,
@@ -72,7 +74,7 @@ def resolve_parameters(
             "conflicts": [c.to_dict() for c in result.conflicts],
         }
         for preset in applied:
-            if preset.runtime and base_runtime in ENGINE_RUNTIMES and preset.runtime != base_runtime:
+            if preset.runtime and engine_runtime(base_runtime) and preset.runtime != base_runtime:
                 warnings.append(
                     f"Preset '{preset.name}' is written for {preset.runtime}, but this task runs {base_runtime}: "
                     "check that its flags mean something to this engine."
@@ -82,7 +84,7 @@ def resolve_parameters(
                 f"The merged parameter space is empty ({'; '.join(c.message for c in result.conflicts[:3])}): "
                 "switch to union or last_wins, or choose other presets."
             )
-    warnings.extend(presets_service.check_against_catalog(catalog_runtime(base_runtime), final))
+    warnings.extend(presets_service.check_against_catalog(engine_runtime(base_runtime), final))
     return final, provenance, warnings
 
 
@@ -102,7 +104,7 @@ def check_settings(data: dict[str, Any]) -> None:
     """Benchmark, SLO, command and search settings that pydantic's shapes cannot say."""
     BenchmarkConfig.from_task(data["benchmark"])
     validate_slo(data.get("slo"))
-    if data["base_runtime"] == "command":
+    if data["base_runtime"] == Runtime.command:
         command = data.get("command") or []
         if not command:
             raise ValidationFailed(
@@ -111,9 +113,7 @@ def check_settings(data: dict[str, Any]) -> None:
             )
         if not any("{port}" in arg for arg in command):
             raise ValidationFailed('The command must pass "{port}" to the server, e.g. "--port", "{port}".')
-    path = find_nul(data)
-    if path is not None:
-        raise ValidationFailed(f"Invalid task: '{path}' contains a NUL character; remove it and send again.")
+    reject_unstorable(data, "Invalid task")
 
 
 def _check_grid(task: Task) -> None:
@@ -134,12 +134,7 @@ def _check_grid(task: Task) -> None:
 
 
 def get_task(session: Session, task_id: int | str) -> Task:
-    text = str(task_id).strip()
-    number = int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else None
-    task = session.get(Task, number) if number is not None and number <= MAX_ID else None
-    if task is None:
-        raise NotFound(f"Task not found: no task with id {text}.")
-    return task
+    return get_by_ref(session, Task, task_id, noun="task")
 
 
 def list_tasks(session: Session, *, status: str | None = None) -> list[Task]:
@@ -181,7 +176,7 @@ def create_task(session: Session, data: TaskCreate) -> Task:
         slo=fields["slo"],
         provenance=provenance,
         warnings=warnings,
-        status="pending",
+        status=TaskStatus.pending,
     )
     _check_grid(task)
     session.add(task)
@@ -190,7 +185,7 @@ def create_task(session: Session, data: TaskCreate) -> Task:
 
 
 def _not_running(task: Task, action: str) -> None:
-    if task.status == RUNNING:
+    if task.status == TaskStatus.running:
         raise InvalidState(f"Task '{task.task_name}' is running: cancel it before you {action} it.")
 
 
@@ -223,7 +218,7 @@ def update_task(session: Session, task_id: int | str, data: TaskUpdate) -> Task:
         # Hand-edited parameters: the presets are no longer where the space came from.
         task.parameters, task.provenance, task.warnings = parameters, None, warnings
     elif "base_runtime" in fields:
-        task.warnings = presets_service.check_against_catalog(catalog_runtime(merged["base_runtime"]), task.parameters)
+        task.warnings = presets_service.check_against_catalog(engine_runtime(merged["base_runtime"]), task.parameters)
     if merged["task_name"] != task.task_name:
         _name_free(session, merged["task_name"], exclude_id=task.id)
     for key in ("task_name", "description", "base_runtime", "command", "model", "benchmark", "slo"):
@@ -250,12 +245,14 @@ def delete_task(session: Session, task_id: int | str) -> None:
 
 
 def space_report(task: Task, *, offset: int = 0, limit: int = 50) -> SpaceReport:
-    return analyze_space(task.parameters, catalog_runtime(task.base_runtime), gpus=task.gpus, offset=offset, limit=limit)
+    return analyze_space(task.parameters, engine_runtime(task.base_runtime), gpus=task.gpus, offset=offset, limit=limit)
 
 
-def draft_space(session: Session, draft: SpaceDraft, *, offset: int = 0, limit: int = 50) -> tuple[SpaceReport, dict[str, Any], list[str]]:
+def draft_space(
+    session: Session, draft: SpaceDraft, *, offset: int = 0, limit: int = 50
+) -> tuple[SpaceReport, dict[str, Any], list[str]]:
     parameters, _, warnings = resolve_parameters(session, draft.base_runtime, draft.parameters, draft.presets)
-    report = analyze_space(parameters, catalog_runtime(draft.base_runtime), gpus=draft.gpus, offset=offset, limit=limit)
+    report = analyze_space(parameters, engine_runtime(draft.base_runtime), gpus=draft.gpus, offset=offset, limit=limit)
     return report, parameters, warnings
 
 

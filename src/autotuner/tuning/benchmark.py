@@ -42,20 +42,159 @@ from typing import Any
 
 import httpx
 
-from autotuner.errors import ValidationFailed
+from autotuner.core.errors import ValidationFailed
 
-WORD_POOL = (
-    "the of and to in is it you that he was for on are as with his they at be this have from or one "
-    "had by but not what all were we when your can said there use an each which she do how their if "
-    "will up other about out many then them these so some her would make like him into time has look "
-    "two more write go see number no way could people my than first water been call who oil its now "
-    "find long down day did get come made may part over new sound take only little work know place "
-    "year live me back give most very after thing our just name good sentence man think say great "
-    "where help through much before line right too mean old any same tell boy follow came want show"
-).split()
+WORD_POOL = [
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "is",
+    "it",
+    "you",
+    "that",
+    "he",
+    "was",
+    "for",
+    "on",
+    "are",
+    "as",
+    "with",
+    "his",
+    "they",
+    "at",
+    "be",
+    "this",
+    "have",
+    "from",
+    "or",
+    "one",
+    "had",
+    "by",
+    "but",
+    "not",
+    "what",
+    "all",
+    "were",
+    "we",
+    "when",
+    "your",
+    "can",
+    "said",
+    "there",
+    "use",
+    "an",
+    "each",
+    "which",
+    "she",
+    "do",
+    "how",
+    "their",
+    "if",
+    "will",
+    "up",
+    "other",
+    "about",
+    "out",
+    "many",
+    "then",
+    "them",
+    "these",
+    "so",
+    "some",
+    "her",
+    "would",
+    "make",
+    "like",
+    "him",
+    "into",
+    "time",
+    "has",
+    "look",
+    "two",
+    "more",
+    "write",
+    "go",
+    "see",
+    "number",
+    "no",
+    "way",
+    "could",
+    "people",
+    "my",
+    "than",
+    "first",
+    "water",
+    "been",
+    "call",
+    "who",
+    "oil",
+    "its",
+    "now",
+    "find",
+    "long",
+    "down",
+    "day",
+    "did",
+    "get",
+    "come",
+    "made",
+    "may",
+    "part",
+    "over",
+    "new",
+    "sound",
+    "take",
+    "only",
+    "little",
+    "work",
+    "know",
+    "place",
+    "year",
+    "live",
+    "me",
+    "back",
+    "give",
+    "most",
+    "very",
+    "after",
+    "thing",
+    "our",
+    "just",
+    "name",
+    "good",
+    "sentence",
+    "man",
+    "think",
+    "say",
+    "great",
+    "where",
+    "help",
+    "through",
+    "much",
+    "before",
+    "line",
+    "right",
+    "too",
+    "mean",
+    "old",
+    "any",
+    "same",
+    "tell",
+    "boy",
+    "follow",
+    "came",
+    "want",
+    "show",
+]
 
 MAX_ERRORS_KEPT = 5
-ENDPOINTS = {"completions": "/v1/completions", "chat": "/v1/chat/completions", "chat_completions": "/v1/chat/completions"}
+ENDPOINTS = {
+    "completions": "/v1/completions",
+    "chat": "/v1/chat/completions",
+    "chat_completions": "/v1/chat/completions",
+}
 
 
 class InvalidBenchmark(ValidationFailed):
@@ -93,7 +232,7 @@ class Scenario:
 def parse_scenario(text: str) -> Scenario:
     """Parse ``D(100,100)`` or ``N(480,240)/(300,150)``; raise :class:`InvalidBenchmark` otherwise."""
     if not isinstance(text, str):
-        raise InvalidBenchmark(f"Traffic scenario {text!r} must be a string such as \"D(100,100)\".")
+        raise InvalidBenchmark(f'Traffic scenario {text!r} must be a string such as "D(100,100)".')
     compact = text.strip()
     match = _D_RE.match(compact)
     if match:
@@ -134,12 +273,16 @@ class BenchmarkConfig:
     def __post_init__(self) -> None:
         self.parsed = [parse_scenario(s) for s in self.scenarios]
         if not self.parsed:
-            raise InvalidBenchmark("The benchmark needs at least one traffic scenario, such as \"D(100,100)\".")
-        if not self.concurrency or not all(isinstance(c, int) and not isinstance(c, bool) and c >= 1 for c in self.concurrency):
+            raise InvalidBenchmark('The benchmark needs at least one traffic scenario, such as "D(100,100)".')
+        if not self.concurrency or not all(
+            isinstance(c, int) and not isinstance(c, bool) and c >= 1 for c in self.concurrency
+        ):
             raise InvalidBenchmark(
                 f"Benchmark concurrency {self.concurrency!r} must be a list of whole numbers of at least 1, such as [1, 4]."
             )
-        if self.seconds_per_level is None and (not isinstance(self.requests_per_level, int) or self.requests_per_level < 1):
+        if self.seconds_per_level is None and (
+            not isinstance(self.requests_per_level, int) or self.requests_per_level < 1
+        ):
             raise InvalidBenchmark("Give requests_per_level (a whole number of at least 1) or seconds_per_level.")
         if self.seconds_per_level is not None and not self.seconds_per_level > 0:
             raise InvalidBenchmark("seconds_per_level must be a positive number of seconds.")
@@ -149,13 +292,22 @@ class BenchmarkConfig:
             raise InvalidBenchmark("warmup_requests must be a whole number, 0 or more.")
 
     @classmethod
-    def from_task(cls, benchmark: dict[str, Any] | None) -> "BenchmarkConfig":
+    def from_task(cls, benchmark: dict[str, Any] | None) -> BenchmarkConfig:
         """Read a task's ``benchmark`` object (missing keys take the defaults)."""
         benchmark = dict(benchmark or {})
-        known = {k: benchmark[k] for k in (
-            "concurrency", "requests_per_level", "seconds_per_level", "warmup_requests", "endpoint",
-            "request_timeout", "seed",
-        ) if k in benchmark and benchmark[k] is not None}
+        known = {
+            k: benchmark[k]
+            for k in (
+                "concurrency",
+                "requests_per_level",
+                "seconds_per_level",
+                "warmup_requests",
+                "endpoint",
+                "request_timeout",
+                "seed",
+            )
+            if k in benchmark and benchmark[k] is not None
+        }
         if "traffic_scenarios" in benchmark and benchmark["traffic_scenarios"] is not None:
             known["scenarios"] = list(benchmark["traffic_scenarios"])
         if "concurrency" in known and isinstance(known["concurrency"], int):
@@ -220,7 +372,9 @@ class LevelResult:
     errors: list[str]
 
     @classmethod
-    def from_requests(cls, scenario: str, concurrency: int, results: list[RequestResult], duration: float) -> "LevelResult":
+    def from_requests(
+        cls, scenario: str, concurrency: int, results: list[RequestResult], duration: float
+    ) -> LevelResult:
         good = [r for r in results if r.ok]
         errors: list[str] = []
         for r in results:
@@ -343,8 +497,9 @@ class _Client:
         tpot = (last - first) / (out - 1) if out > 1 and last is not None else None
         return RequestResult(True, inp, out, first - start, tpot, end - start)
 
-    async def run_level(self, scenario: Scenario, concurrency: int, rng: random.Random,
-                        requests: int | None, seconds: float | None) -> tuple[list[RequestResult], float]:
+    async def run_level(
+        self, scenario: Scenario, concurrency: int, rng: random.Random, requests: int | None, seconds: float | None
+    ) -> tuple[list[RequestResult], float]:
         results: list[RequestResult] = []
         sent = 0
         start = time.perf_counter()
@@ -410,7 +565,10 @@ async def run_benchmark(
             for scenario in config.parsed:
                 for concurrency in config.concurrency:
                     results, duration = await client.run_level(
-                        scenario, concurrency, rng, config.requests_per_level if not config.seconds_per_level else None,
+                        scenario,
+                        concurrency,
+                        rng,
+                        config.requests_per_level if not config.seconds_per_level else None,
                         config.seconds_per_level,
                     )
                     levels.append(LevelResult.from_requests(scenario.text, concurrency, results, duration))

@@ -17,22 +17,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from autotuner.errors import AutotunerError
+from autotuner.core.errors import AutotunerError
 from autotuner.tuning.benchmark import BenchmarkAborted, BenchmarkConfig, run_benchmark_sync
-from autotuner.tuning.launcher import (
-    DEFAULT_GRACE_PERIOD,
-    EngineProcess,
-    LaunchCancelled,
-    LaunchError,
-    build_command,
-    engine_environment,
-    free_port,
-    model_of,
-)
+from autotuner.tuning.engine.commands import build_command, model_of
+from autotuner.tuning.engine.errors import LaunchCancelled, LaunchError
+from autotuner.tuning.engine.gpus import engine_environment
+from autotuner.tuning.engine.process import DEFAULT_GRACE_PERIOD, EngineProcess, free_port
 from autotuner.tuning.scoring import score_metrics, validate_objective, validate_slo
 from autotuner.tuning.strategies import BayesianSearch, make_strategy
 
@@ -59,12 +53,16 @@ class ExperimentOutcome:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def experiment_timeout(task: dict[str, Any]) -> float:
     value = (task.get("optimization") or {}).get("timeout_per_iteration")
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else DEFAULT_TIMEOUT
+    return (
+        float(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+        else DEFAULT_TIMEOUT
+    )
 
 
 def _append_log(path: Path, line: str) -> None:
@@ -99,7 +97,9 @@ def run_experiment(
     timings: dict[str, float] = {}
     command: list[str] = []
 
-    def outcome(status: str, error: str | None, metrics: dict[str, Any] | None = None, score: float | None = None) -> ExperimentOutcome:
+    def outcome(
+        status: str, error: str | None, metrics: dict[str, Any] | None = None, score: float | None = None
+    ) -> ExperimentOutcome:
         timings["total_s"] = round(time.monotonic() - t0, 6)
         _append_log(log_path, f"experiment {status}" + (f": {error}" if error else f", score {score}"))
         return ExperimentOutcome(status, metrics, score, error, command, started_at, _now(), timings)
@@ -124,7 +124,12 @@ def run_experiment(
     if on_status:
         on_status("deploying")
     engine = EngineProcess(command, log_path, port=port, env=env, cwd=cwd, grace_period=grace_period)
-    result: tuple[str, str | None, dict[str, Any] | None, float | None] = ("failed", "The experiment did not run.", None, None)
+    result: tuple[str, str | None, dict[str, Any] | None, float | None] = (
+        "failed",
+        "The experiment did not run.",
+        None,
+        None,
+    )
     try:
         t = time.monotonic()
         engine.start()
@@ -173,7 +178,7 @@ def run_experiment(
         result = ("cancelled" if reason == CANCELLED_MESSAGE else "failed", reason, None, None)
     except LaunchError as exc:
         result = ("failed", exc.message, None, None)
-    except Exception as exc:  # noqa: BLE001 - an experiment must end in an outcome, never crash the worker
+    except Exception as exc:
         result = ("failed", f"The experiment failed unexpectedly: {type(exc).__name__}: {exc}", None, None)
     finally:
         t = time.monotonic()
@@ -197,6 +202,11 @@ class PlannedRun:
     planned: int  # experiments the search runs at most
     combinations: list[dict[str, Any]]
     note: str | None  # None when ``combinations`` is exactly what runs, in order
+
+    def commands(self, task: dict[str, Any]) -> list[list[str]]:
+        """The engine command of each listed combination, with the literal ``<port>`` standing
+        for the free port picked at run time (``autotuner tune --dry-run``)."""
+        return [build_command(task, combination, "<port>") for combination in self.combinations]
 
 
 def plan_run(task: dict[str, Any], *, gpus: int | None = None, limit: int = MAX_PLANNED_LISTED) -> PlannedRun:
@@ -228,25 +238,12 @@ def plan_run(task: dict[str, Any], *, gpus: int | None = None, limit: int = MAX_
     return PlannedRun(strategy.name, strategy.valid_count, planned, out, note)
 
 
-def planned_combinations(task: dict[str, Any], *, gpus: int | None = None, limit: int = MAX_PLANNED_LISTED) -> list[dict[str, Any]]:
-    """The combinations of :func:`plan_run` (at most ``limit``)."""
-    return plan_run(task, gpus=gpus, limit=limit).combinations
-
-
-def dry_run_commands(task: dict[str, Any], *, gpus: int | None = None, limit: int = MAX_PLANNED_LISTED) -> list[list[str]]:
-    """The engine commands the task would run (see :func:`plan_run`), with the literal ``<port>``
-    standing for the free port picked at run time."""
-    return [build_command(task, combination, "<port>") for combination in planned_combinations(task, gpus=gpus, limit=limit)]
-
-
 __all__ = [
-    "ExperimentOutcome",
-    "run_experiment",
-    "dry_run_commands",
-    "planned_combinations",
-    "plan_run",
-    "PlannedRun",
     "MAX_PLANNED_LISTED",
+    "ExperimentOutcome",
+    "PlannedRun",
     "experiment_timeout",
     "model_of",
+    "plan_run",
+    "run_experiment",
 ]

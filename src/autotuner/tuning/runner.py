@@ -46,7 +46,7 @@ def run_search(
             combination,
             log_path=log_path,
             cancel_event=cancel_event,
-            on_status=lambda status: hooks.status(current, status),
+            on_status=lambda status, current=current: hooks.status(current, status),
             gpu_count=gpu_count,
             cwd=cwd,
         )

@@ -36,7 +36,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from autotuner.errors import ValidationFailed
+from autotuner.core.errors import ValidationFailed
 
 OBJECTIVES = ("maximize_throughput", "minimize_latency", "minimize_ttft", "minimize_tpot")
 SLO_METRICS = {"ttft": "ttft_ms", "tpot": "tpot_ms", "latency": "latency_ms"}
@@ -96,7 +96,9 @@ def validate_slo(slo: Any) -> dict[str, dict[str, Any]]:
         if name not in SLO_METRICS:
             raise InvalidSLO(f"Unknown SLO '{name}': use ttft, tpot or latency.")
         if not isinstance(rule, dict):
-            raise InvalidSLO(f'SLO \'{name}\' must be an object such as {{"percentile": "p90", "max_ms": 500, "hard": false}}.')
+            raise InvalidSLO(
+                f'SLO \'{name}\' must be an object such as {{"percentile": "p90", "max_ms": 500, "hard": false}}.'
+            )
         percentile = rule.get("percentile", "p90")
         if percentile not in PERCENTILES:
             raise InvalidSLO(f"SLO '{name}' has percentile {percentile!r}: use one of {', '.join(PERCENTILES)}.")
@@ -163,8 +165,11 @@ def score_metrics(
             value = (level.get(_LATENCY_METRIC[objective]) or {}).get("mean")
             if value is None:
                 return ScoreResult(
-                    None, True, f"The benchmark measured no {_LATENCY_METRIC[objective][:-3]} at {_level_name(level)}.",
-                    objective, gpus,
+                    None,
+                    True,
+                    f"The benchmark measured no {_LATENCY_METRIC[objective][:-3]} at {_level_name(level)}.",
+                    objective,
+                    gpus,
                 )
             raw = -float(value)
         penalty = 0.0
@@ -173,10 +178,17 @@ def score_metrics(
             if observed is None or observed <= rule["max_ms"]:
                 continue
             excess = observed / rule["max_ms"] - 1.0
-            violations.append({
-                "slo": name, "percentile": rule["percentile"], "max_ms": rule["max_ms"], "observed_ms": observed,
-                "hard": rule["hard"], "scenario": level.get("scenario"), "concurrency": level.get("concurrency"),
-            })
+            violations.append(
+                {
+                    "slo": name,
+                    "percentile": rule["percentile"],
+                    "max_ms": rule["max_ms"],
+                    "observed_ms": observed,
+                    "hard": rule["hard"],
+                    "scenario": level.get("scenario"),
+                    "concurrency": level.get("concurrency"),
+                }
+            )
             if rule["hard"]:
                 hard_reasons.append(
                     f"{rule['percentile']} {name.upper() if name != 'latency' else 'latency'} {observed:.1f} ms "
@@ -188,17 +200,29 @@ def score_metrics(
         level_scores.append(raw / (1 + penalty) if raw >= 0 else raw * (1 + penalty))
     if hard_reasons:
         return ScoreResult(
-            None, True, "Hard SLO violated: " + "; ".join(hard_reasons) + ".", objective, gpus,
-            level_scores, penalties, violations,
+            None,
+            True,
+            "Hard SLO violated: " + "; ".join(hard_reasons) + ".",
+            objective,
+            gpus,
+            level_scores,
+            penalties,
+            violations,
         )
     score = sum(level_scores) / len(level_scores)
     return ScoreResult(score, False, None, objective, gpus, level_scores, penalties, violations)
 
 
+def is_better(score: float | None, best: float | None) -> bool:
+    """The one rule for "best": a higher score wins; a failed experiment (None) never does; on a
+    tie the earlier experiment stays best. The worker, ``autotuner tune`` and the strategies use it."""
+    return score is not None and (best is None or score > best)
+
+
 def best_index(scores: list[float | None]) -> int | None:
-    """Index of the highest score, ignoring failed (None) ones; the first wins ties; None if none."""
+    """Index of the best of ``scores`` by :func:`is_better`; None when every one failed."""
     best: int | None = None
     for i, score in enumerate(scores):
-        if score is not None and (best is None or score > scores[best]):  # type: ignore[operator]
+        if is_better(score, None if best is None else scores[best]):
             best = i
     return best

@@ -34,15 +34,16 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from autotuner.presets.parameters import iter_leaves
-from autotuner.runtimes.catalog import Rule, get_catalog
+from autotuner.core.parameters import iter_leaves
+from autotuner.runtimes.loading import get_catalog
+from autotuner.runtimes.rules import Rule
 
 DEFAULT_MAX_ENUMERATE = 200_000
 
 
 def _build(paths: list[tuple[str, ...]], values: list[Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for path, value in zip(paths, values):
+    for path, value in zip(paths, values, strict=False):
         level = out
         for key in path[:-1]:
             level = level.setdefault(key, {})
@@ -154,7 +155,7 @@ class _Plan:
             self.valid = self.free_suffix[0] * math.prod(comp.counts[()] for comp in self.components)
 
     def _assignment(self, leaves: list[int], indices: tuple[int, ...]) -> dict[str, Any]:
-        return {self.paths[i][0]: self.values[i][k] for i, k in zip(leaves, indices)}
+        return {self.paths[i][0]: self.values[i][k] for i, k in zip(leaves, indices, strict=False)}
 
     def _count_removed(self, rule: Rule, present: list[int]) -> int | None:
         size = math.prod(self.sizes[i] for i in present)

@@ -46,8 +46,10 @@ import optuna
 from optuna.distributions import CategoricalDistribution
 from optuna.trial import TrialState, create_trial
 
-from autotuner.errors import ValidationFailed
-from autotuner.presets.parameters import iter_leaves, value_key
+from autotuner.core.enums import engine_runtime
+from autotuner.core.errors import ValidationFailed
+from autotuner.core.parameters import iter_leaves, value_key
+from autotuner.tuning.scoring import is_better
 from autotuner.tuning.space import ValidCombinations, combination_is_valid
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -75,9 +77,9 @@ def flatten(combination: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[t
     out: list[tuple[tuple[str, ...], Any]] = []
     for name, value in combination.items():
         if isinstance(value, dict):
-            out.extend(flatten(value, prefix + (name,)))
+            out.extend(flatten(value, (*prefix, name)))
         else:
-            out.append((prefix + (name,), value))
+            out.append(((*prefix, name), value))
     return out
 
 
@@ -97,7 +99,7 @@ def _nest(pairs: list[tuple[tuple[str, ...], Any]]) -> dict[str, Any]:
 
 
 def _rules_runtime(runtime: str | None) -> str | None:
-    return runtime if runtime in ("sglang", "vllm") else None
+    return engine_runtime(runtime)
 
 
 def search_space(parameters: dict[str, Any], runtime: str | None, *, gpus: int | None = None) -> ValidCombinations:
@@ -213,7 +215,7 @@ class Strategy:
         self.scores[key] = score
         if self._pending is not None and combination_key(self._pending) == key:
             self._pending = None
-        if score is not None and (self.best_score is None or score > self.best_score):
+        if is_better(score, self.best_score):
             self.best_score = score
             self.best_combination = combination
             self.since_improvement = 0
@@ -305,7 +307,8 @@ class BayesianSearch(Strategy):
         self.leaves = [(path, list(values)) for path, values in iter_leaves(parameters)]
         self.param_names = [".".join(path) for path, _ in self.leaves]
         self.distributions = {
-            name: CategoricalDistribution(values) for name, (_path, values) in zip(self.param_names, self.leaves)
+            name: CategoricalDistribution(values)
+            for name, (_path, values) in zip(self.param_names, self.leaves, strict=False)
         }
         sampler = optuna.samplers.TPESampler(seed=self.seed, n_startup_trials=n_startup_trials)
         self.study = optuna.create_study(direction="maximize", sampler=sampler)
@@ -314,10 +317,14 @@ class BayesianSearch(Strategy):
 
     def _params_of(self, combination: dict[str, Any]) -> dict[str, Any]:
         values = dict(flatten(combination))
-        return {name: values[path] for name, (path, _v) in zip(self.param_names, self.leaves) if path in values}
+        return {
+            name: values[path]
+            for name, (path, _v) in zip(self.param_names, self.leaves, strict=False)
+            if path in values
+        }
 
     def _combination_of(self, params: dict[str, Any]) -> dict[str, Any]:
-        return _nest([(path, params[name]) for name, (path, _v) in zip(self.param_names, self.leaves)])
+        return _nest([(path, params[name]) for name, (path, _v) in zip(self.param_names, self.leaves, strict=False)])
 
     def _tell(self, trial: optuna.trial.Trial, score: float | None) -> None:
         if score is None:

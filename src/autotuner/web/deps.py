@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from autotuner.core.settings import Settings
 from autotuner.db.session import session_scope
-from autotuner.settings import Settings
 
 
 def get_session(request: Request) -> Iterator[Session]:

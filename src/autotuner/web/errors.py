@@ -9,12 +9,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from autotuner.errors import AutotunerError
-
-from pydantic import BaseModel, Field
+from autotuner.core.errors import AutotunerError
+from autotuner.core.sentences import validation_sentence
 
 log = logging.getLogger(__name__)
 
@@ -49,39 +49,6 @@ def error_body(detail: str, errors: list[dict[str, Any]] | None = None) -> dict[
     if errors:
         body["errors"] = errors
     return body
-
-
-def _field(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts)
-
-
-def _location(loc: tuple[Any, ...] | list[Any]) -> str:
-    kind = str(loc[0]) if loc else "body"
-    return {"query": "query parameter", "path": "path parameter", "header": "header"}.get(kind, "field")
-
-
-def validation_sentence(errors: list[dict[str, Any]]) -> str:
-    """A sentence for the first of pydantic's errors, e.g. ``Missing required field 'name'.``"""
-    if not errors:
-        return "The request is not valid."
-    first = errors[0]
-    loc = first.get("loc", ())
-    kind = first.get("type", "")
-    field = _field(loc)
-    where = _location(loc)
-    if kind == "json_invalid":
-        reason = (first.get("ctx") or {}).get("error", "it does not parse")
-        return f"The request body is not valid JSON ({reason}): send a JSON object."
-    if kind == "missing":
-        if not field:
-            return "The request needs a JSON body: send a JSON object."
-        return f"Missing required {where} '{field}': add it to the request."
-    message = str(first.get("msg", "is not valid"))
-    more = f" ({len(errors) - 1} more problem{'s' if len(errors) > 2 else ''} in 'errors')" if len(errors) > 1 else ""
-    if not field:
-        return f"The request body is not valid: {message}{more}."
-    return f"Invalid {where} '{field}': {message}{more}."
 
 
 def _clean(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -132,11 +99,18 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail
         spa = getattr(request.app.state, "spa_fallback", None)
-        if exc.status_code == 404 and spa is not None and request.method in ("GET", "HEAD") and not request.url.path.startswith("/api"):
+        if (
+            exc.status_code == 404
+            and spa is not None
+            and request.method in ("GET", "HEAD")
+            and not request.url.path.startswith("/api")
+        ):
             return spa(request.url.path)
         if exc.status_code == 400 and detail == "There was an error parsing the body":
             return JSONResponse(
-                error_body("The request body could not be parsed: send valid JSON (UTF-8) or a well-formed multipart form."),
+                error_body(
+                    "The request body could not be parsed: send valid JSON (UTF-8) or a well-formed multipart form."
+                ),
                 status_code=422,
             )
         if exc.status_code == 404 and detail == "Not Found":

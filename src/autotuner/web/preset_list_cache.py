@@ -43,7 +43,13 @@ class PresetListCache:
             if key == self._key:
                 return self._rows
         rows = [
-            _Row(p.category, p.is_system, p.runtime, service.search_text(p), PresetRead.model_validate(p).model_dump_json().encode())
+            _Row(
+                p.category,
+                p.is_system,
+                p.runtime,
+                service.search_text(p),
+                PresetRead.model_validate(p).model_dump_json().encode(),
+            )
             for p in service.list_presets(session)
         ]
         with self._lock:

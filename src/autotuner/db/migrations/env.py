@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from autotuner.db.base import Base
 from autotuner.db import models  # noqa: F401  (registers the tables on Base.metadata)
+from autotuner.db.base import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -14,8 +14,8 @@ target_metadata = Base.metadata
 def run_migrations_online() -> None:
     engine = config.attributes.get("engine")
     if engine is None:
+        from autotuner.core.settings import get_settings
         from autotuner.db.session import make_engine
-        from autotuner.settings import get_settings
 
         engine = make_engine(get_settings().resolved_database_url)
     with engine.connect() as connection:

@@ -6,8 +6,8 @@ from fastapi import status
 from fastapi.responses import PlainTextResponse
 
 from autotuner.presets.schemas import PresetRead
+from autotuner.runs import service as runs
 from autotuner.tasks.schemas import ExperimentRead, SaveAsPreset
-from autotuner.tuning import service as tuning
 from autotuner.web.deps import SessionDep
 from autotuner.web.errors import ERROR_RESPONSES, TEXT_ROUTE_ERROR_RESPONSES
 from autotuner.web.routing import SlashTolerantRouter
@@ -17,12 +17,17 @@ router = SlashTolerantRouter(prefix="/api/experiments", tags=["experiments"], re
 
 @router.get("/{experiment_id:int}", response_model=ExperimentRead, summary="Get an experiment")
 def get_experiment(session: SessionDep, experiment_id: int):
-    return tuning.get_experiment(session, experiment_id)
+    return runs.get_experiment(session, experiment_id)
 
 
-@router.get("/{experiment_id:int}/logs", response_class=PlainTextResponse, responses=TEXT_ROUTE_ERROR_RESPONSES, summary="The end of an experiment's engine log")
+@router.get(
+    "/{experiment_id:int}/logs",
+    response_class=PlainTextResponse,
+    responses=TEXT_ROUTE_ERROR_RESPONSES,
+    summary="The end of an experiment's engine log",
+)
 def experiment_logs(session: SessionDep, experiment_id: int) -> str:
-    return tuning.read_log(tuning.get_experiment(session, experiment_id).log_path)
+    return runs.read_log(runs.get_experiment(session, experiment_id).log_path)
 
 
 @router.post(
@@ -32,4 +37,4 @@ def experiment_logs(session: SessionDep, experiment_id: int) -> str:
     summary="Save an experiment's parameters as a new preset",
 )
 def save_as_preset(session: SessionDep, experiment_id: int, data: SaveAsPreset):
-    return tuning.save_as_preset(session, experiment_id, data.name, data.description, data.category)
+    return runs.save_as_preset(session, experiment_id, data.name, data.description, data.category)

@@ -9,7 +9,8 @@ from fastapi.responses import JSONResponse
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import UploadFile
 
-from autotuner.errors import ImportValidationFailed, PayloadTooLarge
+from autotuner.core.enums import EngineRuntime
+from autotuner.core.errors import ImportValidationFailed, PayloadTooLarge
 from autotuner.presets import service
 from autotuner.presets.schemas import (
     ImportResult,
@@ -21,11 +22,11 @@ from autotuner.presets.schemas import (
     PresetRead,
     PresetSaved,
     PresetUpdate,
-    Runtime,
 )
 from autotuner.web.deps import SessionDep, SettingsDep
 from autotuner.web.errors import ERROR_RESPONSES
 from autotuner.web.routing import SlashTolerantRouter
+
 
 class PresetRef(Convertor):
     """A preset id or slug: any path segment except this router's own words (merge, import), so
@@ -45,48 +46,29 @@ register_url_convertor("preset_ref", PresetRef())
 router = SlashTolerantRouter(prefix="/api/presets", tags=["presets"], responses=ERROR_RESPONSES)
 
 
-def _saved(preset, warnings: list[str] | None = None) -> PresetSaved:
-    return PresetSaved.model_validate(preset).model_copy(update={"warnings": warnings or []})
-
-
 @router.get("/", response_model=list[PresetRead], summary="List presets")
 def list_presets(
     session: SessionDep,
     request: Request,
     category: Annotated[str | None, Query(max_length=100)] = None,
     is_system: bool | None = None,
-    runtime: Runtime | None = None,
+    runtime: EngineRuntime | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in name, description or tags")] = None,
 ):
-    body = request.app.state.preset_list_cache.list_json(session, category=category, is_system=is_system, runtime=runtime, q=q)
+    body = request.app.state.preset_list_cache.list_json(
+        session, category=category, is_system=is_system, runtime=runtime, q=q
+    )
     return Response(content=body, media_type="application/json")
 
 
-@router.post(
-    "/",
-    response_model=PresetSaved,
-    status_code=status.HTTP_201_CREATED,
-    summary="Create a preset"
-)
+@router.post("/", response_model=PresetSaved, status_code=status.HTTP_201_CREATED, summary="Create a preset")
 def create_preset(session: SessionDep, data: PresetCreate):
-    preset = service.create_preset(session, data)
-    return _saved(preset, service.catalog_warnings(preset))
+    return service.create_preset(session, data).read()
 
 
-@router.post(
-    "/merge",
-    response_model=MergeResponse,
-    summary="Merge several presets"
-)
+@router.post("/merge", response_model=MergeResponse, summary="Merge several presets")
 def merge_presets(session: SessionDep, data: MergeRequest):
-    result, presets = service.merge_presets(session, data.preset_ids, data.merge_strategy, data.overrides)
-    return MergeResponse(
-        parameters=result.parameters,
-        applied_presets=[p.name for p in presets],
-        merge_strategy=result.strategy,
-        conflicts=[c.to_dict() for c in result.conflicts],
-        combinations=result.combinations,
-    )
+    return service.merge_report(*service.merge_presets(session, data.preset_ids, data.merge_strategy, data.overrides))
 
 
 IMPORT_BODY = {
@@ -167,7 +149,7 @@ async def _import_payload(request: Request, limit: int) -> bytes:
     summary="Import presets from a file",
     description='One file as multipart field "file", or the file\'s JSON as the body. '
     "All presets of the file are imported or none.",
-    openapi_extra=IMPORT_BODY
+    openapi_extra=IMPORT_BODY,
 )
 async def import_presets(
     request: Request,
@@ -198,8 +180,7 @@ def get_preset(session: SessionDep, preset_id: str):
 
 @router.put("/{preset_id:preset_ref}", response_model=PresetSaved, summary="Update a preset")
 def update_preset(session: SessionDep, preset_id: str, data: PresetUpdate):
-    preset = service.update_preset(session, preset_id, data)
-    return _saved(preset, service.catalog_warnings(preset))
+    return service.update_preset(session, preset_id, data).read()
 
 
 @router.delete("/{preset_id:preset_ref}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a preset")
@@ -208,11 +189,7 @@ def delete_preset(session: SessionDep, preset_id: str) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get(
-    "/{preset_id:preset_ref}/export",
-    response_model=PresetExport,
-    summary="Export a preset as a JSON file"
-)
+@router.get("/{preset_id:preset_ref}/export", response_model=PresetExport, summary="Export a preset as a JSON file")
 def export_preset(session: SessionDep, preset_id: str):
     preset = service.get_preset(session, preset_id)
     document = service.export_preset(preset)

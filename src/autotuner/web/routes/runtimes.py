@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from autotuner.runtimes.catalog import get_catalog, list_runtimes
+from autotuner.runtimes.loading import get_catalog, list_runtimes
 from autotuner.web.errors import ERROR_RESPONSES
 from autotuner.web.routing import SlashTolerantRouter
 

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
+from autotuner.core.enums import TaskStatus
+from autotuner.runs import service as runs
 from autotuner.tasks import service
 from autotuner.tasks.schemas import (
     ExperimentRead,
@@ -14,10 +16,8 @@ from autotuner.tasks.schemas import (
     SpaceRead,
     TaskCreate,
     TaskRead,
-    TaskStatus,
     TaskUpdate,
 )
-from autotuner.tuning import service as tuning
 from autotuner.web.deps import SessionDep
 from autotuner.web.errors import ERROR_RESPONSES, TEXT_ROUTE_ERROR_RESPONSES
 from autotuner.web.routing import SlashTolerantRouter
@@ -79,7 +79,21 @@ def _notify_worker(request: Request) -> None:
 
 @router.post("/{task_id:int}/start", response_model=TaskRead, summary="Start (or continue) a task's search")
 def start_task(session: SessionDep, request: Request, task_id: int):
-    task = tuning.start_task(session, task_id)
+    task = runs.start_task(session, task_id)
+    session.commit()
+    _notify_worker(request)
+    return _read(task)
+
+
+@router.post(
+    "/{task_id:int}/restart",
+    response_model=TaskRead,
+    summary="Run a task again from the start (its experiments and logs are cleared)",
+)
+def restart_task(session: SessionDep, request: Request, task_id: int):
+    task = runs.restart_task(session, task_id)
+    # The old logs go before the commit, so that the worker cannot start writing the new ones first.
+    runs.remove_task_logs(request.app.state.settings.log_dir, task_id)
     session.commit()
     _notify_worker(request)
     return _read(task)
@@ -87,7 +101,7 @@ def start_task(session: SessionDep, request: Request, task_id: int):
 
 @router.post("/{task_id:int}/cancel", response_model=TaskRead, summary="Cancel a task; its running engine is stopped")
 def cancel_task(session: SessionDep, request: Request, task_id: int):
-    task = tuning.cancel_task(session, task_id)
+    task = runs.cancel_task(session, task_id)
     session.commit()
     _notify_worker(request)
     return _read(task)
@@ -95,10 +109,15 @@ def cancel_task(session: SessionDep, request: Request, task_id: int):
 
 @router.get("/{task_id:int}/experiments", response_model=list[ExperimentRead], summary="A task's experiments, in order")
 def task_experiments(session: SessionDep, task_id: int):
-    return tuning.list_experiments(session, task_id)
+    return runs.list_experiments(session, task_id)
 
 
-@router.get("/{task_id:int}/logs", response_class=PlainTextResponse, responses=TEXT_ROUTE_ERROR_RESPONSES, summary="The end of a task's log")
+@router.get(
+    "/{task_id:int}/logs",
+    response_class=PlainTextResponse,
+    responses=TEXT_ROUTE_ERROR_RESPONSES,
+    summary="The end of a task's log",
+)
 def task_logs(session: SessionDep, request: Request, task_id: int) -> str:
     service.get_task(session, task_id)
-    return tuning.read_log(tuning.task_log_path(request.app.state.settings.log_dir, task_id))
+    return runs.read_log(runs.task_log_path(request.app.state.settings.log_dir, task_id))

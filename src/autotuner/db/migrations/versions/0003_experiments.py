@@ -41,7 +41,9 @@ def upgrade() -> None:
         sa.Column("ended_at", UTCDateTime(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_experiments")),
-        sa.ForeignKeyConstraint(["task_id"], ["tasks.id"], name=op.f("fk_experiments_task_id_tasks"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["task_id"], ["tasks.id"], name=op.f("fk_experiments_task_id_tasks"), ondelete="CASCADE"
+        ),
         sa.UniqueConstraint("task_id", "sequence", name=op.f("uq_experiments_task_id")),
     )
     op.create_index(op.f("ix_experiments_task_id"), "experiments", ["task_id"])
@@ -51,5 +53,11 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_experiments_task_id"), table_name="experiments")
     op.drop_table("experiments")
     with op.batch_alter_table("tasks") as batch:
-        for column in ("stop_reason", "cancel_requested", "best_experiment_id", "experiments_done", "experiments_total"):
+        for column in (
+            "stop_reason",
+            "cancel_requested",
+            "best_experiment_id",
+            "experiments_done",
+            "experiments_total",
+        ):
             batch.drop_column(column)

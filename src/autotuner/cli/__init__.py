@@ -1,0 +1,1 @@
+"""The ``autotuner`` command: one Typer app with a command group per resource."""

@@ -1,0 +1,212 @@
+"""Running tasks, as the API sees it: start, cancel, experiments, logs, save as preset.
+The work itself is done by :mod:`autotuner.runs.worker`."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from autotuner.core.enums import FINISHED_TASK, ExperimentStatus, TaskStatus, engine_runtime
+from autotuner.core.errors import InvalidState, ValidationFailed
+from autotuner.db.lookup import get_by_ref
+from autotuner.db.models import Experiment, Task
+from autotuner.db.session import begin_write
+from autotuner.presets import service as presets_service
+from autotuner.presets.schemas import PresetCreate
+from autotuner.tasks.service import get_task, task_config
+from autotuner.tuning.strategies import Strategy, make_strategy
+
+LOG_TAIL_BYTES = 256 * 1024
+
+
+@dataclass
+class ResumedSearch:
+    """A task's search with its recorded experiments replayed into it."""
+
+    strategy: Strategy
+    replayed: int  # experiments that ran to an end (succeeded or failed)
+    next_sequence: int
+
+
+def resume_search(session: Session, task: Task) -> ResumedSearch:
+    """The task's strategy, told the results of the experiments already recorded (so it never
+    proposes them again); raises the strategy's sentence when the search cannot start."""
+    strategy = make_strategy(task_config(task), gpus=task.gpus)
+    done = list(session.scalars(select(Experiment).where(Experiment.task_id == task.id).order_by(Experiment.sequence)))
+    replayed = 0
+    for experiment in done:
+        if experiment.status in (ExperimentStatus.succeeded, ExperimentStatus.failed):
+            score = experiment.score if experiment.status == ExperimentStatus.succeeded else None
+            strategy.record(experiment.parameters, score)
+            replayed += 1
+    next_sequence = max((e.sequence for e in done), default=0) + 1
+    return ResumedSearch(strategy, replayed, next_sequence)
+
+
+def start_task(session: Session, task_id: int) -> Task:
+    """Queue a task for the worker. A task with experiments continues from them; one whose every
+    planned experiment has run is refused (it can be run again from the start)."""
+    begin_write(session)
+    task = get_task(session, task_id)
+    if task.status == TaskStatus.running:
+        raise InvalidState(f"Task '{task.task_name}' is already running.")
+    # Fail fast on a search that cannot start (grid too large, no valid combination...), and on
+    # one with nothing left to run.
+    resumed = resume_search(session, task)
+    if resumed.replayed and resumed.strategy.suggest() is None:
+        raise InvalidState(
+            f"Task '{task.task_name}' cannot continue: every experiment its search plans has run "
+            f"({resumed.replayed} experiment(s); {resumed.strategy.stop_reason or 'the search is over'}). "
+            f"Run it again from the start instead (Run again in the UI, POST /api/tasks/{task.id}/restart)."
+        )
+    task.status = TaskStatus.running
+    task.cancel_requested = False
+    task.error_message = None
+    task.stop_reason = None
+    task.completed_at = None
+    if task.started_at is None:
+        task.started_at = _now()
+    session.flush()
+    return task
+
+
+def restart_task(session: Session, task_id: int) -> Task:
+    """A fresh run of a task that is not running: its experiments are deleted, then it starts.
+    The caller removes the old logs (:func:`remove_task_logs`) before it commits."""
+    begin_write(session)
+    task = get_task(session, task_id)
+    if task.status == TaskStatus.running:
+        raise InvalidState(f"Task '{task.task_name}' is running: cancel it before you run it again.")
+    session.execute(delete(Experiment).where(Experiment.task_id == task.id))
+    task.experiments_done = 0
+    task.experiments_total = None
+    task.best_experiment_id = None
+    task.started_at = None
+    session.flush()
+    return start_task(session, task.id)
+
+
+def remove_task_logs(log_dir: Path, task_id: int) -> None:
+    """Delete a task's log folder (its log and one file per experiment)."""
+    shutil.rmtree(task_log_path(log_dir, task_id).parent, ignore_errors=True)
+
+
+def cancel_task(session: Session, task_id: int) -> Task:
+    begin_write(session)
+    task = get_task(session, task_id)
+    if task.status in FINISHED_TASK:
+        raise InvalidState(f"Task '{task.task_name}' is already {task.status}: there is nothing to cancel.")
+    if task.status == TaskStatus.pending:
+        task.status = TaskStatus.cancelled
+        task.completed_at = _now()
+        task.stop_reason = "cancelled before it started"
+    else:
+        task.cancel_requested = True
+    session.flush()
+    return task
+
+
+def _now():
+    from autotuner.db.base import utcnow
+
+    return utcnow()
+
+
+def list_experiments(session: Session, task_id: int) -> list[Experiment]:
+    get_task(session, task_id)
+    return list(session.scalars(select(Experiment).where(Experiment.task_id == task_id).order_by(Experiment.sequence)))
+
+
+def get_experiment(session: Session, experiment_id: int) -> Experiment:
+    return get_by_ref(session, Experiment, experiment_id, noun="experiment")
+
+
+def read_log(path: str | Path | None, tail_bytes: int = LOG_TAIL_BYTES) -> str:
+    """The end of a log file ('' when it does not exist yet)."""
+    if not path:
+        return ""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            if size > tail_bytes:
+                handle.seek(size - tail_bytes)
+                handle.readline()
+            return handle.read().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+def task_log_path(log_dir: Path, task_id: int) -> Path:
+    return log_dir / "tasks" / str(task_id) / "task.log"
+
+
+def experiment_log_path(log_dir: Path, task_id: int, sequence: int) -> Path:
+    return log_dir / "tasks" / str(task_id) / f"experiment-{sequence}.log"
+
+
+def save_as_preset(
+    session: Session, experiment_id: int, name: str, description: str | None, category: str | None
+) -> Any:
+    """A new preset holding the experiment's combination, with the task, experiment and metrics
+    in its metadata."""
+    begin_write(session)
+    experiment = get_experiment(session, experiment_id)
+    if experiment.status != ExperimentStatus.succeeded:
+        raise ValidationFailed(
+            f"Experiment {experiment.sequence} {experiment.status}: save a succeeded experiment as a preset."
+        )
+    task = session.get(Task, experiment.task_id)
+    parameters = _as_space(experiment.parameters)
+    summary = _metrics_summary(experiment.metrics)
+    data = PresetCreate(
+        name=name,
+        description=description
+        or f"Best configuration found by task '{task.task_name}' (experiment {experiment.sequence}).",
+        category=category or "custom",
+        runtime=engine_runtime(task.base_runtime),
+        parameters=parameters,
+        metadata={
+            "author": "autotuner",
+            "tags": ["tuned", task.base_runtime],
+            "recommended_for": [task.model.get("id_or_path", "")],
+            "source": {
+                "task_id": task.id,
+                "task_name": task.task_name,
+                "experiment_id": experiment.id,
+                "experiment_sequence": experiment.sequence,
+                "objective": task.optimization.get("objective"),
+                "score": experiment.score,
+                "metrics": summary,
+            },
+        },
+    )
+    return presets_service.create_preset(session, data).preset
+
+
+def _as_space(combination: dict[str, Any]) -> dict[str, Any]:
+    return {k: _as_space(v) if isinstance(v, dict) else [v] for k, v in combination.items()}
+
+
+def _metrics_summary(metrics: dict[str, Any] | None) -> dict[str, Any]:
+    """The headline figures of an experiment (the full metrics stay on the experiment)."""
+    if not metrics:
+        return {}
+    levels = [
+        {
+            "scenario": level.get("scenario"),
+            "concurrency": level.get("concurrency"),
+            "output_tokens_per_s": level.get("output_tokens_per_s"),
+            "requests_per_s": level.get("requests_per_s"),
+            "ttft_ms_p90": (level.get("ttft_ms") or {}).get("p90"),
+            "tpot_ms_p90": (level.get("tpot_ms") or {}).get("p90"),
+            "latency_ms_p90": (level.get("latency_ms") or {}).get("p90"),
+        }
+        for level in metrics.get("levels") or []
+    ]
+    return {"levels": levels, "scoring": metrics.get("scoring")}

@@ -1,0 +1,179 @@
+"""``autotuner tune task.json``: a task end to end in the terminal, on real toy engine processes."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from support.paths import ROOT, TOY
+from support.processes import assert_no_toy_engine_left, toy_engine_processes
+from typer.testing import CliRunner
+
+from autotuner.cli.main import app
+from autotuner.tuning.engine import process
+
+TOY_TASK = ROOT / "examples" / "toy_task.json"
+MARK = f"toy-cli-{uuid.uuid4().hex[:12]}"  # the model name: finds this module's engines in /proc
+
+runner = CliRunner(env={"COLUMNS": "200"})
+
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_engine_left_behind")]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_toy_engine_alive_after_the_module():
+    yield
+    assert_no_toy_engine_left(MARK)
+
+
+def task_file(tmp_path: Path, parameters: dict, *extra: str, benchmark: dict | None = None) -> Path:
+    path = tmp_path / "task.json"
+    path.write_text(
+        json.dumps(
+            {
+                "task_name": "cli-toy",
+                "model": {"id_or_path": MARK},
+                "base_runtime": "command",
+                "command": ["{python}", TOY, "--model-path", "{model}", "--host", "{host}", "--port", "{port}", *extra],
+                "parameters": parameters,
+                "optimization": {"strategy": "grid_search", "max_iterations": 10, "timeout_per_iteration": 60},
+                "benchmark": benchmark
+                or {
+                    "traffic_scenarios": ["D(16,4)"],
+                    "concurrency": [2],
+                    "requests_per_level": 6,
+                    "warmup_requests": 1,
+                },
+            }
+        )
+    )
+    return path
+
+
+def test_dry_run_prints_the_twelve_engine_commands_as_shell_quoted_argument_lists(cli_env):
+    result = runner.invoke(app, ["tune", str(TOY_TASK), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 12, result.stdout
+    first = shlex.split(lines[0])
+    assert first == [
+        sys.executable,
+        "examples/toy_engine.py",
+        "--model-path",
+        "toy-model",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "<port>",
+        "--tp-size",
+        "1",
+        "--mem-fraction-static",
+        "0.8",
+        "--schedule-policy",
+        "fcfs",
+    ]
+    assert "'<port>'" in lines[0], "arguments are quoted for a shell (shlex), the engine itself gets no shell"
+    combos = [tuple(shlex.split(line)[8:]) for line in lines]
+    assert len(set(combos)) == 12
+    assert ("--tp-size", "2", "--mem-fraction-static", "0.9", "--schedule-policy", "lpm") in combos
+    assert not process.running_engines(), "a dry run starts nothing"
+
+    as_json = runner.invoke(app, ["tune", str(TOY_TASK), "--dry-run", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert [shlex.join(command) for command in json.loads(as_json.stdout)] == lines
+
+
+def test_tune_runs_a_small_task_and_prints_the_table_and_the_best(cli_env, tmp_path):
+    path = task_file(tmp_path, {"tp-size": [1, 2], "schedule-policy": ["fcfs", "lpm"]}, "--delay-scale", "3")
+    logs = tmp_path / "logs"
+    result = runner.invoke(app, ["tune", str(path), "--log-dir", str(logs)])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "4 experiment(s) - every combination has been tried" in out
+    for column in ("Parameters", "Status", "Score"):
+        assert column in out
+    assert out.count("succeeded") == 4
+    assert "Best configuration (experiment 4, score " in out
+    assert '{"tp-size": 2, "schedule-policy": "lpm"}' in out.split("Best configuration", 1)[1]
+    assert f"Logs: {logs}" in out
+    assert sorted(p.name for p in logs.glob("experiment-*.log")) == [f"experiment-{i}.log" for i in range(1, 5)]
+    assert "toy engine: serving" in (logs / "experiment-4.log").read_text()
+    assert not list(logs.glob("*.pid"))
+
+
+def test_tune_json_reports_failures_and_the_best(cli_env, tmp_path):
+    path = task_file(tmp_path, {"tp-size": [2], "fail-at-start": [True, False]})
+    result = runner.invoke(app, ["tune", str(path), "--log-dir", str(tmp_path / "logs"), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["stop_reason"] == "every combination has been tried"
+    failed, succeeded = report["experiments"]
+    assert failed["status"] == "failed" and "simulated failure at start" in failed["error"]
+    assert "--fail-at-start" in failed["command"]
+    assert succeeded["status"] == "succeeded" and succeeded["score"] > 0
+    assert report["best"] == {
+        "sequence": 2,
+        "parameters": {"tp-size": 2, "fail-at-start": False},
+        "score": succeeded["score"],
+    }
+
+
+def test_tune_fails_when_no_experiment_succeeds(cli_env, tmp_path):
+    path = task_file(tmp_path, {"tp-size": [1, 2]}, "--fail-at-start")
+    logs = tmp_path / "logs"
+    result = runner.invoke(app, ["tune", str(path), "--log-dir", str(logs)])
+    assert result.exit_code == 1, result.output
+    assert "Experiment 1 failed:" in result.stdout and "Experiment 2 failed:" in result.stdout
+    assert f"No experiment succeeded: see the logs in {logs}." in result.stderr
+
+
+def test_tune_refuses_a_bad_scenario_with_one_sentence(cli_env, tmp_path):
+    path = task_file(tmp_path, {"tp-size": [1]}, benchmark={"traffic_scenarios": ["D(10)"], "concurrency": [1]})
+    result = runner.invoke(app, ["tune", str(path)])
+    assert result.exit_code == 1
+    assert "Error: Traffic scenario 'D(10)' is not understood: write D(input_tokens,output_tokens)" in result.stderr
+    assert result.stdout == ""
+    assert not toy_engine_processes(MARK)
+
+
+def test_tune_refuses_a_space_whose_valid_combinations_cannot_be_counted(cli_env, tmp_path):
+    path = task_file(tmp_path, {"max-num-batched-tokens": list(range(1000, 1500)), "max-num-seqs": list(range(1, 501))})
+    body = json.loads(path.read_text())
+    body["base_runtime"] = "vllm"
+    body["optimization"] = {"strategy": "random_search", "max_iterations": 10}
+    path.write_text(json.dumps(body))
+    for args in (["tune", str(path)], ["tune", str(path), "--dry-run"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1, result.output
+        assert "The parameter space holds 250,000 combinations and the vllm rules read too many" in result.stderr
+
+
+def test_dry_run_of_a_billion_combinations_lists_what_would_run(cli_env, tmp_path):
+    path = task_file(tmp_path, {f"knob-{i}": list(range(10)) for i in range(9)})
+    body = json.loads(path.read_text())
+    body["optimization"] = {"strategy": "random_search", "max_iterations": 10}
+    path.write_text(json.dumps(body))
+    result = runner.invoke(app, ["tune", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 10 and len(set(lines)) == 10  # random search runs exactly these, no note
+    body["optimization"] = {"strategy": "bayesian", "max_iterations": 10}
+    path.write_text(json.dumps(body))
+    result = runner.invoke(app, ["tune", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1001
+    assert lines[-1] == (
+        "# bayesian chooses up to 10 experiments as it goes among 1,000,000,000 valid combinations; "
+        "the first 1,000 are listed."
+    )
+    assert shlex.split(lines[0])[-18:] == [arg for i in range(9) for arg in (f"--knob-{i}", "0")]
+    as_json = runner.invoke(app, ["tune", str(path), "--dry-run", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert [shlex.join(command) for command in json.loads(as_json.stdout)] == lines[:-1]
+    assert "1,000,000,000 valid combinations" in as_json.stderr

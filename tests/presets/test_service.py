@@ -1,0 +1,59 @@
+"""The preset service called directly (the HTTP tests are tests/test_preset_routes.py): what the
+API and the CLI share."""
+
+from __future__ import annotations
+
+import pytest
+
+from autotuner.core.errors import InvalidParameters, PresetNotFound
+from autotuner.db.session import session_scope
+from autotuner.presets import service
+from autotuner.presets.schemas import PresetCreate, PresetUpdate
+
+
+@pytest.fixture
+def session(app):
+    with session_scope(app.state.session_factory) as session:
+        yield session
+
+
+def test_create_returns_the_catalogs_warnings_once(session):
+    saved = service.create_preset(
+        session,
+        PresetCreate(name="W", runtime="sglang", parameters={"tp-size": [1], "brand-new-flag": [True]}),
+    )
+    assert saved.preset.id is not None
+    assert len(saved.warnings) == 1 and "'brand-new-flag' is not in the SGLang" in saved.warnings[0]
+    read = saved.read()
+    assert read.warnings == saved.warnings and read.slug == "w"
+
+
+def test_update_rechecks_the_catalog_and_refuses_a_value_out_of_range(session):
+    saved = service.create_preset(session, PresetCreate(name="U", runtime="sglang", parameters={"tp-size": [1]}))
+    with pytest.raises(InvalidParameters, match="mem-fraction-static"):
+        service.update_preset(session, saved.preset.id, PresetUpdate(parameters={"mem-fraction-static": [1.5]}))
+    again = service.update_preset(session, "u", PresetUpdate(parameters={"tp-size": [2], "other-flag": [1]}))
+    assert again.preset.parameters == {"tp-size": [2], "other-flag": [1]}
+    assert [w.split("'")[1] for w in again.warnings] == ["other-flag"]
+
+
+@pytest.mark.parametrize(
+    ("ref", "sentence"),
+    [
+        ("nope", "Preset not found: no preset with id or slug 'nope'."),
+        ("123456", "Preset not found: no preset with id 123456."),
+        (str(2**40), f"Preset not found: no preset with id {2**40}."),
+    ],
+)
+def test_lookup_names_what_was_asked_for(session, ref, sentence):
+    with pytest.raises(PresetNotFound) as info:
+        service.get_preset(session, ref)
+    assert info.value.message == sentence
+
+
+def test_merge_report_is_the_api_answer(session):
+    report = service.merge_report(*service.merge_presets(session, ["high-throughput", "memory-efficient"], "union"))
+    assert report.applied_presets == ["High Throughput", "Memory Efficient"]
+    assert report.parameters == {"tp-size": [1, 2, 4], "mem-fraction-static": [0.7, 0.75, 0.9]}
+    assert report.combinations == 9 and report.merge_strategy == "union"
+    assert {c.parameter for c in report.conflicts} == {"tp-size", "mem-fraction-static"}
