@@ -11,10 +11,10 @@ type Schemas = components['schemas'];
 /** While the schema types a field as a bare string, the values the server documents for it. */
 type Narrow<FromSchema, Documented extends string> = string extends FromSchema ? Documented : FromSchema;
 
-export type TaskStatus = Schemas['TaskRead']['status'];
-export type ExperimentStatus = Schemas['ExperimentRead']['status'];
+export type TaskStatus = Schemas['TaskStatus'];
+export type ExperimentStatus = Schemas['ExperimentStatus'];
 /** Runtimes a task can use: the engines, and "command" (the operator's own program). */
-export type Runtime = Schemas['TaskCreate']['base_runtime'];
+export type Runtime = Schemas['Runtime'];
 /** Runtimes a preset can be made for. */
 export type PresetRuntime = NonNullable<Schemas['PresetRead']['runtime']>;
 export type MergeStrategy = Narrow<

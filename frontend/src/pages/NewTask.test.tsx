@@ -16,7 +16,7 @@ function serve(gpus: number, onCreate: (body: unknown) => Response = (body) => j
   const created: unknown[] = [];
   mockApi({
     'GET /api/presets/': () => jsonResponse([]),
-    'GET /api/system': () => jsonResponse({ version: '0.1.0', gpus: { count: gpus, source: gpus ? 'nvidia-smi' : 'none' } }),
+    'GET /api/system/': () => jsonResponse({ version: '0.1.0', gpus: { count: gpus, source: gpus ? 'nvidia-smi' : 'none' } }),
     'GET /api/runtimes/sglang/parameters': () => jsonResponse([]),
     'POST /api/tasks/': ({ body }) => {
       created.push(body);

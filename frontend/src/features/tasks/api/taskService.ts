@@ -19,7 +19,7 @@ export const taskService = {
   remove: (id: number) => apiRequest<void>(taskPath(id), { method: 'DELETE' }),
   start: (id: number) => apiRequest<Task>(apiPath('/api/tasks/{task_id}/start', { task_id: id }), { method: 'POST' }),
   /** A fresh run: the task's experiments and logs are cleared first. */
-  restart: (id: number) => apiRequest<Task>(`${taskPath(id)}/restart`, { method: 'POST' }),
+  restart: (id: number) => apiRequest<Task>(apiPath('/api/tasks/{task_id}/restart', { task_id: id }), { method: 'POST' }),
   cancel: (id: number) => apiRequest<Task>(apiPath('/api/tasks/{task_id}/cancel', { task_id: id }), { method: 'POST' }),
   experiments: (id: number, signal?: AbortSignal) =>
     apiRequest<Experiment[]>(apiPath('/api/tasks/{task_id}/experiments', { task_id: id }), { signal }),
@@ -32,7 +32,7 @@ export const taskService = {
       method: 'POST',
       json: body,
     }),
-  system: (signal?: AbortSignal) => apiRequest<SystemInfo>('/api/system', { signal }),
+  system: (signal?: AbortSignal) => apiRequest<SystemInfo>(apiPath('/api/system/'), { signal }),
 };
 
 export const taskKeys = {

@@ -32,8 +32,5 @@ export type Experiment = Schemas['ExperimentRead'];
 /** What "save as preset" sends. */
 export type SaveAsPresetBody = { name: string; description?: string | null; category?: string | null };
 
-/** GET /api/system: what the service's machine offers. */
-export interface SystemInfo {
-  version: string;
-  gpus: { count: number; source: 'nvidia-smi' | 'AUTOTUNER_GPUS' | 'none' | string };
-}
+/** GET /api/system/: what the service's machine offers (its GPUs, and where the count came from). */
+export type SystemInfo = Schemas['SystemRead'];
