@@ -8,7 +8,8 @@
 //   - an element's box leaves the box of the card (Paper, modal, drawer) it sits in.
 // Form fields (their text scrolls inside them by nature), visually hidden text, SVG internals and
 // two decorative parts (a Switch's track, whose thumb rests against its edge, and a spinning
-// Loader) are not checked; an element that is meant to scroll sideways says so with `data-scroll-x`.
+// Loader) are not checked, nor are toasts (they slide in from beyond the window by design); an
+// element that is meant to scroll sideways says so with `data-scroll-x`.
 
 /** The viewports every page is checked and photographed at. */
 export const VIEWPORTS = [
@@ -34,7 +35,7 @@ export async function findOverflows(page) {
       (el instanceof SVGElement && el.tagName.toLowerCase() !== 'svg') ||
       el.classList.contains('mantine-Switch-track') ||
       el.classList.contains('mantine-Loader-root') ||
-      el.closest('[data-scroll-x]') !== null;
+      el.closest('[data-scroll-x], .mantine-Notifications-root') !== null;
     const shown = (el, rect) => {
       if (rect.width < 2 || rect.height < 2) return false;
       const style = getComputedStyle(el);
