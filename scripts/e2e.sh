@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Browser end-to-end tests: the real service on a temporary database, driven through Debian's
 # Chromium (headless). Screenshots of every page land in test-artifacts/screenshots/.
+#   scripts/e2e.sh                        the browser tests (frontend/e2e/run.mjs)
+#   SCREENSHOT_DIR=test-artifacts/after scripts/e2e.sh e2e/screens.mjs
+#                                         another script of frontend/e2e against the same service
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 AUTOTUNER="${AUTOTUNER_BIN:-.venv/bin/autotuner}"
-SCREENSHOT_DIR="$ROOT/test-artifacts/screenshots"
+E2E_SCRIPT="${1:-e2e/run.mjs}"
+SCREENSHOT_DIR="$(mkdir -p "${SCREENSHOT_DIR:-$ROOT/test-artifacts/screenshots}" && cd "${SCREENSHOT_DIR:-$ROOT/test-artifacts/screenshots}" && pwd)"
 LOG_DIR="$ROOT/test-artifacts"
 
 ./scripts/install_chromium.sh
@@ -59,4 +63,4 @@ if ! curl -fsS "http://127.0.0.1:$PORT/api/presets/" > /dev/null 2>&1; then
 fi
 
 cd frontend
-E2E_BASE_URL="http://127.0.0.1:$PORT" SCREENSHOT_DIR="$SCREENSHOT_DIR" node e2e/run.mjs
+E2E_BASE_URL="http://127.0.0.1:$PORT" SCREENSHOT_DIR="$SCREENSHOT_DIR" node "$E2E_SCRIPT"
