@@ -16,12 +16,11 @@ LOG_DIR="$ROOT/test-artifacts"
 
 ./scripts/install_chromium.sh
 
-if [ ! -d frontend/node_modules ]; then
-  (cd frontend && npm ci --no-audit --no-fund)
-fi
+source "$ROOT/scripts/lib.sh"
+ensure_frontend_deps
 # Build the UI when it is missing or older than its sources.
-if [ ! -f frontend/dist/index.html ] || [ -n "$(find frontend/src frontend/index.html frontend/package-lock.json -newer frontend/dist/index.html -print -quit)" ]; then
-  (cd frontend && npm run build)
+if ui_needs_build; then
+  build_ui
 fi
 
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
@@ -42,7 +41,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 echo "Starting the service on port $PORT (temporary data in $DATA_DIR)..."
-env -u AUTOTUNER_DATABASE_URL AUTOTUNER_DATA_DIR="$DATA_DIR" AUTOTUNER_UI_DIR="$ROOT/frontend/dist" \
+# The stand-in engine runs through the command runtime, which is off unless turned on.
+env -u AUTOTUNER_DATABASE_URL AUTOTUNER_DATA_DIR="$DATA_DIR" AUTOTUNER_UI_DIR="$ROOT/frontend/dist" AUTOTUNER_ALLOW_COMMAND_RUNTIME=true \
   setsid "$AUTOTUNER" serve --port "$PORT" > "$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 

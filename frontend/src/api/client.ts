@@ -98,6 +98,9 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** The header the service asks of every change that is not sent as JSON (see web/security.py). */
+export const CSRF_HEADER = 'X-Autotuner-CSRF';
+
 export function buildUrl(path: string, query?: RequestOptions['query']): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query ?? {})) {
@@ -110,7 +113,11 @@ export function buildUrl(path: string, query?: RequestOptions['query']): string 
 
 /** Sends a request; resolves with the body's text, or throws an ApiError with the server's sentence. */
 async function send(path: string, options: RequestOptions, accept: string): Promise<{ status: number; text: string }> {
+  const method = options.method ?? 'GET';
   const headers: Record<string, string> = { Accept: accept };
+  // The service refuses a change a page on another site could send (no JSON body, no custom
+  // header): every change from the UI carries this header, file uploads and body-less POSTs too.
+  if (method !== 'GET') headers[CSRF_HEADER] = '1';
   let body: BodyInit | undefined;
   if (options.form) {
     body = options.form;
@@ -121,7 +128,7 @@ async function send(path: string, options: RequestOptions, accept: string): Prom
   let response: Response;
   try {
     response = await fetch(buildUrl(path, options.query), {
-      method: options.method ?? 'GET',
+      method,
       headers,
       body,
       signal: options.signal,

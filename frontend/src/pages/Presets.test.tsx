@@ -25,6 +25,9 @@ function preset(id: number, name: string, category: string | null, is_system = f
     is_system,
     parameters: { 'tp-size': [1, 2] },
     metadata: null,
+    owner: null,
+    visibility: 'public',
+    team_ids: [],
     created_at: stamp,
     updated_at: stamp,
   };

@@ -20,6 +20,9 @@ function preset(id: number, name: string, category: string, parameters: Preset['
     is_system: true,
     parameters,
     metadata: null,
+    owner: null,
+    visibility: 'public',
+    team_ids: [],
     created_at: stamp,
     updated_at: stamp,
   };
