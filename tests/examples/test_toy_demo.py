@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from support.load import cpu_burners
 from support.paths import EXAMPLES, ROOT
+from support.processes import pid_alive
 from typer.testing import CliRunner
 
 from autotuner.cli.main import app
@@ -44,6 +45,7 @@ def test_the_demo_names_the_documented_best_while_the_cpu_is_busy(
         result = runner.invoke(app, ["tune", str(TOY_TASK), "--json", "--log-dir", str(tmp_path / "logs")])
         assert burners.alive(), "a CPU burner stopped before the demo ended"
         burned = burners.cpu_seconds()
+    assert not any(pid_alive(p.pid) for p in burners.processes), "the burners outlived the block"
     assert result.exit_code == 0, result.output
     assert min(burned) > 1.0, f"the burners hardly ran (CPU seconds {burned}): the demo was not under load"
 
@@ -66,3 +68,11 @@ def test_the_demo_names_the_documented_best_while_the_cpu_is_busy(
     assert best["parameters"] == BEST and best["sequence"] == BEST_SEQUENCE, summary
     assert report["best"] == {"sequence": BEST_SEQUENCE, "parameters": BEST, "score": best["score"]}
     assert best["score"] >= MIN_MARGIN * runner_up["score"], summary
+
+
+def test_the_burners_are_killed_when_the_block_fails():
+    with pytest.raises(RuntimeError, match="boom"), cpu_burners(2) as burners:
+        assert burners.alive() and len(burners.processes) == 2
+        raise RuntimeError("boom")
+    assert [process.returncode for process in burners.processes] == [-9, -9]
+    assert not any(pid_alive(process.pid) for process in burners.processes)
