@@ -56,6 +56,14 @@ ensure_frontend_deps() {
   fi
 }
 
+# True when frontend/dist is missing or older than any of the UI's sources (a pulled change).
+ui_needs_build() {
+  local index="$ROOT/frontend/dist/index.html"
+  [ ! -f "$index" ] && return 0
+  [ -n "$(find "$ROOT/frontend/src" "$ROOT/frontend/index.html" "$ROOT/frontend/package-lock.json" \
+    "$ROOT/frontend/vite.config.ts" -newer "$index" -print -quit 2>/dev/null)" ]
+}
+
 build_ui() {
   ensure_frontend_deps
   say "Building the web UI"

@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 
 cd "$ROOT"  # the example task starts examples/toy_engine.py by a relative path
 ensure_venv
-if [ -f "$ROOT/frontend/package.json" ] && [ ! -f "$ROOT/frontend/dist/index.html" ]; then
+if [ -f "$ROOT/frontend/package.json" ] && ui_needs_build; then
   build_ui
 fi
 say "Applying database migrations"

@@ -533,11 +533,46 @@ def test_a_running_task_refuses_start_edit_and_delete_and_a_finished_one_refuses
     completed = client.post(f"/api/tasks/{pending}/cancel")
     assert completed.status_code == 409
     assert completed.json()["detail"] == "Task 'errors-pending' is already completed: there is nothing to cancel."
-    # Starting a completed task again replays its experiments: nothing is left to run.
-    start(client, pending)
-    assert worker.run_once() is True
+    # Every planned experiment has run: continuing is refused with the reason, and nothing changes.
+    refused = client.post(f"/api/tasks/{pending}/start")
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        "Task 'errors-pending' cannot continue: every experiment its search plans has run "
+        "(1 experiment(s); every combination has been tried). Run it again from the start instead "
+        f"(Run again in the UI, POST /api/tasks/{pending}/restart)."
+    )
     assert task_get(client, pending)["status"] == "completed"
-    assert len(experiments_of(client, pending)) == 1
+
+
+def test_run_again_clears_the_experiments_and_logs_and_runs_a_fresh_search(client, worker, settings):
+    task_id = create_task(client, toy_task("again", parameters={"tp-size": [1, 2]}))["id"]
+    start(client, task_id)
+    assert worker.run_once() is True
+    first = experiments_of(client, task_id)
+    assert [e["sequence"] for e in first] == [1, 2] and all(e["status"] == "succeeded" for e in first)
+    first_log = client.get(f"/api/experiments/{first[0]['id']}/logs").text
+    assert first_log
+
+    again = client.post(f"/api/tasks/{task_id}/restart")
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "running" and again.json()["experiments_done"] == 0
+    assert again.json()["best_experiment_id"] is None
+    assert experiments_of(client, task_id) == []
+    assert client.get(f"/api/tasks/{task_id}/logs").text == ""
+    assert client.get(f"/api/experiments/{first[0]['id']}").status_code == 404
+
+    running = client.post(f"/api/tasks/{task_id}/restart")
+    assert running.status_code == 409
+    assert running.json()["detail"] == "Task 'again' is running: cancel it before you run it again."
+
+    assert worker.run_once() is True
+    second = experiments_of(client, task_id)
+    assert [e["sequence"] for e in second] == [1, 2] and all(e["status"] == "succeeded" for e in second)
+    # A fresh run: measured after the first run ended (ids may be reused on SQLite: issue 11).
+    assert min(e["started_at"] for e in second) >= max(e["ended_at"] for e in first)
+    done = task_get(client, task_id)
+    assert done["status"] == "completed" and done["best_experiment_id"] in {e["id"] for e in second}
+    assert "Experiment 1" in client.get(f"/api/tasks/{task_id}/logs").text
 
 
 def test_start_refuses_a_grid_larger_than_max_iterations(client, app):
@@ -592,3 +627,21 @@ def test_unknown_tasks_and_experiments_are_404_naming_the_id(client):
         response = getattr(client, method)(url)
         assert response.status_code == 404, (url, response.text)
         assert "987654" in response.json()["detail"]
+
+
+def test_a_missing_engine_fails_the_task_at_once_with_one_sentence(client, worker):
+    task_id = create_task(
+        client,
+        task_name="no-sglang",
+        model={"id_or_path": MARK},
+        base_runtime="sglang",
+        parameters={"tp-size": [1, 2]},
+        optimization={"max_iterations": 2},
+    )["id"]
+    start(client, task_id)
+    assert worker.run_once() is True
+    task = task_get(client, task_id)
+    assert task["status"] == "failed"
+    assert task["error_message"].startswith("SGLang is not installed for this Python")
+    assert "examples/toy_task.json" in task["error_message"]
+    assert experiments_of(client, task_id) == []  # no experiment was tried

@@ -172,8 +172,11 @@ def test_engine_crashing_at_start_fails_at_once_with_its_output(tmp_path):
         engine.wait_ready(timeout=60)
     assert time.monotonic() - started < 30  # did not wait for the 60 s timeout
     message = info.value.message
-    assert "exited with code 1 before it became ready" in message
-    assert "simulated failure at start" in message
+    # The cause comes first, before the output's tail.
+    assert message.startswith(
+        "The engine exited with code 1 before it became ready: "
+        "toy engine: error: simulated failure at start (test switch --fail-at-start). Last lines of its output:"
+    ), message
 
 
 def test_missing_executable_is_a_readable_error(tmp_path):

@@ -183,6 +183,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tasks/{task_id}/restart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a task again from the start (its experiments and logs are cleared) */
+        post: operations["restart_task_api_tasks__task_id__restart_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tasks/{task_id}/cancel": {
         parameters: {
             query?: never;
@@ -319,6 +336,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/system/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The service's version and the GPUs it sees */
+        get: operations["get_system_api_system__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -416,11 +450,7 @@ export interface components {
             parameters: {
                 [key: string]: unknown;
             };
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "pending" | "deploying" | "benchmarking" | "succeeded" | "failed" | "cancelled";
+            status: components["schemas"]["ExperimentStatus"];
             /** Metrics */
             metrics: {
                 [key: string]: unknown;
@@ -446,6 +476,11 @@ export interface components {
              */
             created_at: string;
         };
+        /**
+         * ExperimentStatus
+         * @enum {string}
+         */
+        ExperimentStatus: "pending" | "deploying" | "benchmarking" | "succeeded" | "failed" | "cancelled";
         /** FlagRead */
         FlagRead: {
             /** Name */
@@ -487,6 +522,20 @@ export interface components {
              * @default
              */
             allowed: string;
+        };
+        /** GpusRead */
+        GpusRead: {
+            /**
+             * Count
+             * @description GPUs this machine has (0 when none is seen).
+             */
+            count: number;
+            /**
+             * Source
+             * @description How they were found.
+             * @enum {string}
+             */
+            source: "nvidia-smi" | "none";
         };
         /** ImportResult */
         ImportResult: {
@@ -549,8 +598,6 @@ export interface components {
             conflicts: components["schemas"]["ConflictRead"][];
             /** Combinations */
             combinations: number;
-            /** Warnings */
-            warnings?: string[];
         };
         /** ModelSpec */
         ModelSpec: {
@@ -831,6 +878,12 @@ export interface components {
             /** Description */
             description: string;
         };
+        /**
+         * Runtime
+         * @description What starts the engine of a task.
+         * @enum {string}
+         */
+        Runtime: "sglang" | "vllm" | "command";
         /** RuntimeRead */
         RuntimeRead: {
             /** Name */
@@ -886,12 +939,8 @@ export interface components {
          * @description A space to count before a task exists: parameters and/or presets, as in TaskCreate.
          */
         SpaceDraft: {
-            /**
-             * Base Runtime
-             * @default sglang
-             * @enum {string}
-             */
-            base_runtime: "sglang" | "vllm" | "command";
+            /** @default sglang */
+            base_runtime: components["schemas"]["Runtime"];
             /** Gpus */
             gpus?: number | null;
             /** Parameters */
@@ -928,6 +977,12 @@ export interface components {
             /** Warnings */
             warnings?: string[];
         };
+        /** SystemRead */
+        SystemRead: {
+            /** Version */
+            version: string;
+            gpus: components["schemas"]["GpusRead"];
+        };
         /**
          * TaskCreate
          * @example {
@@ -956,12 +1011,8 @@ export interface components {
             /** Description */
             description?: string | null;
             model: components["schemas"]["ModelSpec"];
-            /**
-             * Base Runtime
-             * @default sglang
-             * @enum {string}
-             */
-            base_runtime: "sglang" | "vllm" | "command";
+            /** @default sglang */
+            base_runtime: components["schemas"]["Runtime"];
             /**
              * Command
              * @description base_runtime "command": argument-list template, e.g. ["python", "server.py", "{model}", "--port", "{port}"].
@@ -999,11 +1050,7 @@ export interface components {
             /** Description */
             description: string | null;
             model: components["schemas"]["ModelSpec"];
-            /**
-             * Base Runtime
-             * @enum {string}
-             */
-            base_runtime: "sglang" | "vllm" | "command";
+            base_runtime: components["schemas"]["Runtime"];
             /** Command */
             command: string[] | null;
             /** Deployment Mode */
@@ -1022,11 +1069,7 @@ export interface components {
             warnings: string[];
             /** Combinations */
             combinations: number;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "pending" | "running" | "completed" | "failed" | "cancelled";
+            status: components["schemas"]["TaskStatus"];
             /** Error Message */
             error_message: string | null;
             /**
@@ -1061,6 +1104,11 @@ export interface components {
             stop_reason: string | null;
         };
         /**
+         * TaskStatus
+         * @enum {string}
+         */
+        TaskStatus: "pending" | "running" | "completed" | "failed" | "cancelled";
+        /**
          * TaskUpdate
          * @description Any subset of fields; allowed while the task is not running.
          */
@@ -1070,8 +1118,7 @@ export interface components {
             /** Description */
             description?: string | null;
             model?: components["schemas"]["ModelSpec"] | null;
-            /** Base Runtime */
-            base_runtime?: ("sglang" | "vllm" | "command") | null;
+            base_runtime?: components["schemas"]["Runtime"] | null;
             /** Command */
             command?: string[] | null;
             /** Gpus */
@@ -1098,7 +1145,9 @@ export type ConflictRead = components['schemas']['ConflictRead'];
 export type ErrorItem = components['schemas']['ErrorItem'];
 export type ErrorResponse = components['schemas']['ErrorResponse'];
 export type ExperimentRead = components['schemas']['ExperimentRead'];
+export type ExperimentStatus = components['schemas']['ExperimentStatus'];
 export type FlagRead = components['schemas']['FlagRead'];
+export type GpusRead = components['schemas']['GpusRead'];
 export type ImportResult = components['schemas']['ImportResult'];
 export type MergeRequest = components['schemas']['MergeRequest'];
 export type MergeResponse = components['schemas']['MergeResponse'];
@@ -1115,14 +1164,17 @@ export type PresetUpdate = components['schemas']['PresetUpdate'];
 export type Provenance = components['schemas']['Provenance'];
 export type RuleEffectRead = components['schemas']['RuleEffectRead'];
 export type RuleRead = components['schemas']['RuleRead'];
+export type Runtime = components['schemas']['Runtime'];
 export type RuntimeRead = components['schemas']['RuntimeRead'];
 export type SloLimit = components['schemas']['SLOLimit'];
 export type SloSpec = components['schemas']['SLOSpec'];
 export type SaveAsPreset = components['schemas']['SaveAsPreset'];
 export type SpaceDraft = components['schemas']['SpaceDraft'];
 export type SpaceRead = components['schemas']['SpaceRead'];
+export type SystemRead = components['schemas']['SystemRead'];
 export type TaskCreate = components['schemas']['TaskCreate'];
 export type TaskRead = components['schemas']['TaskRead'];
+export type TaskStatus = components['schemas']['TaskStatus'];
 export type TaskUpdate = components['schemas']['TaskUpdate'];
 export type $defs = Record<string, never>;
 export interface operations {
@@ -1683,7 +1735,7 @@ export interface operations {
     list_tasks_api_tasks__get: {
         parameters: {
             query?: {
-                status?: ("pending" | "running" | "completed" | "failed" | "cancelled") | null;
+                status?: components["schemas"]["TaskStatus"] | null;
             };
             header?: never;
             path?: never;
@@ -2166,6 +2218,73 @@ export interface operations {
         };
     };
     start_task_api_tasks__task_id__start_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskRead"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    restart_task_api_tasks__task_id__restart_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -2731,6 +2850,71 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PresetRead"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_system_api_system__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemRead"];
                 };
             };
             /** @description Forbidden (e.g. a system preset is read-only) */

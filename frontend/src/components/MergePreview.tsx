@@ -68,11 +68,6 @@ export function MergePreview({ result, loading, error }: Props) {
             </List>
           </div>
         )}
-        {(result.warnings ?? []).map((w) => (
-          <Text key={w} size="xs" c="orange.8">
-            {w}
-          </Text>
-        ))}
       </Stack>
     </Paper>
   );

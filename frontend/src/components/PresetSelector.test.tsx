@@ -36,7 +36,6 @@ const UNION: MergeResult = {
   merge_strategy: 'union',
   conflicts: [],
   combinations: 9,
-  warnings: [],
 };
 
 const LAST_WINS: MergeResult = {
@@ -53,7 +52,6 @@ const LAST_WINS: MergeResult = {
     },
   ],
   combinations: 2,
-  warnings: [],
 };
 
 function Harness({

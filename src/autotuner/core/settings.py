@@ -19,7 +19,7 @@ def default_data_dir() -> Path:
 
 def _default_ui_dir() -> Path:
     # The built UI of a source checkout: <repo>/frontend/dist.
-    return Path(__file__).resolve().parents[2] / "frontend" / "dist"
+    return Path(__file__).resolve().parents[3] / "frontend" / "dist"
 
 
 class Settings(BaseSettings):

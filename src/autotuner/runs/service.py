@@ -3,10 +3,12 @@ The work itself is done by :mod:`autotuner.runs.worker`."""
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from autotuner.core.enums import FINISHED_TASK, ExperimentStatus, TaskStatus, engine_runtime
@@ -17,19 +19,51 @@ from autotuner.db.session import begin_write
 from autotuner.presets import service as presets_service
 from autotuner.presets.schemas import PresetCreate
 from autotuner.tasks.service import get_task, task_config
-from autotuner.tuning.strategies import make_strategy
+from autotuner.tuning.strategies import Strategy, make_strategy
 
 LOG_TAIL_BYTES = 256 * 1024
 
 
+@dataclass
+class ResumedSearch:
+    """A task's search with its recorded experiments replayed into it."""
+
+    strategy: Strategy
+    replayed: int  # experiments that ran to an end (succeeded or failed)
+    next_sequence: int
+
+
+def resume_search(session: Session, task: Task) -> ResumedSearch:
+    """The task's strategy, told the results of the experiments already recorded (so it never
+    proposes them again); raises the strategy's sentence when the search cannot start."""
+    strategy = make_strategy(task_config(task), gpus=task.gpus)
+    done = list(session.scalars(select(Experiment).where(Experiment.task_id == task.id).order_by(Experiment.sequence)))
+    replayed = 0
+    for experiment in done:
+        if experiment.status in (ExperimentStatus.succeeded, ExperimentStatus.failed):
+            score = experiment.score if experiment.status == ExperimentStatus.succeeded else None
+            strategy.record(experiment.parameters, score)
+            replayed += 1
+    next_sequence = max((e.sequence for e in done), default=0) + 1
+    return ResumedSearch(strategy, replayed, next_sequence)
+
+
 def start_task(session: Session, task_id: int) -> Task:
-    """Queue a task for the worker. A task with experiments continues from them."""
+    """Queue a task for the worker. A task with experiments continues from them; one whose every
+    planned experiment has run is refused (it can be run again from the start)."""
     begin_write(session)
     task = get_task(session, task_id)
     if task.status == TaskStatus.running:
         raise InvalidState(f"Task '{task.task_name}' is already running.")
-    # Fail fast on a search that cannot start (grid too large, no valid combination...).
-    make_strategy(task_config(task), gpus=task.gpus)
+    # Fail fast on a search that cannot start (grid too large, no valid combination...), and on
+    # one with nothing left to run.
+    resumed = resume_search(session, task)
+    if resumed.replayed and resumed.strategy.suggest() is None:
+        raise InvalidState(
+            f"Task '{task.task_name}' cannot continue: every experiment its search plans has run "
+            f"({resumed.replayed} experiment(s); {resumed.strategy.stop_reason or 'the search is over'}). "
+            f"Run it again from the start instead (Run again in the UI, POST /api/tasks/{task.id}/restart)."
+        )
     task.status = TaskStatus.running
     task.cancel_requested = False
     task.error_message = None
@@ -39,6 +73,27 @@ def start_task(session: Session, task_id: int) -> Task:
         task.started_at = _now()
     session.flush()
     return task
+
+
+def restart_task(session: Session, task_id: int) -> Task:
+    """A fresh run of a task that is not running: its experiments are deleted, then it starts.
+    The caller removes the old logs (:func:`remove_task_logs`) before it commits."""
+    begin_write(session)
+    task = get_task(session, task_id)
+    if task.status == TaskStatus.running:
+        raise InvalidState(f"Task '{task.task_name}' is running: cancel it before you run it again.")
+    session.execute(delete(Experiment).where(Experiment.task_id == task.id))
+    task.experiments_done = 0
+    task.experiments_total = None
+    task.best_experiment_id = None
+    task.started_at = None
+    session.flush()
+    return start_task(session, task.id)
+
+
+def remove_task_logs(log_dir: Path, task_id: int) -> None:
+    """Delete a task's log folder (its log and one file per experiment)."""
+    shutil.rmtree(task_log_path(log_dir, task_id).parent, ignore_errors=True)
 
 
 def cancel_task(session: Session, task_id: int) -> Task:

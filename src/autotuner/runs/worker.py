@@ -24,13 +24,14 @@ from autotuner.db.base import utcnow
 from autotuner.db.models import Experiment, Task
 from autotuner.db.session import session_scope
 from autotuner.runs import service
+from autotuner.runtimes.loading import catalog_release
 from autotuner.tasks.service import task_config
 from autotuner.tuning.engine.gpus import detected_gpu_count
+from autotuner.tuning.engine.preflight import EngineMissing, check_engine
 from autotuner.tuning.engine.process import stop_stale_engines
 from autotuner.tuning.experiment import ExperimentOutcome
 from autotuner.tuning.runner import SearchHooks, run_search
 from autotuner.tuning.scoring import is_better
-from autotuner.tuning.strategies import make_strategy
 
 log = logging.getLogger("autotuner.worker")
 
@@ -146,26 +147,26 @@ class Worker:
             self._finish(task_id, TaskStatus.cancelled, None, task_log, stop_reason="cancelled by the user")
             return
         try:
-            strategy = make_strategy(config, gpus=config.get("gpus"))
-        except AutotunerError as exc:
-            self._finish(task_id, TaskStatus.failed, exc.message, task_log)
+            found = check_engine(config, cwd=self.cwd, release=catalog_release(config.get("base_runtime")))
+        except EngineMissing as exc:
+            self._finish(task_id, TaskStatus.failed, str(exc), task_log)
             return
+        if found.note:
+            self._say(task_log, found.note)
         with session_scope(self.factory, write=True) as session:
-            done = list(
-                session.scalars(select(Experiment).where(Experiment.task_id == task_id).order_by(Experiment.sequence))
-            )
-            replayed = 0
-            for experiment in done:
-                if experiment.status in (ExperimentStatus.succeeded, ExperimentStatus.failed):
-                    strategy.record(
-                        experiment.parameters,
-                        experiment.score if experiment.status == ExperimentStatus.succeeded else None,
-                    )
-                    replayed += 1
-            next_sequence = max((e.sequence for e in done), default=0) + 1
             task = session.get(Task, task_id)
-            task.experiments_total = min(strategy.max_iterations, strategy.valid_count)
-            task.experiments_done = replayed
+            try:
+                resumed = service.resume_search(session, task)
+            except AutotunerError as exc:
+                failure = exc.message
+            else:
+                failure = None
+                task.experiments_total = min(resumed.strategy.max_iterations, resumed.strategy.valid_count)
+                task.experiments_done = resumed.replayed
+        if failure is not None:
+            self._finish(task_id, TaskStatus.failed, failure, task_log)
+            return
+        strategy, replayed, next_sequence = resumed.strategy, resumed.replayed, resumed.next_sequence
         self._say(
             task_log,
             f"Task {task_id} '{config['task_name']}': {strategy.name} over {strategy.valid_count:,} valid combination(s)"

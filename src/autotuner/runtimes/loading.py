@@ -171,3 +171,8 @@ def get_catalog(runtime: str) -> RuntimeCatalog:
 
 def list_runtimes() -> list[RuntimeCatalog]:
     return [get_catalog(runtime) for runtime in RUNTIMES]
+
+
+def catalog_release(runtime: str | None) -> str | None:
+    """The engine release the catalog of ``runtime`` describes (``v0.5.4``); None without one."""
+    return get_catalog(runtime).release if runtime in ENGINE_RUNTIMES else None

@@ -10,9 +10,10 @@ from fastapi import FastAPI
 from autotuner import __version__
 from autotuner.core.settings import Settings, get_settings
 from autotuner.startup import prepare_database
+from autotuner.web.docs import mount_docs
 from autotuner.web.errors import install_error_handlers
 from autotuner.web.preset_list_cache import PresetListCache
-from autotuner.web.routes import experiments, presets, runtimes, tasks
+from autotuner.web.routes import experiments, presets, runtimes, system, tasks
 from autotuner.web.ui import mount_ui
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,8 @@ def create_app(settings: Settings | None = None, *, prepare_db: bool = True) -> 
         version=__version__,
         description=DESCRIPTION,
         redirect_slashes=False,
+        docs_url=None,  # served by autotuner.web.docs, offline
+        redoc_url=None,
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -67,5 +70,7 @@ def create_app(settings: Settings | None = None, *, prepare_db: bool = True) -> 
     app.include_router(tasks.router)
     app.include_router(runtimes.router)
     app.include_router(experiments.router)
+    app.include_router(system.router)
+    mount_docs(app)
     mount_ui(app, settings.ui_dir)
     return app

@@ -28,6 +28,7 @@ from __future__ import annotations
 import collections
 import ctypes
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -201,10 +202,13 @@ class EngineProcess:
         return "\n".join(collections.deque(text.splitlines(), maxlen=lines))
 
     def exit_message(self, when: str) -> str:
+        """Why the engine stopped, cause first: "The engine exited with code 1 before it became
+        ready: ModuleNotFoundError: No module named 'sglang'. Last lines of its output: ..."."""
         code = self.returncode()
         tail = self.output_tail()
         how = f"with code {code}" if code is None or code >= 0 else f"on signal {-code}"
-        message = f"The engine exited {how} {when}."
+        cause = last_meaningful_line(tail)
+        message = f"The engine exited {how} {when}" + (f": {cause}" if cause else "") + "."
         if tail:
             message += f" Last lines of its output:\n{tail}"
         else:
@@ -293,3 +297,20 @@ def stop_stale_engines(folder: str | os.PathLike[str], grace_period: float = 5.0
         if path not in running and stop_stale_engine(path, grace_period):
             stopped += 1
     return stopped
+
+
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b.*")
+_NOISE = ("Traceback (most recent call last)", "During handling of the above exception", "^", "~")
+
+
+def last_meaningful_line(text: str) -> str | None:
+    """The line of an engine's output that says why it stopped: the last exception line
+    (``ValueError: ...``) when there is one, else the last line that is not traceback noise."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if _EXCEPTION_LINE.match(line):
+            return line[:500]
+    for line in reversed(lines):
+        if not line.startswith(_NOISE) and not line.startswith('File "'):
+            return line[:500]
+    return None

@@ -85,6 +85,20 @@ def start_task(session: SessionDep, request: Request, task_id: int):
     return _read(task)
 
 
+@router.post(
+    "/{task_id:int}/restart",
+    response_model=TaskRead,
+    summary="Run a task again from the start (its experiments and logs are cleared)",
+)
+def restart_task(session: SessionDep, request: Request, task_id: int):
+    task = runs.restart_task(session, task_id)
+    # The old logs go before the commit, so that the worker cannot start writing the new ones first.
+    runs.remove_task_logs(request.app.state.settings.log_dir, task_id)
+    session.commit()
+    _notify_worker(request)
+    return _read(task)
+
+
 @router.post("/{task_id:int}/cancel", response_model=TaskRead, summary="Cancel a task; its running engine is stopped")
 def cancel_task(session: SessionDep, request: Request, task_id: int):
     task = runs.cancel_task(session, task_id)

@@ -1,0 +1,94 @@
+"""Is the task's engine there? Checked once before the first experiment, so that a missing engine
+fails the task at once with one sentence instead of failing every experiment after a start-up.
+
+- ``sglang``: the ``sglang`` package importable by this interpreter (``python -m
+  sglang.launch_server`` is how it starts);
+- ``vllm``: the ``vllm`` program on ``PATH``;
+- ``command``: the template's program (on ``PATH``, or a path that exists and is executable), and
+  every argument that names a Python script (``*.py``) exists, relative paths read from ``cwd``.
+
+An installed engine whose version differs from the catalog's release is not an error: the
+check returns a note saying which version runs.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from autotuner.core.enums import Runtime
+from autotuner.tuning.engine.commands import build_command
+
+TRY_WITHOUT_GPU = "to try the autotuner without a GPU, run the stand-in engine's task examples/toy_task.json"
+
+
+class EngineMissing(Exception):
+    """The engine a task needs is not installed here; the message says what to install."""
+
+
+@dataclass(frozen=True)
+class EngineFound:
+    version: str | None
+    note: str | None  # e.g. the installed version differs from the catalog's
+
+
+def _installed_version(distribution: str) -> str | None:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _version_note(name: str, installed: str | None, release: str | None) -> str | None:
+    if installed is None or release is None or installed.lstrip("v") == release.lstrip("v"):
+        return None
+    return f"{name} {installed} is installed; its flags are checked against the catalog of {release}."
+
+
+def _resolve_program(program: str, cwd: Path) -> str | None:
+    if os.sep in program:
+        path = Path(program) if os.path.isabs(program) else cwd / program
+        return str(path) if path.is_file() and os.access(path, os.X_OK) else None
+    return shutil.which(program)
+
+
+def check_engine(task: dict[str, Any], *, cwd: str | Path | None = None, release: str | None = None) -> EngineFound:
+    """Raise :class:`EngineMissing` with one sentence when the task's engine cannot start here."""
+    runtime = task.get("base_runtime", Runtime.sglang)
+    here = Path(cwd) if cwd is not None else Path.cwd()
+    if runtime == Runtime.sglang:
+        if importlib.util.find_spec("sglang") is None:
+            raise EngineMissing(
+                "SGLang is not installed for this Python (the engine starts as `python -m "
+                'sglang.launch_server`): install it on the GPU machine with `pip install "sglang[all]"`, '
+                f"or, {TRY_WITHOUT_GPU}."
+            )
+        version = _installed_version("sglang")
+        return EngineFound(version, _version_note("SGLang", version, release))
+    if runtime == Runtime.vllm:
+        if shutil.which("vllm") is None:
+            raise EngineMissing(
+                "vLLM is not installed: the `vllm` program is not on PATH (the engine starts as `vllm "
+                f"serve`): install it on the GPU machine with `pip install vllm`, or, {TRY_WITHOUT_GPU}."
+            )
+        version = _installed_version("vllm")
+        return EngineFound(version, _version_note("vLLM", version, release))
+    command = build_command(task, {}, "0")
+    program = command[0]
+    if _resolve_program(program, here) is None:
+        raise EngineMissing(
+            f"The task's command starts '{program}', which is not an executable program here (not on "
+            "PATH and not an executable file): fix the first item of 'command'."
+        )
+    for argument in command[1:]:
+        if argument.endswith(".py") and not (Path(argument) if os.path.isabs(argument) else here / argument).is_file():
+            raise EngineMissing(
+                f"The task's command runs the script '{argument}', which does not exist in {here}: give its "
+                "absolute path, or start the service from the folder the path is relative to."
+            )
+    return EngineFound(None, None)
