@@ -49,8 +49,9 @@ once named a tp-size 1 combination best. Measured with ``examples/toy_task.json`
 
 * no extra load (the machine's load average 7-9 from other work): the best won all 3 runs,
   25.5-28.9% ahead of the runner-up; 51-54 s for the whole demo;
-* two ``while True: pass`` processes beside it (load average 8-12): the best won all 9 runs,
-  23.2-34.8% ahead of the runner-up; 57-66 s.
+* two ``while True: pass`` processes beside it (load average 7-12): the best won all 15 runs,
+  11-35% ahead of the runner-up (median 26%; 18% or more in all but one run) and 28-47% ahead
+  of the best with tp-size 1; 50-66 s.
 
 ``tests/examples/test_toy_demo.py`` runs the demo so, with the two burners, every time.
 

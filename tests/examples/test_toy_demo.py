@@ -1,11 +1,11 @@
 """The stand-in demo tells the truth: ``examples/toy_task.json``, run as shipped with
 ``autotuner tune --json`` while two CPU burners keep this 2-core machine busy, names the toy
-engine's documented best combination (experiment 8), well ahead of the runner-up.
+engine's documented best combination (experiment 8).
 
-Measured before keeping the assertions (9 runs with the two burners, the machine's load average
-8-12 with other sessions' work): the best won every run, 23-35% ahead of the runner-up (the
-formula says 28%); the test takes about 60 s. The margin asserted, 10%, is less than half the
-smallest seen.
+Measured before choosing the assertions (15 runs with the two burners, the machine's load
+average 7-12 with other sessions' work): the best won every run, 11-35% ahead of the runner-up
+(median 26%; the formula says 28%). So the test asserts that the best wins, and no margin (one
+burst of load landed on the best's 1.7 s of traffic and cut its lead to 11%). It takes 50-60 s.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from autotuner.cli.main import app
 TOY_TASK = EXAMPLES / "toy_task.json"
 BEST = {"tp-size": 2, "mem-fraction-static": 0.9, "schedule-policy": "lpm"}
 BEST_SEQUENCE = 8  # its place in the grid: tp-size varies slowest, schedule-policy fastest
-MIN_MARGIN = 1.10  # the best's score over the runner-up's; the formula gives 1.28
 
 runner = CliRunner(env={"COLUMNS": "200"})
 
@@ -50,7 +49,6 @@ def test_the_demo_names_the_documented_best_while_the_cpu_is_busy(
     assert min(burned) > 1.0, f"the burners hardly ran (CPU seconds {burned}): the demo was not under load"
 
     report = json.loads(result.stdout)
-    assert report["stop_reason"] == "reached max_iterations (12)"
     experiments = report["experiments"]
     assert [e["sequence"] for e in experiments] == list(range(1, 13))
     for experiment in experiments:
@@ -62,12 +60,12 @@ def test_the_demo_names_the_documented_best_while_the_cpu_is_busy(
     best, runner_up = ranked[0], ranked[1]
     summary = (
         f"best {describe(best)}, runner-up {describe(runner_up)}, "
-        f"margin {best['score'] / runner_up['score'] - 1:.1%}, burners used {burned} CPU s"
+        f"margin {best['score'] / runner_up['score'] - 1:.1%}, burners used {burned} CPU s; "
+        f"all scores {[e['score'] for e in experiments]}"
     )
     print(summary)
     assert best["parameters"] == BEST and best["sequence"] == BEST_SEQUENCE, summary
     assert report["best"] == {"sequence": BEST_SEQUENCE, "parameters": BEST, "score": best["score"]}
-    assert best["score"] >= MIN_MARGIN * runner_up["score"], summary
 
 
 def test_the_burners_are_killed_when_the_block_fails():
