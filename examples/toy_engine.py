@@ -41,7 +41,7 @@ schedule-policy lpm**: by the formula 28% ahead of the runner-up (tp-size 2 / 0.
 ahead of the best with tp-size 1 (1 / 0.9 / lpm).
 
 The demo task runs the engine with ``--delay-scale 60`` (a request of 64 input and 8 output
-tokens then lasts 0.7 s for the best combination, 4.3 s for the slowest). A busy 2-core machine
+tokens then lasts 0.84 s with the best combination, 0.7-4.3 s across the 12). A busy 2-core machine
 adds some 50-70 ms to every request (mostly before the first token) whatever the flags, which
 at the formula's own pace (requests of tens of milliseconds) outweighed the differences and
 once named a tp-size 1 combination best. Measured with ``examples/toy_task.json`` as shipped
@@ -50,8 +50,8 @@ once named a tp-size 1 combination best. Measured with ``examples/toy_task.json`
 * no extra load (the machine's load average 7-9 from other work): the best won all 3 runs,
   25.5-28.9% ahead of the runner-up; 51-54 s for the whole demo;
 * two ``while True: pass`` processes beside it (load average 7-12): the best won all 15 runs,
-  11-35% ahead of the runner-up (median 26%; 18% or more in all but one run) and 28-47% ahead
-  of the best with tp-size 1; 50-66 s.
+  11-35% ahead of the runner-up (median 26%; 18% or more in all but one run) and, in the 5
+  runs where it was noted, 28-47% ahead of the best with tp-size 1; 50-66 s.
 
 ``tests/examples/test_toy_demo.py`` runs the demo so, with the two burners, every time.
 
