@@ -57,7 +57,11 @@ async function api(page, method, path, body) {
     async ({ method, path, body }) => {
       const res = await fetch(path, {
         method,
-        headers: body ? { 'Content-Type': 'application/json' } : {},
+        // As the UI does: every change carries the CSRF header (the service refuses it otherwise).
+        headers: {
+          ...(body ? { 'Content-Type': 'application/json' } : {}),
+          ...(method !== 'GET' ? { 'X-Autotuner-CSRF': '1' } : {}),
+        },
         body: body ? JSON.stringify(body) : undefined,
       });
       const text = await res.text();
@@ -385,13 +389,21 @@ test('reference workflow: presets, union, last wins, fine-tune, submit, task pag
 let toyTaskId = 0;
 
 /** The toy task of examples/, small and with an absolute engine path. */
+function withoutDelayScale(command) {
+  const at = command.indexOf('--delay-scale');
+  return at < 0 ? command : [...command.slice(0, at), ...command.slice(at + 2)];
+}
+
 function toyTask(name) {
   const spec = JSON.parse(readFileSync(join(REPO_ROOT, 'examples/toy_task.json'), 'utf8'));
   return {
     ...spec,
     task_name: name,
-    // An absolute path, so the run does not depend on the service's working directory.
-    command: spec.command.map((part) => (part === 'examples/toy_engine.py' ? join(REPO_ROOT, 'examples/toy_engine.py') : part)),
+    // An absolute path, and the toy's default speed (the demo's slow-down for noisy machines is
+    // not needed to watch a run finish).
+    command: withoutDelayScale(spec.command).map((part) =>
+      part === 'examples/toy_engine.py' ? join(REPO_ROOT, 'examples/toy_engine.py') : part,
+    ),
     parameters: { 'tp-size': [1, 2], 'mem-fraction-static': [0.8, 0.9], 'schedule-policy': ['lpm'] },
     optimization: { ...spec.optimization, max_iterations: 4 },
     benchmark: { ...spec.benchmark, traffic_scenarios: ['D(16,4)'], concurrency: [2], requests_per_level: 6, warmup_requests: 1 },
