@@ -20,6 +20,7 @@ os.environ["AUTOTUNER_DATA_DIR"] = str(_SANDBOX / "data")
 os.environ.pop("AUTOTUNER_DATABASE_URL", None)
 
 from fastapi.testclient import TestClient  # noqa: E402
+from support.accounts import LOOPBACK  # noqa: E402
 from support.databases import TEST_DATABASE_URL, postgres_schema_url  # noqa: E402
 
 from autotuner.core.settings import Settings  # noqa: E402
@@ -58,8 +59,9 @@ def app(settings: Settings):
 @pytest.fixture
 def client(app) -> Iterator[TestClient]:
     # The first-party client: like the UI, it marks its changes with the CSRF header (see
-    # autotuner.web.security); tests/web/test_security.py uses bare clients.
-    with TestClient(app, headers={"X-Autotuner-CSRF": "1"}) as test_client:
+    # autotuner.web.security); tests/web/test_security.py uses bare clients. It connects from a
+    # loopback address: while no user exists, it is the operator (single-user mode).
+    with TestClient(app, headers={"X-Autotuner-CSRF": "1"}, client=LOOPBACK) as test_client:
         yield test_client
 
 
