@@ -94,9 +94,10 @@ def _record_use(session: Session, token: ApiToken) -> None:
     session.commit()
 
 
-def _token_actor(
-    session: Session, secret: str, peer: str | None, settings: Settings, limiter: FailureLimiter | None
+def authenticate_token(
+    session: Session, secret: str, *, peer: str | None, settings: Settings, limiter: FailureLimiter | None = None
 ) -> Actor:
+    """The actor of an API token's user, or 401 saying why the token cannot be used."""
     key = token_key(peer)
     if limiter is not None:
         limiter.check(key, what=TOKEN_USES)
@@ -108,7 +109,6 @@ def _token_actor(
     if problem is not None or token is None or user is None:
         if limiter is not None:
             limiter.failed(key)
-        log.warning("Refused an API token from %s: %s", peer or "an unknown address", problem)
         raise Unauthorized(problem or SIGN_IN_FIRST)
     actor = actor_for(session, user, settings, peer)
     _record_use(session, token)
@@ -131,7 +131,11 @@ def authenticate(
             return Actor.operator(allow_command_runtime=settings.allow_command_runtime, remote_addr=peer)
         raise Unauthorized(NO_USERS_REMOTE)
     if bearer is not None:
-        return _token_actor(session, bearer, peer, settings, limiter)
+        try:
+            return authenticate_token(session, bearer, peer=peer, settings=settings, limiter=limiter)
+        except Unauthorized as exc:
+            log.warning("Refused an API token from %s: %s", peer or "an unknown address", exc.message)
+            raise
     if cookie:
         found = find_session(session, cookie)
         user = session.get(User, found.user_id) if found is not None else None

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from autotuner.accounts import passwords
+from autotuner.accounts.tokens import TokenView
 from autotuner.core.enums import TeamRole
 from autotuner.core.requests import RequestModel
 
@@ -93,6 +94,20 @@ class TokenRead(BaseModel):
     expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
+
+
+def token_read(view: TokenView) -> TokenRead:
+    token = view.token
+    return TokenRead(
+        id=token.id,
+        name=token.name,
+        user=view.username,
+        prefix=token.prefix,
+        created_at=token.created_at,
+        expires_at=token.expires_at,
+        last_used_at=token.last_used_at,
+        revoked_at=token.revoked_at,
+    )
 
 
 class TokenCreated(BaseModel):

@@ -12,7 +12,16 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from autotuner.cli.base import OPERATOR, Command, JsonOpt, fail, new_group, open_session, parse_assignments, validated
+from autotuner.cli.base import (
+    Command,
+    JsonOpt,
+    acting_actor,
+    fail,
+    new_group,
+    open_session,
+    parse_assignments,
+    validated,
+)
 from autotuner.cli.output import Column, console, print_json, print_table, print_warning
 
 app = new_group("Manage tuning tasks.")
@@ -96,7 +105,7 @@ def tasks_create(
         body["presets"] = {"ids": preset, "merge_strategy": strategy, "overrides": overrides}
     data = validated(TaskCreate, body)
     with open_session() as session:
-        row = task_dict(service.create_task(session, data, actor=OPERATOR))
+        row = task_dict(service.create_task(session, data, actor=acting_actor(session)))
     if as_json:
         print_json(row)
         return

@@ -5,27 +5,12 @@ from __future__ import annotations
 from fastapi import Response, status
 
 from autotuner.accounts import tokens
-from autotuner.accounts.schemas import TokenCreate, TokenCreated, TokenRead
-from autotuner.accounts.tokens import TokenView
+from autotuner.accounts.schemas import TokenCreate, TokenCreated, TokenRead, token_read
 from autotuner.web.deps import ActorDep, SessionDep
 from autotuner.web.errors import ERROR_RESPONSES
 from autotuner.web.routing import SlashTolerantRouter
 
 router = SlashTolerantRouter(prefix="/api/tokens", tags=["tokens"], responses=ERROR_RESPONSES)
-
-
-def token_read(view: TokenView) -> TokenRead:
-    token = view.token
-    return TokenRead(
-        id=token.id,
-        name=token.name,
-        user=view.username,
-        prefix=token.prefix,
-        created_at=token.created_at,
-        expires_at=token.expires_at,
-        last_used_at=token.last_used_at,
-        revoked_at=token.revoked_at,
-    )
 
 
 @router.get("/", response_model=list[TokenRead], summary="Your tokens (admins: everyone's), without secrets")
