@@ -18,6 +18,9 @@ _SANDBOX = Path(tempfile.mkdtemp(prefix="autotuner-tests-"))
 os.environ["XDG_DATA_HOME"] = str(_SANDBOX / "xdg")
 os.environ["AUTOTUNER_DATA_DIR"] = str(_SANDBOX / "data")
 os.environ.pop("AUTOTUNER_DATABASE_URL", None)
+# Nor the user's API token: the CLI would act as its user (see autotuner.cli.base.acting_actor).
+os.environ["XDG_CONFIG_HOME"] = str(_SANDBOX / "config")
+os.environ.pop("AUTOTUNER_TOKEN", None)
 
 from fastapi.testclient import TestClient  # noqa: E402
 from support.accounts import LOOPBACK  # noqa: E402

@@ -54,7 +54,6 @@ def serve(
     settings = get_settings()
     if insecure:
         settings = settings.model_copy(update={"insecure": True})
-    log_file = configure_logging(settings)
     try:
         application = create_app(settings)
     except Exception as exc:
@@ -72,7 +71,9 @@ def serve(
             "the operator and can run tasks. Create the first admin with `autotuner users create NAME --admin`."
         )
         print_warning(warning)
+        configure_logging(settings)
         logging.getLogger("autotuner").warning(warning)
+    log_file = configure_logging(settings)
     console.print(
         f"Autotuner {__version__}: database {settings.resolved_database_url}\n"
         f"  UI  http://{host}:{port}/\n  API http://{host}:{port}/docs\n  log {log_file}"
