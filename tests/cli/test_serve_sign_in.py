@@ -109,5 +109,10 @@ def test_a_real_server_writes_no_secret_to_its_log_or_output(cli_env):
     everything = log + out + err
     assert "Failed sign-in for user 'root'" in log and "Refused an API token" in log
     assert "POST /api/auth/login" in everything  # the access log was captured
-    for what, value in {"password": password, "token": secret, "cookie": cookie}.items():
+    for what, value in {
+        "password": password,
+        "wrong password": "wrong-guess",
+        "token": secret,
+        "cookie": cookie,
+    }.items():
         assert value not in everything, f"the {what} was written to the log or the output"

@@ -368,7 +368,13 @@ def test_no_secret_in_any_later_response_nor_in_the_logs(app, caplog):
             responses.append(browser.get(path))
         responses.append(browser.post("/api/auth/logout", json={}))
     assert login.status_code == 200 and cookie and secret
-    secrets = {"root password": root_password, "bob password": bob_password, "token": secret, "cookie": cookie}
+    secrets = {
+        "root password": root_password,
+        "bob password": bob_password,
+        "wrong password (often a typo of the right one)": "a-wrong-one",
+        "token": secret,
+        "cookie": cookie,
+    }
     for response in responses:
         text = response.text + "".join(f"{k}: {v}" for k, v in response.headers.items() if k != "set-cookie")
         for what, value in secrets.items():
