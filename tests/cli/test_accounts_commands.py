@@ -123,6 +123,28 @@ def test_teams_create_add_remove_list(cli_env):
     assert json.loads(run("teams", "list", "--json", token=mike).stdout) == []
 
 
+def test_preset_and_task_commands_obey_the_token_user_rights(cli_env):
+    create("root", "--admin")
+    create("bob")
+    create("carol")
+    bob = run("tokens", "create", "b", "--user", "bob").stdout.strip()
+    carol = run("tokens", "create", "c", "--user", "carol").stdout.strip()
+    made = json.loads(run("presets", "create", "--name", "Bobs", "-p", "tp-size=1", "--json", token=bob).stdout)
+    assert made["slug"] == "bobs"
+    assert run("presets", "show", "bobs", token=bob).exit_code == 0
+    hidden = run("presets", "show", "bobs", token=carol, ok=False)
+    assert hidden.exit_code == 1 and "not found" in hidden.stderr.lower()
+    assert "bobs" not in [p["slug"] for p in json.loads(run("presets", "list", "--json", token=carol).stdout)]
+    assert run("presets", "delete", "bobs", "--yes", token=carol, ok=False).exit_code == 1
+    # The operator (no token) is an admin: it sees and may delete everyone's.
+    assert "bobs" in [p["slug"] for p in json.loads(run("presets", "list", "--json").stdout)]
+    task = ["tasks", "create", "--name", "bt", "--model", "m", "-p", "tp-size=1", "--json"]
+    task_id = json.loads(run(*task, token=bob).stdout)["id"]
+    assert run("tasks", "show", str(task_id), token=carol, ok=False).exit_code == 1
+    assert [t["id"] for t in json.loads(run("tasks", "list", "--json", token=bob).stdout)] == [task_id]
+    run("presets", "delete", "bobs", "--yes")
+
+
 @pytest.mark.parametrize("path", [("users",), ("teams",), ("tokens",), ()])
 def test_help_says_who_commands_act_as(path):
     out = " ".join(run(*path, "--help").stdout.split())

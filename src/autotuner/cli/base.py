@@ -186,9 +186,12 @@ def acting_actor(session: Session) -> Actor:
 
     token, where = found
     try:
-        return authenticate_token(session, token, peer="cli", settings=get_settings())
+        actor = authenticate_token(session, token, peer="cli", settings=get_settings())
     except Unauthorized as exc:
         fail(f"{exc.message} (The token came from {where}.)")
+    # End the reading transaction: a service that writes begins its own writing one (SQLite).
+    session.commit()
+    return actor
 
 
 # --- arguments in the CLI's own notation ---------------------------------------------------

@@ -122,7 +122,8 @@ def tasks_list(
     from autotuner.tasks import service
 
     with open_session() as session:
-        rows = [task_dict(t) for t in service.list_tasks(session, OPERATOR, status=status)]
+        actor = acting_actor(session)
+        rows = [task_dict(t) for t in service.list_tasks(session, actor, status=status)]
     if as_json:
         print_json(rows)
         return
@@ -159,7 +160,8 @@ def tasks_show(task_id: TaskRef, as_json: JsonOpt = False) -> None:
     from autotuner.tasks import service
 
     with open_session() as session:
-        row = task_dict(service.get_task(session, task_id, OPERATOR))
+        actor = acting_actor(session)
+        row = task_dict(service.get_task(session, task_id, actor))
     if as_json:
         print_json(row)
         return
@@ -172,6 +174,7 @@ def tasks_delete(task_id: TaskRef) -> None:
     from autotuner.tasks import service
 
     with open_session() as session:
-        name = service.get_task(session, task_id, OPERATOR).task_name
-        service.delete_task(session, task_id, OPERATOR)
+        actor = acting_actor(session)
+        name = service.get_task(session, task_id, actor).task_name
+        service.delete_task(session, task_id, actor)
     console.print(Text.assemble("Deleted task ", (name, "bold"), "."))
