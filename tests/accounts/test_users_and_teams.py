@@ -36,7 +36,7 @@ def test_the_first_user_must_be_an_admin_and_gets_what_had_no_owner(app, client)
         assert session.get(ParameterPreset, preset["id"]).owner_id == admin.id
         assert session.get(Task, task["id"]).owner_id == admin.id
         system = session.scalars(select(ParameterPreset).where(ParameterPreset.is_system)).all()
-        assert system and all(p.owner_id is None for p in system)
+        assert system and all(p.owner_id is None and p.visibility == "public" for p in system)
         stored = session.get(User, admin.id).password_hash
         assert stored.startswith("$argon2id$") and admin.password not in stored
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "user.create")).one()
