@@ -18,8 +18,12 @@ _SANDBOX = Path(tempfile.mkdtemp(prefix="autotuner-tests-"))
 os.environ["XDG_DATA_HOME"] = str(_SANDBOX / "xdg")
 os.environ["AUTOTUNER_DATA_DIR"] = str(_SANDBOX / "data")
 os.environ.pop("AUTOTUNER_DATABASE_URL", None)
+# Nor the user's API token: the CLI would act as its user (see autotuner.cli.base.acting_actor).
+os.environ["XDG_CONFIG_HOME"] = str(_SANDBOX / "config")
+os.environ.pop("AUTOTUNER_TOKEN", None)
 
 from fastapi.testclient import TestClient  # noqa: E402
+from support.accounts import LOOPBACK  # noqa: E402
 from support.databases import TEST_DATABASE_URL, postgres_schema_url  # noqa: E402
 
 from autotuner.core.settings import Settings  # noqa: E402
@@ -58,8 +62,9 @@ def app(settings: Settings):
 @pytest.fixture
 def client(app) -> Iterator[TestClient]:
     # The first-party client: like the UI, it marks its changes with the CSRF header (see
-    # autotuner.web.security); tests/web/test_security.py uses bare clients.
-    with TestClient(app, headers={"X-Autotuner-CSRF": "1"}) as test_client:
+    # autotuner.web.security); tests/web/test_security.py uses bare clients. It connects from a
+    # loopback address: while no user exists, it is the operator (single-user mode).
+    with TestClient(app, headers={"X-Autotuner-CSRF": "1"}, client=LOOPBACK) as test_client:
         yield test_client
 
 

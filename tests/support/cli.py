@@ -7,9 +7,10 @@ from typer.testing import CliRunner, Result
 from autotuner.cli.app import app
 
 
-def run(*args: str, ok: bool = True, columns: int = 200) -> Result:
-    """``autotuner *args`` with ``COLUMNS=columns``; asserts exit status 0 unless ``ok`` is False."""
-    result = CliRunner(env={"COLUMNS": str(columns)}).invoke(app, list(args), prog_name="autotuner")
+def run(*args: str, ok: bool = True, columns: int = 200, input: str | None = None) -> Result:
+    """``autotuner *args`` with ``COLUMNS=columns`` (and ``input`` on stdin); asserts exit status 0
+    unless ``ok`` is False."""
+    result = CliRunner(env={"COLUMNS": str(columns)}).invoke(app, list(args), prog_name="autotuner", input=input)
     if ok:
         assert result.exit_code == 0, result.output
     return result

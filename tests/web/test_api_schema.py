@@ -14,6 +14,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
+from support.accounts import make_token, make_user
 from support.databases import TEST_DATABASE_URL, postgres_schema_url
 
 from autotuner.core.settings import Settings
@@ -34,7 +35,25 @@ app = create_app(
         data_dir=_tmp, database_url=_url, ui_dir=_tmp / "no-ui", embedded_worker=False, allowed_hosts=["testserver"]
     )
 )
+# Every call is an admin's (a bearer token): a schema-valid POST /api/users/ may create users, and
+# from the first one on the service wants a sign-in.
+_admin = make_user(app, "schema-admin", admin=True)
+_token = make_token(app, _admin)
+AUTHORIZED = {"Authorization": f"Bearer {_token}"}
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+
+
+def _keep_the_admin_signed_in() -> None:
+    """Undo what a generated call may have done to the admin or its token (disable, demote, revoke)."""
+    from sqlalchemy import update
+
+    from autotuner.accounts.tokens import digest
+    from autotuner.db.models import ApiToken, User
+    from autotuner.db.session import session_scope
+
+    with session_scope(app.state.session_factory, write=True) as session:
+        session.execute(update(User).where(User.id == _admin.id).values(disabled=False, is_admin=True))
+        session.execute(update(ApiToken).where(ApiToken.token_hash == digest(_token)).values(revoked_at=None))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -53,7 +72,8 @@ def test_api_never_fails_with_5xx_or_breaks_its_schema(case):
     # Business rules (a taken name, a catalog range) may refuse schema-valid input with a
     # documented 4xx; what must never happen is a 5xx or a response outside the schema.
     # As the UI does, every change carries the CSRF header (tests/web/test_security.py tests the door).
-    case.call_and_validate(headers={"X-Autotuner-CSRF": "1"}, excluded_checks=[positive_data_acceptance])
+    _keep_the_admin_signed_in()
+    case.call_and_validate(headers={"X-Autotuner-CSRF": "1", **AUTHORIZED}, excluded_checks=[positive_data_acceptance])
 
 
 def _json_body_operations() -> list[tuple[str, str]]:
@@ -83,7 +103,8 @@ def test_text_the_databases_cannot_store_is_refused_in_every_body(method, path, 
     from fastapi.testclient import TestClient
 
     url = path.replace("{preset_ref}", "balanced").replace("{task_id}", "1").replace("{experiment_id}", "1")
-    with TestClient(app) as client:
+    _keep_the_admin_signed_in()
+    with TestClient(app, headers=AUTHORIZED) as client:
         before = client.get("/api/presets/").json()
         # json.dumps escapes the surrogate as \\ud800, as a browser or curl would send it.
         raw = json.dumps(body).encode()

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
+from support.accounts import LOOPBACK
 from support.factories import assert_error
 from support.paths import TOY
 
@@ -34,7 +35,7 @@ def default_settings(tmp_path, database_url) -> Settings:
 def bare(default_settings):
     """A client with no CSRF header, at http://localhost (an allowed host)."""
     app = create_app(default_settings)
-    with TestClient(app, base_url="http://localhost:8000") as client:
+    with TestClient(app, base_url="http://localhost:8000", client=LOOPBACK) as client:
         yield client
     app.state.engine.dispose()
 
@@ -56,7 +57,7 @@ def test_a_foreign_host_is_refused_for_reads_and_writes(bare):
 
 def test_allowed_hosts_adds_the_public_name(default_settings):
     app = create_app(default_settings.model_copy(update={"allowed_hosts": ["tuner.example.com"]}))
-    with TestClient(app, base_url="http://tuner.example.com") as client:
+    with TestClient(app, base_url="http://tuner.example.com", client=LOOPBACK) as client:
         assert client.get("/api/presets/").status_code == 200
         assert client.get("/api/presets/", headers={"Host": "evil.example"}).status_code == 421
     app.state.engine.dispose()
@@ -123,14 +124,14 @@ def test_the_command_runtime_is_off_by_default(bare, tmp_path):
 def test_a_command_task_left_from_before_is_neither_started_nor_run(default_settings, tmp_path):
     on = default_settings.model_copy(update={"allow_command_runtime": True})
     app = create_app(on)
-    with TestClient(app, base_url="http://localhost") as client:
+    with TestClient(app, base_url="http://localhost", client=LOOPBACK) as client:
         task = client.post(
             "/api/tasks/",
             json={**TOY_TASK, "command": ["{python}", TOY, "--port", "{port}"]},
         ).json()
     app.state.engine.dispose()
     off = create_app(default_settings)
-    with TestClient(off, base_url="http://localhost") as client:
+    with TestClient(off, base_url="http://localhost", client=LOOPBACK) as client:
         assert_error(client.post(f"/api/tasks/{task['id']}/start", json={}), 403, "The 'command' runtime")
         assert_error(client.post(f"/api/tasks/{task['id']}/restart", json={}), 403, "The 'command' runtime")
     off.state.engine.dispose()
@@ -139,12 +140,12 @@ def test_a_command_task_left_from_before_is_neither_started_nor_run(default_sett
 def test_cors_is_off_unless_origins_are_configured(default_settings):
     preflight = {"Origin": "http://ui.example", "Access-Control-Request-Method": "POST"}
     app = create_app(default_settings)
-    with TestClient(app, base_url="http://localhost") as client:
+    with TestClient(app, base_url="http://localhost", client=LOOPBACK) as client:
         answer = client.options("/api/presets/", headers=preflight)
         assert "access-control-allow-origin" not in answer.headers
     app.state.engine.dispose()
     allowed = create_app(default_settings.model_copy(update={"cors_origins": ["http://ui.example"]}))
-    with TestClient(allowed, base_url="http://localhost") as client:
+    with TestClient(allowed, base_url="http://localhost", client=LOOPBACK) as client:
         answer = client.options("/api/presets/", headers=preflight)
         assert answer.headers["access-control-allow-origin"] == "http://ui.example"
         created = client.post(

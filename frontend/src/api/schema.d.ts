@@ -4,6 +4,57 @@
  */
 
 export interface paths {
+    "/api/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in: sets the session cookie */
+        post: operations["login_api_auth_login_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out: ends the session */
+        post: operations["logout_api_auth_logout_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who is signed in (works without a sign-in) */
+        get: operations["me_api_auth_me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/presets/": {
         parameters: {
             query?: never;
@@ -410,6 +461,163 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/users/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List users (admins) */
+        get: operations["list_users_api_users__get"];
+        put?: never;
+        /** Create a user (admins; the first user, an admin, switches sign-in on) */
+        post: operations["create_user_api_users__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{user_ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Disable, enable or promote a user (admins) */
+        patch: operations["update_user_api_users__user_ref__patch"];
+        trace?: never;
+    };
+    "/api/users/{user_ref}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change a password ('me': your own, with the current one; admins: anyone's) */
+        post: operations["change_password_api_users__user_ref__password_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teams/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your teams (admins: every team) */
+        get: operations["list_teams_api_teams__get"];
+        put?: never;
+        /** Create a team (you own it) */
+        post: operations["create_team_api_teams__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teams/{team_ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A team and its members */
+        get: operations["get_team_api_teams__team_ref__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teams/{team_ref}/members/{user_ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Add a member or change their role (team owners and admins) */
+        put: operations["set_member_api_teams__team_ref__members__user_ref__put"];
+        post?: never;
+        /** Remove a member (team owners and admins; anyone may leave) */
+        delete: operations["remove_member_api_teams__team_ref__members__user_ref__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tokens/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your tokens (admins: everyone's), without secrets */
+        get: operations["list_tokens_api_tokens__get"];
+        put?: never;
+        /** Create a token: its secret is shown in this answer only */
+        post: operations["create_token_api_tokens__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tokens/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a token */
+        delete: operations["revoke_token_api_tokens__token_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log, newest first (admins) */
+        get: operations["list_events_api_audit__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -428,6 +636,28 @@ export interface components {
             parameters: {
                 [key: string]: unknown;
             };
+        };
+        /** AuditEventRead */
+        AuditEventRead: {
+            /** Id */
+            id: number;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Actor */
+            actor: string;
+            /** Action */
+            action: string;
+            /** Object Type */
+            object_type: string;
+            /** Object Id */
+            object_id: string | null;
+            /** Summary */
+            summary: string;
+            /** Remote Addr */
+            remote_addr: string | null;
         };
         /** BenchmarkSpec */
         BenchmarkSpec: {
@@ -611,6 +841,38 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /** LoginRequest */
+        LoginRequest: {
+            /** Username */
+            username: string;
+            /** Password */
+            password: string;
+        };
+        /** MeRead */
+        MeRead: {
+            /**
+             * Mode
+             * @description single-user: no user exists and this machine needs no sign-in; signed-out: show the sign-in page.
+             * @enum {string}
+             */
+            mode: "single-user" | "signed-in" | "signed-out";
+            user: components["schemas"]["UserRead"] | null;
+            /** Teams */
+            teams: components["schemas"]["TeamRead"][];
+        };
+        /** MemberRead */
+        MemberRead: {
+            /** User Id */
+            user_id: number;
+            /** Username */
+            username: string;
+            role: components["schemas"]["TeamRole"];
+        };
+        /** MemberSet */
+        MemberSet: {
+            /** @default member */
+            role: components["schemas"]["TeamRole"];
+        };
         /**
          * MergeRequest
          * @example {
@@ -705,6 +967,16 @@ export interface components {
              * @default 0
              */
             seed: number;
+        };
+        /** PasswordChange */
+        PasswordChange: {
+            /**
+             * Current Password
+             * @description Needed to change one's own password.
+             */
+            current_password?: string | null;
+            /** New Password */
+            new_password: string;
         };
         /**
          * PresetCreate
@@ -1245,6 +1517,143 @@ export interface components {
             benchmark?: components["schemas"]["BenchmarkSpec"] | null;
             slo?: components["schemas"]["SLOSpec"] | null;
         };
+        /** TeamCreate */
+        TeamCreate: {
+            /** Name */
+            name: string;
+        };
+        /** TeamDetail */
+        TeamDetail: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** @description The caller's role in the team (None: an admin who is not a member). */
+            role: components["schemas"]["TeamRole"] | null;
+            /** Members */
+            members: components["schemas"]["MemberRead"][];
+        };
+        /** TeamRead */
+        TeamRead: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** @description The caller's role in the team (None: an admin who is not a member). */
+            role: components["schemas"]["TeamRole"] | null;
+        };
+        /**
+         * TeamRole
+         * @enum {string}
+         */
+        TeamRole: "owner" | "member" | "viewer";
+        /** TokenCreate */
+        TokenCreate: {
+            /**
+             * Name
+             * @description What the token is for, e.g. 'laptop CLI'.
+             */
+            name: string;
+            /**
+             * Expires Days
+             * @description Days until it expires (none: never).
+             */
+            expires_days?: number | null;
+            /**
+             * User
+             * @description Whose token (admins only; default: yours).
+             */
+            user?: string | null;
+        };
+        /** TokenCreated */
+        TokenCreated: {
+            token: components["schemas"]["TokenRead"];
+            /**
+             * Secret
+             * @description The token itself: shown this once, never again. Send it as 'Bearer <secret>'.
+             */
+            secret: string;
+        };
+        /** TokenRead */
+        TokenRead: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** User */
+            user: string;
+            /**
+             * Prefix
+             * @description The secret's first characters, to tell tokens apart.
+             */
+            prefix: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Expires At */
+            expires_at: string | null;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Revoked At */
+            revoked_at: string | null;
+        };
+        /** UserCreate */
+        UserCreate: {
+            /**
+             * Username
+             * @description Letters, digits, '.', '_', '-' (lower-cased).
+             */
+            username: string;
+            /**
+             * Password
+             * @description At least 8 characters.
+             */
+            password: string;
+            /**
+             * Is Admin
+             * @description The first user must be an admin.
+             * @default false
+             */
+            is_admin: boolean;
+        };
+        /** UserRead */
+        UserRead: {
+            /** Id */
+            id: number;
+            /** Username */
+            username: string;
+            /** Is Admin */
+            is_admin: boolean;
+            /** Disabled */
+            disabled: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /** UserUpdate */
+        UserUpdate: {
+            /**
+             * Disabled
+             * @description A disabled user cannot sign in or use tokens.
+             */
+            disabled?: boolean | null;
+            /** Is Admin */
+            is_admin?: boolean | null;
+        };
         /**
          * Visibility
          * @description Who may see a preset or a task besides its owner and the admins.
@@ -1259,6 +1668,7 @@ export interface components {
     pathItems: never;
 }
 export type AppliedPreset = components['schemas']['AppliedPreset'];
+export type AuditEventRead = components['schemas']['AuditEventRead'];
 export type BenchmarkSpec = components['schemas']['BenchmarkSpec'];
 export type ConflictRead = components['schemas']['ConflictRead'];
 export type ErrorItem = components['schemas']['ErrorItem'];
@@ -1268,10 +1678,15 @@ export type ExperimentStatus = components['schemas']['ExperimentStatus'];
 export type FlagRead = components['schemas']['FlagRead'];
 export type GpusRead = components['schemas']['GpusRead'];
 export type ImportResult = components['schemas']['ImportResult'];
+export type LoginRequest = components['schemas']['LoginRequest'];
+export type MeRead = components['schemas']['MeRead'];
+export type MemberRead = components['schemas']['MemberRead'];
+export type MemberSet = components['schemas']['MemberSet'];
 export type MergeRequest = components['schemas']['MergeRequest'];
 export type MergeResponse = components['schemas']['MergeResponse'];
 export type ModelSpec = components['schemas']['ModelSpec'];
 export type OptimizationSpec = components['schemas']['OptimizationSpec'];
+export type PasswordChange = components['schemas']['PasswordChange'];
 export type PresetCreate = components['schemas']['PresetCreate'];
 export type PresetDuplicate = components['schemas']['PresetDuplicate'];
 export type PresetExport = components['schemas']['PresetExport'];
@@ -1297,28 +1712,31 @@ export type TaskCreate = components['schemas']['TaskCreate'];
 export type TaskRead = components['schemas']['TaskRead'];
 export type TaskStatus = components['schemas']['TaskStatus'];
 export type TaskUpdate = components['schemas']['TaskUpdate'];
+export type TeamCreate = components['schemas']['TeamCreate'];
+export type TeamDetail = components['schemas']['TeamDetail'];
+export type TeamRead = components['schemas']['TeamRead'];
+export type TeamRole = components['schemas']['TeamRole'];
+export type TokenCreate = components['schemas']['TokenCreate'];
+export type TokenCreated = components['schemas']['TokenCreated'];
+export type TokenRead = components['schemas']['TokenRead'];
+export type UserCreate = components['schemas']['UserCreate'];
+export type UserRead = components['schemas']['UserRead'];
+export type UserUpdate = components['schemas']['UserUpdate'];
 export type Visibility = components['schemas']['Visibility'];
 export type $defs = Record<string, never>;
 export interface operations {
-    list_presets_api_presets__get: {
+    login_api_auth_login_post: {
         parameters: {
-            query?: {
-                category?: string | null;
-                is_system?: boolean | null;
-                runtime?: ("sglang" | "vllm") | null;
-                /** @description Text in name, description or tags */
-                q?: string | null;
-                /** @description Only the caller's own presets. */
-                mine?: boolean;
-                /** @description Only those shared with this team. */
-                team?: number | null;
-                visibility?: components["schemas"]["Visibility"] | null;
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginRequest"];
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -1326,7 +1744,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PresetRead"][];
+                    "application/json": components["schemas"]["MeRead"];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
@@ -1385,6 +1812,327 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    logout_api_auth_logout_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    me_api_auth_me_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeRead"];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_presets_api_presets__get: {
+        parameters: {
+            query?: {
+                category?: string | null;
+                is_system?: boolean | null;
+                runtime?: ("sglang" | "vllm") | null;
+                /** @description Text in name, description or tags */
+                q?: string | null;
+                /** @description Only the caller's own presets. */
+                mine?: boolean;
+                /** @description Only those shared with this team. */
+                team?: number | null;
+                visibility?: components["schemas"]["Visibility"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresetRead"][];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1416,6 +2164,15 @@ export interface operations {
                     "application/json": components["schemas"]["PresetSaved"];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -1472,6 +2229,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1503,6 +2269,15 @@ export interface operations {
                     "application/json": components["schemas"]["MergeResponse"];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -1559,6 +2334,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1596,6 +2380,15 @@ export interface operations {
                     "application/json": components["schemas"]["ImportResult"];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -1652,6 +2445,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1681,6 +2483,15 @@ export interface operations {
                     "application/json": components["schemas"]["PresetRead"];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -1737,6 +2548,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1770,6 +2590,15 @@ export interface operations {
                     "application/json": components["schemas"]["PresetSaved"];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -1826,6 +2655,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1853,6 +2691,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -1909,6 +2756,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1942,6 +2798,15 @@ export interface operations {
                     "application/json": components["schemas"]["PresetRead"];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -1998,6 +2863,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2031,6 +2905,15 @@ export interface operations {
                     "application/json": components["schemas"]["PresetSaved"];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -2087,6 +2970,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2116,6 +3008,15 @@ export interface operations {
                     "application/json": components["schemas"]["PresetExport"];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -2172,6 +3073,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2206,6 +3116,15 @@ export interface operations {
                     "application/json": components["schemas"]["TaskRead"][];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -2262,6 +3181,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2293,6 +3221,15 @@ export interface operations {
                     "application/json": components["schemas"]["TaskRead"];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -2349,6 +3286,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2385,6 +3331,15 @@ export interface operations {
                     "application/json": components["schemas"]["SpaceRead"];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -2441,6 +3396,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2470,6 +3434,15 @@ export interface operations {
                     "application/json": components["schemas"]["TaskRead"];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -2526,6 +3499,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2559,6 +3541,15 @@ export interface operations {
                     "application/json": components["schemas"]["TaskRead"];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -2615,6 +3606,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2642,6 +3642,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -2698,6 +3707,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2731,6 +3749,15 @@ export interface operations {
                     "application/json": components["schemas"]["TaskRead"];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -2787,6 +3814,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2821,6 +3857,15 @@ export interface operations {
                     "application/json": components["schemas"]["SpaceRead"];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -2877,6 +3922,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2906,6 +3960,15 @@ export interface operations {
                     "application/json": components["schemas"]["TaskRead"];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -2962,6 +4025,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2991,6 +4063,15 @@ export interface operations {
                     "application/json": components["schemas"]["TaskRead"];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -3047,6 +4128,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3076,6 +4166,15 @@ export interface operations {
                     "application/json": components["schemas"]["TaskRead"];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -3132,6 +4231,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3161,6 +4269,15 @@ export interface operations {
                     "application/json": components["schemas"]["ExperimentRead"][];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -3217,6 +4334,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3246,6 +4372,16 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                    "text/plain": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -3308,6 +4444,16 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                    "text/plain": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3336,6 +4482,15 @@ export interface operations {
                     "application/json": components["schemas"]["RuntimeRead"][];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -3392,6 +4547,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3421,6 +4585,15 @@ export interface operations {
                     "application/json": components["schemas"]["FlagRead"][];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -3477,6 +4650,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3506,6 +4688,15 @@ export interface operations {
                     "application/json": components["schemas"]["ExperimentRead"];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -3562,6 +4753,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3591,6 +4791,16 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                    "text/plain": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -3653,6 +4863,16 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                    "text/plain": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3687,6 +4907,15 @@ export interface operations {
                     "application/json": components["schemas"]["PresetRead"];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -3743,6 +4972,15 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3770,6 +5008,15 @@ export interface operations {
                     "application/json": components["schemas"]["SystemRead"];
                 };
             };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
@@ -3826,6 +5073,1373 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_users_api_users__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserRead"][];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_user_api_users__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserRead"];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    update_user_api_users__user_ref__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserRead"];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    change_password_api_users__user_ref__password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserRead"];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_teams_api_teams__get: {
+        parameters: {
+            query?: {
+                user?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamRead"][];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_team_api_teams__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TeamCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamDetail"];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_team_api_teams__team_ref__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team_ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamDetail"];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    set_member_api_teams__team_ref__members__user_ref__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team_ref: string;
+                user_ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberRead"];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    remove_member_api_teams__team_ref__members__user_ref__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team_ref: string;
+                user_ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_tokens_api_tokens__get: {
+        parameters: {
+            query?: {
+                user?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenRead"][];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_token_api_tokens__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenCreated"];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    revoke_token_api_tokens__token_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_events_api_audit__get: {
+        parameters: {
+            query?: {
+                who?: string | null;
+                action?: string | null;
+                object_type?: string | null;
+                object_id?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEventRead"][];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

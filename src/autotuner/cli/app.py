@@ -13,8 +13,8 @@ from typing import Annotated, Any
 import typer
 
 from autotuner import __version__
-from autotuner.cli import db, presets, service, tasks, tune
-from autotuner.cli.base import Command, Group
+from autotuner.cli import db, presets, service, tasks, teams, tokens, tune, users
+from autotuner.cli.base import TOKEN_HELP, Command, Group
 from autotuner.cli.output import console, print_error
 from autotuner.core.errors import AutotunerError
 
@@ -32,7 +32,7 @@ class Root(Group):
 
 app = typer.Typer(
     cls=Root,
-    help="Autotuner for LLM inference engines: presets, tuning tasks and the web service.",
+    help="Autotuner for LLM inference engines: presets, tuning tasks and the web service.\n\n" + TOKEN_HELP,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -61,6 +61,9 @@ app.command("openapi", cls=Command)(service.openapi)
 app.add_typer(presets.app, name="presets")
 app.add_typer(tasks.app, name="tasks")
 app.add_typer(db.app, name="db")
+app.add_typer(users.app, name="users")
+app.add_typer(teams.app, name="teams")
+app.add_typer(tokens.app, name="tokens")
 
 
 def main() -> None:

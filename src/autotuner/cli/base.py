@@ -12,8 +12,10 @@ and every group is made by :func:`new_group`.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -31,8 +33,14 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=BaseModel)
 
 # The CLI runs on the service's machine with access to its database: it acts as the operator, who
-# may run the command runtime (the stand-in engine) whatever the service allows its clients.
-OPERATOR = Actor.operator(allow_command_runtime=True)
+# may run the command runtime (the stand-in engine) whatever the service allows its clients, unless
+# a token says who it is (see acting_actor).
+OPERATOR = Actor.operator(allow_command_runtime=True, remote_addr="cli")
+TOKEN_HELP = (
+    "Commands act as the operator of this machine (an admin), unless AUTOTUNER_TOKEN or the file "
+    "$XDG_CONFIG_HOME/autotuner/token (~/.config/autotuner/token) holds an API token: then they act as "
+    "that token's user, with the same rights as in the web service."
+)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
@@ -141,6 +149,49 @@ def open_session(settings: Settings | None = None) -> Iterator[Session]:
             yield session
     finally:
         engine.dispose()
+
+
+# --- who runs the command -----------------------------------------------------------------
+
+
+def token_file() -> Path:
+    """``$XDG_CONFIG_HOME/autotuner/token``, falling back to ``~/.config/autotuner/token``."""
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".config") / "autotuner" / "token"
+
+
+def configured_token() -> tuple[str, str] | None:
+    """``(token, where it came from)`` when the environment or the token file holds one."""
+    from_env = os.environ.get("AUTOTUNER_TOKEN", "").strip()
+    if from_env:
+        return from_env, "AUTOTUNER_TOKEN"
+    path = token_file()
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        fail(f"Cannot read the token file {path} ({exc.strerror}): fix its permissions or remove it.")
+    return (text, str(path)) if text else None
+
+
+def acting_actor(session: Session) -> Actor:
+    """Who this command acts as: the operator, or the user of the configured token (refused with
+    the API's sentence when the token is unknown, revoked or expired)."""
+    found = configured_token()
+    if found is None:
+        return OPERATOR
+    from autotuner.accounts.authentication import authenticate_token
+    from autotuner.core.errors import Unauthorized
+
+    token, where = found
+    try:
+        actor = authenticate_token(session, token, peer="cli", settings=get_settings())
+    except Unauthorized as exc:
+        fail(f"{exc.message} (The token came from {where}.)")
+    # End the reading transaction: a service that writes begins its own writing one (SQLite).
+    session.commit()
+    return actor
 
 
 # --- arguments in the CLI's own notation ---------------------------------------------------

@@ -7,32 +7,73 @@ second to import, which ``autotuner --help`` should not wait for.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from autotuner import __version__
 from autotuner.cli.base import fail
-from autotuner.cli.output import console, print_json
+from autotuner.cli.output import console, print_json, print_warning
 from autotuner.core.settings import get_settings
+
+
+def loopback_host(host: str) -> bool:
+    """Whether listening on ``host`` reaches this machine only (localhost, 127.x.y.z, ::1)."""
+    import ipaddress
+
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False  # a host name: it may be any interface
 
 
 def serve(
     host: Annotated[str, typer.Option(envvar="AUTOTUNER_HOST", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar="AUTOTUNER_PORT", help="Port to listen on.")] = 8000,
+    insecure: Annotated[
+        bool,
+        typer.Option(
+            "--insecure",
+            help="Listen on another address although no user exists: anyone who reaches the port acts as the operator.",
+        ),
+    ] = False,
 ) -> None:
-    """Serve the API (docs at /docs) and the built web UI on one port."""
+    """Serve the API (docs at /docs) and the built web UI on one port.
+
+    While no user exists, only this machine is served, without a sign-in (single-user mode); listening on an address other than localhost is refused then: create the first admin with `autotuner users create NAME --admin`, or pass --insecure."""
+    import logging
+
     import uvicorn
 
     from autotuner.startup import configure_logging
     from autotuner.web.app import create_app
 
     settings = get_settings()
-    log_file = configure_logging(settings)
+    if insecure:
+        settings = settings.model_copy(update={"insecure": True})
     try:
         application = create_app(settings)
     except Exception as exc:
         fail(f"Cannot start: the database {settings.resolved_database_url!r} is not usable ({exc}).")
+    if not loopback_host(host) and not _users_exist(application):
+        if not settings.insecure:
+            application.state.engine.dispose()
+            fail(
+                f"Refusing to listen on {host}: this service has no users yet, so nobody could sign in from "
+                "another machine. Create the first admin with `autotuner users create NAME --admin` (then everyone "
+                "signs in), or pass --insecure to let anyone who reaches the port act as the operator."
+            )
+        warning = (
+            f"INSECURE: listening on {host} with no users and --insecure: anyone who reaches port {port} acts as "
+            "the operator and can run tasks. Create the first admin with `autotuner users create NAME --admin`."
+        )
+        print_warning(warning)
+        configure_logging(settings)
+        logging.getLogger("autotuner").warning(warning)
+    log_file = configure_logging(settings)
     console.print(
         f"Autotuner {__version__}: database {settings.resolved_database_url}\n"
         f"  UI  http://{host}:{port}/\n  API http://{host}:{port}/docs\n  log {log_file}"
@@ -45,6 +86,14 @@ def serve(
         markup=False,
     )
     uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+def _users_exist(application: Any) -> bool:
+    from autotuner.accounts.users import users_exist
+    from autotuner.db.session import session_scope
+
+    with session_scope(application.state.session_factory) as session:
+        return users_exist(session)
 
 
 def worker(

@@ -12,7 +12,16 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from autotuner.cli.base import OPERATOR, Command, JsonOpt, fail, new_group, open_session, parse_assignments, validated
+from autotuner.cli.base import (
+    Command,
+    JsonOpt,
+    acting_actor,
+    fail,
+    new_group,
+    open_session,
+    parse_assignments,
+    validated,
+)
 from autotuner.cli.output import Column, console, print_json, print_table, print_warning
 
 app = new_group("Manage tuning tasks.")
@@ -96,7 +105,7 @@ def tasks_create(
         body["presets"] = {"ids": preset, "merge_strategy": strategy, "overrides": overrides}
     data = validated(TaskCreate, body)
     with open_session() as session:
-        row = task_dict(service.create_task(session, data, actor=OPERATOR))
+        row = task_dict(service.create_task(session, data, actor=acting_actor(session)))
     if as_json:
         print_json(row)
         return
@@ -113,7 +122,8 @@ def tasks_list(
     from autotuner.tasks import service
 
     with open_session() as session:
-        rows = [task_dict(t) for t in service.list_tasks(session, OPERATOR, status=status)]
+        actor = acting_actor(session)
+        rows = [task_dict(t) for t in service.list_tasks(session, actor, status=status)]
     if as_json:
         print_json(rows)
         return
@@ -150,7 +160,8 @@ def tasks_show(task_id: TaskRef, as_json: JsonOpt = False) -> None:
     from autotuner.tasks import service
 
     with open_session() as session:
-        row = task_dict(service.get_task(session, task_id, OPERATOR))
+        actor = acting_actor(session)
+        row = task_dict(service.get_task(session, task_id, actor))
     if as_json:
         print_json(row)
         return
@@ -163,6 +174,7 @@ def tasks_delete(task_id: TaskRef) -> None:
     from autotuner.tasks import service
 
     with open_session() as session:
-        name = service.get_task(session, task_id, OPERATOR).task_name
-        service.delete_task(session, task_id, OPERATOR)
+        actor = acting_actor(session)
+        name = service.get_task(session, task_id, actor).task_name
+        service.delete_task(session, task_id, actor)
     console.print(Text.assemble("Deleted task ", (name, "bold"), "."))

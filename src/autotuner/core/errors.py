@@ -67,3 +67,21 @@ class InvalidState(AutotunerError):
     """The object exists but its state forbids the action (e.g. deleting a running task)."""
 
     status_code = 409
+
+
+class Unauthorized(AutotunerError):
+    """The request carries no valid credentials: sign in, or send a valid API token."""
+
+    status_code = 401
+    headers: dict[str, str] = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012 - read-only
+
+
+class TooManyAttempts(AutotunerError):
+    """Too many failed sign-ins or token uses from one address or for one user."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}

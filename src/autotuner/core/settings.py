@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # The "command" runtime runs any program a task names: off unless the operator turns it on.
     allow_command_runtime: bool = False
+    # While no user exists, requests from other machines are the operator too (``autotuner serve
+    # --insecure``); by default only this machine's requests are, and others must sign in.
+    insecure: bool = False
 
     @field_validator("allowed_hosts", "cors_origins", mode="before")
     @classmethod

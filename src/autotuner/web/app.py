@@ -10,12 +10,14 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from autotuner import __version__
+from autotuner.accounts.ratelimit import FailureLimiter
 from autotuner.core.settings import Settings, get_settings
 from autotuner.startup import prepare_database
+from autotuner.web.deps import AUTHENTICATED
 from autotuner.web.docs import mount_docs
 from autotuner.web.errors import install_error_handlers
 from autotuner.web.preset_list_cache import PresetListCache
-from autotuner.web.routes import experiments, presets, runtimes, system, tasks
+from autotuner.web.routes import audit, auth, experiments, presets, runtimes, system, tasks, teams, tokens, users
 from autotuner.web.security import RequestGuard
 from autotuner.web.ui import mount_ui
 
@@ -69,6 +71,8 @@ def create_app(settings: Settings | None = None, *, prepare_db: bool = True) -> 
     app.state.session_factory = None
     app.state.worker = None
     app.state.preset_list_cache = PresetListCache()
+    # Failed sign-ins and token uses per address and user name (in memory, per process).
+    app.state.sign_in_limiter = FailureLimiter()
     if prepare_db:
         app.state.engine, app.state.session_factory = prepare_database(settings)
 
@@ -82,11 +86,9 @@ def create_app(settings: Settings | None = None, *, prepare_db: bool = True) -> 
             allow_credentials=True,
         )
     app.add_middleware(RequestGuard, settings=settings)  # outermost: refuses before anything runs
-    app.include_router(presets.router)
-    app.include_router(tasks.router)
-    app.include_router(runtimes.router)
-    app.include_router(experiments.router)
-    app.include_router(system.router)
+    app.include_router(auth.router)  # the only API routes that need no sign-in
+    for module in (presets, tasks, runtimes, experiments, system, users, teams, tokens, audit):
+        app.include_router(module.router, dependencies=AUTHENTICATED)
     mount_docs(app)
     mount_ui(app, settings.ui_dir)
     return app

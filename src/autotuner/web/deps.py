@@ -1,4 +1,8 @@
-"""FastAPI dependencies: a database session per request."""
+"""FastAPI dependencies: a database session per request, and who sends it.
+
+Every router but sign-in's is included with :data:`AUTHENTICATED`, so that a request without valid
+credentials is refused (401) before any route runs (single-user mode aside: see
+:mod:`autotuner.accounts.authentication`)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from autotuner.accounts.authentication import authenticate, bearer_token
+from autotuner.accounts.sessions import COOKIE_NAME
 from autotuner.core.actors import Actor
+from autotuner.core.errors import Unauthorized
 from autotuner.core.settings import Settings
 from autotuner.db.session import session_scope
 
@@ -27,11 +34,30 @@ def get_app_settings(request: Request) -> Settings:
 # "function" scope: the commit happens before the response is sent, so a failed commit is
 # reported to the client instead of being lost after a 2xx.
 def get_actor(request: Request) -> Actor:
-    """Who sends the request. Single-user mode: the operator of this machine."""
-    settings: Settings = request.app.state.settings
-    return Actor.operator(allow_command_runtime=settings.allow_command_runtime)
+    """Who sends the request (401 when nobody we know). Authenticates in a session of its own, so
+    that the route's session starts its transactions afresh (a writing one on SQLite)."""
+    header = request.headers.get("authorization")
+    with session_scope(request.app.state.session_factory) as session:
+        return authenticate(
+            session,
+            bearer=bearer_token(header) if header is not None else None,
+            cookie=request.cookies.get(COOKIE_NAME),
+            peer=request.client.host if request.client else None,
+            settings=request.app.state.settings,
+            limiter=request.app.state.sign_in_limiter,
+        )
 
 
+def get_optional_actor(request: Request) -> Actor | None:
+    """Who sends the request, or None when they are not signed in (for GET /api/auth/me)."""
+    try:
+        return get_actor(request)
+    except Unauthorized:
+        return None
+
+
+AUTHENTICATED = [Depends(get_actor)]
 ActorDep = Annotated[Actor, Depends(get_actor)]
+OptionalActorDep = Annotated[Actor | None, Depends(get_optional_actor)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]

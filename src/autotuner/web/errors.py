@@ -35,6 +35,7 @@ class ErrorResponse(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse, "description": text}
     for code, text in {
+        401: "Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token)",
         403: "Forbidden (e.g. a system preset is read-only, or a change sent from another site)",
         404: "Not found",
         409: "Conflict (e.g. the name is taken)",
@@ -42,6 +43,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         415: "A change sent neither as JSON nor with the X-Autotuner-CSRF header",
         421: "A host name this service does not answer to",
         422: "Invalid input",
+        429: "Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives",
     }.items()
 }
 
@@ -79,7 +81,8 @@ def _allowed_methods(request: Request) -> list[str]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AutotunerError)
     async def _domain_error(_request: Request, exc: AutotunerError) -> JSONResponse:
-        return JSONResponse(error_body(exc.message, exc.errors), status_code=exc.status_code)
+        headers: dict[str, str] | None = getattr(exc, "headers", None)
+        return JSONResponse(error_body(exc.message, exc.errors), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
