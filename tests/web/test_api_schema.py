@@ -83,6 +83,7 @@ def test_text_the_databases_cannot_store_is_refused_in_every_body(method, path, 
     from fastapi.testclient import TestClient
 
     url = path.replace("{preset_ref}", "balanced").replace("{task_id}", "1").replace("{experiment_id}", "1")
+    url = url.replace("{number}", "1")
     with TestClient(app) as client:
         before = client.get("/api/presets/").json()
         # json.dumps escapes the surrogate as \\ud800, as a browser or curl would send it.

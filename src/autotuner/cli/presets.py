@@ -243,15 +243,17 @@ def presets_import(
             f"The import file is larger than {settings.max_import_bytes // 1024} KiB: import presets in smaller files."
         )
     with open_session(settings) as session:
-        imported, skipped, renamed = service.import_presets(session, raw, OPERATOR, on_conflict)  # type: ignore[arg-type]
+        imported, skipped, renamed, notes = service.import_presets(session, raw, OPERATOR, on_conflict)  # type: ignore[arg-type]
         rows = [preset_dict(p) for p in imported]
     if as_json:
-        print_json({"imported": rows, "skipped": skipped, "renamed": renamed})
+        print_json({"imported": rows, "skipped": skipped, "renamed": renamed, "notes": notes})
         return
     for row in rows:
         console.print(Text.assemble("Imported ", (row["name"], "bold"), f" (id {row['id']})."))
     for name in skipped:
         console.print(f"Skipped '{name}': the name is taken.", highlight=False, markup=False)
+    for note in notes:
+        print_labelled("Note", "cyan", note)
 
 
 def merged_space_table(parameters: dict[str, Any]) -> Table:

@@ -200,6 +200,7 @@ class MergeResult:
     conflicts: list[Conflict] = field(default_factory=list)
     combinations: int = 0
     decisions: list[Decision] = field(default_factory=list)
+    runtime: str | None = None  # the engine whose catalog facts the caller gave (for its reports)
 
     def to_dict(self) -> dict[str, Any]:
         return {
