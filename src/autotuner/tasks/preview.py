@@ -29,7 +29,9 @@ def _messages(report: SpaceReport, runtime: str, parameters: dict[str, Any], gpu
                 and "gpus" in rule.contexts
                 and any(f in parameters for f in rule.flags)
             ):
-                messages.append(f"Rule '{effect.rule}' was not checked: give 'gpus' to check it ({effect.description})")
+                messages.append(
+                    f"Rule '{effect.rule}' was not checked, because it needs the number of GPUs: give 'gpus' to check it."
+                )
             continue
         if effect.removed is None:
             messages.append(f"Rule '{effect.rule}' applies, but the space is too large to count what it removes.")
