@@ -59,8 +59,8 @@ class ParameterPreset(Owned, Base):
     # Its bases' effective parameters merged in order (deep merge), then its own on top; and, for
     # each leaf, the preset that gave it: [{"path": [...], "parameter", "id", "name", "slug"}].
     # Kept up to date by the preset service whenever a base changes.
-    effective_parameters: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
-    effective_sources: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False)
+    effective_parameters: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, server_default="{}")
+    effective_sources: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False, server_default="[]")
     base_links: Mapped[list[PresetBase]] = relationship(
         lazy="selectin",
         cascade="all, delete-orphan",

@@ -130,7 +130,7 @@ def restore_version(
         preset,
         actor.name,
         "restored",
-        f"Restored version {number}: {versioning.describe_change(before, after)}",
+        f"Restored version {number}. {versioning.describe_change(before, after)}",
         note,
     )
     versioning.propagate(session, preset, actor.name)

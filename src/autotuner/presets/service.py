@@ -883,7 +883,7 @@ def _overwrite(
             existing,
             actor.name,
             "imported",
-            f"Overwritten by an import{exported}: {versioning.describe_change(before, after)}",
+            f"Overwritten by an import{exported}. {versioning.describe_change(before, after)}",
         )
         versioning.propagate(session, existing, actor.name)
     session.flush()

@@ -131,7 +131,7 @@ def seed_system_presets(session: Session) -> int:
                     row,
                     "system",
                     "system_release",
-                    f"Built-in definition of autotuner {__version__}: {versioning.describe_change(before, after)}",
+                    f"Built-in definition of autotuner {__version__}. {versioning.describe_change(before, after)}",
                 )
                 versioning.propagate(session, row, "system")
             changed += 1

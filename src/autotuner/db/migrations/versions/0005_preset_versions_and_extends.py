@@ -37,10 +37,12 @@ def _sources(space: dict[str, Any], owner: dict[str, Any], prefix: tuple[str, ..
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("parameter_presets") as batch:
-        batch.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
-        batch.add_column(sa.Column("effective_parameters", JSONType, nullable=True))
-        batch.add_column(sa.Column("effective_sources", JSONType, nullable=True))
+    # Plain ALTER TABLE ... ADD COLUMN (with defaults, so NOT NULL holds at once): on SQLite, a
+    # batch operation would recreate the table, and dropping the old one cascades to the rows of
+    # the tables that reference it (preset_shares).
+    op.add_column("parameter_presets", sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
+    op.add_column("parameter_presets", sa.Column("effective_parameters", JSONType, nullable=False, server_default="{}"))
+    op.add_column("parameter_presets", sa.Column("effective_sources", JSONType, nullable=False, server_default="[]"))
     op.create_table(
         "preset_bases",
         sa.Column("preset_id", sa.Integer(), nullable=False),
@@ -140,16 +142,12 @@ def upgrade() -> None:
                 created_at=row["updated_at"],
             )
         )
-    with op.batch_alter_table("parameter_presets") as batch:
-        batch.alter_column("effective_parameters", existing_type=JSONType, nullable=False)
-        batch.alter_column("effective_sources", existing_type=JSONType, nullable=False)
 
 
 def downgrade() -> None:
     op.drop_table("preset_versions")
     op.drop_index(op.f("ix_preset_bases_base_id"), table_name="preset_bases")
     op.drop_table("preset_bases")
-    with op.batch_alter_table("parameter_presets") as batch:
-        batch.drop_column("effective_sources")
-        batch.drop_column("effective_parameters")
-        batch.drop_column("version")
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+, PostgreSQL), not a batch that recreates the table.
+    for column in ("effective_sources", "effective_parameters", "version"):
+        op.execute(sa.text(f"ALTER TABLE parameter_presets DROP COLUMN {column}"))
