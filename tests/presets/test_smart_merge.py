@@ -19,9 +19,9 @@ FLAGS = {
 }
 
 
-def smart(*spaces, resolutions=None, strategy="smart", flags=FLAGS):
+def smart(*spaces, resolutions=None, strategy="smart", flags=FLAGS, options=True):
     presets = [NamedSpace(chr(ord("A") + i), space) for i, space in enumerate(spaces)]
-    return PresetMerger().merge(presets, strategy, resolutions=resolutions, flags=flags)
+    return PresetMerger().merge(presets, strategy, resolutions=resolutions, flags=flags, options=options)
 
 
 def conflict(result, parameter):
@@ -183,6 +183,8 @@ def test_proposals_and_options_for_every_conflict():
     }
     policy = conflict(result, "schedule-policy")
     assert policy.proposed == "last" and "min" not in policy.options
+    # Options are computed when asked for (the preview), not for every merge.
+    assert conflict(smart({"tp-size": [1]}, {"tp-size": [2]}, options=False), "tp-size").options == {}
     plain = smart({"tp-size": [1]}, {"tp-size": [2]}, strategy="last_wins")
     assert conflict(plain, "tp-size").proposed == "last"
     assert conflict(smart({"tp-size": [1]}, {"tp-size": [2]}, strategy="union"), "tp-size").proposed == "union"

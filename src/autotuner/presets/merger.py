@@ -53,6 +53,7 @@ engine never mutates them and the result shares no list with them.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import chain
@@ -72,6 +73,8 @@ from autotuner.core.parameters import (
 
 STRATEGIES = ("union", "intersection", "last_wins", "deep_merge", "smart")
 RESOLUTIONS = ("union", "intersection", "first", "last", "min", "max")
+# The resolution each plain strategy amounts to, for a parameter it keeps.
+_PROPOSALS = {"union": "union", "intersection": "intersection", "last_wins": "last", "deep_merge": "last"}
 # A resolution: one of RESOLUTIONS, or the explicit values to keep.
 Resolution = str | list[Any]
 ALIASES = {"append": "union", "override": "last_wins"}
@@ -478,10 +481,12 @@ def _conflicts(
     strategy: str,
     result: ParameterSpace,
     explain: Mapping[Path, str] | None = None,
+    leaves: dict[Path, list[Holder]] | None = None,
 ) -> list[Conflict]:
-    leaves: dict[Path, list[Holder]] = {}
-    for preset in presets:
-        _collect_leaves(preset.parameters, (), preset.name, leaves)
+    if leaves is None:
+        leaves = {}
+        for preset in presets:
+            _collect_leaves(preset.parameters, (), preset.name, leaves)
     reporter = _Reporter(presets, strategy, result)
     explain = explain or {}
     conflicts: list[Conflict] = []
@@ -533,15 +538,15 @@ def _is_number(value: Any) -> bool:
 
 
 def _union_values(holders: Sequence[Holder]) -> list[Scalar]:
-    seen: set[Any] = set()
-    out: list[Scalar] = []
-    for _, values in holders:
-        for value in values:
-            key = _key(value)
-            if key not in seen:
-                seen.add(key)
-                out.append(value)
-    return sorted(out, key=sort_key)
+    """Every value the holders give, once, ascending (as ``union`` does)."""
+    lists = [values for _, values in holders]
+    seen: set[Any] = set(chain.from_iterable(lists))  # keeps the first of 1 and 1.0
+    if (True in seen or False in seen) and bool in set(map(type, chain.from_iterable(lists))):
+        keys: set[Any] = set()
+        for values in lists:
+            keys.update(_keys(values))
+        return sorted([_unkey(k) for k in keys], key=sort_key)
+    return sorted(seen, key=sort_key)
 
 
 def _same_sets(holders: Sequence[Holder]) -> bool:
@@ -557,7 +562,14 @@ def _nearest(holders: Sequence[Holder]) -> tuple[list[Scalar], float]:
     """The values of the union closest to every preset: those whose largest distance to the
     nearest value of each preset is smallest (``[1, 2]`` and ``[4, 8]`` give ``[2, 4]``)."""
     candidates = _union_values(holders)
-    costs = [max(min(abs(float(c) - float(v)) for v in values) for _, values in holders) for c in candidates]
+    sets = [sorted(float(v) for v in values) for _, values in holders]
+
+    def distance(value: float, ordered: list[float]) -> float:
+        i = bisect_left(ordered, value)
+        near = [abs(ordered[j] - value) for j in (i - 1, i) if 0 <= j < len(ordered)]
+        return min(near)
+
+    costs = [max(distance(float(c), ordered) for ordered in sets) for c in candidates]
     best = min(costs)
     return [c for c, cost in zip(candidates, costs, strict=True) if math.isclose(cost, best)], best
 
@@ -571,10 +583,10 @@ def _kind(facts: FlagFacts | None, holders: Sequence[Holder]) -> tuple[str, str]
             what = f"a choice ({facts.allowed})" if facts.choices is not None else "a string flag"
             return "last", f"{what} used as a mode, whose values exclude each other"
         return "union", "a numeric flag, whose values are a list to explore"
-    values = [v for _, vs in holders for v in vs]
-    if all(v.__class__ is bool for v in values):
+    types = set(map(type, chain.from_iterable(vs for _, vs in holders)))
+    if types <= {bool}:
         return "last", "not in the catalog, and its values are booleans, which exclude each other"
-    if all(_is_number(v) for v in values):
+    if types <= {int, float}:
         return "union", "not in the catalog, and its values are numbers, a list to explore"
     return "last", "not in the catalog, and its values are strings, taken as a mode"
 
@@ -624,11 +636,20 @@ class _Smart:
         self.strategy = strategy
         self.flags = flags or {}
         self.smart = strategy == "smart"
-        self.leaves: dict[Path, list[Holder]] = {}
-        for preset in presets:
-            _collect_leaves(preset.parameters, (), preset.name, self.leaves)
+        self.presets = presets
+        self._leaves: dict[Path, list[Holder]] | None = None
+        self._kinds: dict[Path, tuple[str, str]] = {}
         self.decisions: list[Decision] = []
         self.explain: dict[Path, str] = {}
+
+    @property
+    def leaves(self) -> dict[Path, list[Holder]]:
+        """Every leaf of the presets and who holds it (collected when first needed)."""
+        if self._leaves is None:
+            self._leaves = {}
+            for preset in self.presets:
+                _collect_leaves(preset.parameters, (), preset.name, self._leaves)
+        return self._leaves
 
     def facts(self, path: Path) -> FlagFacts | None:
         return self.flags.get(_dotted(path))
@@ -669,7 +690,7 @@ class _Smart:
         for path, _values in list(iter_leaves(result)):
             holders = self.leaves[path]
             p = _dotted(path)
-            kind, why = _kind(self.facts(path), holders)
+            kind, why = self.kind(path)
             if _same_sets(holders):
                 chosen, clause = list(holders[-1][1]), "smart keeps them"
             else:
@@ -686,9 +707,15 @@ class _Smart:
             self.explain[path] = clause
         return result
 
+    def kind(self, path: Path) -> tuple[str, str]:
+        found = self._kinds.get(path)
+        if found is None:
+            found = self._kinds[path] = _kind(self.facts(path), self.leaves[path])
+        return found
+
     def proposed(self, path: Path) -> str:
         if self.smart:
-            return _kind(self.facts(path), self.leaves[path])[0]
+            return self.kind(path)[0]
         return {"union": "union", "intersection": "intersection"}.get(self.strategy, "last")
 
     def values_for(self, path: Path, resolution: str) -> tuple[list[Scalar] | None, str | None]:
@@ -796,10 +823,12 @@ class PresetMerger:
         *,
         resolutions: Mapping[str, Resolution] | None = None,
         flags: Mapping[str, FlagFacts] | None = None,
+        options: bool = False,
     ) -> MergeResult:
         """Merge ``presets`` in order with ``strategy``, apply ``resolutions`` per parameter, then
         ``overrides``. ``flags`` are the engine catalog's facts smart merge uses, by flag name
-        (dotted for a group's leaves).
+        (dotted for a group's leaves). ``options``: give each conflict what every resolution would
+        keep (for a preview where the user decides; it costs a pass over each conflict's values).
 
         Raises :class:`InvalidMergeStrategy` for an unknown strategy and
         :class:`ValidationFailed` when ``presets`` is empty or a resolution cannot apply.
@@ -812,7 +841,7 @@ class PresetMerger:
 
         if canonical == "smart":
             merged = smart.merge(spaces)
-            conflicts = _conflicts(presets, canonical, merged, smart.explain)
+            conflicts = _conflicts(presets, canonical, merged, smart.explain, smart.leaves)
         elif len(spaces) == 1:
             merged = _sorted_space(spaces[0]) if canonical == "union" else _copy_space(spaces[0])
             conflicts = []
@@ -830,15 +859,19 @@ class PresetMerger:
             conflicts = _conflicts(presets, canonical, merged)
             merged = _copy_space(merged)
 
-        paths = {_dotted(path): path for path in smart.leaves}
+        plain_proposal = None if canonical == "smart" else _PROPOSALS[canonical]
+        paths: dict[str, Path] = {}
+        if canonical == "smart" or resolutions or options:
+            paths = {_dotted(path): path for path in smart.leaves}
         for conflict in conflicts:
             if conflict.kept is not None:
-                conflict.proposed = smart.proposed(paths[conflict.parameter])
+                conflict.proposed = plain_proposal or smart.proposed(paths[conflict.parameter])
         if resolutions:
             self._resolve(smart, merged, resolutions, conflicts)
-        for conflict in conflicts:
-            if _blocker(merged, paths[conflict.parameter]) is None:
-                conflict.options = smart.options(paths[conflict.parameter])
+        if options:
+            for conflict in conflicts:
+                if _blocker(merged, paths[conflict.parameter]) is None:
+                    conflict.options = smart.options(paths[conflict.parameter])
 
         if overrides:
             merged = _copy_space(_deep_into(merged, overrides))

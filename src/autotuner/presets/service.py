@@ -523,10 +523,12 @@ def merge_presets(
     actor: Actor,
     resolutions: dict[str, Resolution] | None = None,
     runtime: str | None = None,
+    options: bool = False,
 ) -> tuple[MergeResult, list[ParameterPreset]]:
     """Merge the effective parameters of the presets ``refs`` (ids or slugs) in the order given,
     apply ``resolutions`` per parameter, then ``overrides``. Smart merge reads the catalog of
-    ``runtime`` (default: the presets' own when they agree)."""
+    ``runtime`` (default: the presets' own when they agree). ``options``: what each resolution
+    would keep, per conflict (for the preview)."""
     keys = [str(r).strip() for r in refs]
     repeated = sorted(k for k, n in Counter(keys).items() if n > 1)
     if repeated:
@@ -564,6 +566,7 @@ def merge_presets(
         normalized_overrides,
         resolutions=resolutions,
         flags=catalog_facts(used, [s.parameters for s in spaces]),
+        options=options,
     )
     result.runtime = used
     return result, presets

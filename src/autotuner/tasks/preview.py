@@ -53,6 +53,7 @@ def merge_preview(session: Session, data: MergeRequest, actor: Actor) -> MergeRe
         actor=actor,
         resolutions=data.resolutions,
         runtime=data.runtime,
+        options=True,
     )
     response = presets_service.merge_report(result, presets)
     if result.runtime is not None and result.parameters:
