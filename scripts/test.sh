@@ -25,6 +25,10 @@ if [ -f frontend/package.json ]; then
   ensure_frontend_deps
   say "UI: generated API types are up to date"
   (cd frontend && npm run --silent check-types-fresh)
+  say "UI: ESLint (types, hooks, import boundaries between features)"
+  (cd frontend && npm run --silent lint)
+  say "UI: TypeScript type check"
+  (cd frontend && npm run --silent typecheck)
   say "UI unit tests"
   (cd frontend && npm run --silent test)
   build_ui

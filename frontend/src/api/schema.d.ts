@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List presets */
+        /**
+         * List presets
+         * @description The presets the caller may see (its own, its teams', public ones), filtered.
+         */
         get: operations["list_presets_api_presets__get"];
         put?: never;
         /** Create a preset */
@@ -78,6 +81,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/presets/{preset_id}/sharing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Share a preset: private, with teams, or public (its owner or an admin) */
+        put: operations["share_preset_api_presets__preset_id__sharing_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/presets/{preset_id}/duplicate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Copy a preset one may read into a private one of one's own */
+        post: operations["duplicate_preset_api_presets__preset_id__duplicate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/presets/{preset_id}/export": {
         parameters: {
             query?: never;
@@ -102,7 +139,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List tasks */
+        /**
+         * List tasks
+         * @description The tasks the caller may see (its own, its teams', public ones), newest first.
+         */
         get: operations["list_tasks_api_tasks__get"];
         put?: never;
         /** Create a task */
@@ -144,6 +184,23 @@ export interface paths {
         post?: never;
         /** Delete a task that is not running */
         delete: operations["delete_task_api_tasks__task_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{task_id}/sharing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Share a task: private, with teams, or public (its owner or an admin) */
+        put: operations["share_task_api_tasks__task_id__sharing_put"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -683,6 +740,14 @@ export interface components {
             };
             metadata?: components["schemas"]["PresetMetadata"] | null;
         };
+        /** PresetDuplicate */
+        PresetDuplicate: {
+            /**
+             * Name
+             * @description Default: '<name> (copy)'.
+             */
+            name?: string | null;
+        };
         /**
          * PresetExport
          * @description The file format of export and import (one preset).
@@ -753,6 +818,18 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             /**
+             * Owner
+             * @description Its owner's user name; null for system presets.
+             */
+            owner: string | null;
+            /** @description private (its owner), teams (those in team_ids), or public. */
+            visibility: components["schemas"]["Visibility"];
+            /**
+             * Team Ids
+             * @description The teams it is shared with (visibility 'teams').
+             */
+            team_ids: number[];
+            /**
              * Created At
              * Format: date-time
              */
@@ -790,6 +867,18 @@ export interface components {
             metadata: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Owner
+             * @description Its owner's user name; null for system presets.
+             */
+            owner: string | null;
+            /** @description private (its owner), teams (those in team_ids), or public. */
+            visibility: components["schemas"]["Visibility"];
+            /**
+             * Team Ids
+             * @description The teams it is shared with (visibility 'teams').
+             */
+            team_ids: number[];
             /**
              * Created At
              * Format: date-time
@@ -933,6 +1022,18 @@ export interface components {
              * @default custom
              */
             category: string | null;
+        };
+        /**
+         * Sharing
+         * @description Who may see an object besides its owner and the admins.
+         */
+        Sharing: {
+            visibility: components["schemas"]["Visibility"];
+            /**
+             * Team Ids
+             * @description For visibility 'teams'.
+             */
+            team_ids?: number[];
         };
         /**
          * SpaceDraft
@@ -1102,6 +1203,18 @@ export interface components {
              * @description Why the search ended: exhausted, max_iterations, early stop...
              */
             stop_reason: string | null;
+            /**
+             * Owner
+             * @description Its owner's user name; null for what was made before users existed.
+             */
+            owner: string | null;
+            /** @description private (its owner), teams (those in team_ids), or public. */
+            visibility: components["schemas"]["Visibility"];
+            /**
+             * Team Ids
+             * @description The teams it is shared with (visibility 'teams').
+             */
+            team_ids: number[];
         };
         /**
          * TaskStatus
@@ -1132,6 +1245,12 @@ export interface components {
             benchmark?: components["schemas"]["BenchmarkSpec"] | null;
             slo?: components["schemas"]["SLOSpec"] | null;
         };
+        /**
+         * Visibility
+         * @description Who may see a preset or a task besides its owner and the admins.
+         * @enum {string}
+         */
+        Visibility: "private" | "teams" | "public";
     };
     responses: never;
     parameters: never;
@@ -1154,6 +1273,7 @@ export type MergeResponse = components['schemas']['MergeResponse'];
 export type ModelSpec = components['schemas']['ModelSpec'];
 export type OptimizationSpec = components['schemas']['OptimizationSpec'];
 export type PresetCreate = components['schemas']['PresetCreate'];
+export type PresetDuplicate = components['schemas']['PresetDuplicate'];
 export type PresetExport = components['schemas']['PresetExport'];
 export type PresetExportBody = components['schemas']['PresetExportBody'];
 export type PresetMetadata = components['schemas']['PresetMetadata'];
@@ -1169,6 +1289,7 @@ export type RuntimeRead = components['schemas']['RuntimeRead'];
 export type SloLimit = components['schemas']['SLOLimit'];
 export type SloSpec = components['schemas']['SLOSpec'];
 export type SaveAsPreset = components['schemas']['SaveAsPreset'];
+export type Sharing = components['schemas']['Sharing'];
 export type SpaceDraft = components['schemas']['SpaceDraft'];
 export type SpaceRead = components['schemas']['SpaceRead'];
 export type SystemRead = components['schemas']['SystemRead'];
@@ -1176,6 +1297,7 @@ export type TaskCreate = components['schemas']['TaskCreate'];
 export type TaskRead = components['schemas']['TaskRead'];
 export type TaskStatus = components['schemas']['TaskStatus'];
 export type TaskUpdate = components['schemas']['TaskUpdate'];
+export type Visibility = components['schemas']['Visibility'];
 export type $defs = Record<string, never>;
 export interface operations {
     list_presets_api_presets__get: {
@@ -1186,6 +1308,11 @@ export interface operations {
                 runtime?: ("sglang" | "vllm") | null;
                 /** @description Text in name, description or tags */
                 q?: string | null;
+                /** @description Only the caller's own presets. */
+                mine?: boolean;
+                /** @description Only those shared with this team. */
+                team?: number | null;
+                visibility?: components["schemas"]["Visibility"] | null;
             };
             header?: never;
             path?: never;
@@ -1202,7 +1329,7 @@ export interface operations {
                     "application/json": components["schemas"]["PresetRead"][];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1231,6 +1358,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1271,7 +1416,7 @@ export interface operations {
                     "application/json": components["schemas"]["PresetSaved"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1300,6 +1445,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1340,7 +1503,7 @@ export interface operations {
                     "application/json": components["schemas"]["MergeResponse"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1369,6 +1532,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1415,7 +1596,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportResult"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1444,6 +1625,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1482,7 +1681,7 @@ export interface operations {
                     "application/json": components["schemas"]["PresetRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1511,6 +1710,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1553,7 +1770,7 @@ export interface operations {
                     "application/json": components["schemas"]["PresetSaved"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1582,6 +1799,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1618,7 +1853,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1647,6 +1882,202 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    share_preset_api_presets__preset_id__sharing_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                preset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Sharing"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresetRead"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    duplicate_preset_api_presets__preset_id__duplicate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                preset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PresetDuplicate"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresetSaved"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1685,7 +2116,7 @@ export interface operations {
                     "application/json": components["schemas"]["PresetExport"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1714,6 +2145,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1736,6 +2185,11 @@ export interface operations {
         parameters: {
             query?: {
                 status?: components["schemas"]["TaskStatus"] | null;
+                /** @description Only the caller's own tasks. */
+                mine?: boolean;
+                /** @description Only those shared with this team. */
+                team?: number | null;
+                visibility?: components["schemas"]["Visibility"] | null;
             };
             header?: never;
             path?: never;
@@ -1752,7 +2206,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskRead"][];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1781,6 +2235,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1821,7 +2293,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1850,6 +2322,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1895,7 +2385,7 @@ export interface operations {
                     "application/json": components["schemas"]["SpaceRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1924,6 +2414,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1962,7 +2470,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1991,6 +2499,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2033,7 +2559,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2062,6 +2588,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2098,7 +2642,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2127,6 +2671,113 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    share_task_api_tasks__task_id__sharing_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Sharing"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskRead"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2170,7 +2821,7 @@ export interface operations {
                     "application/json": components["schemas"]["SpaceRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2199,6 +2850,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2237,7 +2906,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2266,6 +2935,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2304,7 +2991,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2333,6 +3020,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2371,7 +3076,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2400,6 +3105,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2438,7 +3161,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExperimentRead"][];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2467,6 +3190,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2505,7 +3246,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2537,6 +3278,26 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                    "text/plain": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                    "text/plain": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2575,7 +3336,7 @@ export interface operations {
                     "application/json": components["schemas"]["RuntimeRead"][];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2604,6 +3365,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2642,7 +3421,7 @@ export interface operations {
                     "application/json": components["schemas"]["FlagRead"][];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2671,6 +3450,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2709,7 +3506,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExperimentRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2738,6 +3535,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2776,7 +3591,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2808,6 +3623,26 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                    "text/plain": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                    "text/plain": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2852,7 +3687,7 @@ export interface operations {
                     "application/json": components["schemas"]["PresetRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2881,6 +3716,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2917,7 +3770,7 @@ export interface operations {
                     "application/json": components["schemas"]["SystemRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2946,6 +3799,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
