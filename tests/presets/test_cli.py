@@ -89,3 +89,15 @@ def test_merge_smart_with_a_resolution(cli_env):
     )
     bad = run("presets", "merge", "balanced", "--resolve", "tp-size", ok=False)
     assert bad.exit_code == 1 and "--resolve 'tp-size' is not PARAM=RESOLUTION" in bad.stderr
+
+
+def test_delete_an_extended_preset_needs_detach(cli_env):
+    run("presets", "create", "--name", "Base", "-p", "tp-size=1,2")
+    run("presets", "create", "--name", "Kid", "-p", "x=1", "--extends", "base")
+    refused = run("presets", "delete", "base", "--yes", ok=False)
+    assert refused.exit_code == 1
+    assert "Cannot delete preset 'Base': 'Kid' extends it; delete with cascade=detach (CLI: --detach)" in refused.stderr
+    out = run("presets", "delete", "base", "--yes", "--detach").stdout
+    assert "'Kid' no longer extends it" in out
+    kid = json.loads(run("presets", "show", "kid", "--json").stdout)
+    assert kid["extends"] == [] and kid["parameters"] == {"x": [1], "tp-size": [1, 2]} and kid["version"] == 2

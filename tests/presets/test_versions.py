@@ -160,8 +160,12 @@ def test_system_presets_have_versions_and_a_new_one_per_release(settings, client
     # seeding records the new definition as version 2.
     with session_scope(app.state.session_factory) as session:
         session.execute(
-            update(ParameterPreset).where(ParameterPreset.slug == "balanced").values(parameters={"tp-size": [3]})
+            update(ParameterPreset)
+            .where(ParameterPreset.slug == "balanced")
+            .values(parameters={"tp-size": [3]}, effective_parameters={"tp-size": [3]})
         )
+    create_preset(client, name="Mine", parameters={"x": [1]}, extends=["balanced"])
+    assert client.get("/api/presets/mine").json()["effective_parameters"]["tp-size"] == [3]
     engine, _factory = prepare_database(settings)
     engine.dispose()
     page = history(client, "balanced")
@@ -173,6 +177,12 @@ def test_system_presets_have_versions_and_a_new_one_per_release(settings, client
         "tp-size": [1, 2],
         "mem-fraction-static": [0.85],
     }
+    # The presets extending it follow the release.
+    mine = history(client, "mine")["versions"]
+    assert [v["change"] for v in mine] == ["base_changed", "created"]
+    assert mine[0]["author"] == "system"
+    assert mine[0]["summary"].startswith("Base 'Balanced' changed (now version 2)")
+    assert client.get("/api/presets/mine").json()["effective_parameters"]["tp-size"] == [1, 2]
     # Seeding again changes nothing.
     engine, _factory = prepare_database(settings)
     engine.dispose()

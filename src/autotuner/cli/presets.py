@@ -208,6 +208,14 @@ def presets_create(
 def presets_delete(
     ref: PresetRef,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    detach: Annotated[
+        bool,
+        typer.Option(
+            "--detach",
+            help="If presets extend it, copy the values it gives them into their own parameters first "
+            "(a new version each) and delete it.",
+        ),
+    ] = False,
 ) -> None:
     """Delete a custom preset (system presets are protected)."""
     from autotuner.presets import service
@@ -217,8 +225,15 @@ def presets_delete(
         name = preset.name
         if not yes and not preset.is_system and sys.stdin.isatty():
             typer.confirm(f"Delete preset '{name}'?", abort=True)
-        service.delete_preset(session, ref, OPERATOR)
+        detached = service.delete_preset(session, ref, OPERATOR, cascade="detach" if detach else None)
+        detached_names = [d.name for d in detached]
     console.print(Text.assemble("Deleted preset ", (name, "bold"), "."))
+    for other in detached_names:
+        console.print(
+            f"'{other}' no longer extends it: the values it gave were copied into its own parameters.",
+            highlight=False,
+            markup=False,
+        )
 
 
 @app.command("export", cls=Command)

@@ -403,8 +403,8 @@ def delete_preset(
     if dependents and cascade != "detach":
         raise InvalidState(
             f"Cannot delete preset '{preset.name}': {_dependents_text(dependents, actor)} extend"
-            f"{'s' if len(dependents) == 1 else ''} it; delete with cascade=detach to copy its values into "
-            f"{'it' if len(dependents) == 1 else 'them'} first, or change their extends."
+            f"{'s' if len(dependents) == 1 else ''} it; delete with cascade=detach (CLI: --detach) to copy its "
+            f"values into {'it' if len(dependents) == 1 else 'them'} first, or change their extends."
         )
     for dependent in dependents:
         detach_base(session, dependent, preset, actor.name)
