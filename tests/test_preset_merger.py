@@ -93,7 +93,10 @@ def test_canonical_names_and_aliases():
 def test_invalid_strategy_names_the_valid_ones(name):
     with pytest.raises(InvalidMergeStrategy) as info:
         canonical_strategy(name)
-    assert str(info.value) == f"Invalid merge strategy '{name}': use one of union, intersection, last_wins, deep_merge"
+    assert (
+        str(info.value)
+        == f"Invalid merge strategy '{name}': use one of union, intersection, last_wins, deep_merge, smart"
+    )
     assert info.value.status_code == 422
 
 
@@ -460,7 +463,16 @@ def test_results_are_json_ready(strategy):
     assert loaded["strategy"] == strategy
     assert loaded["parameters"] == result.parameters
     for conflict in loaded["conflicts"]:
-        assert set(conflict) == {"parameter", "presets", "values", "kept", "message"}
+        assert set(conflict) == {
+            "parameter",
+            "presets",
+            "values",
+            "kept",
+            "message",
+            "proposed",
+            "resolution",
+            "options",
+        }
         assert all(isinstance(v, list) for v in conflict["values"])
         assert conflict["kept"] is None or isinstance(conflict["kept"], list)
         assert len(conflict["values"]) == len(conflict["presets"])

@@ -443,7 +443,7 @@ def test_import_many_is_all_or_nothing(client):
 def test_import_conflict_modes(client):
     create_preset(client, name="Taken", description="original")
     skip = client.post("/api/presets/import?on_conflict=skip", json=doc("Taken")).json()
-    assert skip == {"imported": [], "skipped": ["Taken"], "renamed": {}}
+    assert skip == {"imported": [], "skipped": ["Taken"], "renamed": {}, "notes": []}
     renamed = client.post("/api/presets/import?on_conflict=rename", json=doc("Taken")).json()
     assert renamed["imported"][0]["name"] == "Taken (2)"
     assert (

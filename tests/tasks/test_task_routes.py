@@ -50,6 +50,7 @@ def test_provenance_survives_preset_change_and_deletion(client):
     assert again["parameters"] == {"tp-size": [1, 2], "mem-fraction-static": [0.85]}
     assert again["provenance"]["presets"][0] == {
         "id": custom["id"],
+        "version": 1,
         "name": "Mine",
         "slug": "mine",
         "runtime": None,

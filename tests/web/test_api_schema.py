@@ -103,6 +103,7 @@ def test_text_the_databases_cannot_store_is_refused_in_every_body(method, path, 
     from fastapi.testclient import TestClient
 
     url = path.replace("{preset_ref}", "balanced").replace("{task_id}", "1").replace("{experiment_id}", "1")
+    url = url.replace("{number}", "1")
     _keep_the_admin_signed_in()
     with TestClient(app, headers=AUTHORIZED) as client:
         before = client.get("/api/presets/").json()

@@ -85,7 +85,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Merge several presets */
+        /** Merge several presets (their effective parameters), with the combination rules applied */
         post: operations["merge_presets_api_presets_merge_post"];
         delete?: never;
         options?: never;
@@ -120,12 +120,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a preset by id or slug */
+        /** Get a preset by id or slug (its version is also the ETag) */
         get: operations["get_preset_api_presets__preset_id__get"];
-        /** Update a preset */
+        /** Update a preset: a new version; If-Match (or 'version') refuses a stale change with 412 */
         put: operations["update_preset_api_presets__preset_id__put"];
         post?: never;
-        /** Delete a preset */
+        /** Delete a preset (one that others extend: 409, or cascade=detach) */
         delete: operations["delete_preset_api_presets__preset_id__delete"];
         options?: never;
         head?: never;
@@ -173,10 +173,78 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export a preset as a JSON file */
+        /** Export a preset as a JSON file (with_bases: and every preset it extends) */
         get: operations["export_preset_api_presets__preset_id__export_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/presets/{preset_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A preset's versions, newest first (paged) */
+        get: operations["list_versions_api_presets__preset_id__versions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/presets/{preset_id}/versions/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version of a preset: every field as it was */
+        get: operations["get_version_api_presets__preset_id__versions__number__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/presets/{preset_id}/versions/{a}/diff/{b}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What changed from version a to version b: parameters added, removed and changed, and fields */
+        get: operations["diff_versions_api_presets__preset_id__versions__a__diff__b__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/presets/{preset_id}/versions/{number}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore a version: a new version equal to it (history is never rewritten) */
+        post: operations["restore_version_api_presets__preset_id__versions__number__restore_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -626,6 +694,11 @@ export interface components {
         AppliedPreset: {
             /** Id */
             id: number;
+            /**
+             * Version
+             * @description The version of the preset the task was built from.
+             */
+            version?: number | null;
             /** Name */
             name: string;
             /** Slug */
@@ -699,6 +772,39 @@ export interface components {
             kept: unknown[] | null;
             /** Message */
             message: string;
+            /**
+             * Proposed
+             * @description The resolution the strategy amounts to (null: the strategy dropped it).
+             */
+            proposed?: string | null;
+            /**
+             * Resolution
+             * @description The resolution the request applied.
+             */
+            resolution?: string | unknown[] | null;
+            /**
+             * Options
+             * @description What each resolution (union, intersection, ...) would keep.
+             */
+            options?: {
+                [key: string]: unknown[];
+            };
+        };
+        /** DecisionRead */
+        DecisionRead: {
+            /** Parameter */
+            parameter: string;
+            /**
+             * Rule
+             * @description last, union, range, left_out, resolution or nearest.
+             */
+            rule: string;
+            /** Kept */
+            kept: unknown[] | null;
+            /** Dropped */
+            dropped: unknown[];
+            /** Message */
+            message: string;
         };
         /** ErrorItem */
         ErrorItem: {
@@ -768,6 +874,15 @@ export interface components {
          * @enum {string}
          */
         ExperimentStatus: "pending" | "deploying" | "benchmarking" | "succeeded" | "failed" | "cancelled";
+        /** FieldChange */
+        FieldChange: {
+            /** Field */
+            field: string;
+            /** Before */
+            before: unknown;
+            /** After */
+            after: unknown;
+        };
         /** FlagRead */
         FlagRead: {
             /** Name */
@@ -840,6 +955,11 @@ export interface components {
             renamed?: {
                 [key: string]: string;
             };
+            /**
+             * Notes
+             * @description Sentences about the import: an export older than the preset here, bases whose values differ.
+             */
+            notes?: string[];
         };
         /** LoginRequest */
         LoginRequest: {
@@ -891,7 +1011,7 @@ export interface components {
             preset_ids: (number | string)[];
             /**
              * Merge Strategy
-             * @description union (default), intersection, last_wins or deep_merge.
+             * @description union (default), intersection, last_wins, deep_merge or smart (decides per parameter with the engine catalog).
              * @default union
              */
             merge_strategy: string;
@@ -902,6 +1022,23 @@ export interface components {
             overrides?: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Resolutions
+             * @description Per parameter (dotted name of a leaf): union, intersection, first, last, min, max, or an array of values; applied on top of the strategy, before overrides.
+             */
+            resolutions?: {
+                [key: string]: string | unknown[];
+            } | null;
+            /**
+             * Runtime
+             * @description The engine whose catalog smart merge and the combination rules use; default: the presets' runtime when they agree.
+             */
+            runtime?: ("sglang" | "vllm") | null;
+            /**
+             * Gpus
+             * @description GPUs, for the rules that need them.
+             */
+            gpus?: number | null;
         };
         /** MergeResponse */
         MergeResponse: {
@@ -917,6 +1054,46 @@ export interface components {
             conflicts: components["schemas"]["ConflictRead"][];
             /** Combinations */
             combinations: number;
+            /**
+             * Applied
+             * @description The presets merged: id, name, slug and the version used.
+             */
+            applied?: components["schemas"]["PresetVersionRef"][];
+            /**
+             * Decisions
+             * @description Every choice smart merge made, in words.
+             */
+            decisions?: components["schemas"]["DecisionRead"][];
+            /**
+             * Runtime
+             * @description The catalog used for smart merge and the rules.
+             */
+            runtime?: string | null;
+            /** @description The rules applied (when the runtime is known). */
+            space?: components["schemas"]["MergeSpaceRead"] | null;
+        };
+        /**
+         * MergeSpaceRead
+         * @description The merged space under the catalog's combination rules, before a task is created.
+         */
+        MergeSpaceRead: {
+            /** Runtime */
+            runtime: string;
+            /** Gpus */
+            gpus: number | null;
+            /** Total */
+            total: number;
+            /** Valid */
+            valid: number | null;
+            /** Truncated */
+            truncated: boolean;
+            /** Removed By Rule */
+            removed_by_rule: components["schemas"]["RuleRemovalRead"][];
+            /**
+             * Messages
+             * @description Each removal (count and reason) and each rule left out, in words.
+             */
+            messages: string[];
         };
         /** ModelSpec */
         ModelSpec: {
@@ -968,6 +1145,25 @@ export interface components {
              */
             seed: number;
         };
+        /**
+         * ParameterSource
+         * @description Which preset gave one effective value (a leaf: ``path`` is its place in groups).
+         */
+        ParameterSource: {
+            /**
+             * Parameter
+             * @description Dotted name of the leaf: 'tp-size', 'speculative.num-steps'.
+             */
+            parameter: string;
+            /** Path */
+            path: string[];
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Slug */
+            slug: string;
+        };
         /** PasswordChange */
         PasswordChange: {
             /**
@@ -977,6 +1173,19 @@ export interface components {
             current_password?: string | null;
             /** New Password */
             new_password: string;
+        };
+        /**
+         * PresetBundle
+         * @description Several presets in one file: an export with its bases (``?with_bases=true``), bases first.
+         */
+        PresetBundle: {
+            /**
+             * Version
+             * @default 1.0
+             */
+            version: string;
+            /** Presets */
+            presets: components["schemas"]["PresetExportBody"][];
         };
         /**
          * PresetCreate
@@ -1011,6 +1220,11 @@ export interface components {
                 [key: string]: unknown;
             };
             metadata?: components["schemas"]["PresetMetadata"] | null;
+            /**
+             * Extends
+             * @description Presets (ids or slugs) this one extends, in order: its effective parameters are theirs, deep-merged in this order, then its own on top.
+             */
+            extends?: (number | string)[] | null;
         };
         /** PresetDuplicate */
         PresetDuplicate: {
@@ -1042,12 +1256,32 @@ export interface components {
             category?: string | null;
             /** Runtime */
             runtime?: ("sglang" | "vllm") | null;
-            /** Parameters */
+            /**
+             * Parameters
+             * @description Its own parameters.
+             */
             parameters: {
                 [key: string]: unknown;
             };
             /** Metadata */
             metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Version
+             * @description The preset's version number when it was exported.
+             */
+            version?: number | null;
+            /**
+             * Extends
+             * @description The names of the presets it extends, in order (restored by import).
+             */
+            extends?: string[] | null;
+            /**
+             * Effective Parameters
+             * @description Its effective parameters when it was exported (for reference).
+             */
+            effective_parameters?: {
                 [key: string]: unknown;
             } | null;
         };
@@ -1111,6 +1345,55 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Version
+             * @description Its current version number (also the ETag); send it back to change it.
+             */
+            version: number;
+            /**
+             * Extends
+             * @description The presets it extends, in merge order.
+             */
+            extends: components["schemas"]["PresetRef"][];
+            /**
+             * Effective Parameters
+             * @description Its bases' effective parameters deep-merged in order, then its own on top.
+             */
+            effective_parameters: {
+                [key: string]: unknown;
+            };
+            /**
+             * Effective Sources
+             * @description For each effective value (leaf), the preset that gave it.
+             */
+            effective_sources: components["schemas"]["ParameterSource"][];
+            /**
+             * Extended By
+             * @description How many presets extend it directly.
+             */
+            extended_by: number;
+        };
+        /**
+         * PresetRef
+         * @description A preset named in another's answer (a base, a source of a value).
+         */
+        PresetRef: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Slug */
+            slug: string;
+        };
+        /** PresetRestore */
+        PresetRestore: {
+            /** Change Note */
+            change_note?: string | null;
+            /**
+             * Version
+             * @description The current version this restore was decided on (as If-Match).
+             */
+            version?: number | null;
         };
         /**
          * PresetSaved
@@ -1161,6 +1444,33 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Version
+             * @description Its current version number (also the ETag); send it back to change it.
+             */
+            version: number;
+            /**
+             * Extends
+             * @description The presets it extends, in merge order.
+             */
+            extends: components["schemas"]["PresetRef"][];
+            /**
+             * Effective Parameters
+             * @description Its bases' effective parameters deep-merged in order, then its own on top.
+             */
+            effective_parameters: {
+                [key: string]: unknown;
+            };
+            /**
+             * Effective Sources
+             * @description For each effective value (leaf), the preset that gave it.
+             */
+            effective_sources: components["schemas"]["ParameterSource"][];
+            /**
+             * Extended By
+             * @description How many presets extend it directly.
+             */
+            extended_by: number;
             /** Warnings */
             warnings?: string[];
         };
@@ -1183,6 +1493,13 @@ export interface components {
             overrides?: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Resolutions
+             * @description Per parameter, as in POST /api/presets/merge.
+             */
+            resolutions?: {
+                [key: string]: string | unknown[];
+            } | null;
         };
         /**
          * PresetUpdate
@@ -1202,6 +1519,173 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             metadata?: components["schemas"]["PresetMetadata"] | null;
+            /**
+             * Extends
+             * @description Presets (ids or slugs) this one extends, in order: its effective parameters are theirs, deep-merged in this order, then its own on top. [] extends nothing.
+             */
+            extends?: (number | string)[] | null;
+            /**
+             * Change Note
+             * @description Why: kept with the new version.
+             */
+            change_note?: string | null;
+            /**
+             * Version
+             * @description The version this change was made on (as If-Match): a stale one is refused with 412.
+             */
+            version?: number | null;
+        };
+        /**
+         * PresetVersionDiff
+         * @description From version ``from_version`` to ``to_version`` (either order).
+         */
+        PresetVersionDiff: {
+            /** Preset Id */
+            preset_id: number;
+            /** From Version */
+            from_version: number;
+            /** To Version */
+            to_version: number;
+            /**
+             * Fields
+             * @description name, description, category, runtime, metadata, extends.
+             */
+            fields: components["schemas"]["FieldChange"][];
+            /** @description Its own parameters, by leaf (dotted name). */
+            parameters: components["schemas"]["SpaceDiff"];
+            effective_parameters: components["schemas"]["SpaceDiff"];
+            /** Summary */
+            summary: string;
+        };
+        /** PresetVersionPage */
+        PresetVersionPage: {
+            /** Preset Id */
+            preset_id: number;
+            /** Current Version */
+            current_version: number;
+            /** Total */
+            total: number;
+            /** Offset */
+            offset: number;
+            /** Limit */
+            limit: number;
+            /**
+             * Versions
+             * @description Newest first.
+             */
+            versions: components["schemas"]["PresetVersionSummary"][];
+        };
+        /**
+         * PresetVersionRead
+         * @description Every field of a preset as it was at one version.
+         */
+        PresetVersionRead: {
+            /** Number */
+            number: number;
+            /** Name */
+            name: string;
+            /**
+             * Change
+             * @description created, updated, restored, base_changed, detached, imported, system_release or migrated.
+             */
+            change: string;
+            /**
+             * Change Note
+             * @description The note given with the change.
+             */
+            change_note: string | null;
+            /**
+             * Summary
+             * @description What changed, in words.
+             */
+            summary: string;
+            /**
+             * Author
+             * @description Who made it: a user name, 'local' (single-user mode, the CLI) or 'system'.
+             */
+            author: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Preset Id */
+            preset_id: number;
+            /** Slug */
+            slug: string;
+            /** Description */
+            description: string | null;
+            /** Category */
+            category: string | null;
+            /** Runtime */
+            runtime: ("sglang" | "vllm") | null;
+            /** Parameters */
+            parameters: {
+                [key: string]: unknown;
+            };
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            } | null;
+            /** Extends */
+            extends: components["schemas"]["PresetRef"][];
+            /** Effective Parameters */
+            effective_parameters: {
+                [key: string]: unknown;
+            };
+            /** Effective Sources */
+            effective_sources: components["schemas"]["ParameterSource"][];
+            /**
+             * Is Current
+             * @default false
+             */
+            is_current: boolean;
+        };
+        /** PresetVersionRef */
+        PresetVersionRef: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Slug */
+            slug: string;
+            /** Version */
+            version: number;
+        };
+        /**
+         * PresetVersionSummary
+         * @description One version in a preset's history.
+         */
+        PresetVersionSummary: {
+            /** Number */
+            number: number;
+            /** Name */
+            name: string;
+            /**
+             * Change
+             * @description created, updated, restored, base_changed, detached, imported, system_release or migrated.
+             */
+            change: string;
+            /**
+             * Change Note
+             * @description The note given with the change.
+             */
+            change_note: string | null;
+            /**
+             * Summary
+             * @description What changed, in words.
+             */
+            summary: string;
+            /**
+             * Author
+             * @description Who made it: a user name, 'local' (single-user mode, the CLI) or 'system'.
+             */
+            author: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
         };
         /** Provenance */
         Provenance: {
@@ -1215,6 +1699,14 @@ export interface components {
             } | null;
             /** Conflicts */
             conflicts?: {
+                [key: string]: unknown;
+            }[];
+            /** Resolutions */
+            resolutions?: {
+                [key: string]: unknown;
+            } | null;
+            /** Decisions */
+            decisions?: {
                 [key: string]: unknown;
             }[];
         };
@@ -1238,6 +1730,23 @@ export interface components {
             id: string;
             /** Description */
             description: string;
+        };
+        /** RuleRemovalRead */
+        RuleRemovalRead: {
+            /** Rule */
+            rule: string;
+            /** Description */
+            description: string;
+            /**
+             * Removed
+             * @description Combinations the rule removes (null: too many to count).
+             */
+            removed: number | null;
+            /**
+             * Applies
+             * @description False: none of its flags is in the space, or 'gpus' is not given.
+             */
+            applies: boolean;
         };
         /**
          * Runtime
@@ -1306,6 +1815,15 @@ export interface components {
              * @description For visibility 'teams'.
              */
             team_ids?: number[];
+        };
+        /** SpaceDiff */
+        SpaceDiff: {
+            /** Added */
+            added: components["schemas"]["ValuesEntry"][];
+            /** Removed */
+            removed: components["schemas"]["ValuesEntry"][];
+            /** Changed */
+            changed: components["schemas"]["ValuesChange"][];
         };
         /**
          * SpaceDraft
@@ -1654,6 +2172,26 @@ export interface components {
             /** Is Admin */
             is_admin?: boolean | null;
         };
+        /** ValuesChange */
+        ValuesChange: {
+            /** Parameter */
+            parameter: string;
+            /** Before */
+            before: unknown[];
+            /** After */
+            after: unknown[];
+            /** Added Values */
+            added_values: unknown[];
+            /** Removed Values */
+            removed_values: unknown[];
+        };
+        /** ValuesEntry */
+        ValuesEntry: {
+            /** Parameter */
+            parameter: string;
+            /** Values */
+            values: unknown[];
+        };
         /**
          * Visibility
          * @description Who may see a preset or a task besides its owner and the admins.
@@ -1671,10 +2209,12 @@ export type AppliedPreset = components['schemas']['AppliedPreset'];
 export type AuditEventRead = components['schemas']['AuditEventRead'];
 export type BenchmarkSpec = components['schemas']['BenchmarkSpec'];
 export type ConflictRead = components['schemas']['ConflictRead'];
+export type DecisionRead = components['schemas']['DecisionRead'];
 export type ErrorItem = components['schemas']['ErrorItem'];
 export type ErrorResponse = components['schemas']['ErrorResponse'];
 export type ExperimentRead = components['schemas']['ExperimentRead'];
 export type ExperimentStatus = components['schemas']['ExperimentStatus'];
+export type FieldChange = components['schemas']['FieldChange'];
 export type FlagRead = components['schemas']['FlagRead'];
 export type GpusRead = components['schemas']['GpusRead'];
 export type ImportResult = components['schemas']['ImportResult'];
@@ -1684,27 +2224,39 @@ export type MemberRead = components['schemas']['MemberRead'];
 export type MemberSet = components['schemas']['MemberSet'];
 export type MergeRequest = components['schemas']['MergeRequest'];
 export type MergeResponse = components['schemas']['MergeResponse'];
+export type MergeSpaceRead = components['schemas']['MergeSpaceRead'];
 export type ModelSpec = components['schemas']['ModelSpec'];
 export type OptimizationSpec = components['schemas']['OptimizationSpec'];
+export type ParameterSource = components['schemas']['ParameterSource'];
 export type PasswordChange = components['schemas']['PasswordChange'];
+export type PresetBundle = components['schemas']['PresetBundle'];
 export type PresetCreate = components['schemas']['PresetCreate'];
 export type PresetDuplicate = components['schemas']['PresetDuplicate'];
 export type PresetExport = components['schemas']['PresetExport'];
 export type PresetExportBody = components['schemas']['PresetExportBody'];
 export type PresetMetadata = components['schemas']['PresetMetadata'];
 export type PresetRead = components['schemas']['PresetRead'];
+export type PresetRef = components['schemas']['PresetRef'];
+export type PresetRestore = components['schemas']['PresetRestore'];
 export type PresetSaved = components['schemas']['PresetSaved'];
 export type PresetSelection = components['schemas']['PresetSelection'];
 export type PresetUpdate = components['schemas']['PresetUpdate'];
+export type PresetVersionDiff = components['schemas']['PresetVersionDiff'];
+export type PresetVersionPage = components['schemas']['PresetVersionPage'];
+export type PresetVersionRead = components['schemas']['PresetVersionRead'];
+export type PresetVersionRef = components['schemas']['PresetVersionRef'];
+export type PresetVersionSummary = components['schemas']['PresetVersionSummary'];
 export type Provenance = components['schemas']['Provenance'];
 export type RuleEffectRead = components['schemas']['RuleEffectRead'];
 export type RuleRead = components['schemas']['RuleRead'];
+export type RuleRemovalRead = components['schemas']['RuleRemovalRead'];
 export type Runtime = components['schemas']['Runtime'];
 export type RuntimeRead = components['schemas']['RuntimeRead'];
 export type SloLimit = components['schemas']['SLOLimit'];
 export type SloSpec = components['schemas']['SLOSpec'];
 export type SaveAsPreset = components['schemas']['SaveAsPreset'];
 export type Sharing = components['schemas']['Sharing'];
+export type SpaceDiff = components['schemas']['SpaceDiff'];
 export type SpaceDraft = components['schemas']['SpaceDraft'];
 export type SpaceRead = components['schemas']['SpaceRead'];
 export type SystemRead = components['schemas']['SystemRead'];
@@ -1722,6 +2274,8 @@ export type TokenRead = components['schemas']['TokenRead'];
 export type UserCreate = components['schemas']['UserCreate'];
 export type UserRead = components['schemas']['UserRead'];
 export type UserUpdate = components['schemas']['UserUpdate'];
+export type ValuesChange = components['schemas']['ValuesChange'];
+export type ValuesEntry = components['schemas']['ValuesEntry'];
 export type Visibility = components['schemas']['Visibility'];
 export type $defs = Record<string, never>;
 export interface operations {
@@ -1776,6 +2330,15 @@ export interface operations {
             };
             /** @description Conflict (e.g. the name is taken) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1882,6 +2445,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -1976,6 +2548,15 @@ export interface operations {
             };
             /** @description Conflict (e.g. the name is taken) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2095,6 +2676,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -2200,6 +2790,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -2298,6 +2897,15 @@ export interface operations {
             };
             /** @description Conflict (e.g. the name is taken) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2416,6 +3024,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -2519,6 +3136,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -2569,7 +3195,10 @@ export interface operations {
     update_preset_api_presets__preset_id__put: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag GET returned (e.g. "3"): the change is refused with 412 if the preset changed since. */
+                "if-match"?: string | null;
+            };
             path: {
                 preset_id: string;
             };
@@ -2626,6 +3255,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -2675,8 +3313,16 @@ export interface operations {
     };
     delete_preset_api_presets__preset_id__delete: {
         parameters: {
-            query?: never;
-            header?: never;
+            query?: {
+                /** @description The version it was loaded at (as If-Match). */
+                version?: number | null;
+                /** @description detach: the presets extending it get the values it gave copied into their own parameters (a new version each) and stop extending it. */
+                cascade?: "detach" | null;
+            };
+            header?: {
+                /** @description The ETag GET returned (e.g. "3"): the change is refused with 412 if the preset changed since. */
+                "if-match"?: string | null;
+            };
             path: {
                 preset_id: string;
             };
@@ -2720,6 +3366,15 @@ export interface operations {
             };
             /** @description Conflict (e.g. the name is taken) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2834,6 +3489,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -2941,6 +3605,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -2990,7 +3663,10 @@ export interface operations {
     };
     export_preset_api_presets__preset_id__export_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Bundle the presets it extends, bases first. */
+                with_bases?: boolean;
+            };
             header?: never;
             path: {
                 preset_id: string;
@@ -3005,7 +3681,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PresetExport"];
+                    "application/json": components["schemas"]["PresetExport"] | components["schemas"]["PresetBundle"];
                 };
             };
             /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
@@ -3037,6 +3713,477 @@ export interface operations {
             };
             /** @description Conflict (e.g. the name is taken) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_versions_api_presets__preset_id__versions_get: {
+        parameters: {
+            query?: {
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                preset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresetVersionPage"];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_version_api_presets__preset_id__versions__number__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                preset_id: string;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresetVersionRead"];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    diff_versions_api_presets__preset_id__versions__a__diff__b__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                preset_id: string;
+                a: number;
+                b: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresetVersionDiff"];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    restore_version_api_presets__preset_id__versions__number__restore_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag GET returned (e.g. "3"): the change is refused with 412 if the preset changed since. */
+                "if-match"?: string | null;
+            };
+            path: {
+                preset_id: string;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PresetRestore"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresetSaved"];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3152,6 +4299,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -3250,6 +4406,15 @@ export interface operations {
             };
             /** @description Conflict (e.g. the name is taken) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3367,6 +4532,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -3463,6 +4637,15 @@ export interface operations {
             };
             /** @description Conflict (e.g. the name is taken) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3577,6 +4760,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -3671,6 +4863,15 @@ export interface operations {
             };
             /** @description Conflict (e.g. the name is taken) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3778,6 +4979,15 @@ export interface operations {
             };
             /** @description Conflict (e.g. the name is taken) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3893,6 +5103,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -3989,6 +5208,15 @@ export interface operations {
             };
             /** @description Conflict (e.g. the name is taken) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4099,6 +5327,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -4202,6 +5439,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -4298,6 +5544,15 @@ export interface operations {
             };
             /** @description Conflict (e.g. the name is taken) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4412,6 +5667,16 @@ export interface operations {
                     "text/plain": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                    "text/plain": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -4511,6 +5776,15 @@ export interface operations {
             };
             /** @description Conflict (e.g. the name is taken) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4621,6 +5895,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -4717,6 +6000,15 @@ export interface operations {
             };
             /** @description Conflict (e.g. the name is taken) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4823,6 +6115,16 @@ export interface operations {
             };
             /** @description Conflict (e.g. the name is taken) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                    "text/plain": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4943,6 +6245,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -5037,6 +6348,15 @@ export interface operations {
             };
             /** @description Conflict (e.g. the name is taken) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5145,6 +6465,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -5243,6 +6572,15 @@ export interface operations {
             };
             /** @description Conflict (e.g. the name is taken) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5357,6 +6695,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -5464,6 +6811,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -5560,6 +6916,15 @@ export interface operations {
             };
             /** @description Conflict (e.g. the name is taken) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5672,6 +7037,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -5768,6 +7142,15 @@ export interface operations {
             };
             /** @description Conflict (e.g. the name is taken) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5883,6 +7266,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -5978,6 +7370,15 @@ export interface operations {
             };
             /** @description Conflict (e.g. the name is taken) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6081,6 +7482,15 @@ export interface operations {
             };
             /** @description Conflict (e.g. the name is taken) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6193,6 +7603,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -6287,6 +7706,15 @@ export interface operations {
             };
             /** @description Conflict (e.g. the name is taken) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6395,6 +7823,15 @@ export interface operations {
             };
             /** @description Conflict (e.g. the name is taken) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,4 +1,5 @@
-"""``autotuner presets ...``: list, show, create, delete, export, import and merge presets.
+"""``autotuner presets ...``: list, show, create, delete, export, import and merge presets; their
+history (versions, diff, restore).
 
 The preset service is imported inside each command: it pulls in SQLAlchemy and Pydantic models
 (~0.4 s) that ``autotuner --help`` should not wait for.
@@ -51,6 +52,13 @@ def preset_dict(preset: Any) -> dict[str, Any]:
     from autotuner.presets.schemas import PresetRead
 
     return PresetRead.model_validate(preset).model_dump(mode="json")
+
+
+def _leaf(space: dict[str, Any], path: list[str]) -> Any:
+    node: Any = space
+    for key in path:
+        node = node[key]
+    return node
 
 
 def load_json_argument(text: str, what: str) -> Any:
@@ -124,14 +132,25 @@ def presets_show(ref: PresetRef, as_json: JsonOpt = False) -> None:
     console.print(
         Text.assemble(
             (row["name"], "bold"),
-            f" (id {row['id']}, slug {row['slug']})",
+            f" (id {row['id']}, slug {row['slug']}, version {row['version']})",
             (" system", "cyan") if row["is_system"] else "",
         )
     )
     for key in ("description", "category", "runtime"):
         console.print(f"  {key}: {row[key] if row[key] is not None else '-'}", highlight=False, markup=False)
+    if row["extends"]:
+        bases = ", ".join(f"{b['name']} ({b['slug']})" for b in row["extends"])
+        console.print(f"  extends: {bases}", highlight=False, markup=False)
+    if row["extended_by"]:
+        console.print(f"  extended by {row['extended_by']} preset(s)", highlight=False, markup=False)
     console.print("  parameters:")
     console.print_json(data=row["parameters"])
+    if row["extends"]:
+        console.print("  effective parameters (value: from preset):")
+        for source in row["effective_sources"]:
+            values = _leaf(row["effective_parameters"], source["path"])
+            shown = ", ".join(show_value(v) for v in values)
+            console.print(f"    {source['parameter']}: {shown}  ({source['name']})", highlight=False, markup=False)
     if row["metadata"]:
         console.print("  metadata:")
         console.print_json(data=row["metadata"])
@@ -150,6 +169,15 @@ def presets_create(
     description: Annotated[str | None, typer.Option(metavar="TEXT")] = None,
     runtime: Annotated[str | None, typer.Option(help="sglang, vllm, or omit for any engine.")] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")] = None,
+    extends: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--extends",
+            metavar="PRESET",
+            help="A preset (id or slug) this one extends (repeatable, in merge order): its effective parameters are "
+            "the bases' merged in order, then its own on top.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Create a custom preset."""
@@ -162,6 +190,7 @@ def presets_create(
     space.update(parse_assignments(param, "--param"))
     if not space:
         fail("Give the preset's parameters with --param tp-size=1,2 (repeatable) or --parameters JSON.")
+    refs: list[int | str] = [int(e) if e.strip().isdecimal() else e for e in extends or []]
     data = validated(
         PresetCreate,
         {
@@ -171,6 +200,7 @@ def presets_create(
             "runtime": runtime,
             "parameters": space,
             "metadata": {"tags": tag} if tag else None,
+            "extends": refs or None,
         },
     )
     with open_session() as session:
@@ -190,6 +220,14 @@ def presets_create(
 def presets_delete(
     ref: PresetRef,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    detach: Annotated[
+        bool,
+        typer.Option(
+            "--detach",
+            help="If presets extend it, copy the values it gives them into their own parameters first "
+            "(a new version each) and delete it.",
+        ),
+    ] = False,
 ) -> None:
     """Delete a custom preset (system presets are protected)."""
     from autotuner.presets import service
@@ -200,8 +238,15 @@ def presets_delete(
         name = preset.name
         if not yes and not preset.is_system and sys.stdin.isatty():
             typer.confirm(f"Delete preset '{name}'?", abort=True)
-        service.delete_preset(session, ref, actor)
+        detached = service.delete_preset(session, ref, actor, cascade="detach" if detach else None)
+        detached_names = [d.name for d in detached]
     console.print(Text.assemble("Deleted preset ", (name, "bold"), "."))
+    for other in detached_names:
+        console.print(
+            f"'{other}' no longer extends it: the values it gave were copied into its own parameters.",
+            highlight=False,
+            markup=False,
+        )
 
 
 @app.command("export", cls=Command)
@@ -258,15 +303,17 @@ def presets_import(
         )
     with open_session(settings) as session:
         actor = acting_actor(session)
-        imported, skipped, renamed = service.import_presets(session, raw, actor, on_conflict)  # type: ignore[arg-type]
+        imported, skipped, renamed, notes = service.import_presets(session, raw, actor, on_conflict)  # type: ignore[arg-type]
         rows = [preset_dict(p) for p in imported]
     if as_json:
-        print_json({"imported": rows, "skipped": skipped, "renamed": renamed})
+        print_json({"imported": rows, "skipped": skipped, "renamed": renamed, "notes": notes})
         return
     for row in rows:
         console.print(Text.assemble("Imported ", (row["name"], "bold"), f" (id {row['id']})."))
     for name in skipped:
         console.print(f"Skipped '{name}': the name is taken.", highlight=False, markup=False)
+    for note in notes:
+        print_labelled("Note", "cyan", note)
 
 
 def merged_space_table(parameters: dict[str, Any]) -> Table:
@@ -280,23 +327,68 @@ def merged_space_table(parameters: dict[str, Any]) -> Table:
     return table
 
 
+def parse_resolutions(items: list[str] | None) -> dict[str, Any]:
+    """``["tp-size=last", "mem-fraction-static=0.8,0.9"]`` -> ``{"tp-size": "last", "mem-...": [0.8, 0.9]}``:
+    a resolution name, or the values to keep."""
+    from autotuner.presets.merger import RESOLUTIONS
+
+    out: dict[str, Any] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            fail(f"--resolve {item!r} is not PARAM=RESOLUTION: write e.g. --resolve tp-size=last")
+        text = value.strip()
+        if text in RESOLUTIONS:
+            out[name.strip()] = text
+        else:
+            out[name.strip()] = parse_assignments([f"{name.strip()}={text}"], "--resolve")[name.strip()]
+    return out
+
+
 @app.command("merge", cls=Command)
 def presets_merge(
     refs: Annotated[list[str], typer.Argument(metavar="PRESET...", help="Preset ids or slugs, in merge order.")],
     strategy: Annotated[
-        str, typer.Option("--strategy", "-s", help="union, intersection, last_wins or deep_merge.")
+        str,
+        typer.Option(
+            "--strategy", "-s", help="union, intersection, last_wins, deep_merge or smart (per parameter, by catalog)."
+        ),
     ] = "union",
+    resolve: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--resolve",
+            metavar="PARAM=RESOLUTION",
+            help="Decide one conflict: union, intersection, first, last, min, max, or values V1,V2 (repeatable).",
+        ),
+    ] = None,
+    runtime: Annotated[
+        str | None, typer.Option(help="The engine whose catalog smart merge and the rules use (sglang, vllm).")
+    ] = None,
+    gpus: Annotated[int | None, typer.Option(min=1, max=1024, help="GPUs, for the rules that need them.")] = None,
     set_: Assignments = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Merge presets and print the resulting parameter space: a table of each parameter's values,
-    then the conflicts in words (--json for the API's answer)."""
-    from autotuner.presets import service
+    then the conflicts in words with their proposed resolution, every smart decision, and what the
+    combination rules remove (--json for the API's answer)."""
+    from autotuner.presets.schemas import MergeRequest
+    from autotuner.tasks.preview import merge_preview
 
     overrides = parse_assignments(set_, "--set") or None
+    data = validated(
+        MergeRequest,
+        {
+            "preset_ids": list(refs),
+            "merge_strategy": strategy,
+            "overrides": overrides,
+            "resolutions": parse_resolutions(resolve) or None,
+            "runtime": runtime,
+            "gpus": gpus,
+        },
+    )
     with open_session() as session:
-        actor = acting_actor(session)
-        report = service.merge_report(*service.merge_presets(session, refs, strategy, overrides, actor=actor))
+        report = merge_preview(session, data, acting_actor(session))
     if as_json:
         print_json(report.model_dump(mode="json"))
         return
@@ -309,4 +401,110 @@ def presets_merge(
     )
     console.print(merged_space_table(report.parameters))
     for conflict in report.conflicts:
-        print_labelled("Conflict", "yellow", conflict.message)
+        print_labelled("Resolved" if conflict.resolution is not None else "Conflict", "yellow", conflict.message)
+    # Decisions the conflicts do not already say: a value out of range dropped, a parameter left out.
+    explained = {c.parameter for c in report.conflicts}
+    for decision in report.decisions:
+        if decision.parameter not in explained:
+            print_labelled("Decision", "cyan", decision.message)
+    removals = [m for m in (report.space.messages if report.space else []) if " removes " in m]
+    if report.space is not None and (removals or gpus is not None):
+        valid = "?" if report.space.valid is None else str(report.space.valid)
+        console.print(
+            f"Combination rules of {report.space.runtime}: {valid} of {report.space.total} combination(s) remain.",
+            highlight=False,
+            markup=False,
+        )
+        for message in report.space.messages:
+            print_labelled("Rule", "magenta", message)
+
+
+# --- history ----------------------------------------------------------------------------------
+
+
+@app.command("history", cls=Command)
+def presets_history(
+    ref: PresetRef,
+    limit: Annotated[int, typer.Option(min=1, max=200, help="How many versions (newest first).")] = 20,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many of the newest.")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """A preset's versions, newest first: number, when, who, what changed and why."""
+    from autotuner.presets import history
+
+    with open_session() as session:
+        page = history.list_versions(session, ref, acting_actor(session), offset=offset, limit=limit)
+    if as_json:
+        print_json(page.model_dump(mode="json"))
+        return
+    print_table(
+        f"{page.total} version{'s' if page.total != 1 else ''} (current: {page.current_version})",
+        [Column("Version"), Column("When"), Column("Who"), Column("Change"), Column("Summary", own_line=True)],
+        [
+            [
+                str(v.number) + (" *" if v.number == page.current_version else ""),
+                f"{v.created_at:%Y-%m-%d %H:%M}",
+                v.author,
+                v.change,
+                v.summary + (f" Note: {v.change_note}" if v.change_note else ""),
+            ]
+            for v in page.versions
+        ],
+    )
+
+
+@app.command("diff", cls=Command)
+def presets_diff(
+    ref: PresetRef,
+    a: Annotated[int, typer.Argument(metavar="A", min=1, help="The older version.")],
+    b: Annotated[int, typer.Argument(metavar="B", min=1, help="The newer version.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """What changed from version A to version B: parameters added, removed, changed, and fields."""
+    from autotuner.presets import history
+
+    with open_session() as session:
+        diff = history.diff_versions(session, ref, a, b, acting_actor(session))
+    if as_json:
+        print_json(diff.model_dump(mode="json"))
+        return
+    console.print(f"Version {a} -> {b}: {diff.summary}", highlight=False, markup=False)
+    for item in diff.parameters.added:
+        console.print(f"  + {item.parameter}: {', '.join(map(show_value, item.values))}", highlight=False, markup=False)
+    for item in diff.parameters.removed:
+        console.print(f"  - {item.parameter}: {', '.join(map(show_value, item.values))}", highlight=False, markup=False)
+    for change in diff.parameters.changed:
+        console.print(
+            f"  ~ {change.parameter}: {', '.join(map(show_value, change.before))} -> "
+            f"{', '.join(map(show_value, change.after))}",
+            highlight=False,
+            markup=False,
+        )
+    for field in diff.fields:
+        console.print(
+            f"  {field.field}: {json.dumps(field.before)} -> {json.dumps(field.after)}", highlight=False, markup=False
+        )
+
+
+@app.command("restore", cls=Command)
+def presets_restore(
+    ref: PresetRef,
+    number: Annotated[int, typer.Argument(metavar="N", min=1, help="The version to restore.")],
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="Why (kept with the version).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Restore version N: a new version equal to it (the history keeps every version)."""
+    from autotuner.presets import history
+
+    with open_session() as session:
+        saved = history.restore_version(session, ref, number, acting_actor(session), note=note)
+        row = preset_dict(saved.preset)
+        warnings = saved.warnings
+    if as_json:
+        print_json({**row, "warnings": warnings})
+        return
+    console.print(
+        Text.assemble("Restored ", (row["name"], "bold"), f" to version {number}: it is now version {row['version']}.")
+    )
+    for warning in warnings:
+        print_warning(warning)

@@ -63,6 +63,12 @@ class PayloadTooLarge(AutotunerError):
     status_code = 413
 
 
+class PreconditionFailed(AutotunerError):
+    """The caller's copy is stale: the object changed since it was loaded (If-Match, ``version``)."""
+
+    status_code = 412
+
+
 class InvalidState(AutotunerError):
     """The object exists but its state forbids the action (e.g. deleting a running task)."""
 

@@ -54,9 +54,78 @@ class ParameterPreset(Owned, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     shares: Mapped[list[PresetShare]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+    # The number of its current version (a row of preset_versions): the ETag of the API.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+    # Its bases' effective parameters merged in order (deep merge), then its own on top; and, for
+    # each leaf, the preset that gave it: [{"path": [...], "parameter", "id", "name", "slug"}].
+    # Kept up to date by the preset service whenever a base changes.
+    effective_parameters: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, server_default="{}")
+    effective_sources: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False, server_default="[]")
+    base_links: Mapped[list[PresetBase]] = relationship(
+        lazy="selectin",
+        cascade="all, delete-orphan",
+        order_by="PresetBase.position",
+        foreign_keys="PresetBase.preset_id",
+        back_populates="preset",
+    )
+    dependent_links: Mapped[list[PresetBase]] = relationship(
+        lazy="selectin", viewonly=True, foreign_keys="PresetBase.base_id"
+    )
+
+    @property
+    def extends(self) -> list[dict[str, Any]]:
+        """The presets it extends, in merge order: ``[{"id", "name", "slug"}]``."""
+        return [{"id": link.base.id, "name": link.base.name, "slug": link.base.slug} for link in self.base_links]
+
+    @property
+    def extended_by(self) -> int:
+        """How many presets extend it directly."""
+        return len(self.dependent_links)
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"<ParameterPreset id={self.id} name={self.name!r}>"
+
+
+class PresetBase(Base):
+    """One link of ``extends``: ``preset_id`` extends ``base_id``, at ``position`` in its list. A
+    base cannot be deleted while a preset extends it (the service detaches or refuses first)."""
+
+    __tablename__ = "preset_bases"
+    __table_args__ = (PrimaryKeyConstraint("preset_id", "position"), UniqueConstraint("preset_id", "base_id"))
+
+    preset_id: Mapped[int] = mapped_column(ForeignKey("parameter_presets.id", ondelete="CASCADE"), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    base_id: Mapped[int] = mapped_column(ForeignKey("parameter_presets.id"), nullable=False, index=True)
+    preset: Mapped[ParameterPreset] = relationship(foreign_keys=[preset_id], back_populates="base_links")
+    base: Mapped[ParameterPreset] = relationship(foreign_keys=[base_id], lazy="selectin")
+
+
+class PresetVersion(Base):
+    """One immutable version of a preset: every field as it was, who made it, when, and why."""
+
+    __tablename__ = "preset_versions"
+    __table_args__ = (UniqueConstraint("preset_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    preset_id: Mapped[int] = mapped_column(ForeignKey("parameter_presets.id", ondelete="CASCADE"), nullable=False)
+    number: Mapped[int] = mapped_column(Integer, nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    slug: Mapped[str] = mapped_column(String(255), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    category: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    runtime: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    meta: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSONType, nullable=True)
+    # The bases as they were: [{"id", "name", "slug"}].
+    extends: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False)
+    effective_parameters: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    effective_sources: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False)
+    # created, updated, restored, base_changed, detached, imported, system_release, migrated
+    change: Mapped[str] = mapped_column(String(32), nullable=False)
+    change_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    summary: Mapped[str] = mapped_column(Text, nullable=False)
+    author: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class Task(Owned, Base):

@@ -19,6 +19,24 @@ When a group and an array meet under the same name, ``union`` keeps the form giv
 preset holding that name (and unions the presets of that form); ``intersection`` leaves the name
 out; ``last_wins`` and ``deep_merge`` let the later one replace the earlier one.
 
+``smart``
+    chooses per parameter with the engine catalog's facts (:class:`FlagFacts`, given as plain
+    data by the caller): a boolean or a string flag (a choice used as a mode) takes the last
+    preset's values, because its values exclude each other; a numeric flag is list-like, so its
+    values are unioned; a numeric flag with a range or choices keeps only the values inside them
+    and says which were dropped and why (a parameter left with none is left out, so the engine's
+    default applies). A flag the catalog does not know is judged by its values (booleans and
+    strings: the last preset's; numbers: union). Groups and arrays meet as in ``deep_merge``.
+    Every choice is explained in ``decisions``.
+
+``resolutions`` decide conflicts one parameter (leaf, by dotted name) at a time, on top of any
+strategy: ``union``, ``intersection`` (when nothing is common, the nearest values: for numbers
+the values closest to every preset, otherwise the last preset's, and it says so), ``first``,
+``last``, ``min``, ``max`` (numbers only), or an explicit array of values. Each conflict carries
+the resolution the strategy amounts to (``proposed``, ``None`` when the strategy dropped the
+parameter), the values each resolution would give (``options``) and the one applied
+(``resolution``).
+
 ``overrides`` (the user's fine-tuning) are applied after the presets, like ``deep_merge``.
 Overrides are an explicit choice, so they are never reported as conflicts: ``conflicts``
 describes the merge of the presets themselves.
@@ -34,15 +52,31 @@ engine never mutates them and the result shares no list with them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from bisect import bisect_left
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import chain
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from autotuner.core.errors import InvalidMergeStrategy, ValidationFailed
-from autotuner.core.parameters import ParameterSpace, Scalar, count_combinations, format_values, sort_key
+from autotuner.core.parameters import (
+    ParameterProblem,
+    ParameterSpace,
+    Scalar,
+    count_combinations,
+    format_values,
+    iter_leaves,
+    normalize_parameters,
+    sort_key,
+)
 
-STRATEGIES = ("union", "intersection", "last_wins", "deep_merge")
+STRATEGIES = ("union", "intersection", "last_wins", "deep_merge", "smart")
+RESOLUTIONS = ("union", "intersection", "first", "last", "min", "max")
+# The resolution each plain strategy amounts to, for a parameter it keeps.
+_PROPOSALS = {"union": "union", "intersection": "intersection", "last_wins": "last", "deep_merge": "last"}
+# A resolution: one of RESOLUTIONS, or the explicit values to keep.
+Resolution = str | list[Any]
 ALIASES = {"append": "union", "override": "last_wins"}
 
 # How many presets a conflict message names before summarising the rest.
@@ -96,12 +130,66 @@ class NamedSpace:
     parameters: ParameterSpace
 
 
+@dataclass(frozen=True)
+class FlagFacts:
+    """What the engine catalog says of one flag, as plain data (``smart`` needs nothing else)."""
+
+    type: str  # int, float, bool or string
+    choices: tuple[Scalar, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    exclusive_maximum: bool = False
+    allowed: str = ""  # the catalog's phrase: "a number in (0, 1]", "one of lpm, fcfs"
+
+    @property
+    def numeric(self) -> bool:
+        return self.type in ("int", "float")
+
+    @property
+    def limited(self) -> bool:
+        return self.choices is not None or self.minimum is not None or self.maximum is not None
+
+    def accepts(self, value: Scalar) -> bool:
+        if self.choices is not None:
+            key = _key(value)
+            return any(_key(choice) == key for choice in self.choices)
+        if not self.numeric or isinstance(value, (bool, str)):
+            return True  # a wrong type is the catalog check's business, not the merge's
+        if self.minimum is not None and (value < self.minimum or (self.exclusive_minimum and value == self.minimum)):
+            return False
+        return not (
+            self.maximum is not None and (value > self.maximum or (self.exclusive_maximum and value == self.maximum))
+        )
+
+
 @dataclass
 class Conflict:
     parameter: str
     presets: list[str]
     values: list[list[Scalar]]
     kept: list[Scalar] | None
+    message: str
+    # The resolution the strategy amounts to for this parameter (None: the strategy dropped it).
+    proposed: str | None = None
+    # The resolution the request applied (a name or explicit values), None when none was given.
+    resolution: Resolution | None = None
+    # What each resolution would keep (min and max only for numbers; none when the merged space
+    # holds an array where this parameter's group would be).
+    options: dict[str, list[Scalar]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Decision:
+    """One choice the merge made for a parameter, in words (smart merge, resolutions)."""
+
+    parameter: str
+    rule: str  # last, union, range, left_out, resolution, nearest
+    kept: list[Scalar] | None
+    dropped: list[Scalar]
     message: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -114,6 +202,8 @@ class MergeResult:
     strategy: str
     conflicts: list[Conflict] = field(default_factory=list)
     combinations: int = 0
+    decisions: list[Decision] = field(default_factory=list)
+    runtime: str | None = None  # the engine whose catalog facts the caller gave (for its reports)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -121,6 +211,7 @@ class MergeResult:
             "strategy": self.strategy,
             "conflicts": [c.to_dict() for c in self.conflicts],
             "combinations": self.combinations,
+            "decisions": [d.to_dict() for d in self.decisions],
         }
 
 
@@ -385,29 +476,44 @@ class _Reporter:
         return f"'{p}': {held}; {strategy} drops it."
 
 
-def _conflicts(presets: Sequence[NamedSpace], strategy: str, result: ParameterSpace) -> list[Conflict]:
-    leaves: dict[Path, list[Holder]] = {}
-    for preset in presets:
-        _collect_leaves(preset.parameters, (), preset.name, leaves)
+def _conflicts(
+    presets: Sequence[NamedSpace],
+    strategy: str,
+    result: ParameterSpace,
+    explain: Mapping[Path, str] | None = None,
+    leaves: dict[Path, list[Holder]] | None = None,
+) -> list[Conflict]:
+    if leaves is None:
+        leaves = {}
+        for preset in presets:
+            _collect_leaves(preset.parameters, (), preset.name, leaves)
     reporter = _Reporter(presets, strategy, result)
+    explain = explain or {}
     conflicts: list[Conflict] = []
     for path, holders in leaves.items():
         kept = _lookup(result, path)
         if kept.__class__ is not list:
+            reason = explain.get(path)
             conflicts.append(
                 Conflict(
                     parameter=_dotted(path),
                     presets=[n for n, _ in holders],
                     values=[list(v) for _, v in holders],
                     kept=None,
-                    message=reporter.dropped(path, holders),
+                    message=(
+                        f"'{_dotted(path)}': {_holders_text(holders)}; {reason}."
+                        if reason
+                        else reporter.dropped(path, holders)
+                    ),
                 )
             )
             continue
         kept_keys = _keys(kept)
         if all(len(v) == len(kept_keys) and _keys(v) == kept_keys for _, v in holders):
             continue
-        if strategy in ("last_wins", "deep_merge"):
+        if path in explain:
+            keeps = explain[path]
+        elif strategy in ("last_wins", "deep_merge"):
             keeps = f"{strategy} keeps {holders[-1][0]}'s {format_values(kept)}"
         else:
             keeps = f"{strategy} keeps {format_values(kept)}"
@@ -423,6 +529,289 @@ def _conflicts(presets: Sequence[NamedSpace], strategy: str, result: ParameterSp
     return conflicts
 
 
+# --------------------------------------------------------------------------------------------
+# Smart merge and resolutions.
+
+
+def _is_number(value: Any) -> bool:
+    return value.__class__ is not bool and isinstance(value, (int, float))
+
+
+def _union_values(holders: Sequence[Holder]) -> list[Scalar]:
+    """Every value the holders give, once, ascending (as ``union`` does)."""
+    lists = [values for _, values in holders]
+    seen: set[Any] = set(chain.from_iterable(lists))  # keeps the first of 1 and 1.0
+    if (True in seen or False in seen) and bool in set(map(type, chain.from_iterable(lists))):
+        keys: set[Any] = set()
+        for values in lists:
+            keys.update(_keys(values))
+        return sorted([_unkey(k) for k in keys], key=sort_key)
+    return sorted(seen, key=sort_key)
+
+
+def _same_sets(holders: Sequence[Holder]) -> bool:
+    first = _keys(list(holders[0][1]))
+    return all(len(v) == len(first) and _keys(list(v)) == first for _, v in holders[1:])
+
+
+def _plain(number: float) -> float | int:
+    return int(number) if number.is_integer() else round(number, 12)
+
+
+def _nearest(holders: Sequence[Holder]) -> tuple[list[Scalar], float]:
+    """The values of the union closest to every preset: those whose largest distance to the
+    nearest value of each preset is smallest (``[1, 2]`` and ``[4, 8]`` give ``[2, 4]``)."""
+    candidates = _union_values(holders)
+    sets = [sorted(float(v) for v in values) for _, values in holders]
+
+    def distance(value: float, ordered: list[float]) -> float:
+        i = bisect_left(ordered, value)
+        near = [abs(ordered[j] - value) for j in (i - 1, i) if 0 <= j < len(ordered)]
+        return min(near)
+
+    costs = [max(distance(float(c), ordered) for ordered in sets) for c in candidates]
+    best = min(costs)
+    return [c for c, cost in zip(candidates, costs, strict=True) if math.isclose(cost, best)], best
+
+
+def _kind(facts: FlagFacts | None, holders: Sequence[Holder]) -> tuple[str, str]:
+    """How smart merges a parameter ("last" or "union") and why, in words."""
+    if facts is not None:
+        if facts.type == "bool":
+            return "last", "a boolean flag, whose values exclude each other"
+        if facts.type == "string":
+            what = f"a choice ({facts.allowed})" if facts.choices is not None else "a string flag"
+            return "last", f"{what} used as a mode, whose values exclude each other"
+        return "union", "a numeric flag, whose values are a list to explore"
+    types = set(map(type, chain.from_iterable(vs for _, vs in holders)))
+    if types <= {bool}:
+        return "last", "not in the catalog, and its values are booleans, which exclude each other"
+    if types <= {int, float}:
+        return "union", "not in the catalog, and its values are numbers, a list to explore"
+    return "last", "not in the catalog, and its values are strings, taken as a mode"
+
+
+def _set_path(space: ParameterSpace, path: Path, values: list[Scalar] | None) -> bool:
+    """Put ``values`` at ``path`` (None removes it, and groups left empty); False when an array
+    stands where a group of the path would be."""
+    node = space
+    trail: list[tuple[ParameterSpace, str]] = []
+    for key in path[:-1]:
+        child = node.get(key)
+        if child is None:
+            if values is None:
+                return True
+            child = node[key] = {}
+        elif child.__class__ is not dict:
+            return False
+        trail.append((node, key))
+        node = child
+    if values is not None:
+        node[path[-1]] = values
+        return True
+    node.pop(path[-1], None)
+    for parent, key in reversed(trail):
+        if parent[key]:
+            break
+        del parent[key]
+    return True
+
+
+def _blocker(space: ParameterSpace, path: Path) -> Path | None:
+    """The first prefix of ``path`` holding an array in ``space`` (where a group is needed)."""
+    node: Any = space
+    for depth, key in enumerate(path[:-1]):
+        node = node.get(key)
+        if node is None:
+            return None
+        if node.__class__ is not dict:
+            return path[: depth + 1]
+    return None
+
+
+class _Smart:
+    """Smart merge, and the per-parameter resolutions on top of any strategy."""
+
+    def __init__(self, presets: Sequence[NamedSpace], strategy: str, flags: Mapping[str, FlagFacts] | None) -> None:
+        self.strategy = strategy
+        self.flags = flags or {}
+        self.smart = strategy == "smart"
+        self.presets = presets
+        self._leaves: dict[Path, list[Holder]] | None = None
+        self._kinds: dict[Path, tuple[str, str]] = {}
+        self.decisions: list[Decision] = []
+        self.explain: dict[Path, str] = {}
+
+    @property
+    def leaves(self) -> dict[Path, list[Holder]]:
+        """Every leaf of the presets and who holds it (collected when first needed)."""
+        if self._leaves is None:
+            self._leaves = {}
+            for preset in self.presets:
+                _collect_leaves(preset.parameters, (), preset.name, self._leaves)
+        return self._leaves
+
+    def facts(self, path: Path) -> FlagFacts | None:
+        return self.flags.get(_dotted(path))
+
+    def filter(self, path: Path, values: list[Scalar]) -> tuple[list[Scalar], list[Scalar]]:
+        """Smart keeps only the values the catalog accepts: (kept, dropped)."""
+        facts = self.facts(path)
+        if not self.smart or facts is None or not facts.limited:
+            return values, []
+        kept = [v for v in values if facts.accepts(v)]
+        return kept, [v for v in values if not facts.accepts(v)]
+
+    def _filter_explained(self, path: Path, values: list[Scalar], clause: str) -> tuple[list[Scalar] | None, str]:
+        kept, dropped = self.filter(path, values)
+        if not dropped:
+            return kept, clause
+        facts = self.facts(path)
+        assert facts is not None  # filter drops values only with the catalog's facts
+        p = _dotted(path)
+        shown = ", ".join(format_values(v) for v in dropped)
+        if kept:
+            message = f"'{p}': smart drops {shown}, outside what the catalog allows ({facts.allowed}); it keeps {format_values(kept)}."
+            self.decisions.append(Decision(p, "range", list(kept), list(dropped), message))
+            return kept, f"{clause}, then drops {shown} (the catalog allows {facts.allowed})"
+        message = (
+            f"'{p}': every value ({shown}) is outside what the catalog allows ({facts.allowed}), so smart"
+            " leaves the parameter out and the engine's default applies."
+        )
+        self.decisions.append(Decision(p, "left_out", None, list(dropped), message))
+        return None, f"every value is outside what the catalog allows ({facts.allowed}), so smart leaves it out"
+
+    def merge(self, spaces: list[ParameterSpace]) -> ParameterSpace:
+        """The smart merge of ``spaces``: forms as deep_merge, values chosen per parameter."""
+        result: ParameterSpace = {}
+        for space in spaces:
+            _deep_into(result, space)
+        result = _copy_space(result)
+        for path, _values in list(iter_leaves(result)):
+            holders = self.leaves[path]
+            p = _dotted(path)
+            kind, why = self.kind(path)
+            if _same_sets(holders):
+                chosen, clause = list(holders[-1][1]), "smart keeps them"
+            else:
+                if kind == "last":
+                    chosen = list(holders[-1][1])
+                    body = f"{why}: smart keeps the last preset's ({holders[-1][0]}) {format_values(chosen)}"
+                else:
+                    chosen = _union_values(holders)
+                    body = f"{why}: smart unions them to {format_values(chosen)}"
+                clause = f"it is {body}"
+                self.decisions.append(Decision(p, kind, list(chosen), [], f"'{p}' is {body}."))
+            kept, clause = self._filter_explained(path, chosen, clause)
+            _set_path(result, path, kept)
+            self.explain[path] = clause
+        return result
+
+    def kind(self, path: Path) -> tuple[str, str]:
+        found = self._kinds.get(path)
+        if found is None:
+            found = self._kinds[path] = _kind(self.facts(path), self.leaves[path])
+        return found
+
+    def proposed(self, path: Path) -> str:
+        if self.smart:
+            return self.kind(path)[0]
+        return {"union": "union", "intersection": "intersection"}.get(self.strategy, "last")
+
+    def values_for(self, path: Path, resolution: str) -> tuple[list[Scalar] | None, str | None]:
+        """What ``resolution`` keeps for ``path`` (None when it does not apply) and a note when
+        intersection fell back to the nearest values."""
+        holders = self.leaves[path]
+        if resolution == "union":
+            return _union_values(holders), None
+        if resolution == "first":
+            return list(holders[0][1]), None
+        if resolution == "last":
+            return list(holders[-1][1]), None
+        if resolution == "intersection":
+            common = _keys(list(holders[0][1]))
+            for _, values in holders[1:]:
+                common &= _keys(list(values))
+            if common:
+                return sorted([v for v in holders[0][1] if _key(v) in common], key=sort_key), None
+            shown = " and ".join(format_values(v) for _, v in holders[:_MESSAGE_PRESETS])
+            if all(_is_number(v) for _, vs in holders for v in vs):
+                nearest, distance = _nearest(holders)
+                return nearest, (
+                    f"{shown} have no value in common, so intersection falls back to the nearest values"
+                    f" {format_values(nearest)} (each within {format_values(_plain(distance))} of every preset's values)"
+                )
+            last = list(holders[-1][1])
+            return last, (
+                f"{shown} have no value in common, so intersection falls back to the last preset's"
+                f" ({holders[-1][0]}) {format_values(last)}"
+            )
+        numbers = [v for _, vs in holders for v in vs]
+        if not all(_is_number(v) for v in numbers):
+            return None, None
+        return [min(numbers) if resolution == "min" else max(numbers)], None
+
+    def options(self, path: Path) -> dict[str, list[Scalar]]:
+        out: dict[str, list[Scalar]] = {}
+        for name in RESOLUTIONS:
+            values, _note = self.values_for(path, name)
+            if values is not None:
+                kept, _dropped = self.filter(path, values)
+                if kept:
+                    out[name] = kept
+        return out
+
+    def resolve(self, result: ParameterSpace, resolutions: Mapping[str, Resolution]) -> dict[Path, Resolution]:
+        """Apply ``resolutions`` to ``result`` in place; returns them by path."""
+        by_name: dict[str, Path] = {_dotted(path): path for path in self.leaves}
+        applied: dict[Path, Resolution] = {}
+        for name, resolution in resolutions.items():
+            path = by_name.get(name)
+            if path is None:
+                held = ", ".join(sorted(by_name)[:10]) or "none"
+                raise ValidationFailed(
+                    f"Cannot resolve '{name}': no selected preset holds it; resolve one of their parameters ({held})."
+                )
+            blocker = _blocker(result, path)
+            if blocker is not None:
+                raise ValidationFailed(
+                    f"Cannot resolve '{name}': the merged space holds '{_dotted(blocker)}' as an array, not a group;"
+                    f" resolve '{_dotted(blocker)}' instead."
+                )
+            kept: list[Scalar] | None
+            if isinstance(resolution, list):
+                try:
+                    kept = normalize_parameters({name: resolution})[name]
+                except ParameterProblem as problem:
+                    raise ValidationFailed(f"Invalid resolution for '{name}': {problem}.") from None
+                rule, clause = "resolution", f"the resolution keeps the explicit values {format_values(kept)}"
+            elif resolution in RESOLUTIONS:
+                chosen, note = self.values_for(path, resolution)
+                if chosen is None:
+                    raise ValidationFailed(
+                        f"Cannot resolve '{name}' with '{resolution}': its values are not all numbers;"
+                        " use union, intersection, first, last or explicit values."
+                    )
+                rule = "nearest" if note else "resolution"
+                kept, clause = self._filter_explained(
+                    path, chosen, note or f"resolution '{resolution}' keeps {format_values(chosen)}"
+                )
+            else:
+                raise ValidationFailed(
+                    f"Invalid resolution {format_values(resolution)} for '{name}': use one of"
+                    f" {', '.join(RESOLUTIONS)}, or an array of values."
+                )
+            _set_path(result, path, kept)
+            # The resolution replaces what the strategy decided for this parameter.
+            self.decisions = [d for d in self.decisions if d.parameter != name]
+            self.decisions.append(
+                Decision(name, rule, None if kept is None else list(kept), [], f"'{name}': {clause}.")
+            )
+            self.explain[path] = clause
+            applied[path] = resolution
+        return applied
+
+
 class PresetMerger:
     """Merges parameter spaces. Stateless; one instance may be shared."""
 
@@ -431,20 +820,31 @@ class PresetMerger:
         presets: Sequence[NamedSpace],
         strategy: str = "union",
         overrides: ParameterSpace | None = None,
+        *,
+        resolutions: Mapping[str, Resolution] | None = None,
+        flags: Mapping[str, FlagFacts] | None = None,
+        options: bool = False,
     ) -> MergeResult:
-        """Merge ``presets`` in order with ``strategy``, then apply ``overrides``.
+        """Merge ``presets`` in order with ``strategy``, apply ``resolutions`` per parameter, then
+        ``overrides``. ``flags`` are the engine catalog's facts smart merge uses, by flag name
+        (dotted for a group's leaves). ``options``: give each conflict what every resolution would
+        keep (for a preview where the user decides; it costs a pass over each conflict's values).
 
         Raises :class:`InvalidMergeStrategy` for an unknown strategy and
-        :class:`ValidationFailed` when ``presets`` is empty.
+        :class:`ValidationFailed` when ``presets`` is empty or a resolution cannot apply.
         """
         canonical = canonical_strategy(strategy)
         if not presets:
             raise ValidationFailed("Select at least one preset to merge.")
         spaces = [p.parameters for p in presets]
+        smart = _Smart(presets, canonical, flags)
 
-        if len(spaces) == 1:
+        if canonical == "smart":
+            merged = smart.merge(spaces)
+            conflicts = _conflicts(presets, canonical, merged, smart.explain, smart.leaves)
+        elif len(spaces) == 1:
             merged = _sorted_space(spaces[0]) if canonical == "union" else _copy_space(spaces[0])
-            conflicts: list[Conflict] = []
+            conflicts = []
         else:
             if canonical == "union":
                 merged = _union(spaces)
@@ -459,6 +859,20 @@ class PresetMerger:
             conflicts = _conflicts(presets, canonical, merged)
             merged = _copy_space(merged)
 
+        plain_proposal = None if canonical == "smart" else _PROPOSALS[canonical]
+        paths: dict[str, Path] = {}
+        if canonical == "smart" or resolutions or options:
+            paths = {_dotted(path): path for path in smart.leaves}
+        for conflict in conflicts:
+            if conflict.kept is not None:
+                conflict.proposed = plain_proposal or smart.proposed(paths[conflict.parameter])
+        if resolutions:
+            self._resolve(smart, merged, resolutions, conflicts)
+        if options:
+            for conflict in conflicts:
+                if _blocker(merged, paths[conflict.parameter]) is None:
+                    conflict.options = smart.options(paths[conflict.parameter])
+
         if overrides:
             merged = _copy_space(_deep_into(merged, overrides))
         return MergeResult(
@@ -466,4 +880,126 @@ class PresetMerger:
             strategy=canonical,
             conflicts=conflicts,
             combinations=count_combinations(merged) if merged else 0,
+            decisions=smart.decisions,
         )
+
+    @staticmethod
+    def _resolve(
+        smart: _Smart, merged: ParameterSpace, resolutions: Mapping[str, Resolution], conflicts: list[Conflict]
+    ) -> None:
+        smart.explain = {}
+        applied = smart.resolve(merged, resolutions)
+        by_name = {c.parameter: c for c in conflicts}
+        for path, resolution in applied.items():
+            name = _dotted(path)
+            holders = smart.leaves[path]
+            conflict = by_name.get(name)
+            if conflict is None:  # a parameter the presets agreed on, resolved all the same
+                conflict = Conflict(
+                    parameter=name,
+                    presets=[n for n, _ in holders],
+                    values=[list(v) for _, v in holders],
+                    kept=None,
+                    message="",
+                    proposed=smart.proposed(path),
+                )
+                conflicts.append(conflict)
+            kept = _lookup(merged, path)
+            conflict.kept = list(kept) if kept.__class__ is list else None
+            conflict.resolution = list(resolution) if isinstance(resolution, list) else resolution
+            conflict.message = f"'{name}': {_holders_text(holders)}; {smart.explain[path]}."
+
+
+# --------------------------------------------------------------------------------------------
+# Layers: a preset that extends others. Its effective parameters are its bases' effective
+# parameters deep-merged in order, then its own on top; each leaf remembers who gave it.
+
+S = TypeVar("S")
+
+
+@dataclass(frozen=True)
+class Layer(Generic[S]):
+    """One input of :func:`layer`: a space and, per leaf path, the source of its values."""
+
+    parameters: ParameterSpace
+    sources: Mapping[Path, S]
+
+
+def own_layer(parameters: ParameterSpace, source: S) -> Layer[S]:
+    """A preset's own parameters, every leaf given by ``source``."""
+    return Layer(parameters, {path: source for path, _ in iter_leaves(parameters)})
+
+
+def layer(layers: Sequence[Layer[S]]) -> Layer[S]:
+    """Deep-merge ``layers`` in order (later wins, groups key by key); each leaf of the result
+    keeps the source the last layer holding it gave."""
+    merged: ParameterSpace = {}
+    for item in layers:
+        _deep_into(merged, item.parameters)
+    merged = _copy_space(merged)
+    sources: dict[Path, S] = {}
+    for path, _values in iter_leaves(merged):
+        for item in reversed(layers):
+            node = _lookup(item.parameters, path)
+            if node.__class__ is list:
+                sources[path] = item.sources[path]
+                break
+    return Layer(merged, sources)
+
+
+def detached_own(effective: ParameterSpace, remaining: Sequence[ParameterSpace], own: ParameterSpace) -> ParameterSpace:
+    """The own parameters a preset needs, once a base is removed from its ``extends``, to keep
+    the same ``effective`` parameters over its ``remaining`` bases' effective parameters: its own
+    plus every value the removed base gave. Falls back to a full copy of ``effective``."""
+    without: ParameterSpace = {}
+    for space in (*remaining, own):
+        _deep_into(without, space)
+    new_own = _copy_space(own)
+    for path, values in iter_leaves(effective):
+        if _lookup(without, path) != values:
+            nested: ParameterSpace = {path[-1]: list(values)}
+            for key in reversed(path[:-1]):
+                nested = {key: nested}
+            _deep_into(new_own, nested)
+    check: ParameterSpace = {}
+    for space in (*remaining, new_own):
+        _deep_into(check, space)
+    return _copy_space(new_own) if check == effective else _copy_space(effective)
+
+
+def space_diff(before: ParameterSpace, after: ParameterSpace) -> dict[str, list[dict[str, Any]]]:
+    """Parameters added, removed and changed from ``before`` to ``after``, by leaf (dotted
+    name): ``{"added": [{"parameter", "values"}], "removed": [...], "changed": [{"parameter",
+    "before", "after", "added_values", "removed_values"}]}``. Order of values counts."""
+    old = dict(iter_leaves(before))
+    new = dict(iter_leaves(after))
+    added = [{"parameter": _dotted(p), "values": list(v)} for p, v in new.items() if p not in old]
+    removed = [{"parameter": _dotted(p), "values": list(v)} for p, v in old.items() if p not in new]
+    changed = []
+    for path, values in new.items():
+        was = old.get(path)
+        if was is None or was == values:
+            continue
+        old_keys, new_keys = _keys(list(was)), _keys(list(values))
+        changed.append(
+            {
+                "parameter": _dotted(path),
+                "before": list(was),
+                "after": list(values),
+                "added_values": [v for v in values if _key(v) not in old_keys],
+                "removed_values": [v for v in was if _key(v) not in new_keys],
+            }
+        )
+    return {"added": added, "removed": removed, "changed": changed}
+
+
+def diff_phrases(diff: Mapping[str, list[dict[str, Any]]], limit: int = 4) -> list[str]:
+    """A :func:`space_diff` in words: ``tp-size [1, 2] -> [4]``, ``added schedule-policy``."""
+    phrases = [f"added {d['parameter']} {format_values(d['values'])}" for d in diff["added"]]
+    phrases += [f"removed {d['parameter']}" for d in diff["removed"]]
+    phrases += [
+        f"{d['parameter']} {format_values(d['before'])} -> {format_values(d['after'])}" for d in diff["changed"]
+    ]
+    if len(phrases) > limit:
+        phrases = [*phrases[:limit], f"{len(phrases) - limit} more"]
+    return phrases

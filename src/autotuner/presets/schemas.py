@@ -15,6 +15,11 @@ EXPORT_VERSION = "1.0"
 
 PARAMETERS_EXAMPLE: JsonDict = {"tp-size": [4, 8], "mem-fraction-static": [0.85]}
 
+EXTENDS_DESCRIPTION = (
+    "Presets (ids or slugs) this one extends, in order: its effective parameters are theirs, deep-merged in "
+    "this order, then its own on top."
+)
+
 
 class PresetMetadata(RequestModel):
     """Free-form metadata; the keys below are known to the UI and the search."""
@@ -47,6 +52,7 @@ class PresetCreate(RequestModel):
     runtime: EngineRuntime | None = None
     parameters: dict[str, Any] = Field(description="Flag name -> non-empty array of values, or a group.")
     metadata: PresetMetadata | None = None
+    extends: list[int | str] | None = Field(default=None, max_length=100, description=EXTENDS_DESCRIPTION)
 
     _name = field_validator("name")(_strip_name)
 
@@ -60,11 +66,39 @@ class PresetUpdate(RequestModel):
     runtime: EngineRuntime | None = None
     parameters: dict[str, Any] | None = None
     metadata: PresetMetadata | None = None
+    extends: list[int | str] | None = Field(
+        default=None, max_length=100, description=EXTENDS_DESCRIPTION + " [] extends nothing."
+    )
+    change_note: str | None = Field(default=None, max_length=2000, description="Why: kept with the new version.")
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="The version this change was made on (as If-Match): a stale one is refused with 412.",
+    )
 
     @field_validator("name")
     @classmethod
     def _name_not_blank(cls, value: str | None) -> str | None:
         return None if value is None else _strip_name(value)
+
+
+class PresetRef(BaseModel):
+    """A preset named in another's answer (a base, a source of a value)."""
+
+    id: int
+    name: str
+    slug: str
+
+
+class ParameterSource(BaseModel):
+    """Which preset gave one effective value (a leaf: ``path`` is its place in groups)."""
+
+    parameter: str = Field(description="Dotted name of the leaf: 'tp-size', 'speculative.num-steps'.")
+    path: list[str]
+    id: int
+    name: str
+    slug: str
 
 
 class PresetRead(BaseModel):
@@ -86,6 +120,15 @@ class PresetRead(BaseModel):
     team_ids: list[int] = Field(description="The teams it is shared with (visibility 'teams').")
     created_at: datetime
     updated_at: datetime
+    version: int = Field(description="Its current version number (also the ETag); send it back to change it.")
+    extends: list[PresetRef] = Field(description="The presets it extends, in merge order.")
+    effective_parameters: dict[str, Any] = Field(
+        description="Its bases' effective parameters deep-merged in order, then its own on top."
+    )
+    effective_sources: list[ParameterSource] = Field(
+        description="For each effective value (leaf), the preset that gave it."
+    )
+    extended_by: int = Field(description="How many presets extend it directly.")
 
 
 class PresetSaved(PresetRead):
@@ -99,8 +142,15 @@ class PresetExportBody(BaseModel):
     description: str | None = None
     category: str | None = None
     runtime: EngineRuntime | None = None
-    parameters: dict[str, Any]
+    parameters: dict[str, Any] = Field(description="Its own parameters.")
     metadata: dict[str, Any] | None = None
+    version: int | None = Field(default=None, description="The preset's version number when it was exported.")
+    extends: list[str] | None = Field(
+        default=None, description="The names of the presets it extends, in order (restored by import)."
+    )
+    effective_parameters: dict[str, Any] | None = Field(
+        default=None, description="Its effective parameters when it was exported (for reference)."
+    )
 
 
 class PresetExport(BaseModel):
@@ -110,13 +160,36 @@ class PresetExport(BaseModel):
     preset: PresetExportBody
 
 
+class PresetBundle(BaseModel):
+    """Several presets in one file: an export with its bases (``?with_bases=true``), bases first."""
+
+    version: str = EXPORT_VERSION
+    presets: list[PresetExportBody]
+
+
 class ImportResult(BaseModel):
     imported: list[PresetRead]
     skipped: list[str] = Field(default_factory=list, description="Names skipped (on_conflict=skip).")
     renamed: dict[str, str] = Field(default_factory=dict, description="Original name -> new name.")
+    notes: list[str] = Field(
+        default_factory=list,
+        description="Sentences about the import: an export older than the preset here, bases whose values differ.",
+    )
 
 
 OnConflict = Literal["error", "rename", "skip", "overwrite"]
+
+ResolutionField = Annotated[
+    str | list[Any],
+    Field(description="union, intersection, first, last, min or max, or the array of values to keep."),
+]
+
+
+class PresetVersionRef(BaseModel):
+    id: int
+    name: str
+    slug: str
+    version: int
 
 
 class MergeRequest(RequestModel):
@@ -128,9 +201,24 @@ class MergeRequest(RequestModel):
         min_length=1, max_length=1000, description="Preset ids (or slugs), in the order to merge."
     )
     merge_strategy: str = Field(
-        default="union", max_length=64, description="union (default), intersection, last_wins or deep_merge."
+        default="union",
+        max_length=64,
+        description="union (default), intersection, last_wins, deep_merge or smart (decides per parameter with "
+        "the engine catalog).",
     )
     overrides: dict[str, Any] | None = Field(default=None, description="Applied last, as fine-tuning.")
+    resolutions: dict[str, ResolutionField] | None = Field(
+        default=None,
+        max_length=500,
+        description="Per parameter (dotted name of a leaf): union, intersection, first, last, min, max, or an "
+        "array of values; applied on top of the strategy, before overrides.",
+    )
+    runtime: EngineRuntime | None = Field(
+        default=None,
+        description="The engine whose catalog smart merge and the combination rules use; default: the presets' "
+        "runtime when they agree.",
+    )
+    gpus: int | None = Field(default=None, ge=1, le=1024, description="GPUs, for the rules that need them.")
 
 
 class ConflictRead(BaseModel):
@@ -139,6 +227,40 @@ class ConflictRead(BaseModel):
     values: list[Any]
     kept: list[Any] | None
     message: str
+    proposed: str | None = Field(
+        default=None, description="The resolution the strategy amounts to (null: the strategy dropped it)."
+    )
+    resolution: str | list[Any] | None = Field(default=None, description="The resolution the request applied.")
+    options: dict[str, list[Any]] = Field(
+        default_factory=dict, description="What each resolution (union, intersection, ...) would keep."
+    )
+
+
+class DecisionRead(BaseModel):
+    parameter: str
+    rule: str = Field(description="last, union, range, left_out, resolution or nearest.")
+    kept: list[Any] | None
+    dropped: list[Any]
+    message: str
+
+
+class RuleRemovalRead(BaseModel):
+    rule: str
+    description: str
+    removed: int | None = Field(description="Combinations the rule removes (null: too many to count).")
+    applies: bool = Field(description="False: none of its flags is in the space, or 'gpus' is not given.")
+
+
+class MergeSpaceRead(BaseModel):
+    """The merged space under the catalog's combination rules, before a task is created."""
+
+    runtime: str
+    gpus: int | None
+    total: int
+    valid: int | None
+    truncated: bool
+    removed_by_rule: list[RuleRemovalRead]
+    messages: list[str] = Field(description="Each removal (count and reason) and each rule left out, in words.")
 
 
 class MergeResponse(BaseModel):
@@ -147,6 +269,12 @@ class MergeResponse(BaseModel):
     merge_strategy: str
     conflicts: list[ConflictRead]
     combinations: int
+    applied: list[PresetVersionRef] = Field(
+        default_factory=list, description="The presets merged: id, name, slug and the version used."
+    )
+    decisions: list[DecisionRead] = Field(default_factory=list, description="Every choice smart merge made, in words.")
+    runtime: str | None = Field(default=None, description="The catalog used for smart merge and the rules.")
+    space: MergeSpaceRead | None = Field(default=None, description="The rules applied (when the runtime is known).")
 
 
 class Sharing(RequestModel):
@@ -163,3 +291,91 @@ class PresetDuplicate(RequestModel):
     @classmethod
     def _name_not_blank(cls, value: str | None) -> str | None:
         return None if value is None else _strip_name(value)
+
+
+# --- versions ------------------------------------------------------------------------------------
+
+
+class PresetVersionSummary(BaseModel):
+    """One version in a preset's history."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int
+    name: str
+    change: str = Field(
+        description="created, updated, restored, base_changed, detached, imported, system_release or migrated."
+    )
+    change_note: str | None = Field(description="The note given with the change.")
+    summary: str = Field(description="What changed, in words.")
+    author: str = Field(description="Who made it: a user name, 'local' (single-user mode, the CLI) or 'system'.")
+    created_at: datetime
+
+
+class PresetVersionPage(BaseModel):
+    preset_id: int
+    current_version: int
+    total: int
+    offset: int
+    limit: int
+    versions: list[PresetVersionSummary] = Field(description="Newest first.")
+
+
+class PresetVersionRead(PresetVersionSummary):
+    """Every field of a preset as it was at one version."""
+
+    preset_id: int
+    slug: str
+    description: str | None
+    category: str | None
+    runtime: EngineRuntime | None
+    parameters: dict[str, Any]
+    metadata: dict[str, Any] | None = Field(validation_alias="meta")
+    extends: list[PresetRef]
+    effective_parameters: dict[str, Any]
+    effective_sources: list[ParameterSource]
+    is_current: bool = False
+
+
+class ValuesEntry(BaseModel):
+    parameter: str
+    values: list[Any]
+
+
+class ValuesChange(BaseModel):
+    parameter: str
+    before: list[Any]
+    after: list[Any]
+    added_values: list[Any]
+    removed_values: list[Any]
+
+
+class SpaceDiff(BaseModel):
+    added: list[ValuesEntry]
+    removed: list[ValuesEntry]
+    changed: list[ValuesChange]
+
+
+class FieldChange(BaseModel):
+    field: str
+    before: Any
+    after: Any
+
+
+class PresetVersionDiff(BaseModel):
+    """From version ``from_version`` to ``to_version`` (either order)."""
+
+    preset_id: int
+    from_version: int
+    to_version: int
+    fields: list[FieldChange] = Field(description="name, description, category, runtime, metadata, extends.")
+    parameters: SpaceDiff = Field(description="Its own parameters, by leaf (dotted name).")
+    effective_parameters: SpaceDiff
+    summary: str
+
+
+class PresetRestore(RequestModel):
+    change_note: str | None = Field(default=None, max_length=2000)
+    version: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="The current version this restore was decided on (as If-Match)."
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,38 +19,44 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from autotuner.core.actors import Actor
-from autotuner.core.enums import Visibility
+from autotuner.core.enums import ENGINE_RUNTIMES, Visibility
 from autotuner.core.errors import (
     Forbidden,
     ImportValidationFailed,
     InvalidParameters,
+    InvalidState,
     NameConflict,
     PresetNotFound,
     SystemPresetProtected,
     ValidationFailed,
 )
 from autotuner.core.ids import as_id, storable_id
-from autotuner.core.parameters import ParameterProblem, ParameterSpace, normalize_parameters
+from autotuner.core.parameters import ParameterProblem, ParameterSpace, iter_leaves, normalize_parameters
 from autotuner.core.text import reject_unstorable
 from autotuner.db import audit
 from autotuner.db.base import utcnow
 from autotuner.db.lookup import get_by_ref
 from autotuner.db.models import ParameterPreset, PresetShare, Team
-from autotuner.db.session import begin_write, flush_unique
-from autotuner.presets.merger import MergeResult, NamedSpace, PresetMerger
+from autotuner.db.session import flush_unique
+from autotuner.presets import versioning
+from autotuner.presets.merger import FlagFacts, MergeResult, NamedSpace, PresetMerger, Resolution, detached_own
 from autotuner.presets.schemas import (
     EXPORT_VERSION,
     ConflictRead,
+    DecisionRead,
     MergeResponse,
     OnConflict,
+    PresetBundle,
     PresetCreate,
     PresetExport,
     PresetExportBody,
     PresetSaved,
     PresetUpdate,
+    PresetVersionRef,
     Sharing,
 )
 from autotuner.runtimes.checking import check_parameters
+from autotuner.runtimes.loading import get_catalog
 
 _merger = PresetMerger()
 
@@ -94,6 +100,19 @@ def normalize_space(
 
 def _name_taken_message(name: str) -> str:
     return f"A preset named '{name}' already exists: choose another name or edit that preset."
+
+
+def flush_name(session: Session, preset: ParameterPreset) -> None:
+    """Flush; a name taken meanwhile by another writer is the usual 409."""
+    flush_unique(session, _name_taken_message(preset.name))
+
+
+def check_name_free(session: Session, name: str, *, exclude_id: int | None = None) -> None:
+    _check_name_free(session, name, exclude_id=exclude_id)
+
+
+def unique_slug(session: Session, name: str, *, exclude_id: int | None = None) -> str:
+    return _unique_slug(session, name, exclude_id=exclude_id)
 
 
 def _check_name_free(session: Session, name: str, *, exclude_id: int | None = None) -> None:
@@ -169,6 +188,11 @@ def _check_owns(actor: Actor, preset: ParameterPreset, action: str) -> None:
         )
 
 
+def check_may_edit(actor: Actor, preset: ParameterPreset) -> None:
+    """403 unless ``actor`` may change ``preset`` (never a system preset)."""
+    _check_may_edit(actor, preset)
+
+
 def list_presets(
     session: Session,
     actor: Actor | None = None,
@@ -212,13 +236,24 @@ def _metadata_dict(metadata: Any) -> dict[str, Any] | None:
     return data
 
 
-def create_preset(session: Session, data: PresetCreate, actor: Actor, *, is_system: bool = False) -> SavedPreset:
-    """A new preset owned by ``actor`` (system presets are owned by nobody and public)."""
-    begin_write(session)
+def create_preset(
+    session: Session,
+    data: PresetCreate,
+    actor: Actor,
+    *,
+    is_system: bool = False,
+    change: str = "created",
+    summary: str = "Created.",
+) -> SavedPreset:
+    """A new preset owned by ``actor`` (system presets are owned by nobody and public), with
+    version 1 in its history."""
+    versioning.lock_presets(session)
     reject_unstorable({"name": data.name, "description": data.description, "category": data.category}, "Invalid preset")
     parameters = normalize_space(data.parameters)
     warnings = check_against_catalog(data.runtime, parameters)
     _check_name_free(session, data.name)
+    bases = versioning.resolve_bases(session, data.extends or [], actor, readable)
+    versioning.check_bases(session, None, data.name, bases)
     preset = ParameterPreset(
         name=data.name,
         slug=_unique_slug(session, data.name),
@@ -230,9 +265,13 @@ def create_preset(session: Session, data: PresetCreate, actor: Actor, *, is_syst
         meta=_metadata_dict(data.metadata),
         owner_id=None if is_system else actor.user_id,
         visibility=Visibility.public if is_system else Visibility.private,
+        effective_parameters=parameters,
+        effective_sources=[],
     )
     session.add(preset)
     flush_unique(session, _name_taken_message(data.name))
+    versioning.set_bases(session, preset, bases)
+    versioning.start_history(session, preset, "system" if is_system else actor.name, change, summary)
     if not is_system:
         audit.record(session, actor, "preset.create", "preset", preset.id, f"Created preset '{preset.name}'")
     return SavedPreset(preset, warnings)
@@ -248,11 +287,29 @@ def _protect(preset: ParameterPreset, action: str) -> None:
         )
 
 
-def update_preset(session: Session, ref: int | str, data: PresetUpdate, actor: Actor) -> SavedPreset:
-    begin_write(session)
+def update_preset(
+    session: Session,
+    ref: int | str,
+    data: PresetUpdate,
+    actor: Actor,
+    *,
+    expected: Collection[int] | None = None,
+) -> SavedPreset:
+    """Change a preset; a change of its content stores a new version and refreshes every preset
+    extending it. ``expected`` (If-Match) or ``data.version``: the version the change was made on;
+    a stale one is a 412 and nothing is written."""
+    versioning.lock_presets(session)
     preset = get_preset(session, ref, actor)
     _check_may_edit(actor, preset)
-    fields = data.model_fields_set
+    if data.version is not None:
+        if expected is not None and data.version not in expected:
+            raise ValidationFailed(
+                f"The If-Match header and 'version' disagree ({', '.join(map(str, sorted(expected)))} vs "
+                f"{data.version}): send the version you loaded once."
+            )
+        expected = {data.version}
+    versioning.check_expected(session, preset, expected)
+    fields = data.model_fields_set - {"version", "change_note"}
     for required in ("name", "parameters"):
         if required in fields and getattr(data, required) is None:
             raise ValidationFailed(
@@ -262,6 +319,7 @@ def update_preset(session: Session, ref: int | str, data: PresetUpdate, actor: A
     reject_unstorable(
         {k: getattr(data, k) for k in ("name", "description", "category") if k in fields}, "Invalid preset"
     )
+    before = versioning.snapshot(preset)
     if "parameters" in fields:
         preset.parameters = normalize_space(data.parameters)
     if "name" in fields and data.name != preset.name:
@@ -275,6 +333,18 @@ def update_preset(session: Session, ref: int | str, data: PresetUpdate, actor: A
     if "metadata" in fields:
         preset.meta = _metadata_dict(data.metadata)
     warnings = check_against_catalog(preset.runtime, preset.parameters)
+    if "extends" in fields:
+        bases = versioning.resolve_bases(session, data.extends or [], actor, readable)
+        versioning.check_bases(session, preset, preset.name, bases)
+        versioning.set_bases(session, preset, bases)
+    flush_unique(session, _name_taken_message(preset.name))
+    versioning.refresh_effective(preset)
+    after = versioning.snapshot(preset)
+    if versioning.content_changed(before, after):
+        versioning.next_version(
+            session, preset, actor.name, "updated", versioning.describe_change(before, after), data.change_note
+        )
+        versioning.propagate(session, preset, actor.name)
     flush_unique(session, _name_taken_message(preset.name))
     audit.record(
         session,
@@ -287,13 +357,62 @@ def update_preset(session: Session, ref: int | str, data: PresetUpdate, actor: A
     return SavedPreset(preset, warnings)
 
 
-def delete_preset(session: Session, ref: int | str, actor: Actor) -> None:
-    begin_write(session)
+def _dependents_text(dependents: Sequence[ParameterPreset], actor: Actor) -> str:
+    shown = [f"'{d.name}'" for d in dependents if readable(actor, d)]
+    hidden = len(dependents) - len(shown)
+    if hidden:
+        shown.append(f"{hidden} preset{'s' if hidden > 1 else ''} you cannot see")
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def detach_base(session: Session, preset: ParameterPreset, base: ParameterPreset, author: str) -> None:
+    """Remove ``base`` from ``preset``'s extends, first copying into its own parameters what the
+    base gave, so that its effective parameters stay the same; a new version says so."""
+    before = versioning.snapshot(preset)
+    remaining = [link.base for link in preset.base_links if link.base_id != base.id]
+    preset.parameters = detached_own(
+        preset.effective_parameters, [b.effective_parameters for b in remaining], preset.parameters
+    )
+    versioning.set_bases(session, preset, remaining)
+    versioning.refresh_effective(preset)
+    after = versioning.snapshot(preset)
+    summary = (
+        f"Base '{base.name}' was deleted: its values were copied into this preset's own parameters, "
+        f"so the effective parameters stay the same. {versioning.describe_change(before, after)}"
+    )
+    versioning.next_version(session, preset, author, "detached", summary)
+    versioning.propagate(session, preset, author)
+
+
+def delete_preset(
+    session: Session,
+    ref: int | str,
+    actor: Actor,
+    *,
+    expected: Collection[int] | None = None,
+    cascade: str | None = None,
+) -> list[ParameterPreset]:
+    """Delete a preset (its owner or an admin). One that others extend is refused (409 listing
+    them) unless ``cascade="detach"``: each of them then gets the values the preset gave copied
+    into its own parameters (a new version) and stops extending it. Returns those detached."""
+    versioning.lock_presets(session)
     preset = get_preset(session, ref, actor)
     _check_owns(actor, preset, "delete")
+    versioning.check_expected(session, preset, expected)
+    dependents = [link.preset for link in preset.dependent_links]
+    if dependents and cascade != "detach":
+        raise InvalidState(
+            f"Cannot delete preset '{preset.name}': {_dependents_text(dependents, actor)} extend"
+            f"{'s' if len(dependents) == 1 else ''} it; delete with cascade=detach (CLI: --detach) to copy its "
+            f"values into {'it' if len(dependents) == 1 else 'them'} first, or change their extends."
+        )
+    for dependent in dependents:
+        detach_base(session, dependent, preset, actor.name)
+    session.expire(preset, ["dependent_links"])
     audit.record(session, actor, "preset.delete", "preset", preset.id, f"Deleted preset '{preset.name}'")
     session.delete(preset)
     session.flush()
+    return dependents
 
 
 def check_sharing(session: Session, sharing: Sharing, actor: Actor) -> list[int]:
@@ -319,7 +438,7 @@ def check_sharing(session: Session, sharing: Sharing, actor: Actor) -> list[int]
 
 def share_preset(session: Session, ref: int | str, sharing: Sharing, actor: Actor) -> ParameterPreset:
     """Set who may see a preset: private, the given teams, or everyone (its owner or an admin)."""
-    begin_write(session)
+    versioning.lock_presets(session)
     preset = get_preset(session, ref, actor)
     _check_owns(actor, preset, "share")
     team_ids = check_sharing(session, sharing, actor)
@@ -333,24 +452,66 @@ def share_preset(session: Session, ref: int | str, sharing: Sharing, actor: Acto
 
 
 def duplicate_preset(session: Session, ref: int | str, actor: Actor, name: str | None = None) -> SavedPreset:
-    """A private copy, owned by ``actor``, of a preset it may read (system presets included)."""
-    begin_write(session)
+    """A private copy, owned by ``actor``, of a preset it may read (system presets included). It
+    extends the same bases when ``actor`` may read them all; otherwise it holds the effective
+    parameters itself."""
+    versioning.lock_presets(session)
     source = get_preset(session, ref, actor)
     new_name = name if name is not None else _free_name(session, f"{source.name} (copy)", set(), first=True)
+    bases = [link.base for link in source.base_links]
+    keep_links = all(readable(actor, b) for b in bases)
     data = PresetCreate.model_validate(
         {
             "name": new_name,
             "description": source.description,
             "category": source.category,
             "runtime": source.runtime,
-            "parameters": source.parameters,
+            "parameters": source.parameters if keep_links else source.effective_parameters,
             "metadata": source.meta,
+            "extends": [b.id for b in bases] if keep_links else None,
         }
     )
-    return create_preset(session, data, actor)
+    return create_preset(
+        session, data, actor, summary=f"Created as a copy of '{source.name}' (version {source.version})."
+    )
 
 
 # --- merge -------------------------------------------------------------------------------
+
+
+def catalog_facts(runtime: str | None, parameters: Sequence[ParameterSpace]) -> dict[str, FlagFacts]:
+    """What the catalog of ``runtime`` says of every flag in ``parameters`` (by the spelling
+    used, aliases resolved), as the plain data smart merge needs."""
+    if runtime not in ENGINE_RUNTIMES:
+        return {}
+    catalog = get_catalog(runtime)
+    facts: dict[str, FlagFacts] = {}
+    for space in parameters:
+        for path, _values in iter_leaves(space):
+            name = ".".join(path)
+            if name in facts:
+                continue
+            spec = catalog.resolve(name)
+            if spec is not None:
+                facts[name] = FlagFacts(
+                    type=spec.type,
+                    choices=tuple(spec.choices) if spec.choices is not None else None,
+                    minimum=spec.minimum,
+                    maximum=spec.maximum,
+                    exclusive_minimum=spec.exclusive_minimum,
+                    exclusive_maximum=spec.exclusive_maximum,
+                    allowed=spec.allowed(),
+                )
+    return facts
+
+
+def merge_runtime(presets: Sequence[ParameterPreset], runtime: str | None = None) -> str | None:
+    """The engine whose catalog a merge uses: the one asked for, else the presets' own when
+    they agree (presets for any engine do not count), else none."""
+    if runtime is not None:
+        return runtime
+    runtimes = {p.runtime for p in presets if p.runtime}
+    return runtimes.pop() if len(runtimes) == 1 else None
 
 
 def merge_presets(
@@ -360,8 +521,14 @@ def merge_presets(
     overrides: dict[str, Any] | None = None,
     *,
     actor: Actor,
+    resolutions: dict[str, Resolution] | None = None,
+    runtime: str | None = None,
+    options: bool = False,
 ) -> tuple[MergeResult, list[ParameterPreset]]:
-    """Merge the presets ``refs`` (ids or slugs) in the order given, then apply ``overrides``."""
+    """Merge the effective parameters of the presets ``refs`` (ids or slugs) in the order given,
+    apply ``resolutions`` per parameter, then ``overrides``. Smart merge reads the catalog of
+    ``runtime`` (default: the presets' own when they agree). ``options``: what each resolution
+    would keep, per conflict (for the preview)."""
     keys = [str(r).strip() for r in refs]
     repeated = sorted(k for k, n in Counter(keys).items() if n > 1)
     if repeated:
@@ -391,7 +558,17 @@ def merge_presets(
     if len({p.id for p in presets}) != len(presets):
         raise ValidationFailed("The same preset is listed twice (by id and by slug): list each preset once.")
     normalized_overrides = normalize_space(overrides, prefix="Invalid overrides") if overrides else None
-    result = _merger.merge([NamedSpace(p.name, p.parameters) for p in presets], strategy, normalized_overrides)
+    spaces = [NamedSpace(p.name, p.effective_parameters) for p in presets]
+    used = merge_runtime(presets, runtime)
+    result = _merger.merge(
+        spaces,
+        strategy,
+        normalized_overrides,
+        resolutions=resolutions,
+        flags=catalog_facts(used, [s.parameters for s in spaces]),
+        options=options,
+    )
+    result.runtime = used
     return result, presets
 
 
@@ -403,31 +580,73 @@ def merge_report(result: MergeResult, presets: list[ParameterPreset]) -> MergeRe
         merge_strategy=result.strategy,
         conflicts=[ConflictRead(**c.to_dict()) for c in result.conflicts],
         combinations=result.combinations,
+        applied=[PresetVersionRef(id=p.id, name=p.name, slug=p.slug, version=p.version) for p in presets],
+        decisions=[DecisionRead(**d.to_dict()) for d in result.decisions],
+        runtime=result.runtime,
     )
 
 
 # --- export and import ---------------------------------------------------------------------
 
 
-def export_preset(preset: ParameterPreset) -> PresetExport:
-    return PresetExport(
-        version=EXPORT_VERSION,
-        preset=PresetExportBody(
-            name=preset.name,
-            description=preset.description,
-            category=preset.category,
-            runtime=preset.runtime,
-            parameters=preset.parameters,
-            metadata=preset.meta,
-        ),
+def _export_body(preset: ParameterPreset) -> PresetExportBody:
+    return PresetExportBody(
+        name=preset.name,
+        description=preset.description,
+        category=preset.category,
+        runtime=preset.runtime,
+        parameters=preset.parameters,
+        metadata=preset.meta,
+        version=preset.version,
+        extends=[link.base.name for link in preset.base_links] or None,
+        effective_parameters=preset.effective_parameters,
     )
+
+
+def export_preset(preset: ParameterPreset) -> PresetExport:
+    """The file of one preset: its own parameters, the names of its bases (import links them
+    again) and its effective parameters, with its version number."""
+    return PresetExport(version=EXPORT_VERSION, preset=_export_body(preset))
+
+
+def export_with_bases(preset: ParameterPreset, actor: Actor) -> PresetBundle:
+    """The file of a preset and every preset it extends, directly or not, bases first."""
+    ordered: list[ParameterPreset] = []
+    seen: set[int] = set()
+
+    def visit(node: ParameterPreset) -> None:
+        if node.id in seen:
+            return
+        seen.add(node.id)
+        for link in node.base_links:
+            visit(link.base)
+        ordered.append(node)
+
+    visit(preset)
+    hidden = [p.name for p in ordered if not readable(actor, p)]
+    if hidden:
+        raise Forbidden(
+            f"Cannot bundle the bases of '{preset.name}': you cannot read {', '.join(repr(h) for h in hidden)}; "
+            "export it without bases."
+        )
+    return PresetBundle(version=EXPORT_VERSION, presets=[_export_body(p) for p in ordered])
 
 
 def _import_problem(message: str) -> ImportValidationFailed:
     return ImportValidationFailed(f"Import validation failed: {message}.")
 
 
-def parse_import_file(raw: bytes) -> list[PresetCreate]:
+@dataclass(frozen=True)
+class ImportItem:
+    """One preset of an import file: what to create, plus what the file says of its history."""
+
+    data: PresetCreate
+    version: int | None = None  # its version number when it was exported
+    extends: tuple[str, ...] = ()  # the names of its bases, in order
+    effective: ParameterSpace | None = None  # its effective parameters when it was exported
+
+
+def parse_import_file(raw: bytes) -> list[ImportItem]:
     """Validate an import file and return its presets; the first problem raises a 422."""
     try:
         document = json.loads(raw.decode("utf-8-sig"))
@@ -455,7 +674,7 @@ def parse_import_file(raw: bytes) -> list[PresetCreate]:
             raise _import_problem('"presets" must be a non-empty array of presets')
     else:
         raise _import_problem('the file has no "preset" field; it must hold {"version": "1.0", "preset": {...}}')
-    out: list[PresetCreate] = []
+    out: list[ImportItem] = []
     seen: set[str] = set()
     for index, item in enumerate(items):
         where = f"preset {index + 1}" if many else "the preset"
@@ -490,8 +709,45 @@ def parse_import_file(raw: bytes) -> list[PresetCreate]:
         if data.name in seen:
             raise _import_problem(f"the file holds two presets named '{data.name}'")
         seen.add(data.name)
-        out.append(data)
+        version = item.get("version")
+        if version is not None and (not isinstance(version, int) or isinstance(version, bool) or version < 1):
+            raise _import_problem(f'{label}: "version" must be a whole number from 1, the version it was exported at')
+        extends = item.get("extends") or []
+        if not isinstance(extends, list) or not all(isinstance(e, str) and e.strip() for e in extends):
+            raise _import_problem(f'{label}: "extends" must be an array of the names of the presets it extends')
+        effective = item.get("effective_parameters")
+        if effective is not None:
+            try:
+                effective = normalize_parameters(effective)
+            except ParameterProblem as problem:
+                raise _import_problem(f"{label}: effective_parameters: {problem}") from None
+        out.append(ImportItem(data, version, tuple(e.strip() for e in extends), effective))
     return out
+
+
+def _import_order(items: list[ImportItem]) -> list[ImportItem]:
+    """The file's presets with every base it also holds before the presets extending it."""
+    by_name = {item.data.name: item for item in items}
+    ordered: list[ImportItem] = []
+    state: dict[str, str] = {}
+
+    def visit(item: ImportItem, trail: list[str]) -> None:
+        name = item.data.name
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "visiting":
+            cycle = " -> ".join([*trail[trail.index(name) :], name])
+            raise _import_problem(f"the presets of the file extend one another in a cycle ({cycle})")
+        state[name] = "visiting"
+        for base in item.extends:
+            if base in by_name:
+                visit(by_name[base], [*trail, name])
+        state[name] = "done"
+        ordered.append(item)
+
+    for item in items:
+        visit(item, [])
+    return ordered
 
 
 def _free_name(session: Session, name: str, reserved: set[str], *, first: bool = False) -> str:
@@ -509,58 +765,132 @@ def _free_name(session: Session, name: str, reserved: set[str], *, first: bool =
 
 def import_presets(
     session: Session, raw: bytes, actor: Actor, on_conflict: OnConflict = "error"
-) -> tuple[list[ParameterPreset], list[str], dict[str, str]]:
-    """Import every preset of the file or none. Returns (imported, skipped names, renamed)."""
-    items = parse_import_file(raw)
-    begin_write(session)
+) -> tuple[list[ParameterPreset], list[str], dict[str, str], list[str]]:
+    """Import every preset of the file or none. Returns (imported, skipped names, renamed, notes).
+
+    A preset's ``extends`` names presets of the same file or presets here (by name); one that is
+    in neither is refused. The notes say when an export is older than the preset of that name
+    here, and when a base here gives other values than it did where the file was exported."""
+    items = _import_order(parse_import_file(raw))
+    versioning.lock_presets(session)
+    in_file = {item.data.name for item in items}
+    for item in items:
+        for base in item.extends:
+            if base in in_file:
+                continue
+            here = session.scalar(select(ParameterPreset).where(ParameterPreset.name == base))
+            if here is None or not readable(actor, here):
+                raise _import_problem(
+                    f"preset '{item.data.name}' extends '{base}', which is neither in the file nor on this service; "
+                    "export it with its bases (?with_bases=true) or import that preset first"
+                )
     imported: list[ParameterPreset] = []
     skipped: list[str] = []
     renamed: dict[str, str] = {}
-    reserved = {item.name for item in items}
+    notes: list[str] = []
+    placed: dict[str, ParameterPreset] = {}  # a name in the file -> the preset it became here
+    reserved = set(in_file)
     for item in items:
-        existing = session.scalar(select(ParameterPreset).where(ParameterPreset.name == item.name))
+        data = item.data
+        existing = session.scalar(select(ParameterPreset).where(ParameterPreset.name == data.name))
+        older = existing is not None and item.version is not None and item.version < existing.version
+        if older:
+            assert existing is not None and item.version is not None
+            notes.append(
+                f"'{data.name}' in the file is version {item.version}, older than the preset here (version "
+                f"{existing.version})"
+                + {
+                    "skip": ": it was skipped.",
+                    "rename": ": the file's copy was imported under a new name.",
+                    "overwrite": f": it was overwritten, and version {existing.version} stays in its history "
+                    "(restore it to undo).",
+                    "error": ".",
+                }[on_conflict]
+            )
+        bases = [placed[b] if b in placed else _preset_named(session, b) for b in item.extends]
+        data = data.model_copy(update={"extends": [b.id for b in bases] or None})
         if existing is not None:
             if on_conflict == "skip":
-                skipped.append(item.name)
+                skipped.append(data.name)
+                placed[data.name] = existing
                 continue
             if on_conflict == "rename":
-                new_name = _free_name(session, item.name, reserved)
+                new_name = _free_name(session, data.name, reserved)
                 reserved.add(new_name)
-                renamed[item.name] = new_name
-                item = item.model_copy(update={"name": new_name})
+                renamed[data.name] = new_name
+                created = _import_new(session, data.model_copy(update={"name": new_name}), item, actor)
+                placed[data.name] = created
+                imported.append(created)
             elif on_conflict == "overwrite":
-                if existing.is_system:
-                    raise SystemPresetProtected(
-                        f"Cannot overwrite system preset '{existing.name}': import with "
-                        "on_conflict=rename to keep both."
-                    )
-                if not readable(actor, existing) or not actor.may_edit(
-                    existing.owner_id, existing.visibility, existing.team_ids
-                ):
-                    raise Forbidden(
-                        f"A preset named '{existing.name}' exists and you may not change it: import with "
-                        "on_conflict=rename to keep both."
-                    )
-                existing.description = item.description
-                existing.category = item.category
-                existing.runtime = item.runtime
-                existing.parameters = item.parameters
-                existing.meta = _metadata_dict(item.metadata)
-                session.flush()
-                audit.record(
-                    session,
-                    actor,
-                    "preset.import",
-                    "preset",
-                    existing.id,
-                    f"Overwrote preset '{existing.name}' by import",
-                )
+                placed[data.name] = _overwrite(session, existing, data, item, actor)
                 imported.append(existing)
-                continue
             else:
+                version_note = (
+                    f" (the file holds version {item.version}, older than the one here, version {existing.version})"
+                    if older
+                    else ""
+                )
                 raise NameConflict(
-                    f"A preset named '{item.name}' already exists: import with on_conflict=rename, "
+                    f"A preset named '{data.name}' already exists{version_note}: import with on_conflict=rename, "
                     "skip or overwrite, or rename it in the file."
                 )
-        imported.append(create_preset(session, item, actor).preset)
-    return imported, skipped, renamed
+        else:
+            created = _import_new(session, data, item, actor)
+            placed[data.name] = created
+            imported.append(created)
+        preset = placed[data.name]
+        if item.effective is not None and preset.effective_parameters != item.effective and item.extends:
+            notes.append(
+                f"'{preset.name}' extends {', '.join(repr(b) for b in item.extends)}, whose values here differ from "
+                "those of the export: its effective parameters here differ from the file's."
+            )
+    return imported, skipped, renamed, notes
+
+
+def _preset_named(session: Session, name: str) -> ParameterPreset:
+    return session.scalars(select(ParameterPreset).where(ParameterPreset.name == name)).one()
+
+
+def _import_new(session: Session, data: PresetCreate, item: ImportItem, actor: Actor) -> ParameterPreset:
+    exported = f" (exported at version {item.version})" if item.version is not None else ""
+    return create_preset(session, data, actor, change="imported", summary=f"Imported from a file{exported}.").preset
+
+
+def _overwrite(
+    session: Session, existing: ParameterPreset, data: PresetCreate, item: ImportItem, actor: Actor
+) -> ParameterPreset:
+    if existing.is_system:
+        raise SystemPresetProtected(
+            f"Cannot overwrite system preset '{existing.name}': import with on_conflict=rename to keep both."
+        )
+    if not readable(actor, existing) or not actor.may_edit(existing.owner_id, existing.visibility, existing.team_ids):
+        raise Forbidden(
+            f"A preset named '{existing.name}' exists and you may not change it: import with "
+            "on_conflict=rename to keep both."
+        )
+    before = versioning.snapshot(existing)
+    existing.description = data.description
+    existing.category = data.category
+    existing.runtime = data.runtime
+    existing.parameters = data.parameters
+    existing.meta = _metadata_dict(data.metadata)
+    bases = versioning.resolve_bases(session, data.extends or [], actor, readable)
+    versioning.check_bases(session, existing, existing.name, bases)
+    versioning.set_bases(session, existing, bases)
+    versioning.refresh_effective(existing)
+    after = versioning.snapshot(existing)
+    if versioning.content_changed(before, after):
+        exported = f" exported at version {item.version}" if item.version is not None else ""
+        versioning.next_version(
+            session,
+            existing,
+            actor.name,
+            "imported",
+            f"Overwritten by an import{exported}. {versioning.describe_change(before, after)}",
+        )
+        versioning.propagate(session, existing, actor.name)
+    session.flush()
+    audit.record(
+        session, actor, "preset.import", "preset", existing.id, f"Overwrote preset '{existing.name}' by import"
+    )
+    return existing

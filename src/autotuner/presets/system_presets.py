@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from autotuner import __version__
 from autotuner.core.enums import Visibility
 from autotuner.db.models import ParameterPreset
+from autotuner.presets import versioning
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,12 @@ SYSTEM_RUNTIME = "sglang"
 
 
 def seed_system_presets(session: Session) -> int:
-    """Insert missing system presets and restore changed ones. Returns how many rows changed."""
+    """Insert missing system presets and restore changed ones. Returns how many rows changed.
+
+    A system preset's history has one version per release of its definition: version 1 when it is
+    first seeded, and a new one whenever the definition here differs from the stored preset (a
+    new release changed it), refreshing the presets that extend it."""
+    versioning.lock_presets(session)
     changed = 0
     existing = {p.slug: p for p in session.scalars(select(ParameterPreset).where(ParameterPreset.is_system))}
     for spec in SYSTEM_PRESETS:
@@ -67,22 +74,37 @@ def seed_system_presets(session: Session) -> int:
             if clash is not None:
                 # The system row was deleted behind the service's back and a custom preset took
                 # its name: rename the custom one so the system preset can be restored.
+                before = versioning.snapshot(clash)
                 clash.name = f"{clash.name} (custom)"
                 clash.slug = f"{clash.slug}-custom"
                 session.flush()
-                log.warning("Renamed custom preset to %r to restore system preset %r", clash.name, spec["name"])
-            session.add(
-                ParameterPreset(
-                    name=spec["name"],
-                    slug=spec["slug"],
-                    category=spec["category"],
-                    description=spec["description"],
-                    runtime=SYSTEM_RUNTIME,
-                    is_system=True,
-                    parameters=spec["parameters"],
-                    meta=spec["metadata"],
-                    visibility=Visibility.public,
+                versioning.refresh_effective(clash)
+                versioning.next_version(
+                    session,
+                    clash,
+                    "system",
+                    "updated",
+                    versioning.describe_change(before, versioning.snapshot(clash)),
+                    f"Renamed to restore the system preset '{spec['name']}'.",
                 )
+                versioning.propagate(session, clash, "system")
+                log.warning("Renamed custom preset to %r to restore system preset %r", clash.name, spec["name"])
+            row = ParameterPreset(
+                name=spec["name"],
+                slug=spec["slug"],
+                category=spec["category"],
+                description=spec["description"],
+                runtime=SYSTEM_RUNTIME,
+                is_system=True,
+                parameters=spec["parameters"],
+                meta=spec["metadata"],
+                visibility=Visibility.public,
+                effective_parameters=spec["parameters"],
+                effective_sources=[],
+            )
+            session.add(row)
+            versioning.start_history(
+                session, row, "system", "system_release", f"Built-in preset of autotuner {__version__}."
             )
             changed += 1
             continue
@@ -97,8 +119,21 @@ def seed_system_presets(session: Session) -> int:
             "owner_id": None,
         }
         if any(getattr(row, key) != value for key, value in wanted.items()):
+            before = versioning.snapshot(row)
             for key, value in wanted.items():
                 setattr(row, key, value)
+            session.flush()
+            versioning.refresh_effective(row)
+            after = versioning.snapshot(row)
+            if versioning.content_changed(before, after):
+                versioning.next_version(
+                    session,
+                    row,
+                    "system",
+                    "system_release",
+                    f"Built-in definition of autotuner {__version__}. {versioning.describe_change(before, after)}",
+                )
+                versioning.propagate(session, row, "system")
             changed += 1
     session.flush()
     return changed

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from autotuner.core.enums import ExperimentStatus, Runtime, RuntimeField, TaskStatus, Visibility
 from autotuner.core.requests import RequestModel
+from autotuner.presets.schemas import ResolutionField
 
 Strategy = Literal["grid_search", "random_search", "bayesian"]
 Objective = Literal["maximize_throughput", "minimize_latency", "minimize_ttft", "minimize_tpot"]
@@ -70,6 +71,9 @@ class PresetSelection(RequestModel):
     ids: list[int | str] = Field(min_length=1, max_length=100, description="Preset ids or slugs, in merge order.")
     merge_strategy: str = Field(default="union", max_length=64)
     overrides: dict[str, Any] | None = Field(default=None, description="The user's fine-tuning, applied last.")
+    resolutions: dict[str, ResolutionField] | None = Field(
+        default=None, max_length=500, description="Per parameter, as in POST /api/presets/merge."
+    )
 
 
 class TaskCreate(RequestModel):
@@ -135,6 +139,7 @@ class TaskUpdate(RequestModel):
 
 class AppliedPreset(BaseModel):
     id: int
+    version: int | None = Field(default=None, description="The version of the preset the task was built from.")
     name: str
     slug: str | None = None
     runtime: str | None = None
@@ -146,6 +151,8 @@ class Provenance(BaseModel):
     merge_strategy: str
     overrides: dict[str, Any] | None = None
     conflicts: list[dict[str, Any]] = Field(default_factory=list)
+    resolutions: dict[str, Any] | None = None
+    decisions: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class TaskRead(BaseModel):

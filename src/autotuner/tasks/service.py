@@ -60,23 +60,34 @@ def resolve_parameters(
             else None
         )
         fine_tuning = _deep_apply(extra, overrides)
-        result, applied = presets_service.merge_presets(session, presets.ids, presets.merge_strategy, None, actor=actor)
+        result, applied = presets_service.merge_presets(
+            session,
+            presets.ids,
+            presets.merge_strategy,
+            None,
+            actor=actor,
+            resolutions=presets.resolutions,
+            runtime=engine_runtime(base_runtime),
+        )
         tuned = _deep_apply(result.parameters, fine_tuning) if fine_tuning else None
         final = tuned if tuned is not None else result.parameters
         provenance = {
             "presets": [
                 {
                     "id": p.id,
+                    "version": p.version,
                     "name": p.name,
                     "slug": p.slug,
                     "runtime": p.runtime,
-                    "parameters": copy.deepcopy(p.parameters),
+                    "parameters": copy.deepcopy(p.effective_parameters),
                 }
                 for p in applied
             ],
             "merge_strategy": result.strategy,
             "overrides": fine_tuning,
             "conflicts": [c.to_dict() for c in result.conflicts],
+            "resolutions": presets.resolutions,
+            "decisions": [d.to_dict() for d in result.decisions],
         }
         for preset in applied:
             if preset.runtime and engine_runtime(base_runtime) and preset.runtime != base_runtime:

@@ -39,6 +39,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         403: "Forbidden (e.g. a system preset is read-only, or a change sent from another site)",
         404: "Not found",
         409: "Conflict (e.g. the name is taken)",
+        412: "Precondition failed: the object changed since it was loaded (If-Match or 'version')",
         413: "Too large",
         415: "A change sent neither as JSON nor with the X-Autotuner-CSRF header",
         421: "A host name this service does not answer to",

@@ -2,31 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Literal
 
-from fastapi import Query, Request, Response, status
+from fastapi import Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import UploadFile
 from starlette.types import Message
 
 from autotuner.core.enums import EngineRuntime, Visibility
-from autotuner.core.errors import ImportValidationFailed, PayloadTooLarge
+from autotuner.core.errors import ImportValidationFailed, PayloadTooLarge, ValidationFailed
 from autotuner.db.models import ParameterPreset
-from autotuner.presets import service
+from autotuner.presets import history, service
 from autotuner.presets.schemas import (
     ImportResult,
     MergeRequest,
     MergeResponse,
     OnConflict,
+    PresetBundle,
     PresetCreate,
     PresetDuplicate,
     PresetExport,
     PresetRead,
+    PresetRestore,
     PresetSaved,
     PresetUpdate,
+    PresetVersionDiff,
+    PresetVersionPage,
+    PresetVersionRead,
     Sharing,
 )
+from autotuner.tasks.preview import merge_preview
 from autotuner.web.deps import ActorDep, SessionDep, SettingsDep
 from autotuner.web.errors import ERROR_RESPONSES
 from autotuner.web.routing import SlashTolerantRouter
@@ -48,6 +55,36 @@ class PresetRef(Convertor[str]):
 register_url_convertor("preset_ref", PresetRef())
 
 router = SlashTolerantRouter(prefix="/api/presets", tags=["presets"], responses=ERROR_RESPONSES)
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        max_length=200,
+        description='The ETag GET returned (e.g. "3"): the change is refused with 412 if the preset changed since.',
+    ),
+]
+VersionNumber = Annotated[int, Path(ge=1, le=2**31 - 1)]
+_ETAG = re.compile(r'(?:W/)?"?([0-9]{1,10})"?')
+
+
+def etag(preset: ParameterPreset) -> str:
+    return f'"{preset.version}"'
+
+
+def expected_versions(if_match: str | None) -> set[int] | None:
+    """The versions an If-Match header accepts (None: any, for ``*`` or no header)."""
+    if if_match is None or if_match.strip() in ("", "*"):
+        return None
+    versions = set()
+    for part in if_match.split(","):
+        match = _ETAG.fullmatch(part.strip())
+        if match is None:
+            raise ValidationFailed(
+                f"The If-Match header {if_match.strip()[:60]!r} is not an ETag of a preset: send the ETag GET "
+                'returned, such as "3".'
+            )
+        versions.add(int(match.group(1)))
+    return versions
 
 
 @router.get("/", response_model=list[PresetRead], summary="List presets")
@@ -79,15 +116,19 @@ def list_presets(
 
 
 @router.post("/", response_model=PresetSaved, status_code=status.HTTP_201_CREATED, summary="Create a preset")
-def create_preset(session: SessionDep, actor: ActorDep, data: PresetCreate) -> PresetSaved:
-    return service.create_preset(session, data, actor).read()
+def create_preset(session: SessionDep, actor: ActorDep, data: PresetCreate, response: Response) -> PresetSaved:
+    saved = service.create_preset(session, data, actor)
+    response.headers["ETag"] = etag(saved.preset)
+    return saved.read()
 
 
-@router.post("/merge", response_model=MergeResponse, summary="Merge several presets")
+@router.post(
+    "/merge",
+    response_model=MergeResponse,
+    summary="Merge several presets (their effective parameters), with the combination rules applied",
+)
 def merge_presets(session: SessionDep, actor: ActorDep, data: MergeRequest) -> MergeResponse:
-    return service.merge_report(
-        *service.merge_presets(session, data.preset_ids, data.merge_strategy, data.overrides, actor=actor)
-    )
+    return merge_preview(session, data, actor)
 
 
 IMPORT_BODY = {
@@ -183,9 +224,9 @@ async def import_presets(
         from autotuner.db.session import session_scope
 
         with session_scope(factory) as session:
-            imported, skipped, renamed = service.import_presets(session, raw, actor, on_conflict)
+            imported, skipped, renamed, notes = service.import_presets(session, raw, actor, on_conflict)
             return ImportResult(
-                imported=[PresetRead.model_validate(p) for p in imported], skipped=skipped, renamed=renamed
+                imported=[PresetRead.model_validate(p) for p in imported], skipped=skipped, renamed=renamed, notes=notes
             )
 
     from starlette.concurrency import run_in_threadpool
@@ -193,19 +234,62 @@ async def import_presets(
     return await run_in_threadpool(work)
 
 
-@router.get("/{preset_id:preset_ref}", response_model=PresetRead, summary="Get a preset by id or slug")
-def get_preset(session: SessionDep, actor: ActorDep, preset_id: str) -> ParameterPreset:
-    return service.get_preset(session, preset_id, actor)
+@router.get(
+    "/{preset_id:preset_ref}",
+    response_model=PresetRead,
+    summary="Get a preset by id or slug (its version is also the ETag)",
+)
+def get_preset(session: SessionDep, actor: ActorDep, preset_id: str, response: Response) -> ParameterPreset:
+    preset = service.get_preset(session, preset_id, actor)
+    response.headers["ETag"] = etag(preset)
+    return preset
 
 
-@router.put("/{preset_id:preset_ref}", response_model=PresetSaved, summary="Update a preset")
-def update_preset(session: SessionDep, actor: ActorDep, preset_id: str, data: PresetUpdate) -> PresetSaved:
-    return service.update_preset(session, preset_id, data, actor).read()
+@router.put(
+    "/{preset_id:preset_ref}",
+    response_model=PresetSaved,
+    summary="Update a preset: a new version; If-Match (or 'version') refuses a stale change with 412",
+)
+def update_preset(
+    session: SessionDep,
+    actor: ActorDep,
+    preset_id: str,
+    data: PresetUpdate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PresetSaved:
+    saved = service.update_preset(session, preset_id, data, actor, expected=expected_versions(if_match))
+    response.headers["ETag"] = etag(saved.preset)
+    return saved.read()
 
 
-@router.delete("/{preset_id:preset_ref}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a preset")
-def delete_preset(session: SessionDep, actor: ActorDep, preset_id: str) -> Response:
-    service.delete_preset(session, preset_id, actor)
+@router.delete(
+    "/{preset_id:preset_ref}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a preset (one that others extend: 409, or cascade=detach)",
+)
+def delete_preset(
+    session: SessionDep,
+    actor: ActorDep,
+    preset_id: str,
+    if_match: IfMatch = None,
+    version: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="The version it was loaded at (as If-Match).")
+    ] = None,
+    cascade: Annotated[
+        Literal["detach"] | None,
+        Query(
+            description="detach: the presets extending it get the values it gave copied into their own parameters "
+            "(a new version each) and stop extending it."
+        ),
+    ] = None,
+) -> Response:
+    expected = expected_versions(if_match)
+    if version is not None:
+        expected = {version} if expected is None else expected & {version}
+        if not expected:
+            raise ValidationFailed("The If-Match header and 'version' disagree: send the version you loaded once.")
+    service.delete_preset(session, preset_id, actor, expected=expected, cascade=cascade)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -230,11 +314,84 @@ def duplicate_preset(
     return service.duplicate_preset(session, preset_id, actor, data.name if data else None).read()
 
 
-@router.get("/{preset_id:preset_ref}/export", response_model=PresetExport, summary="Export a preset as a JSON file")
-def export_preset(session: SessionDep, actor: ActorDep, preset_id: str) -> JSONResponse:
+@router.get(
+    "/{preset_id:preset_ref}/export",
+    response_model=PresetExport | PresetBundle,
+    summary="Export a preset as a JSON file (with_bases: and every preset it extends)",
+)
+def export_preset(
+    session: SessionDep,
+    actor: ActorDep,
+    preset_id: str,
+    with_bases: Annotated[bool, Query(description="Bundle the presets it extends, bases first.")] = False,
+) -> JSONResponse:
     preset = service.get_preset(session, preset_id, actor)
-    document = service.export_preset(preset)
+    document = service.export_with_bases(preset, actor) if with_bases else service.export_preset(preset)
     return JSONResponse(
         document.model_dump(mode="json"),
         headers={"Content-Disposition": f'attachment; filename="preset-{preset.slug}.json"'},
     )
+
+
+# --- history --------------------------------------------------------------------------------
+
+
+@router.get(
+    "/{preset_id:preset_ref}/versions",
+    response_model=PresetVersionPage,
+    summary="A preset's versions, newest first (paged)",
+)
+def list_versions(
+    session: SessionDep,
+    actor: ActorDep,
+    preset_id: str,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    limit: Annotated[int, Query(ge=1, le=history.MAX_PAGE)] = 50,
+) -> PresetVersionPage:
+    return history.list_versions(session, preset_id, actor, offset=offset, limit=limit)
+
+
+@router.get(
+    "/{preset_id:preset_ref}/versions/{number}",
+    response_model=PresetVersionRead,
+    summary="One version of a preset: every field as it was",
+)
+def get_version(session: SessionDep, actor: ActorDep, preset_id: str, number: VersionNumber) -> PresetVersionRead:
+    return history.get_version(session, preset_id, number, actor)
+
+
+@router.get(
+    "/{preset_id:preset_ref}/versions/{a}/diff/{b}",
+    response_model=PresetVersionDiff,
+    summary="What changed from version a to version b: parameters added, removed and changed, and fields",
+)
+def diff_versions(
+    session: SessionDep, actor: ActorDep, preset_id: str, a: VersionNumber, b: VersionNumber
+) -> PresetVersionDiff:
+    return history.diff_versions(session, preset_id, a, b, actor)
+
+
+@router.post(
+    "/{preset_id:preset_ref}/versions/{number}/restore",
+    response_model=PresetSaved,
+    summary="Restore a version: a new version equal to it (history is never rewritten)",
+)
+def restore_version(
+    session: SessionDep,
+    actor: ActorDep,
+    preset_id: str,
+    number: VersionNumber,
+    response: Response,
+    data: PresetRestore | None = None,
+    if_match: IfMatch = None,
+) -> PresetSaved:
+    expected = expected_versions(if_match)
+    if data is not None and data.version is not None:
+        if expected is not None and data.version not in expected:
+            raise ValidationFailed("The If-Match header and 'version' disagree: send the version you loaded once.")
+        expected = {data.version}
+    saved = history.restore_version(
+        session, preset_id, number, actor, note=data.change_note if data else None, expected=expected
+    )
+    response.headers["ETag"] = etag(saved.preset)
+    return saved.read()
