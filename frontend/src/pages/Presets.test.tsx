@@ -28,6 +28,11 @@ function preset(id: number, name: string, category: string | null, is_system = f
     owner: null,
     visibility: 'public',
     team_ids: [],
+    version: 1,
+    extends: [],
+    effective_parameters: { 'tp-size': [1, 2] },
+    effective_sources: [],
+    extended_by: 0,
     created_at: stamp,
     updated_at: stamp,
   };

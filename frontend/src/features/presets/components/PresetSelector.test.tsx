@@ -23,6 +23,11 @@ function preset(id: number, name: string, category: string, parameters: Preset['
     owner: null,
     visibility: 'public',
     team_ids: [],
+    version: 1,
+    extends: [],
+    effective_parameters: parameters,
+    effective_sources: [],
+    extended_by: 0,
     created_at: stamp,
     updated_at: stamp,
   };
