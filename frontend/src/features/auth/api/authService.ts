@@ -84,8 +84,10 @@ export function useLogout() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: authService.logout,
-    onSettled: () => {
-      client.clear();
+    onSuccess: () => {
+      // Nothing of the signed-out user stays in the cache; the gate shows the Sign-in page.
+      client.removeQueries({ predicate: (q) => q.queryKey[0] !== 'auth' || q.queryKey[1] !== 'me' });
+      client.setQueryData<Me>(authKeys.me, { mode: 'signed-out', user: null, teams: [] });
       return client.invalidateQueries({ queryKey: authKeys.me });
     },
   });
@@ -120,11 +122,11 @@ export function useAudit(filters: AuditFilters) {
   });
 }
 
-/** A mutation that refreshes the account queries (teams, users, tokens) when it succeeds. */
+/** A mutation that refreshes the account queries (the caller, teams, users, tokens) when it succeeds. */
 export function useAccountMutation<A, R>(fn: (args: A) => Promise<R>) {
   const client = useQueryClient();
   return useMutation({
     mutationFn: fn,
-    onSuccess: () => client.invalidateQueries({ predicate: (q) => q.queryKey[0] === 'auth' && q.queryKey[1] !== 'me' }),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['auth'] }),
   });
 }
