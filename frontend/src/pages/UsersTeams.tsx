@@ -12,9 +12,9 @@ import { authService, useAccountMutation, useTeam, useTeams, useUsers, useViewer
 import { relativeTime } from '../lib/dates';
 
 const ROLES: { value: TeamRole; label: string }[] = [
-  { value: 'owner', label: 'Owner (manages members)' },
-  { value: 'member', label: 'Member (reads and edits)' },
-  { value: 'viewer', label: 'Viewer (reads)' },
+  { value: 'owner', label: 'Owner' },
+  { value: 'member', label: 'Member' },
+  { value: 'viewer', label: 'Viewer' },
 ];
 
 function Refusal({ error }: { error: unknown }) {
@@ -133,7 +133,7 @@ function TeamMembers({ teamId }: { teamId: number }) {
         <Table.Thead>
           <Table.Tr>
             <Table.Th>Member</Table.Th>
-            <Table.Th w={220}>Role</Table.Th>
+            <Table.Th w={160}>Role</Table.Th>
             {manages && <Table.Th w={100} />}
           </Table.Tr>
         </Table.Thead>
@@ -173,7 +173,7 @@ function TeamMembers({ teamId }: { teamId: number }) {
       {manages && (
         <Group align="flex-end" gap="sm" wrap="wrap">
           <TextInput label="Add a user" placeholder="User name" value={username} onChange={(e) => setUsername(e.currentTarget.value)} w={180} />
-          <Select label="As" data={ROLES} value={role} onChange={(v) => setRole((v ?? 'member') as TeamRole)} allowDeselect={false} w={220} />
+          <Select label="As" data={ROLES} value={role} onChange={(v) => setRole((v ?? 'member') as TeamRole)} allowDeselect={false} w={140} />
           <Button
             onClick={() => setMember.mutate({ name: username.trim(), role }, { onSuccess: () => setUsername('') })}
             disabled={!username.trim()}

@@ -46,7 +46,7 @@ function ShareForm({ object, kind, onSave, onClose }: { object: Shareable; kind:
   const { viewer, teamNames } = useViewer();
   const [visibility, setVisibility] = useState<Visibility>(object.visibility);
   const [teamIds, setTeamIds] = useState<string[]>(object.team_ids.map(String));
-  const save = useMutation({ mutationFn: onSave, onSuccess: onClose });
+  const save = useMutation({ mutationFn: (sharing: Sharing) => onSave(sharing), onSuccess: onClose });
 
   // The caller's teams (admins: every team they can see), and any team it is already shared with.
   const options = new Map<number, string>();
