@@ -108,7 +108,14 @@ def test_dry_run_prints_the_twelve_engine_commands_as_shell_quoted_argument_list
 
 
 def test_tune_runs_a_small_task_and_prints_the_table_and_the_best(cli_env, tmp_path):
-    path = task_file(tmp_path, {"tp-size": [1, 2], "schedule-policy": ["fcfs", "lpm"]}, "--delay-scale", "3")
+    # The toy's delays scaled so that its best leads by far more than a busy machine's noise.
+    path = task_file(
+        tmp_path,
+        {"tp-size": [1, 2], "schedule-policy": ["fcfs", "lpm"]},
+        "--delay-scale",
+        "30",
+        benchmark={"traffic_scenarios": ["D(32,8)"], "concurrency": [2], "requests_per_level": 6, "warmup_requests": 1},
+    )
     logs = tmp_path / "logs"
     result = runner.invoke(app, ["tune", str(path), "--log-dir", str(logs)])
     assert result.exit_code == 0, result.output
