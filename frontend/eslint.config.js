@@ -5,7 +5,8 @@
 //   src/pages/                       route-level pages: compose features
 //   src/features/tasks/              tasks, runs, experiments  ─┐ a feature is used by others
 //   src/features/presets/            presets, merge             │ only through its index.ts;
-//   src/features/runtimes/           the engine catalog        ─┘ tasks → presets → runtimes
+//   src/features/runtimes/           the engine catalog         │ tasks → presets → runtimes
+//   src/features/auth/               sign-in, sharing, accounts ─┘ (auth is below tasks and presets)
 //   src/components/, src/lib/        shared UI and pure helpers (no feature, no page)
 //   src/api/, src/routes.ts          the one HTTP client, the schema's enums, the UI's paths
 import js from '@eslint/js';
@@ -57,11 +58,15 @@ export default tseslint.config(
             // The direction between features: tasks → presets → runtimes, never back.
             { target: feature('runtimes'), from: [feature('presets'), feature('tasks')], message: 'runtimes is below presets and tasks.' },
             { target: feature('presets'), from: feature('tasks'), message: 'presets is below tasks: tasks may use presets, not the reverse.' },
+            { target: feature('auth'), from: [feature('presets'), feature('tasks'), feature('runtimes')], message: 'auth is below tasks, presets and runtimes.' },
+            { target: feature('runtimes'), from: feature('auth'), message: 'runtimes does not need accounts.' },
+            { target: feature('tasks'), ...onlyThroughIndex(feature('auth')) },
+            { target: feature('presets'), ...onlyThroughIndex(feature('auth')) },
             { target: feature('tasks'), ...onlyThroughIndex(feature('presets')) },
             { target: feature('tasks'), ...onlyThroughIndex(feature('runtimes')) },
             { target: feature('presets'), ...onlyThroughIndex(feature('runtimes')) },
             // Pages use features through their index.
-            ...['presets', 'tasks', 'runtimes'].map((name) => ({ target: './src/pages', ...onlyThroughIndex(feature(name)) })),
+            ...['presets', 'tasks', 'runtimes', 'auth'].map((name) => ({ target: './src/pages', ...onlyThroughIndex(feature(name)) })),
           ],
         },
       ],

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Browser end-to-end tests: the real service on a temporary database, driven through Debian's
 # Chromium (headless). Screenshots of every page land in test-artifacts/screenshots/.
-#   scripts/e2e.sh                        the browser tests (frontend/e2e/run.mjs)
+#   scripts/e2e.sh                        the browser tests: frontend/e2e/run.mjs in single-user mode,
+#                                         then the first admin is made with the CLI (sign-in switches
+#                                         on) and frontend/e2e/sharing.mjs runs with user accounts
 #   SCREENSHOT_DIR=test-artifacts/after scripts/e2e.sh e2e/screens.mjs
 #                                         another script of frontend/e2e against the same service
 set -euo pipefail
@@ -63,4 +65,24 @@ if ! curl -fsS "http://127.0.0.1:$PORT/api/presets/" > /dev/null 2>&1; then
 fi
 
 cd frontend
-E2E_BASE_URL="http://127.0.0.1:$PORT" SCREENSHOT_DIR="$SCREENSHOT_DIR" node "$E2E_SCRIPT"
+if [ "$#" -gt 0 ]; then
+  E2E_BASE_URL="http://127.0.0.1:$PORT" SCREENSHOT_DIR="$SCREENSHOT_DIR" node "$E2E_SCRIPT"
+  exit $?
+fi
+
+# Phase 1: single-user mode (no user exists; this machine needs no sign-in).
+status=0
+E2E_BASE_URL="http://127.0.0.1:$PORT" SCREENSHOT_DIR="$SCREENSHOT_DIR" node e2e/run.mjs || status=$?
+
+# Phase 2: the first admin, made with the CLI on the same data directory, switches sign-in on.
+echo "Creating the first admin with the CLI (sign-in switches on)..."
+ADMIN_PASSWORD="e2e-admin-$(python3 -c 'import secrets; print(secrets.token_hex(8))')"
+if ! printf '%s\n' "$ADMIN_PASSWORD" | (cd "$ROOT" && env -u AUTOTUNER_DATABASE_URL -u AUTOTUNER_TOKEN AUTOTUNER_DATA_DIR="$DATA_DIR" \
+  XDG_CONFIG_HOME="$DATA_DIR/config" "$AUTOTUNER" users create admin --admin --password-stdin > /dev/null); then
+  echo "The CLI could not create the first admin." >&2
+  echo "E2E (accounts): 0 passed, 1 failed"
+  exit 1
+fi
+E2E_BASE_URL="http://127.0.0.1:$PORT" E2E_ADMIN_PASSWORD="$ADMIN_PASSWORD" SCREENSHOT_DIR="$SCREENSHOT_DIR" \
+  node e2e/sharing.mjs || status=$?
+exit "$status"

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser } from './browser.mjs';
 import { assertNoOverflow, VIEWPORTS } from './layout.mjs';
+import { settle, shotInto } from './shots.mjs';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BASE = (process.env.E2E_BASE_URL || 'http://127.0.0.1:8000').replace(/\/$/, '');
@@ -18,26 +19,8 @@ mkdirSync(SHOTS, { recursive: true });
 const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
 
-/** The sizes every screenshot is taken at; each is also checked for overflowing elements. */
-const SHOT_SIZES = VIEWPORTS.filter((v) => v.name === '1280x800' || v.name === '1920x1080');
-
 /** Photographs the page at 1280x800 and 1920x1080, failing when anything overflows at either. */
-async function shot(page, name) {
-  const original = page.viewportSize();
-  for (const size of SHOT_SIZES) {
-    await page.setViewportSize(size);
-    await settle(page);
-    await page.screenshot({ path: join(SHOTS, `${name}-${size.name}.png`), fullPage: true });
-    await assertNoOverflow(page, `${name} at ${size.name}`);
-  }
-  await page.setViewportSize(original);
-}
-
-async function settle(page) {
-  // Let Mantine's transitions (SegmentedControl indicator, modals, toasts) settle first.
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.waitForTimeout(400);
-}
+const shot = (page, name) => shotInto(SHOTS, page, name);
 
 /** Checks (and photographs) the page at every size from a 768 px tablet to 1920 px. */
 async function checkEverySize(page, name, ready) {

@@ -9,6 +9,12 @@ export const paths = {
   newTask: '/tasks/new',
   /** The page of one task. */
   task: (id: number | string) => `/tasks/${id}`,
+  /** The signed-in user's API tokens. */
+  tokens: '/account/tokens',
+  /** Admins: users and teams (team owners manage their members there too). */
+  users: '/admin/users',
+  /** Admins: the audit log. */
+  audit: '/admin/audit',
 } as const;
 
 /** Route patterns for the router, relative to the app's root route. */
@@ -17,4 +23,7 @@ export const patterns = {
   tasks: 'tasks',
   newTask: 'tasks/new',
   task: 'tasks/:taskId',
+  tokens: 'account/tokens',
+  users: 'admin/users',
+  audit: 'admin/audit',
 } as const;

@@ -96,6 +96,20 @@ export interface RequestOptions {
   json?: unknown;
   form?: FormData;
   signal?: AbortSignal;
+  /** A 401 here is an answer to show (a refused sign-in), not a lost session. */
+  quietUnauthorized?: boolean;
+}
+
+type UnauthorizedListener = (error: ApiError) => void;
+const unauthorizedListeners = new Set<UnauthorizedListener>();
+
+/**
+ * Calls `listener` whenever the service answers 401 (the session ended or sign-in is required),
+ * so the app can show the Sign-in page. Returns the function that stops listening.
+ */
+export function onUnauthorized(listener: UnauthorizedListener): () => void {
+  unauthorizedListeners.add(listener);
+  return () => unauthorizedListeners.delete(listener);
 }
 
 /** The header the service asks of every change that is not sent as JSON (see web/security.py). */
@@ -138,7 +152,11 @@ async function send(path: string, options: RequestOptions, accept: string): Prom
     throw new ApiError(0, 'The autotuner service cannot be reached; check that `autotuner serve` is running.');
   }
   const text = response.status === 204 ? '' : await response.text();
-  if (!response.ok) throw errorFromBody(response.status, parseBody(text), response.statusText);
+  if (!response.ok) {
+    const error = errorFromBody(response.status, parseBody(text), response.statusText);
+    if (response.status === 401 && !options.quietUnauthorized) for (const listener of unauthorizedListeners) listener(error);
+    throw error;
+  }
   return { status: response.status, text };
 }
 

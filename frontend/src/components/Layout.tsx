@@ -1,16 +1,32 @@
 import { AppShell, Badge, Burger, Button, Group, NavLink, ScrollArea, Stack, Text, ThemeIcon } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconAdjustmentsHorizontal, IconListDetails, IconPlus, IconStack2 } from '@tabler/icons-react';
+import { IconAdjustmentsHorizontal, IconListDetails, IconPlus, IconStack2, type Icon } from '@tabler/icons-react';
+import type { ReactNode } from 'react';
 import { Link, Outlet, ScrollRestoration, useLocation } from 'react-router-dom';
 import { paths } from '../routes';
 
-const NAV = [
+/** A link of the side navigation. */
+export interface NavItem {
+  to: string;
+  label: string;
+  icon: Icon;
+  match: (pathname: string) => boolean;
+}
+
+const NAV: NavItem[] = [
   { to: paths.presets, label: 'Presets', icon: IconStack2, match: (p: string) => p.startsWith(paths.presets) },
   { to: paths.tasks, label: 'Tasks', icon: IconListDetails, match: (p: string) => p.startsWith(paths.tasks) && p !== paths.newTask },
   { to: paths.newTask, label: 'New Task', icon: IconPlus, match: (p: string) => p === paths.newTask },
 ];
 
-export function Layout() {
+interface LayoutProps {
+  /** The header's account corner (the signed-in user, or the single-user note). */
+  account?: ReactNode;
+  /** More links below the main ones (the account's and the admins' pages). */
+  extraNav?: NavItem[];
+}
+
+export function Layout({ account, extraNav = [] }: LayoutProps) {
   const [opened, { toggle, close }] = useDisclosure();
   const { pathname } = useLocation();
   return (
@@ -35,15 +51,18 @@ export function Layout() {
               LLM inference tuning
             </Badge>
           </Group>
-          <Button component={Link} to={paths.newTask} size="xs" leftSection={<IconPlus size={14} />}>
-            New task
-          </Button>
+          <Group gap="sm" wrap="nowrap">
+            {account}
+            <Button component={Link} to={paths.newTask} size="xs" leftSection={<IconPlus size={14} />}>
+              New task
+            </Button>
+          </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="sm">
         <AppShell.Section grow component={ScrollArea}>
           <Stack gap={4}>
-            {NAV.map((item) => (
+            {[...NAV, ...extraNav].map((item) => (
               <NavLink
                 key={item.to}
                 component={Link}

@@ -1,9 +1,12 @@
 import { Button, CloseButton, EmptyState, Group, Paper, Select, Skeleton, Stack, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconPlus, IconSearch, IconStack2 } from '@tabler/icons-react';
+import { notifications } from '@mantine/notifications';
 import { useMemo, useState } from 'react';
+import { errorMessage } from '../api/client';
 import { ApiErrorAlert } from '../components/ApiErrorAlert';
 import { PageHeader } from '../components/Layout';
+import { OwnerFilterSelect, ownerFilterQuery, ShareDialog, type OwnerFilter } from '../features/auth';
 import {
   categoryLabel,
   DeletePresetDialog,
@@ -11,8 +14,10 @@ import {
   ImportRefusalAlert,
   PresetFormModal,
   PresetsTable,
+  useCopyPreset,
   usePresetImport,
   usePresets,
+  useSharePreset,
   type Preset,
   type PresetFormMode,
 } from '../features/presets';
@@ -22,9 +27,19 @@ export function PresetsPage() {
   const [search, setSearch] = useState('');
   const [q] = useDebouncedValue(search.trim(), 250);
   const all = usePresets();
-  const filtered = usePresets({ category: category ?? undefined, q: q || undefined });
+  const [owner, setOwner] = useState<OwnerFilter>('all');
+  const filtered = usePresets({ category: category ?? undefined, q: q || undefined, ...ownerFilterQuery(owner) });
   const [formMode, setFormMode] = useState<PresetFormMode | null>(null);
   const [toDelete, setToDelete] = useState<Preset | null>(null);
+  const [toShare, setToShare] = useState<Preset | null>(null);
+  const share = useSharePreset();
+  const copy = useCopyPreset();
+  const copyPreset = (preset: Preset) =>
+    copy.mutate(preset, {
+      onSuccess: (saved) =>
+        notifications.show({ color: 'teal', title: 'Preset copied', message: `“${saved.name}” is your own copy of “${preset.name}”; edit it as you like.` }),
+      onError: (err) => notifications.show({ color: 'red', title: 'Not copied', message: errorMessage(err) }),
+    });
   const importer = usePresetImport();
 
   const categories = useMemo(
@@ -33,7 +48,7 @@ export function PresetsPage() {
   );
   const names = useMemo(() => (all.data ?? []).map((p) => p.name), [all.data]);
   const rows = filtered.data ?? [];
-  const filtering = !!category || !!q;
+  const filtering = !!category || !!q || owner !== 'all';
 
   return (
     <>
@@ -74,6 +89,7 @@ export function PresetsPage() {
             clearable
             w={200}
           />
+          <OwnerFilterSelect label="Filter by owner" value={owner} onChange={setOwner} />
           <Text size="sm" c="dimmed" ml="auto">
             {filtered.data ? `${rows.length} of ${all.data?.length ?? rows.length} presets` : ''}
           </Text>
@@ -102,6 +118,7 @@ export function PresetsPage() {
                   onClick={() => {
                     setSearch('');
                     setCategory(null);
+                    setOwner('all');
                   }}
                 >
                   Clear filters
@@ -115,12 +132,24 @@ export function PresetsPage() {
             onEdit={(preset) => setFormMode({ kind: 'edit', preset })}
             onDuplicate={(preset) => setFormMode({ kind: 'duplicate', preset })}
             onDelete={setToDelete}
+            onShare={setToShare}
+            onCopy={copyPreset}
           />
         )}
       </Paper>
 
       <PresetFormModal mode={formMode} onClose={() => setFormMode(null)} categories={categories} names={names} />
       <DeletePresetDialog preset={toDelete} onClose={() => setToDelete(null)} />
+      <ShareDialog
+        object={toShare}
+        kind="preset"
+        onClose={() => setToShare(null)}
+        onSave={async (sharing) => {
+          if (!toShare) return;
+          const saved = await share.mutateAsync({ id: toShare.id, sharing });
+          notifications.show({ color: 'teal', title: 'Sharing saved', message: `“${saved.name}” is now ${sharing.visibility}.` });
+        }}
+      />
     </>
   );
 }

@@ -1,10 +1,11 @@
-import { Button, EmptyState, Paper, SegmentedControl, Skeleton, Stack } from '@mantine/core';
+import { Button, EmptyState, Group, Paper, SegmentedControl, Skeleton, Stack } from '@mantine/core';
 import { IconListDetails, IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { keysOf, TASK_STATUS, type TaskStatus } from '../api/enums';
 import { ApiErrorAlert } from '../components/ApiErrorAlert';
 import { PageHeader } from '../components/Layout';
+import { OwnerFilterSelect, ownerFilterQuery, type OwnerFilter } from '../features/auth';
 import { TaskFileButton, TaskFileProblem, TasksTable, useCreateTaskFromFile, useTasks } from '../features/tasks';
 import { paths } from '../routes';
 
@@ -16,7 +17,8 @@ const FILTERS: { value: Filter; label: string }[] = [
 
 export function TasksPage() {
   const [filter, setFilter] = useState<Filter>('all');
-  const tasks = useTasks(filter === 'all' ? undefined : filter);
+  const [owner, setOwner] = useState<OwnerFilter>('all');
+  const tasks = useTasks({ status: filter === 'all' ? undefined : filter, ...ownerFilterQuery(owner) });
   const fromFile = useCreateTaskFromFile();
   const rows = tasks.data ?? [];
 
@@ -36,15 +38,17 @@ export function TasksPage() {
       />
       {fromFile.problem && <TaskFileProblem file={fromFile.problem.file} message={fromFile.problem.message} onClose={fromFile.dismiss} />}
       <Paper withBorder p="md" shadow="xs">
-        <SegmentedControl
-          mb="md"
-          size="xs"
-          value={filter}
-          onChange={(v) => setFilter(v as Filter)}
-          data={FILTERS}
-          aria-label="Show tasks by status"
-          style={{ maxWidth: '100%', flexWrap: 'wrap' }}
-        />
+        <Group mb="md" gap="sm" wrap="wrap" align="center">
+          <SegmentedControl
+            size="xs"
+            value={filter}
+            onChange={(v) => setFilter(v as Filter)}
+            data={FILTERS}
+            aria-label="Show tasks by status"
+            style={{ maxWidth: '100%', flexWrap: 'wrap' }}
+          />
+          <OwnerFilterSelect label="Filter tasks by owner" value={owner} onChange={setOwner} />
+        </Group>
         {tasks.isPending ? (
           <Stack gap="xs">
             {[0, 1, 2].map((i) => (
@@ -58,7 +62,7 @@ export function TasksPage() {
             py="xl"
             icon={<IconListDetails size={26} />}
             variant="light"
-            title={filter === 'all' ? 'No tasks yet' : `No ${TASK_STATUS[filter].label.toLowerCase()} tasks`}
+            title={owner !== 'all' ? 'No task matches' : filter === 'all' ? 'No tasks yet' : `No ${TASK_STATUS[filter].label.toLowerCase()} tasks`}
             description="Create a task from presets or from your own parameter space, or upload a task file."
           >
             <EmptyState.Actions>

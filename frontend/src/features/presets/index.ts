@@ -3,7 +3,9 @@ export {
   presetKeys,
   useInvalidatePresets,
   usePresetMerge,
+  useCopyPreset,
   usePresets,
+  useSharePreset,
 } from './api/presetService';
 export { BASE_CATEGORIES, categoryLabel } from './categories';
 export { DeletePresetDialog } from './components/DeletePresetDialog';

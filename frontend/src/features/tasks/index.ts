@@ -1,5 +1,5 @@
 /** The tasks feature: what pages may use of it (nothing else is public). */
-export { useTask, useTasks } from './api/taskService';
+export { useTask, useTasks, type TaskFilters } from './api/taskService';
 export { TaskFileButton, TaskFileProblem, useCreateTaskFromFile } from './components/CreateTaskFromFile';
 export { DiscardEditsDialog } from './components/new-task/DiscardEditsDialog';
 export { ParametersSection } from './components/new-task/ParametersSection';

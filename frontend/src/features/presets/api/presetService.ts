@@ -5,6 +5,7 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { apiPath, apiRequest } from '../../../api/client';
 import type { OnConflict } from '../../../api/enums';
+import type { Sharing } from '../../auth';
 import type {
   ImportResult,
   MergeRequest,
@@ -25,6 +26,15 @@ export const presetService = {
   create: (body: PresetCreate) => apiRequest<PresetSaved>(apiPath('/api/presets/'), { method: 'POST', json: body }),
   update: (id: number, body: PresetUpdate) => apiRequest<PresetSaved>(presetPath(id), { method: 'PUT', json: body }),
   remove: (id: number) => apiRequest<void>(presetPath(id), { method: 'DELETE' }),
+  /** Who may see it: private, some teams, or public (its owner or an admin). */
+  share: (id: number, sharing: Sharing) =>
+    apiRequest<Preset>(apiPath('/api/presets/{preset_id}/sharing', { preset_id: id }), { method: 'PUT', json: sharing }),
+  /** A private copy of one's own, of any preset one may read. */
+  duplicate: (id: number, name?: string) =>
+    apiRequest<PresetSaved>(apiPath('/api/presets/{preset_id}/duplicate', { preset_id: id }), {
+      method: 'POST',
+      json: name ? { name } : {},
+    }),
   merge: (body: MergeRequest, signal?: AbortSignal) =>
     apiRequest<MergeResult>(apiPath('/api/presets/merge'), { method: 'POST', json: body, signal }),
   /** Where the browser downloads a preset's export file (preset-<slug>.json). */
@@ -96,6 +106,19 @@ export function useUpdatePreset() {
 export function useDeletePreset() {
   const invalidate = useInvalidatePresets();
   return useMutation({ mutationFn: (preset: Preset) => presetService.remove(preset.id), onSuccess: invalidate });
+}
+
+export function useSharePreset() {
+  const invalidate = useInvalidatePresets();
+  return useMutation({
+    mutationFn: ({ id, sharing }: { id: number; sharing: Sharing }) => presetService.share(id, sharing),
+    onSuccess: invalidate,
+  });
+}
+
+export function useCopyPreset() {
+  const invalidate = useInvalidatePresets();
+  return useMutation({ mutationFn: (preset: Preset) => presetService.duplicate(preset.id), onSuccess: invalidate });
 }
 
 export function useImportPreset() {

@@ -5,10 +5,11 @@
  */
 import { ActionIcon, Badge, ColorSwatch, Group, Stack, Table, Text, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconCopy, IconDownload, IconLock, IconPencil, IconTrash } from '@tabler/icons-react';
+import { IconCopy, IconDownload, IconLock, IconPencil, IconShare, IconTrash } from '@tabler/icons-react';
 import { labelOf, PRESET_RUNTIMES } from '../../../api/enums';
 import { ParameterChips } from '../../../components/ParameterChips';
 import { fullDate, relativeTime } from '../../../lib/dates';
+import { canDelete, canEdit, canShare, OwnerLine, useViewer } from '../../auth';
 import { presetService } from '../api/presetService';
 import { categoryColor, categoryLabel } from '../categories';
 import type { Preset } from '../types/preset';
@@ -16,11 +17,16 @@ import type { Preset } from '../types/preset';
 interface Props {
   presets: Preset[];
   onEdit: (preset: Preset) => void;
+  /** Duplicate into the create dialog, prefilled (presets one may edit, and system presets). */
   onDuplicate: (preset: Preset) => void;
   onDelete: (preset: Preset) => void;
+  /** Share dialog (shown to its owner and admins, when accounts are on). */
+  onShare?: (preset: Preset) => void;
+  /** Copy at once into a private preset of one's own (presets one may read but not edit). */
+  onCopy?: (preset: Preset) => void;
 }
 
-export function PresetsTable({ presets, onEdit, onDuplicate, onDelete }: Props) {
+export function PresetsTable({ presets, onEdit, onDuplicate, onDelete, onShare, onCopy }: Props) {
   return (
     <Table verticalSpacing="sm" highlightOnHover aria-label="Presets" className="fit-table">
       <Table.Thead>
@@ -46,6 +52,8 @@ export function PresetsTable({ presets, onEdit, onDuplicate, onDelete }: Props) 
             onEdit={() => onEdit(preset)}
             onDuplicate={() => onDuplicate(preset)}
             onDelete={() => onDelete(preset)}
+            onShare={onShare && (() => onShare(preset))}
+            onCopy={onCopy && (() => onCopy(preset))}
           />
         ))}
       </Table.Tbody>
@@ -75,7 +83,22 @@ function runtimeText(preset: Preset) {
   return preset.runtime ? labelOf(PRESET_RUNTIMES, preset.runtime) : 'Any runtime';
 }
 
-function PresetRow({ preset, onEdit, onDuplicate, onDelete }: { preset: Preset; onEdit: () => void; onDuplicate: () => void; onDelete: () => void }) {
+interface RowProps {
+  preset: Preset;
+  onEdit: () => void;
+  onDuplicate: () => void;
+  onDelete: () => void;
+  onShare?: () => void;
+  onCopy?: () => void;
+}
+
+function PresetRow({ preset, onEdit, onDuplicate, onDelete, onShare, onCopy }: RowProps) {
+  const { viewer } = useViewer();
+  const editable = canEdit(viewer, preset);
+  const deletable = canDelete(viewer, preset);
+  const shareable = !!onShare && viewer.mode === 'signed-in' && canShare(viewer, preset);
+  // A preset one reads but may not edit is copied at once; the others open the prefilled dialog.
+  const copyAtOnce = !preset.is_system && !editable && !!onCopy;
   const exportName = `preset-${preset.slug}.json`;
   const tags = preset.metadata?.tags ?? [];
   return (
@@ -92,6 +115,7 @@ function PresetRow({ preset, onEdit, onDuplicate, onDelete }: { preset: Preset; 
               </Badge>
             )}
           </Group>
+          <OwnerLine object={preset} />
           {preset.description && (
             <Text size="xs" c="dimmed" lineClamp={2} title={preset.description}>
               {preset.description}
@@ -131,15 +155,22 @@ function PresetRow({ preset, onEdit, onDuplicate, onDelete }: { preset: Preset; 
       </Table.Td>
       <Table.Td>
         <Group gap={2} justify="flex-end" wrap="wrap">
-          {!preset.is_system && (
+          {editable && (
             <Tooltip label="Edit">
               <ActionIcon variant="subtle" aria-label={`Edit ${preset.name}`} onClick={onEdit}>
                 <IconPencil size={16} />
               </ActionIcon>
             </Tooltip>
           )}
-          <Tooltip label={preset.is_system ? 'Duplicate: make your own editable copy' : 'Duplicate'}>
-            <ActionIcon variant="subtle" aria-label={`Duplicate ${preset.name}`} onClick={onDuplicate}>
+          {shareable && (
+            <Tooltip label="Share">
+              <ActionIcon variant="subtle" aria-label={`Share ${preset.name}`} onClick={onShare}>
+                <IconShare size={16} />
+              </ActionIcon>
+            </Tooltip>
+          )}
+          <Tooltip label={preset.is_system || copyAtOnce ? 'Duplicate: make your own editable copy' : 'Duplicate'}>
+            <ActionIcon variant="subtle" aria-label={`Duplicate ${preset.name}`} onClick={copyAtOnce ? onCopy : onDuplicate}>
               <IconCopy size={16} />
             </ActionIcon>
           </Tooltip>
@@ -164,11 +195,13 @@ function PresetRow({ preset, onEdit, onDuplicate, onDelete }: { preset: Preset; 
               </span>
             </Tooltip>
           ) : (
-            <Tooltip label="Delete">
-              <ActionIcon variant="subtle" color="red" aria-label={`Delete ${preset.name}`} onClick={onDelete}>
-                <IconTrash size={16} />
-              </ActionIcon>
-            </Tooltip>
+            deletable && (
+              <Tooltip label="Delete">
+                <ActionIcon variant="subtle" color="red" aria-label={`Delete ${preset.name}`} onClick={onDelete}>
+                  <IconTrash size={16} />
+                </ActionIcon>
+              </Tooltip>
+            )
           )}
         </Group>
       </Table.Td>

@@ -35,6 +35,11 @@ export interface PresetFilters {
   q?: string;
   runtime?: PresetRuntime;
   is_system?: boolean;
+  /** Only the caller's own presets. */
+  mine?: boolean;
+  /** Only those shared with this team. */
+  team?: number;
+  visibility?: 'private' | 'teams' | 'public';
 }
 
 export type MergeConflict = Schemas['ConflictRead'];

@@ -2,6 +2,7 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { apiPath, apiRequest, apiText } from '../../../api/client';
 import { EXPERIMENT_STATUS, type TaskStatus } from '../../../api/enums';
+import type { Sharing, Visibility } from '../../auth';
 import { useInvalidatePresets, type Preset } from '../../presets';
 import type { Experiment, SaveAsPresetBody, SystemInfo, Task, TaskCreate } from '../types/task';
 
@@ -11,8 +12,19 @@ export const POLL_MS = 1500;
 const taskPath = (id: number) => apiPath('/api/tasks/{task_id}', { task_id: id });
 const experimentPath = (id: number) => apiPath('/api/experiments/{experiment_id}', { experiment_id: id });
 
+/** The list's filters: a status, and whose tasks (`?mine=true`, `?team=3`, `?visibility=public`). */
+export interface TaskFilters {
+  status?: TaskStatus;
+  mine?: boolean;
+  team?: number;
+  visibility?: Visibility;
+}
+
 export const taskService = {
-  list: (status?: TaskStatus, signal?: AbortSignal) => apiRequest<Task[]>(apiPath('/api/tasks/'), { query: { status }, signal }),
+  list: (filters: TaskFilters = {}, signal?: AbortSignal) => apiRequest<Task[]>(apiPath('/api/tasks/'), { query: { ...filters }, signal }),
+  /** Who may see it: private, some teams, or public (its owner or an admin). */
+  share: (id: number, sharing: Sharing) =>
+    apiRequest<Task>(apiPath('/api/tasks/{task_id}/sharing', { task_id: id }), { method: 'PUT', json: sharing }),
   get: (id: number, signal?: AbortSignal) => apiRequest<Task>(taskPath(id), { signal }),
   /** A task from the form, or from a task file's content as it is (the server checks it). */
   create: (body: TaskCreate | Record<string, unknown>) => apiRequest<Task>(apiPath('/api/tasks/'), { method: 'POST', json: body }),
@@ -38,7 +50,7 @@ export const taskService = {
 export const taskKeys = {
   all: ['tasks'] as const,
   lists: () => [...taskKeys.all, 'list'] as const,
-  list: (status?: TaskStatus) => [...taskKeys.lists(), status ?? 'all'] as const,
+  list: (filters: TaskFilters = {}) => [...taskKeys.lists(), filters] as const,
   details: () => [...taskKeys.all, 'detail'] as const,
   detail: (id: number) => [...taskKeys.details(), id] as const,
   experiments: (id: number) => [...taskKeys.detail(id), 'experiments'] as const,
@@ -54,10 +66,10 @@ export function isActiveExperiment(experiment: Pick<Experiment, 'status'>): bool
   return EXPERIMENT_STATUS[experiment.status]?.active ?? false;
 }
 
-export const taskListQuery = (status?: TaskStatus) =>
+export const taskListQuery = (filters: TaskFilters = {}) =>
   queryOptions({
-    queryKey: taskKeys.list(status),
-    queryFn: ({ signal }) => taskService.list(status, signal),
+    queryKey: taskKeys.list(filters),
+    queryFn: ({ signal }) => taskService.list(filters, signal),
     // Keep progress moving while any listed task runs.
     refetchInterval: (query) => (query.state.data?.some(isRunning) ? POLL_MS : false),
   });
@@ -69,8 +81,19 @@ export const taskDetailQuery = (id: number) =>
     refetchInterval: (query) => (isRunning(query.state.data) ? POLL_MS : false),
   });
 
-export function useTasks(status?: TaskStatus) {
-  return useQuery(taskListQuery(status));
+export function useTasks(filters: TaskFilters = {}) {
+  return useQuery(taskListQuery(filters));
+}
+
+export function useShareTask() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, sharing }: { id: number; sharing: Sharing }) => taskService.share(id, sharing),
+    onSuccess: (task) => {
+      client.setQueryData(taskKeys.detail(task.id), task);
+      return client.invalidateQueries({ queryKey: taskKeys.lists() });
+    },
+  });
 }
 
 export function useTask(id: number) {

@@ -8,6 +8,7 @@ import { labelOf, RUNTIMES } from '../../../api/enums';
 import { ParamChip } from '../../../components/ParameterChips';
 import { fullDate, relativeTime } from '../../../lib/dates';
 import { paths } from '../../../routes';
+import { OwnerLine } from '../../auth';
 import type { Task } from '../types/task';
 import { plannedExperiments, progressColor } from './task-page/RunProgress';
 import { TaskStatusBadge } from './StatusBadges';
@@ -90,6 +91,7 @@ export function TasksTable({ tasks }: { tasks: Task[] }) {
               <Text size="xs" c="dimmed" hiddenFrom="lg" className="wrap-anywhere">
                 {task.model?.id_or_path} · {labelOf(RUNTIMES, task.base_runtime)}
               </Text>
+              <OwnerLine object={task} />
             </Table.Td>
             <Table.Td>
               <TaskStatusBadge status={task.status} testId="task-row-status" />
