@@ -15,6 +15,8 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from autotuner import __version__
+from autotuner.cli.engines import engines_app
+from autotuner.cli.models import models_app
 from autotuner.core.actors import Actor
 from autotuner.core.errors import AutotunerError
 from autotuner.core.settings import Settings, get_settings
@@ -31,6 +33,8 @@ tasks_app = typer.Typer(help="Manage tuning tasks.", no_args_is_help=True)
 app.add_typer(presets_app, name="presets")
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(db_app, name="db")
+app.add_typer(engines_app, name="engines")
+app.add_typer(models_app, name="models")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -249,7 +253,7 @@ def presets_list(
     system: Annotated[
         bool | None, typer.Option("--system/--custom", help="Only system or only custom presets.")
     ] = None,
-    runtime: Annotated[str | None, typer.Option(help="Only presets for this runtime (sglang, vllm).")] = None,
+    runtime: Annotated[str | None, typer.Option(help="Only presets for this runtime (sglang, vllm, llamacpp).")] = None,
     q: Annotated[str | None, typer.Option("--search", "-q", help="Text in name, description or tags.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -307,7 +311,7 @@ def presets_create(
     parameters: Annotated[str | None, typer.Option(help="Parameters as JSON, inline or a file path.")] = None,
     category: Annotated[str | None, typer.Option(help="performance, memory, general, custom, ...")] = "custom",
     description: Annotated[str | None, typer.Option()] = None,
-    runtime: Annotated[str | None, typer.Option(help="sglang, vllm, or omit for any engine.")] = None,
+    runtime: Annotated[str | None, typer.Option(help="sglang, vllm, llamacpp, or omit for any engine.")] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -479,7 +483,7 @@ def print_task(row: dict[str, Any]) -> None:
 def tasks_create(
     name: Annotated[str, typer.Option(help="Unique task name.")],
     model: Annotated[str, typer.Option(help="Model id or path, e.g. meta-llama/Llama-3.1-8B-Instruct.")],
-    runtime: Annotated[str, typer.Option(help="sglang, vllm or command.")] = "sglang",
+    runtime: Annotated[str, typer.Option(help="sglang, vllm, llamacpp or command.")] = "sglang",
     preset: Annotated[
         list[str] | None, typer.Option("--preset", help="Preset id or slug, in merge order (repeatable).")
     ] = None,
