@@ -1,21 +1,10 @@
-"""The ``autotuner`` command, on the test's own database (CliRunner, real SQLite/PostgreSQL)."""
+"""``autotuner presets ...`` on the test's own database (CliRunner, real SQLite/PostgreSQL)."""
 
 from __future__ import annotations
 
 import json
 
-from typer.testing import CliRunner
-
-from autotuner.cli.main import app
-
-runner = CliRunner(env={"COLUMNS": "200"})
-
-
-def run(*args: str, ok: bool = True):
-    result = runner.invoke(app, list(args))
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
+from support.cli import lines_of, run
 
 
 def test_presets_list_json_and_table(cli_env):
@@ -92,56 +81,75 @@ def test_errors_are_the_api_sentences_and_exit_non_zero(cli_env):
     assert "is not NAME=VALUE" in malformed.stderr
 
 
-def test_db_upgrade_reports_revision(cli_env):
-    from autotuner.db import migrate
-
-    result = run("db", "upgrade")
-    assert f"revision {migrate.head_revision()}" in result.stdout
-
-
-def test_openapi_lists_the_preset_paths():
-    schema = json.loads(run("openapi").stdout)
-    for path in (
-        "/api/presets/",
-        "/api/presets/{preset_id}",
-        "/api/presets/merge",
-        "/api/presets/import",
-        "/api/presets/{preset_id}/export",
-    ):
-        assert path in schema["paths"], path
+def test_show_of_an_unknown_slug_says_id_or_slug(cli_env):
+    result = run("presets", "show", "nope", ok=False)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "Error: Preset not found: no preset with id or slug 'nope'."
+    assert result.stdout == ""
 
 
-def test_tasks_create_from_presets_list_show_delete(cli_env):
-    created = json.loads(
-        run(
-            "tasks",
-            "create",
-            "--name",
-            "cli-task",
-            "--model",
-            "m",
-            "--runtime",
-            "sglang",
-            "--preset",
-            "high-throughput",
-            "--preset",
-            "memory-efficient",
-            "--strategy",
-            "last_wins",
-            "--set",
-            "tp-size=2",
-            "--json",
-        ).stdout
+def test_list_at_80_columns_keeps_every_identifier_whole(cli_env):
+    run(
+        "presets",
+        "create",
+        "--name",
+        "Throughput With Chunked Prefill",
+        "-p",
+        "schedule-conservativeness=0.3,1.0",
+        "-p",
+        "chunked-prefill-size=4096,8192",
     )
-    assert created["parameters"] == {"tp-size": [2], "mem-fraction-static": [0.7, 0.75]}
-    assert [p["name"] for p in created["provenance"]["presets"]] == ["High Throughput", "Memory Efficient"]
-    shown = run("tasks", "show", str(created["id"])).stdout
-    assert "From presets High Throughput, Memory Efficient merged with last_wins" in shown
-    assert "cli-task" in run("tasks", "list").stdout
-    warned = run("tasks", "create", "--name", "v", "--model", "m", "--runtime", "vllm", "--preset", "balanced")
-    assert "written for sglang, but this task runs vllm" in warned.stderr
-    run("tasks", "delete", str(created["id"]))
-    missing = run("tasks", "show", str(created["id"]), ok=False)
-    assert missing.exit_code == 1 and "Task not found" in missing.stderr
-    bad = run("tasks", "create", "--name", "x", "--model", "m", "--param", "mem-fraction-static=1.5", ok=False)
-    assert "'mem-fraction-static' value 1.5" in bad.stderr
+    out = run("presets", "list", columns=80).stdout
+    lines = lines_of(out)
+    assert max(len(line) for line in lines) <= 80, out
+    words = {word for line in lines for word in line.split()}
+    for identifier in (
+        "high-throughput",
+        "memory-efficient",
+        "throughput-with-chunked-prefill",
+        "performance",
+        "schedule-conservativeness:",
+        "chunked-prefill-size:",
+        "mem-fraction-static:",
+    ):
+        assert identifier in words, out
+    # The parameters, too wide for the table, are on a line of their own under their preset.
+    row = next(i for i, line in enumerate(lines) if "high-throughput" in line.split())
+    assert lines[row + 1].split() == ["(system)"]  # the name folds between words
+    assert lines[row + 2].split() == ["Parameters:", "tp-size:", "2,", "4;", "mem-fraction-static:", "0.9"]
+
+
+def test_list_in_a_wide_terminal_is_one_table_with_a_parameter_a_line(cli_env):
+    out = run("presets", "list", columns=200).stdout
+    lines = lines_of(out)
+    assert lines[1].startswith("┏") and "Parameters" in lines[2]
+    row = next(i for i, line in enumerate(lines) if "high-throughput" in line.split())
+    assert "tp-size: 2, 4" in lines[row] and "mem-fraction-static: 0.9" in lines[row + 1]
+
+
+def test_merge_prints_a_compact_table_then_the_conflicts_as_sentences(cli_env):
+    lines = lines_of(run("presets", "merge", "high-throughput", "memory-efficient", columns=80).stdout)
+    assert lines[0] == "Merged High Throughput, Memory Efficient with union: 9 combination(s)."
+    assert [line.split() for line in lines[1:4]] == [
+        ["Parameter", "Values"],
+        ["tp-size", "1,", "2,", "4"],
+        ["mem-fraction-static", "0.7,", "0.75,", "0.9"],
+    ]
+    conflicts = " ".join(lines[4:])
+    assert conflicts == (
+        "Conflict: 'tp-size': High Throughput has [2, 4], Memory Efficient has [1]; union keeps [1, 2, 4]. "
+        "Conflict: 'mem-fraction-static': High Throughput has [0.9], Memory Efficient has [0.7, 0.75]; "
+        "union keeps [0.7, 0.75, 0.9]."
+    )
+
+
+def test_merge_sentences_keep_their_brackets(cli_env):
+    run("presets", "create", "--name", "Mixed On", "-p", "enable-mixed-chunk=true")
+    run("presets", "create", "--name", "Mixed Off", "-p", "enable-mixed-chunk=false")
+    out = run("presets", "merge", "mixed-on", "mixed-off").stdout
+    assert lines_of(out)[2].split() == ["enable-mixed-chunk", "true,", "false"] or lines_of(out)[2].split() == [
+        "enable-mixed-chunk",
+        "false,",
+        "true",
+    ]
+    assert "Mixed On has [true], Mixed Off has [false]" in out

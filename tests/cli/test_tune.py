@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import shutil
 import sys
 import uuid
 from pathlib import Path
 
 import pytest
+from support.cli import lines_of
 from support.paths import ROOT, TOY
 from support.processes import assert_no_toy_engine_left, toy_engine_processes
 from typer.testing import CliRunner
 
-from autotuner.cli.main import app
+from autotuner.cli.app import app
+from autotuner.cli.tune import resolve_command_paths
 from autotuner.tuning.engine import process
 
 TOY_TASK = ROOT / "examples" / "toy_task.json"
@@ -31,7 +35,9 @@ def no_toy_engine_alive_after_the_module():
     assert_no_toy_engine_left(MARK)
 
 
-def task_file(tmp_path: Path, parameters: dict, *extra: str, benchmark: dict | None = None) -> Path:
+def task_file(
+    tmp_path: Path, parameters: dict, *extra: str, benchmark: dict | None = None, program: list[str] | None = None
+) -> Path:
     path = tmp_path / "task.json"
     path.write_text(
         json.dumps(
@@ -39,7 +45,16 @@ def task_file(tmp_path: Path, parameters: dict, *extra: str, benchmark: dict | N
                 "task_name": "cli-toy",
                 "model": {"id_or_path": MARK},
                 "base_runtime": "command",
-                "command": ["{python}", TOY, "--model-path", "{model}", "--host", "{host}", "--port", "{port}", *extra],
+                "command": [
+                    *(program or ["{python}", TOY]),
+                    "--model-path",
+                    "{model}",
+                    "--host",
+                    "{host}",
+                    "--port",
+                    "{port}",
+                    *extra,
+                ],
                 "parameters": parameters,
                 "optimization": {"strategy": "grid_search", "max_iterations": 10, "timeout_per_iteration": 60},
                 "benchmark": benchmark
@@ -55,7 +70,8 @@ def task_file(tmp_path: Path, parameters: dict, *extra: str, benchmark: dict | N
     return path
 
 
-def test_dry_run_prints_the_twelve_engine_commands_as_shell_quoted_argument_lists(cli_env):
+def test_dry_run_prints_the_twelve_engine_commands_as_shell_quoted_argument_lists(cli_env, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # any folder: the script's path is read from the task file's folders
     result = runner.invoke(app, ["tune", str(TOY_TASK), "--dry-run"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
@@ -63,7 +79,7 @@ def test_dry_run_prints_the_twelve_engine_commands_as_shell_quoted_argument_list
     first = shlex.split(lines[0])
     assert first == [
         sys.executable,
-        "examples/toy_engine.py",
+        TOY,
         "--model-path",
         "toy-model",
         "--host",
@@ -78,6 +94,7 @@ def test_dry_run_prints_the_twelve_engine_commands_as_shell_quoted_argument_list
         "fcfs",
     ]
     assert "'<port>'" in lines[0], "arguments are quoted for a shell (shlex), the engine itself gets no shell"
+    assert result.stderr == ""
     combos = [tuple(shlex.split(line)[8:]) for line in lines]
     assert len(set(combos)) == 12
     assert ("--tp-size", "2", "--mem-fraction-static", "0.9", "--schedule-policy", "lpm") in combos
@@ -177,3 +194,134 @@ def test_dry_run_of_a_billion_combinations_lists_what_would_run(cli_env, tmp_pat
     assert as_json.exit_code == 0, as_json.output
     assert [shlex.join(command) for command in json.loads(as_json.stdout)] == lines[:-1]
     assert "1,000,000,000 valid combinations" in as_json.stderr
+
+
+# --- relative paths of a task file, and a program that does not exist ----------------------
+
+
+def test_relative_paths_are_read_from_the_task_file_folder_then_the_folders_above(tmp_path):
+    project = tmp_path / "project"
+    (project / "tasks" / "engines").mkdir(parents=True)
+    (project / "tools").mkdir()
+    (project / "tasks" / "engines" / "serve.py").write_text("")
+    (project / "tools" / "serve.py").write_text("")
+    (project / "tasks" / "serve.py").write_text("")
+    folder = project / "tasks"
+    command = [
+        "{python}",
+        "engines/serve.py",  # in the task file's folder
+        "tools/serve.py",  # in the folder above it
+        "serve.py",  # in both the task file's folder and nowhere else: the nearest wins
+        "--port",
+        "{port}",
+        "lpm",  # names no file: kept
+        "engines",  # a folder, not a file: kept
+        str(project / "tools" / "serve.py"),  # already absolute
+        "missing.py",  # does not exist anywhere: kept, the program check reports it
+    ]
+    assert resolve_command_paths(command, folder) == [
+        "{python}",
+        str(folder / "engines" / "serve.py"),
+        str(project / "tools" / "serve.py"),
+        str(folder / "serve.py"),
+        "--port",
+        "{port}",
+        "lpm",
+        "engines",
+        str(project / "tools" / "serve.py"),
+        "missing.py",
+    ]
+
+
+def test_tune_refuses_a_program_that_is_not_installed_before_any_experiment(cli_env, tmp_path):
+    path = task_file(tmp_path, {"tp-size": [1, 2]}, program=["no-such-engine-x9"])
+    logs = tmp_path / "logs"
+    result = runner.invoke(app, ["tune", str(path), "--log-dir", str(logs)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == (
+        "Error: The task's command starts 'no-such-engine-x9', which is not an executable program here (not on PATH "
+        "and not an executable file): fix the first item of 'command'."
+    )
+    assert result.stdout == "" and not logs.exists()
+
+
+def test_tune_without_sglang_installed_fails_at_once_with_what_to_install(cli_env, tmp_path):
+    # SGLang is not installed where the tests run (no GPU here): the newcomer's case.
+    path = tmp_path / "task.json"
+    path.write_text(json.dumps({"task_name": "s", "model": {"id_or_path": "m"}, "parameters": {"tp-size": [1]}}))
+    logs = tmp_path / "logs"
+    result = runner.invoke(app, ["tune", str(path), "--log-dir", str(logs)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: SGLang is not installed for this Python")
+    assert "examples/toy_task.json" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert result.stdout == "" and not logs.exists()
+
+
+def test_tune_refuses_a_script_that_does_not_exist(cli_env, tmp_path, monkeypatch):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    path = task_file(tmp_path, {"tp-size": [1]}, program=["{python}", "examples/no_engine.py"])
+    result = runner.invoke(app, ["tune", str(path)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == (
+        f"Error: The task's command runs the script 'examples/no_engine.py', which does not exist in {elsewhere}: "
+        "give its absolute path, or a path relative to the task file (autotuner tune) or to the folder the service "
+        "starts in."
+    )
+    assert result.stdout == ""
+
+
+def test_dry_run_lists_the_commands_and_warns_that_the_program_is_missing(cli_env, tmp_path):
+    path = task_file(tmp_path, {"tp-size": [1, 2]}, program=["no-such-engine-x9"])
+    result = runner.invoke(app, ["tune", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert [shlex.split(line)[0] for line in lines_of(result.stdout)] == ["no-such-engine-x9"] * 2
+    assert "Warning: The task's command starts 'no-such-engine-x9', which is not an executable program" in " ".join(
+        result.stderr.split()
+    )
+
+
+def test_tune_runs_a_task_file_from_another_folder(cli_env, tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    (project / "engines").mkdir(parents=True)
+    (project / "tasks").mkdir()
+    shutil.copy(TOY, project / "engines" / "toy.py")
+    path = task_file(project / "tasks", {"tp-size": [2]}, program=["{python}", "engines/toy.py"])
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = runner.invoke(
+        app, ["tune", os.path.relpath(path, elsewhere), "--log-dir", str(tmp_path / "logs"), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    (experiment,) = json.loads(result.stdout)["experiments"]
+    assert experiment["status"] == "succeeded", experiment["error"]
+    assert experiment["command"][:2] == [sys.executable, str(project / "engines" / "toy.py")]
+
+
+def test_progress_keeps_the_bar_and_the_counter_at_80_columns(cli_env, tmp_path):
+    path = task_file(tmp_path, {"tp-size": [1, 2], "schedule-policy": ["fcfs", "lpm"]}, "--delay-scale", "0")
+    narrow = CliRunner(env={"COLUMNS": "80"})
+    result = narrow.invoke(app, ["tune", str(path), "--log-dir", str(tmp_path / "logs")])
+    assert result.exit_code == 0, result.output
+    lines = lines_of(result.stdout)
+    assert max(len(line) for line in lines) <= 80, result.stdout
+    bar = next(i for i, line in enumerate(lines) if line.startswith("Experiment 4/4"))
+    assert "━" * 20 in lines[bar], lines[bar]  # the bar, not squeezed out by the parameters
+    best = " ".join(lines[bar + 1 : bar + 3])
+    assert best.startswith("best ") and '"tp-size":' in best  # the parameters on lines of their own
+
+
+def test_warnings_go_to_stderr_so_that_json_stays_json(cli_env, tmp_path):
+    path = tmp_path / "task.json"
+    body = {"task_name": "w", "model": {"id_or_path": "m"}, "parameters": {"tp-size": [1], "no-such-flag": [1, 2]}}
+    path.write_text(json.dumps(body))
+    result = runner.invoke(app, ["tune", str(path), "--dry-run", "--json"])
+    assert result.exit_code == 0, result.output
+    assert [command[-4:] for command in json.loads(result.stdout)] == [
+        ["--tp-size", "1", "--no-such-flag", "1"],
+        ["--tp-size", "1", "--no-such-flag", "2"],
+    ]
+    assert "Warning:" in result.stderr and "'no-such-flag'" in result.stderr
+    assert "Warning: SGLang is not installed for this Python" in result.stderr  # listed all the same

@@ -13,35 +13,32 @@ import time
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-engines_app = typer.Typer(help="Install and locate inference engines (llama.cpp).", no_args_is_help=True)
+from autotuner.cli.base import Command, fail, new_group
+from autotuner.cli.output import console
 
-console = Console()
-err_console = Console(stderr=True)
+app = new_group("Install and locate inference engines (llama.cpp's llama-server).")
 
 ENGINES = ("llamacpp",)
 
-EngineArg = Annotated[str, typer.Argument(help="The engine: llamacpp (llama.cpp's llama-server).")]
-
-
-def _fail(message: str, code: int = 1) -> None:
-    err_console.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
+EngineArg = Annotated[str, typer.Argument(metavar="ENGINE", help="The engine: llamacpp (llama.cpp's llama-server).")]
 
 
 def _check_engine(engine: str) -> None:
     if engine not in ENGINES:
-        _fail(
-            f"Unknown engine '{engine}': use one of {', '.join(ENGINES)} (SGLang and vLLM install with pip on a GPU machine)."
+        fail(
+            f"Unknown engine '{engine}': use one of {', '.join(ENGINES)} "
+            "(SGLang and vLLM install with pip on a GPU machine)."
         )
 
 
-@engines_app.command("install")
+@app.command("install", cls=Command)
 def install(
     engine: EngineArg,
-    jobs: Annotated[int | None, typer.Option(help="Parallel compile jobs (default: the CPU count).", min=1)] = None,
+    jobs: Annotated[
+        int | None, typer.Option(metavar="N", help="Parallel compile jobs (default: the CPU count).", min=1)
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Build again even when a build is cached.")] = False,
     keep_sources: Annotated[
         bool, typer.Option("--keep-sources", help="Keep the downloaded sources and build folder.")
@@ -105,11 +102,11 @@ def install(
 
             path = install_llama_server(jobs=jobs, report=show, force=force, keep_sources=keep_sources)
     except InstallError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     console.print(f"llama-server is ready ({(time.monotonic() - started) / 60:.1f} min): {path}", highlight=False)
 
 
-@engines_app.command("path")
+@app.command("path", cls=Command)
 def path(engine: EngineArg) -> None:
     """Print the llama-server a llama.cpp task runs (AUTOTUNER_LLAMA_SERVER, else PATH, else the cached build)."""
     from autotuner.tuning.engine.install import find_llama_server
@@ -118,6 +115,5 @@ def path(engine: EngineArg) -> None:
     found = find_llama_server()
     if found is None or not found.usable:
         where = f" ({found.path} from {found.source} is not executable)" if found is not None else ""
-        _fail(f"No llama-server here{where}: run `autotuner engines install llamacpp`.")
-    assert found is not None
+        fail(f"No llama-server here{where}: run `autotuner engines install llamacpp`.")
     typer.echo(os.fspath(found.path))

@@ -3,22 +3,20 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-models_app = typer.Typer(help="Models to tune with, made on this machine.", no_args_is_help=True)
+from autotuner.cli.base import Command, JsonOpt, fail, new_group
+from autotuner.cli.output import console, print_json
 
-console = Console()
-err_console = Console(stderr=True)
+app = new_group("Models to tune with, made on this machine.")
 
 
-@models_app.command("make-tiny")
+@app.command("make-tiny", cls=Command)
 def make_tiny(
-    path: Annotated[Path, typer.Argument(help="Where to write the .gguf file.", dir_okay=False)],
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="Where to write the .gguf file.", dir_okay=False)],
     layers: Annotated[int, typer.Option(help="Transformer blocks.", min=1, max=64)] = 4,
     embedding: Annotated[int, typer.Option(help="Hidden size (a multiple of --heads).", min=8, max=8192)] = 512,
     feed_forward: Annotated[int, typer.Option(help="Feed-forward size.", min=8, max=32768)] = 1536,
@@ -27,25 +25,22 @@ def make_tiny(
     context: Annotated[int, typer.Option(help="Training context length in tokens.", min=64, max=1_048_576)] = 4096,
     seed: Annotated[int, typer.Option(help="Seed of the random weights.", min=0)] = 0,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Write a llama-architecture model with random weights and a working tokenizer (its output is gibberish, its compute is real)."""
     from autotuner.tuning.engine.tiny_model import TinyModelShape, make_tiny_model
 
     if path.exists() and not force:
-        err_console.print(f"[bold red]Error:[/] {path} exists: give another path, or --force to overwrite it.")
-        raise typer.Exit(1)
+        fail(f"{path} exists: give another path, or --force to overwrite it.")
     shape = TinyModelShape(layers, embedding, feed_forward, heads, kv_heads, context, seed)
     try:
         info = make_tiny_model(path, shape)
     except ValueError as exc:
-        err_console.print(f"[bold red]Error:[/] The model's shape is not possible: {exc}.")
-        raise typer.Exit(1) from None
+        fail(f"The model's shape is not possible: {exc}; change the options.")
     except OSError as exc:
-        err_console.print(f"[bold red]Error:[/] Cannot write {path}: {exc.strerror or exc}.")
-        raise typer.Exit(1) from None
+        fail(f"Cannot write {path}: {exc.strerror or exc}; choose a folder you can write to.")
     if as_json:
-        typer.echo(json.dumps(info, indent=2))
+        print_json(info)
         return
     console.print(
         f"Wrote {info['path']}: llama architecture, {info['layers']} layers x {info['embedding']} wide, "

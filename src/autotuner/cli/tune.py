@@ -1,33 +1,80 @@
-"""``autotuner tune task.json``: one task, end to end, in the terminal (no web service, nothing
-recorded in the database). Presets named by the file are read from the database."""
+"""``autotuner tune TASK_FILE``: one task, end to end, in the terminal (no web service, nothing
+recorded in the database). Presets named by the file are read from the database.
+
+Relative paths in the file's ``command`` (and a llama.cpp task's model file) are read from the
+file's folder (see :func:`resolve_command_paths`), so ``autotuner tune examples/toy_task.json`` works from any
+folder; the engine must be there before the first experiment starts (the program and any
+``*.py`` script of a command; see :mod:`autotuner.tuning.engine.preflight`).
+
+The tuning engine and the task service are imported inside the functions that run a task: they
+pull in SQLAlchemy, Pydantic models and Optuna (~0.5 s) that ``autotuner --help`` should not
+wait for.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import threading
-from collections.abc import Callable
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import ValidationError
-from rich.console import Console
+import typer
+from rich.console import Console, RenderableType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.text import Text
 
-from autotuner.core.actors import Actor
-from autotuner.core.errors import AutotunerError
+from autotuner.cli.base import OPERATOR, JsonOpt, fail, validated
+from autotuner.cli.output import Column, console, err_console, print_labelled, print_table, print_warning
 from autotuner.core.settings import get_settings
-from autotuner.tuning.engine.process import terminate_all
-from autotuner.tuning.experiment import ExperimentOutcome, plan_run
-from autotuner.tuning.runner import SearchHooks, run_search
-from autotuner.tuning.scoring import best_index
-from autotuner.tuning.strategies import make_strategy
+
+if TYPE_CHECKING:
+    from autotuner.tuning.experiment import ExperimentOutcome
 
 
-def _load_task(path: Path, fail: Callable[[str], NoReturn]) -> dict[str, Any]:
-    """Validate the file as the API would, resolving presets, and return the task as plain data."""
-    from autotuner.core.sentences import validation_sentence
+def tune(
+    task_file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="TASK_FILE", help="A task as JSON (the body of POST /api/tasks/).", exists=True, dir_okay=False
+        ),
+    ],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the engine commands and stop.")] = False,
+    log_dir: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FOLDER", help="Where the experiments' logs go (default: a new folder under the data dir)."
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run a task end to end without the web service: a progress bar, then every experiment and the best.
+
+    Relative paths in the task's command (and a llama.cpp task's model file) are read from the task file's folder, then from each folder above it: an argument that names an existing file there (e.g. examples/toy_engine.py) becomes its absolute path; every other argument stays as written. The engine must be installed (SGLang, vLLM, llama.cpp's llama-server, or the command's program and its *.py scripts), or nothing starts."""
+    tune_file(task_file, dry_run=dry_run, log_dir=log_dir, as_json=as_json)
+
+
+def resolve_command_paths(command: list[str], folder: Path) -> list[str]:
+    """``command`` with each argument that names an existing file, looked up from ``folder`` and
+    then from each folder above it (nearest first), replaced by that file's absolute path.
+    Options (``--x``), placeholders (``{python}``), absolute paths and arguments that name no
+    file are kept as written."""
+    folder = Path(os.path.abspath(folder))
+    out = []
+    for arg in command:
+        found = None
+        if arg and not arg.startswith("-") and "{" not in arg and not Path(arg).is_absolute():
+            found = next((base / arg for base in (folder, *folder.parents) if (base / arg).is_file()), None)
+        out.append(os.path.abspath(found) if found is not None else arg)
+    return out
+
+
+def _load_task(path: Path) -> dict[str, Any]:
+    """Validate the file as the API would, resolving presets and the command's relative paths;
+    return the task as plain data."""
     from autotuner.db.session import session_scope
     from autotuner.startup import prepare_database
     from autotuner.tasks import service
@@ -37,28 +84,52 @@ def _load_task(path: Path, fail: Callable[[str], NoReturn]) -> dict[str, Any]:
         body = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         fail(f"{path} is not a JSON task file ({exc}): see examples/toy_task.json.")
-    try:
-        data = TaskCreate.model_validate(body)
-    except ValidationError as exc:
-        fail(f"{path}: {validation_sentence(exc.errors())}")
+    data = validated(TaskCreate, body, about=f"{path}: ")
     fields = data.model_dump(mode="json", exclude={"presets", "parameters"})
-    try:
-        service.check_settings(fields, Actor.operator(allow_command_runtime=True))
-        if data.presets is not None:
-            engine, factory = prepare_database(get_settings())
-            try:
-                with session_scope(factory) as session:
-                    parameters, _, warnings = service.resolve_parameters(
-                        session, data.base_runtime, data.parameters, data.presets
-                    )
-            finally:
-                engine.dispose()
-        else:
-            # Without presets no database is needed.
-            parameters, _, warnings = service.resolve_parameters(None, data.base_runtime, data.parameters, None)  # type: ignore[arg-type]
-    except AutotunerError as exc:
-        fail(exc.message)
+    if isinstance(fields.get("command"), list):
+        fields["command"] = resolve_command_paths(fields["command"], path.parent)
+    if fields.get("base_runtime") == "llamacpp":  # the model is a local .gguf file, read like a command's paths
+        model = fields["model"]
+        model["id_or_path"] = resolve_command_paths([model["id_or_path"]], path.parent)[0]
+    service.check_settings(fields, OPERATOR)
+    if data.presets is not None:
+        engine, factory = prepare_database(get_settings())
+        try:
+            with session_scope(factory) as session:
+                parameters, _, warnings = service.resolve_parameters(
+                    session, data.base_runtime, data.parameters, data.presets
+                )
+        finally:
+            engine.dispose()
+    else:
+        # Without presets no database is needed.
+        parameters, _, warnings = service.resolve_parameters(None, data.base_runtime, data.parameters, None)  # type: ignore[arg-type]
     return {**fields, "parameters": parameters, "warnings": warnings}
+
+
+class TuneProgress(Progress):
+    """The counter and the bar on one line, the running and the best combination on lines of
+    their own below it, so that an 80-column terminal keeps the bar."""
+
+    def __init__(self, *, console: Console, disable: bool) -> None:
+        self.running: dict[str, Any] | None = None
+        self.best: tuple[int, float, dict[str, Any]] | None = None
+        super().__init__(
+            TextColumn("[bold]Experiment"),
+            MofNCompleteColumn(),
+            BarColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=disable,
+        )
+
+    def get_renderables(self) -> Iterable[RenderableType]:
+        yield from super().get_renderables()
+        if self.running is not None:
+            yield Text.assemble(("now  ", "dim"), json.dumps(self.running))
+        if self.best is not None:
+            sequence, score, combination = self.best
+            yield Text.assemble(("best ", "dim"), f"{score:.4g} (experiment {sequence}) {json.dumps(combination)}")
 
 
 def _summary(outcome: ExperimentOutcome) -> str:
@@ -67,70 +138,74 @@ def _summary(outcome: ExperimentOutcome) -> str:
     return outcome.status
 
 
-def tune_file(
-    path: Path,
-    *,
-    dry_run: bool,
-    log_dir: Path | None,
-    as_json: bool,
-    console: Console,
-    fail: Callable[[str], NoReturn],
-) -> None:
-    task = _load_task(path, fail)
+def _check_engine(task: dict[str, Any]) -> None:
+    """Raise ``EngineMissing`` (one sentence) when the task's engine is not installed here; note on
+    stderr when its version is not the catalog's."""
+    from autotuner.runtimes.loading import catalog_release
+    from autotuner.tuning.engine.preflight import check_engine
+
+    found = check_engine(task, release=catalog_release(task.get("base_runtime")))
+    if found.note:
+        print_labelled("Note", "cyan", found.note, to=err_console)
+
+
+def tune_file(path: Path, *, dry_run: bool, log_dir: Path | None, as_json: bool) -> None:
+    from autotuner.tuning.engine.preflight import EngineMissing
+    from autotuner.tuning.engine.process import terminate_all
+    from autotuner.tuning.experiment import plan_run
+    from autotuner.tuning.runner import SearchHooks, run_search
+    from autotuner.tuning.scoring import best_index
+    from autotuner.tuning.strategies import make_strategy
+
+    task = _load_task(path)
     for warning in task.pop("warnings"):
-        console.print(f"[yellow]Warning:[/] {warning}", highlight=False)
+        print_warning(warning)  # stderr: stdout stays the commands, the table or the JSON
     if dry_run:
-        try:
-            plan = plan_run(task, gpus=task.get("gpus"))
-        except AutotunerError as exc:
-            fail(exc.message)
+        plan = plan_run(task, gpus=task.get("gpus"))
         commands = plan.commands(task)
+        try:
+            _check_engine(task)
+        except EngineMissing as exc:  # a dry run still lists what would run
+            print_warning(str(exc))
         if as_json:
             console.print_json(data=commands)
             if plan.note:  # stdout stays the JSON list of commands
-                Console(stderr=True).print(f"# {plan.note}", highlight=False, soft_wrap=True)
+                err_console.print(f"# {plan.note}", highlight=False, markup=False, soft_wrap=True)
         else:
-            import shlex
-
             for command in commands:
-                console.print(shlex.join(command), highlight=False, soft_wrap=True)
+                console.print(shlex.join(command), highlight=False, markup=False, soft_wrap=True)
             if plan.note:  # a shell comment, so the output still runs as a script
-                console.print(f"# {plan.note}", highlight=False, soft_wrap=True)
+                console.print(f"# {plan.note}", highlight=False, markup=False, soft_wrap=True)
         return
-    try:
-        strategy = make_strategy(task, gpus=task.get("gpus"))
-    except AutotunerError as exc:
-        fail(exc.message)
+    strategy = make_strategy(task, gpus=task.get("gpus"))
+    try:  # the engine is there, or nothing starts
+        _check_engine(task)
+    except EngineMissing as exc:
+        fail(str(exc))
     log_dir = log_dir or get_settings().log_dir / "tune" / datetime.now().strftime("%Y%m%d-%H%M%S")
     log_dir.mkdir(parents=True, exist_ok=True)
     planned = min(strategy.max_iterations, strategy.valid_count)
     rows: list[tuple[int, dict[str, Any], ExperimentOutcome]] = []
     cancel = threading.Event()
-    progress = Progress(
-        TextColumn("[bold]Experiment"),
-        MofNCompleteColumn(),
-        BarColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=console,
-        disable=as_json,
-    )
+    progress = TuneProgress(console=console, disable=as_json)
     bar = progress.add_task("", total=planned)
 
-    def best_text() -> str:
-        if strategy.best_score is None:
-            return "best: -"
-        return f"best {strategy.best_score:.4g} {json.dumps(strategy.best_combination)}"
-
     def start(sequence: int, combination: dict[str, Any]) -> Path:
-        progress.update(bar, description=f"now {json.dumps(combination)} | {best_text()}")
+        progress.running = combination
+        progress.refresh()
         return log_dir / f"experiment-{sequence}.log"
 
     def finish(sequence: int, combination: dict[str, Any], outcome: ExperimentOutcome) -> None:
         rows.append((sequence, combination, outcome))
+        progress.running = None
+        at = best_index([o.score for _, _, o in rows])
+        if at is not None:
+            best_sequence, best_combination, best_outcome = rows[at]
+            if best_outcome.score is not None:
+                progress.best = (best_sequence, best_outcome.score, best_combination)
         progress.advance(bar)
         if outcome.status == "failed" and not as_json:
-            progress.console.print(f"[red]Experiment {sequence} failed:[/] {outcome.error}", highlight=False)
+            print_labelled(f"Experiment {sequence} failed", "red", outcome.error or "", to=progress.console)
 
     hooks = SearchHooks(start=start, status=lambda _s, _st: None, finish=finish)
     try:
@@ -153,18 +228,31 @@ def tune_file(
             }
         )
         return
-    table = Table(title=f"{len(rows)} experiment(s) - {reason}")
-    for column in ("#", "Parameters", "Status", "Score", "Error"):
-        table.add_column(column, overflow="fold")
-    for sequence, combination, outcome in rows:
-        mark = " *" if best is not None and sequence == best[0] else ""
-        table.add_row(
-            f"{sequence}{mark}", json.dumps(combination), outcome.status, _summary(outcome), outcome.error or ""
-        )
-    console.print(table)
+    print_table(
+        f"{len(rows)} experiment(s) - {reason}",
+        [
+            Column("#", whole=True),
+            Column("Parameters", own_line=True),
+            Column("Status"),
+            Column("Score"),
+            Column("Error", own_line=True),
+        ],
+        [
+            [
+                f"{sequence}{' *' if best is not None and sequence == best[0] else ''}",
+                json.dumps(combination),
+                outcome.status,
+                _summary(outcome),
+                outcome.error or "",
+            ]
+            for sequence, combination, outcome in rows
+        ],
+    )
     if best is None:
         fail(f"No experiment succeeded: see the logs in {log_dir}.")
     console.print(
-        f"Best configuration (experiment {best[0]}, score {best[2].score:.4g}): {json.dumps(best[1])}", highlight=False
+        f"Best configuration (experiment {best[0]}, score {best[2].score:.4g}): {json.dumps(best[1])}",
+        highlight=False,
+        markup=False,
     )
-    console.print(f"Logs: {log_dir}", highlight=False)
+    console.print(f"Logs: {log_dir}", highlight=False, markup=False)

@@ -64,3 +64,17 @@ class ExperimentStatus(StrEnum):
 ACTIVE_EXPERIMENT: frozenset[ExperimentStatus] = frozenset(
     {ExperimentStatus.pending, ExperimentStatus.deploying, ExperimentStatus.benchmarking}
 )
+
+
+class Visibility(StrEnum):
+    """Who may see a preset or a task besides its owner and the admins."""
+
+    private = "private"  # its owner only
+    teams = "teams"  # the members of the teams it is shared with
+    public = "public"  # everyone signed in to this instance
+
+
+class TeamRole(StrEnum):
+    owner = "owner"  # manages the team's members
+    member = "member"  # edits what is shared with the team
+    viewer = "viewer"  # reads what is shared with the team

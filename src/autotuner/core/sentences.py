@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -15,7 +16,7 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     return {"query": "query parameter", "path": "path parameter", "header": "header"}.get(kind, "field")
 
 
-def validation_sentence(errors: list[dict[str, Any]]) -> str:
+def validation_sentence(errors: Sequence[Mapping[str, Any]]) -> str:
     """A sentence for the first of pydantic's errors, e.g. ``Missing required field 'name'.``"""
     if not errors:
         return "The request is not valid."

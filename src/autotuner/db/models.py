@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, PrimaryKeyConstraint, String, Text, UniqueConstraint, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from autotuner.db.base import Base, JSONType, UTCDateTime, utcnow
 
@@ -27,8 +27,22 @@ class ParameterPreset(Base):
     parameters: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
     # ``metadata`` is reserved by SQLAlchemy's declarative API: the attribute is ``meta``.
     meta: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSONType, nullable=True)
+    # Who may see it (see autotuner.core.enums.Visibility); its owner, None for system presets and
+    # for what was made before users existed (the first admin then owns those).
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True)
+    visibility: Mapped[str] = mapped_column(String(16), nullable=False, default="private", server_default="private")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    owner: Mapped[User | None] = relationship(lazy="selectin")
+    shares: Mapped[list[PresetShare]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+    @property
+    def team_ids(self) -> list[int]:
+        return sorted(share.team_id for share in self.shares)
+
+    @property
+    def owner_name(self) -> str | None:
+        return self.owner.username if self.owner is not None else None
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"<ParameterPreset id={self.id} name={self.name!r}>"
@@ -69,6 +83,18 @@ class Task(Base):
     # Set by POST /cancel while running; the worker stops the engine and marks the task cancelled.
     cancel_requested: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
     stop_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True)
+    visibility: Mapped[str] = mapped_column(String(16), nullable=False, default="private", server_default="private")
+    owner: Mapped[User | None] = relationship(lazy="selectin")
+    shares: Mapped[list[TaskShare]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+    @property
+    def team_ids(self) -> list[int]:
+        return sorted(share.team_id for share in self.shares)
+
+    @property
+    def owner_name(self) -> str | None:
+        return self.owner.username if self.owner is not None else None
 
 
 class Experiment(Base):
@@ -91,3 +117,98 @@ class Experiment(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+# --- people, teams and their credentials ----------------------------------------------------------
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    password_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    is_admin: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    disabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class TeamMember(Base):
+    """A user's role in a team: owner (manages members), member (edits what is shared with the
+    team), viewer (reads it)."""
+
+    __tablename__ = "team_members"
+    __table_args__ = (PrimaryKeyConstraint("team_id", "user_id"),)
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), nullable=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+
+
+class ApiToken(Base):
+    """A token for the CLI and scripts: shown once, stored as its SHA-256."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    prefix: Mapped[str] = mapped_column(String(16), nullable=False)  # shown in lists to tell tokens apart
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class WebSession(Base):
+    """A browser's login: the cookie holds a random secret, the table its SHA-256."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class PresetShare(Base):
+    """A preset with visibility "teams" is visible to the members of these teams."""
+
+    __tablename__ = "preset_shares"
+    __table_args__ = (PrimaryKeyConstraint("preset_id", "team_id"),)
+
+    preset_id: Mapped[int] = mapped_column(ForeignKey("parameter_presets.id", ondelete="CASCADE"), nullable=False)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), nullable=False, index=True)
+
+
+class TaskShare(Base):
+    __tablename__ = "task_shares"
+    __table_args__ = (PrimaryKeyConstraint("task_id", "team_id"),)
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), nullable=False, index=True)
+
+
+class AuditEvent(Base):
+    """One write: who, what, when, from where. Never a secret."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64), nullable=False)
+    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    object_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    object_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    summary: Mapped[str] = mapped_column(Text, nullable=False)
+    remote_addr: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 WRITE_OPTION = "autotuner_write"
@@ -32,7 +34,7 @@ def make_engine(url: str) -> Engine:
         )
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:
+        def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             # Let SQLAlchemy, not pysqlite, emit BEGIN (see ``_sqlite_begin``).
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
@@ -43,7 +45,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(connection) -> None:
+        def _sqlite_begin(connection: Connection) -> None:
             # A writing transaction takes the write lock up front (and waits for it under the
             # busy timeout): a deferred transaction that reads and then writes could fail at
             # once with "database is locked" when another writer committed in between.
@@ -60,16 +62,17 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+# Keyed by the session's bind: an engine (or a connection, for a session bound to one).
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine | Connection, threading.Lock] = weakref.WeakKeyDictionary()
 _WRITE_LOCKS_GUARD = threading.Lock()
 _HELD_LOCK = "autotuner_sqlite_write_lock"
 
 
-def _sqlite_write_lock(engine: Engine) -> threading.Lock:
+def _sqlite_write_lock(bind: Engine | Connection) -> threading.Lock:
     with _WRITE_LOCKS_GUARD:
-        lock = _WRITE_LOCKS.get(engine)
+        lock = _WRITE_LOCKS.get(bind)
         if lock is None:
-            lock = _WRITE_LOCKS[engine] = threading.Lock()
+            lock = _WRITE_LOCKS[bind] = threading.Lock()
         return lock
 
 
@@ -99,7 +102,7 @@ def begin_write(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _release_write_lock(session: Session, transaction) -> None:
+def _release_write_lock(session: Session, transaction: SessionTransaction) -> None:
     # The outermost transaction ended (commit, rollback or close): let the next writer in.
     if transaction.parent is None:
         lock = session.info.pop(_HELD_LOCK, None)

@@ -40,13 +40,17 @@ from itertools import chain
 from typing import Any
 
 from autotuner.core.errors import InvalidMergeStrategy, ValidationFailed
-from autotuner.core.parameters import count_combinations, format_values, sort_key
+from autotuner.core.parameters import ParameterSpace, Scalar, count_combinations, format_values, sort_key
 
 STRATEGIES = ("union", "intersection", "last_wins", "deep_merge")
 ALIASES = {"append": "union", "override": "last_wins"}
 
 # How many presets a conflict message names before summarising the rest.
 _MESSAGE_PRESETS = 4
+
+# A leaf's place in a space (``("speculative", "num-steps")``) and one preset's values there.
+Path = tuple[str, ...]
+Holder = tuple[str, list[Scalar]]
 
 # Identity of values: ``1 == 1.0`` already holds in Python; only booleans need their own keys
 # (``True == 1``). Every non-boolean value is its own key, so plain ``set(values)`` works for
@@ -89,29 +93,29 @@ class NamedSpace:
     """One input preset: its name (for conflict reports) and its normalised parameters."""
 
     name: str
-    parameters: dict
+    parameters: ParameterSpace
 
 
 @dataclass
 class Conflict:
     parameter: str
     presets: list[str]
-    values: list[list]
-    kept: list | None
+    values: list[list[Scalar]]
+    kept: list[Scalar] | None
     message: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 @dataclass
 class MergeResult:
-    parameters: dict
+    parameters: ParameterSpace
     strategy: str
     conflicts: list[Conflict] = field(default_factory=list)
     combinations: int = 0
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "parameters": self.parameters,
             "strategy": self.strategy,
@@ -125,11 +129,11 @@ class MergeResult:
 # ``_copy_space`` at the end makes every array a fresh list.
 
 
-def _union(spaces: list[dict]) -> dict:
+def _union(spaces: list[ParameterSpace]) -> ParameterSpace:
     # Fast path: a level holding arrays only (the usual case). Group the arrays by name, then
     # let C loops do the rest: one set per parameter, and an exact look for booleans only when
     # 0 or 1 is among the values (``True == 1``).
-    by_key: dict[str, list] = {}
+    by_key: dict[str, list[Any]] = {}
     for space in spaces:
         for name, values in space.items():
             if values.__class__ is dict:
@@ -150,8 +154,8 @@ def _union(spaces: list[dict]) -> dict:
     return out
 
 
-def _union_mixed(spaces: list[dict]) -> dict:
-    by_key: dict[str, list] = {}
+def _union_mixed(spaces: list[ParameterSpace]) -> ParameterSpace:
+    by_key: dict[str, list[Any]] = {}
     for space in spaces:
         for name, value in space.items():
             holders = by_key.get(name)
@@ -177,7 +181,7 @@ def _union_mixed(spaces: list[dict]) -> dict:
     return out
 
 
-def _intersection(spaces: list[dict]) -> dict:
+def _intersection(spaces: list[ParameterSpace]) -> ParameterSpace:
     first, rest = spaces[0], spaces[1:]
     out: dict[str, Any] = {}
     for name, value in first.items():
@@ -206,7 +210,7 @@ def _intersection(spaces: list[dict]) -> dict:
     return out
 
 
-def _deep_into(target: dict, space: dict) -> dict:
+def _deep_into(target: ParameterSpace, space: ParameterSpace) -> ParameterSpace:
     """Merge ``space`` into ``target`` (a dict this module owns) like deep_merge."""
     for name, value in space.items():
         if value.__class__ is dict:
@@ -219,18 +223,18 @@ def _deep_into(target: dict, space: dict) -> dict:
     return target
 
 
-def _last_wins(spaces: list[dict]) -> dict:
+def _last_wins(spaces: list[ParameterSpace]) -> ParameterSpace:
     out: dict[str, Any] = {}
     for space in spaces:
         out.update(space)
     return out
 
 
-def _copy_space(space: dict) -> dict:
+def _copy_space(space: ParameterSpace) -> ParameterSpace:
     return {k: (_copy_space(v) if v.__class__ is dict else list(v)) for k, v in space.items()}
 
 
-def _sorted_space(space: dict) -> dict:
+def _sorted_space(space: ParameterSpace) -> ParameterSpace:
     return {k: (_sorted_space(v) if v.__class__ is dict else sorted(v, key=sort_key)) for k, v in space.items()}
 
 
@@ -238,7 +242,7 @@ def _sorted_space(space: dict) -> dict:
 # Conflict reports, computed after the merge by comparing every input leaf with the result.
 
 
-def _collect_leaves(space: dict, prefix: tuple, name: str, leaves: dict) -> None:
+def _collect_leaves(space: ParameterSpace, prefix: Path, name: str, leaves: dict[Path, list[Holder]]) -> None:
     for key, value in space.items():
         path = (*prefix, key)
         if value.__class__ is dict:
@@ -251,7 +255,7 @@ def _collect_leaves(space: dict, prefix: tuple, name: str, leaves: dict) -> None
                 holders.append((name, value))
 
 
-def _lookup(space: dict, path: tuple) -> Any:
+def _lookup(space: ParameterSpace, path: Path) -> Any:
     """The result's node at ``path`` or ``None`` when the path does not exist."""
     node: Any = space
     for key in path:
@@ -263,7 +267,7 @@ def _lookup(space: dict, path: tuple) -> Any:
     return node
 
 
-def _dotted(path: tuple) -> str:
+def _dotted(path: Path) -> str:
     return ".".join(path)
 
 
@@ -274,7 +278,7 @@ def _names(names: list[str]) -> str:
     return f"{shown} and {len(names) - _MESSAGE_PRESETS} more"
 
 
-def _holders_text(holders: list[tuple[str, list]]) -> str:
+def _holders_text(holders: list[Holder]) -> str:
     parts = [f"{name} has {format_values(values)}" for name, values in holders[:_MESSAGE_PRESETS]]
     if len(holders) > _MESSAGE_PRESETS:
         parts.append(f"and {len(holders) - _MESSAGE_PRESETS} more presets")
@@ -288,12 +292,12 @@ def _form(node: Any) -> str:
 class _Reporter:
     """Explains, for one merge, why a leaf was dropped."""
 
-    def __init__(self, presets: Sequence[NamedSpace], strategy: str, result: dict) -> None:
+    def __init__(self, presets: Sequence[NamedSpace], strategy: str, result: ParameterSpace) -> None:
         self.presets = presets
         self.strategy = strategy
         self.result = result
 
-    def _holders_of(self, prefix: tuple) -> list[tuple[str, Any]]:
+    def _holders_of(self, prefix: Path) -> list[tuple[str, Any]]:
         out = []
         for preset in self.presets:
             node = _lookup(preset.parameters, prefix)
@@ -301,7 +305,7 @@ class _Reporter:
                 out.append((preset.name, node))
         return out
 
-    def _clash(self, path: tuple) -> tuple[tuple, str] | None:
+    def _clash(self, path: Path) -> tuple[Path, str] | None:
         """The first prefix of ``path`` whose form in the result differs from the leaf's
         ancestry (an array where a group is needed, or a group where the array is), with the
         last preset that gave that form."""
@@ -319,7 +323,7 @@ class _Reporter:
                 return None
         return None
 
-    def dropped(self, path: tuple, holders: list[tuple[str, list]]) -> str:
+    def dropped(self, path: Path, holders: list[Holder]) -> str:
         p = _dotted(path)
         held = _holders_text(holders)
         strategy = self.strategy
@@ -381,8 +385,8 @@ class _Reporter:
         return f"'{p}': {held}; {strategy} drops it."
 
 
-def _conflicts(presets: Sequence[NamedSpace], strategy: str, result: dict) -> list[Conflict]:
-    leaves: dict[tuple, list[tuple[str, list]]] = {}
+def _conflicts(presets: Sequence[NamedSpace], strategy: str, result: ParameterSpace) -> list[Conflict]:
+    leaves: dict[Path, list[Holder]] = {}
     for preset in presets:
         _collect_leaves(preset.parameters, (), preset.name, leaves)
     reporter = _Reporter(presets, strategy, result)
@@ -426,7 +430,7 @@ class PresetMerger:
         self,
         presets: Sequence[NamedSpace],
         strategy: str = "union",
-        overrides: dict | None = None,
+        overrides: ParameterSpace | None = None,
     ) -> MergeResult:
         """Merge ``presets`` in order with ``strategy``, then apply ``overrides``.
 

@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
 
 from autotuner.core.enums import EngineRuntime
 from autotuner.core.requests import RequestModel
 
 EXPORT_VERSION = "1.0"
 
-PARAMETERS_EXAMPLE = {"tp-size": [4, 8], "mem-fraction-static": [0.85]}
+PARAMETERS_EXAMPLE: JsonDict = {"tp-size": [4, 8], "mem-fraction-static": [0.85]}
 
 
 class PresetMetadata(RequestModel):

@@ -27,7 +27,7 @@ from autotuner.core.errors import (
     ValidationFailed,
 )
 from autotuner.core.ids import as_id, storable_id
-from autotuner.core.parameters import ParameterProblem, normalize_parameters
+from autotuner.core.parameters import ParameterProblem, ParameterSpace, normalize_parameters
 from autotuner.core.text import reject_unstorable
 from autotuner.db.lookup import get_by_ref
 from autotuner.db.models import ParameterPreset
@@ -77,7 +77,7 @@ def _unique_slug(session: Session, name: str, *, exclude_id: int | None = None) 
 
 def normalize_space(
     parameters: Any, error: type[ValidationFailed] = InvalidParameters, prefix: str = "Invalid parameters"
-) -> dict:
+) -> ParameterSpace:
     """Validate and normalise a parameter space, raising ``error`` with one sentence."""
     reject_unstorable(parameters, prefix, error)
     try:
@@ -161,7 +161,7 @@ def search_text(preset: ParameterPreset) -> str:
 # --- writing -----------------------------------------------------------------------------
 
 
-def _metadata_dict(metadata: Any) -> dict | None:
+def _metadata_dict(metadata: Any) -> dict[str, Any] | None:
     if metadata is None:
         return None
     data = metadata.model_dump(exclude_none=True) if hasattr(metadata, "model_dump") else dict(metadata)
@@ -217,6 +217,7 @@ def update_preset(session: Session, ref: int | str, data: PresetUpdate) -> Saved
     if "parameters" in fields:
         preset.parameters = normalize_space(data.parameters)
     if "name" in fields and data.name != preset.name:
+        assert data.name is not None  # a null name was refused above
         _check_name_free(session, data.name, exclude_id=preset.id)
         preset.name = data.name
         preset.slug = _unique_slug(session, data.name, exclude_id=preset.id)
@@ -267,7 +268,7 @@ def merge_presets(
     )
     by_id = {p.id: p for p in found}
     by_slug = {p.slug: p for p in found}
-    looked_up = [by_slug.get(k) if as_id(k) is None else by_id.get(as_id(k)) for k in keys]
+    looked_up = [by_slug.get(k) if (i := as_id(k)) is None else by_id.get(i) for k in keys]
     missing = [k for k, p in zip(keys, looked_up, strict=False) if p is None]
     presets = [p for p in looked_up if p is not None]
     if missing:

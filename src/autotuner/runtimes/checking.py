@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from autotuner.core.parameters import format_values, iter_leaves
+from autotuner.core.parameters import ParameterSpace, format_values, iter_leaves
 from autotuner.runtimes.loading import RUNTIMES, get_catalog
 
 # At most this many value assignments are tried per warning rule (a rule reads one or two flags).
@@ -34,7 +34,9 @@ class CatalogReport:
         return not self.errors
 
 
-def check_parameters(runtime: str | None, parameters: dict, context: Mapping[str, Any] | None = None) -> CatalogReport:
+def check_parameters(
+    runtime: str | None, parameters: ParameterSpace, context: Mapping[str, Any] | None = None
+) -> CatalogReport:
     """Check an already normalised space against the catalog of ``runtime``.
 
     A wrong type or a value out of range or choices is an error (one sentence per value); a name
@@ -75,7 +77,7 @@ def check_parameters(runtime: str | None, parameters: dict, context: Mapping[str
     return report
 
 
-def _rule_warnings(runtime: str, parameters: dict, context: Mapping[str, Any]) -> list[str]:
+def _rule_warnings(runtime: str, parameters: ParameterSpace, context: Mapping[str, Any]) -> list[str]:
     values = {path[0]: list(options) for path, options in iter_leaves(parameters) if len(path) == 1}
     warnings: list[str] = []
     for rule in get_catalog(runtime).rules:

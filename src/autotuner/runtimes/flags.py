@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from autotuner.core.parameters import FLAG_NAME_RE, format_values, value_key
+from autotuner.core.parameters import FLAG_NAME_RE, Scalar, format_values, value_key
 
 FLAG_TYPES = ("int", "float", "bool", "string")
 BOOL_STYLES = ("store_true", "negatable")
@@ -36,7 +36,7 @@ class FlagSpec:
     type: str
     description: str
     default: Any = None
-    choices: list | None = None
+    choices: list[Scalar] | None = None
     minimum: float | int | None = None
     maximum: float | int | None = None
     exclusive_minimum: bool = False

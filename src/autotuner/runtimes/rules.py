@@ -221,7 +221,7 @@ class RuleCompiler:
 class Rule:
     id: str
     description: str
-    expression: dict
+    expression: dict[str, Any]
     flags: tuple[str, ...]
     contexts: tuple[str, ...]
     _evaluate: Evaluator = field(compare=False, repr=False)

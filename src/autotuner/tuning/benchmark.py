@@ -313,7 +313,7 @@ class BenchmarkConfig:
     def from_task(cls, benchmark: dict[str, Any] | None) -> BenchmarkConfig:
         """Read a task's ``benchmark`` object (missing keys take the defaults)."""
         benchmark = dict(benchmark or {})
-        known = {
+        known: dict[str, Any] = {
             k: benchmark[k]
             for k in (
                 "concurrency",
@@ -579,8 +579,8 @@ class _Client:
         try:
             async with self.http.stream("POST", self.url, json=body) as response:
                 if response.status_code != 200:
-                    text = (await response.aread()).decode("utf-8", "replace").strip()
-                    return RequestResult(False, error=f"HTTP {response.status_code}: {text[:300]}")
+                    detail = (await response.aread()).decode("utf-8", "replace").strip()
+                    return RequestResult(False, error=f"HTTP {response.status_code}: {detail[:300]}")
                 async for line in response.aiter_lines():
                     if not line.startswith("data:"):
                         continue

@@ -184,8 +184,7 @@ def run_experiment(
         t = time.monotonic()
         engine.terminate()
         timings["teardown_s"] = round(time.monotonic() - t, 6)
-    status, error, metrics, score = result
-    return outcome(status, error, metrics, score)
+    return outcome(*result)
 
 
 # A dry run lists at most this many combinations (a bayesian search chooses among all valid ones).
@@ -218,6 +217,8 @@ def plan_run(task: dict[str, Any], *, gpus: int | None = None, limit: int = MAX_
     strategy = make_strategy({**task, "optimization": optimization}, gpus=gpus)
     planned = min(strategy.max_iterations, strategy.valid_count)
     out: list[dict[str, Any]] = []
+    combination: dict[str, Any] | None
+    note: str | None
     if isinstance(strategy, BayesianSearch):
         for combination in strategy.iter_valid():
             if len(out) >= limit:

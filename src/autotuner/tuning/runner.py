@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +41,12 @@ def run_search(
         if combination is None:
             return strategy.stop_reason or "the search is over"
         log_path = hooks.start(sequence, combination)
-        current = sequence
         outcome = run_experiment(
             task,
             combination,
             log_path=log_path,
             cancel_event=cancel_event,
-            on_status=lambda status, current=current: hooks.status(current, status),
+            on_status=partial(hooks.status, sequence),
             gpu_count=gpu_count,
             cwd=cwd,
         )

@@ -81,7 +81,7 @@ def gpus_needed(parameters: dict[str, Any] | None, runtime: str = "sglang") -> i
 
 
 def validate_objective(objective: Any) -> str:
-    if objective not in OBJECTIVES:
+    if not isinstance(objective, str) or objective not in OBJECTIVES:
         raise InvalidObjective(f"Unknown objective {objective!r}: use one of {', '.join(OBJECTIVES)}.")
     return objective
 

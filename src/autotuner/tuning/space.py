@@ -36,13 +36,16 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from autotuner.core.parameters import iter_leaves
+from autotuner.core.parameters import ParameterSpace, iter_leaves
 from autotuner.runtimes.checking import machine_cpus
 from autotuner.runtimes.loading import get_catalog
 from autotuner.runtimes.rules import Rule
 from autotuner.tuning.benchmark import InvalidBenchmark, parse_scenario
 
 DEFAULT_MAX_ENUMERATE = 200_000
+
+# One combination: every leaf holds a single value, groups kept nested.
+Combination = dict[str, Any]
 
 
 def largest_request_tokens(benchmark: Mapping[str, Any] | None) -> int | None:
@@ -72,8 +75,8 @@ def rule_context(*, gpus: int | None = None, benchmark: Mapping[str, Any] | None
     return context
 
 
-def _build(paths: list[tuple[str, ...]], values: list[Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _build(paths: list[tuple[str, ...]], values: list[Any]) -> Combination:
+    out: Combination = {}
     for path, value in zip(paths, values, strict=False):
         level = out
         for key in path[:-1]:
@@ -82,7 +85,7 @@ def _build(paths: list[tuple[str, ...]], values: list[Any]) -> dict[str, Any]:
     return out
 
 
-def iter_combinations(parameters: dict) -> Iterator[dict]:
+def iter_combinations(parameters: ParameterSpace) -> Iterator[Combination]:
     """Every combination of ``parameters`` (no rules), first key varying slowest."""
     leaves = list(iter_leaves(parameters))
     paths = [path for path, _ in leaves]
@@ -103,7 +106,7 @@ class SpaceReport:
     total: int
     valid: int | None  # None when truncated
     removed_by_rule: list[RuleEffect]
-    combinations: list[dict]  # the requested page of valid combinations
+    combinations: list[Combination]  # the requested page of valid combinations
     offset: int
     limit: int
     truncated: bool = False
@@ -123,7 +126,9 @@ class _Component:
 
 
 class _Plan:
-    def __init__(self, parameters: dict, runtime: str | None, context: dict[str, Any], max_enumerate: int) -> None:
+    def __init__(
+        self, parameters: ParameterSpace, runtime: str | None, context: dict[str, Any], max_enumerate: int
+    ) -> None:
         leaves = list(iter_leaves(parameters))
         self.paths = [path for path, _ in leaves]
         self.values = [values for _, values in leaves]
@@ -180,10 +185,11 @@ class _Plan:
         self.free_suffix = [1] * (len(leaves) + 1)
         for i in range(len(leaves) - 1, -1, -1):
             self.free_suffix[i] = self.free_suffix[i + 1] * free[i]
-        self.exact = all(comp.counts is not None for comp in self.components)
+        counted = [comp.counts for comp in self.components if comp.counts is not None]
+        self.exact = len(counted) == len(self.components)
         self.valid: int | None = None
         if self.exact:
-            self.valid = self.free_suffix[0] * math.prod(comp.counts[()] for comp in self.components)
+            self.valid = self.free_suffix[0] * math.prod(counts[()] for counts in counted)
 
     def _assignment(self, leaves: list[int], indices: tuple[int, ...]) -> dict[str, Any]:
         return {self.paths[i][0]: self.values[i][k] for i, k in zip(leaves, indices, strict=False)}
@@ -219,7 +225,7 @@ class _Plan:
                 comp._memo[indices] = known
         return known
 
-    def walk(self, skip: int = 0, max_steps: int | None = None) -> Iterator[dict]:
+    def walk(self, skip: int = 0, max_steps: int | None = None) -> Iterator[Combination]:
         """Valid combinations in order, after skipping ``skip`` valid ones."""
         n = len(self.sizes)
         if n == 0:
@@ -262,6 +268,7 @@ class _Plan:
             if skip and self.exact:
                 below = self.free_suffix[d + 1]
                 for k, other in enumerate(comps):
+                    assert other.counts is not None  # self.exact: every component was counted
                     below *= other.counts[tuple(prefixes[k])]
                 if skip >= below:
                     skip -= below
@@ -283,7 +290,7 @@ class _Plan:
 
 
 def analyze_space(
-    parameters: dict,
+    parameters: ParameterSpace,
     runtime: str | None,
     *,
     gpus: int | None = None,
@@ -298,7 +305,7 @@ def analyze_space(
     if offset < 0 or limit < 0:
         raise ValueError("offset and limit must be zero or more")
     plan = _Plan(parameters, runtime, rule_context(gpus=gpus, benchmark=benchmark), max_enumerate)
-    page: list[dict] = []
+    page: list[Combination] = []
     if limit:
         steps = None if plan.exact else max_enumerate
         page = list(itertools.islice(plan.walk(skip=offset, max_steps=steps), limit))
@@ -314,12 +321,12 @@ def analyze_space(
 
 
 def valid_combinations(
-    parameters: dict,
+    parameters: ParameterSpace,
     runtime: str | None,
     *,
     gpus: int | None = None,
     benchmark: Mapping[str, Any] | None = None,
-) -> Iterator[dict]:
+) -> Iterator[Combination]:
     """Every combination no rule removes, in :func:`iter_combinations` order. Planners use this:
     it never yields a removed combination."""
     return _Plan(parameters, runtime, rule_context(gpus=gpus, benchmark=benchmark), DEFAULT_MAX_ENUMERATE).walk()
@@ -335,7 +342,7 @@ class ValidCombinations:
 
     def __init__(
         self,
-        parameters: dict,
+        parameters: ParameterSpace,
         runtime: str | None,
         *,
         gpus: int | None = None,
@@ -347,14 +354,14 @@ class ValidCombinations:
         self.count: int | None = self._plan.valid
         self.max_enumerate = max_enumerate
 
-    def __iter__(self) -> Iterator[dict]:
+    def __iter__(self) -> Iterator[Combination]:
         return self._plan.walk()
 
-    def iter_from(self, start: int) -> Iterator[dict]:
+    def iter_from(self, start: int) -> Iterator[Combination]:
         """The valid combinations from index ``start`` on, in order."""
         return self._plan.walk(skip=start)
 
-    def at(self, index: int) -> dict:
+    def at(self, index: int) -> Combination:
         if self.count is None:
             raise ValueError("the valid combinations of this space were not counted, so they cannot be indexed")
         if not 0 <= index < self.count:
@@ -363,7 +370,7 @@ class ValidCombinations:
 
 
 def combination_is_valid(
-    combination: dict,
+    combination: Combination,
     runtime: str | None,
     *,
     gpus: int | None = None,

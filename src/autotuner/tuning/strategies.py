@@ -43,7 +43,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import optuna
-from optuna.distributions import CategoricalDistribution
+from optuna.distributions import BaseDistribution, CategoricalDistribution
 from optuna.trial import TrialState, create_trial
 
 from autotuner.core.enums import engine_runtime
@@ -62,6 +62,10 @@ DEFAULT_MAX_ITERATIONS = 100
 SMALL_SPACE = 10_000
 # How many random indices the bayesian fallback tries before scanning for an untried combination.
 FALLBACK_DRAWS = 200
+
+
+# A combination's identity (see :func:`combination_key`): sorted ``(path, value_key)`` pairs.
+CombinationKey = tuple[tuple[tuple[str, ...], tuple[str, Any]], ...]
 
 
 class InvalidStrategy(ValidationFailed):
@@ -83,7 +87,7 @@ def flatten(combination: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[t
     return out
 
 
-def combination_key(combination: dict[str, Any]) -> tuple:
+def combination_key(combination: dict[str, Any]) -> CombinationKey:
     """Identity of a combination: key order does not matter, ``1 == 1.0``, ``True != 1``."""
     return tuple(sorted((path, value_key(value)) for path, value in flatten(combination)))
 
@@ -182,6 +186,7 @@ class Strategy:
         self.gpus = gpus
         self.benchmark = benchmark
         self.space = search_space(parameters, runtime, gpus=gpus, benchmark=benchmark)
+        assert self.space.count is not None  # search_space refuses a space it cannot count
         self.valid_count: int = self.space.count
         if not self.valid_count:
             raise ValidationFailed(
@@ -189,7 +194,7 @@ class Strategy:
                 f"{runtime} rules: widen the space or remove conflicting values."
             )
         self.history: list[tuple[dict[str, Any], float | None]] = []
-        self.scores: dict[tuple, float | None] = {}
+        self.scores: dict[CombinationKey, float | None] = {}
         self.best_score: float | None = None
         self.best_combination: dict[str, Any] | None = None
         self.since_improvement = 0
@@ -241,7 +246,7 @@ class Strategy:
         """The next untried combination, or None when the strategy has none left."""
         raise TypeError(f"{type(self).__name__} must define _next(): use GridSearch, RandomSearch or BayesianSearch")
 
-    def _recorded(self, combination: dict[str, Any], key: tuple, score: float | None) -> None:
+    def _recorded(self, combination: dict[str, Any], key: CombinationKey, score: float | None) -> None:
         pass
 
     def valid_at(self, index: int) -> dict[str, Any]:
@@ -285,7 +290,7 @@ class GridSearch(Strategy):
                     f"space, raise max_iterations to {size}, or set sample_if_larger to run a random "
                     f"sample of {self.max_iterations}."
                 )
-            self.sample = sorted(sample_indices(self.rng, size, self.max_iterations))
+            self.sample: list[int] | None = sorted(sample_indices(self.rng, size, self.max_iterations))
             self._source = (self.valid_at(i) for i in self.sample)
         else:
             self.sample = None
@@ -316,7 +321,7 @@ class BayesianSearch(Strategy):
         self.n_startup_trials = n_startup_trials
         self.leaves = [(path, list(values)) for path, values in iter_leaves(parameters)]
         self.param_names = [".".join(path) for path, _ in self.leaves]
-        self.distributions = {
+        self.distributions: dict[str, BaseDistribution] = {
             name: CategoricalDistribution(values)
             for name, (_path, values) in zip(self.param_names, self.leaves, strict=False)
         }
@@ -343,6 +348,7 @@ class BayesianSearch(Strategy):
             self.study.tell(trial, score)
 
     def _next(self) -> dict[str, Any] | None:
+        combination: dict[str, Any] | None
         for _ in range(MAX_REPEATS):
             trial = self.study.ask(self.distributions)
             combination = self._combination_of(trial.params)
@@ -378,7 +384,7 @@ class BayesianSearch(Strategy):
                 return combination
         return next((c for c in self.iter_valid() if combination_key(c) not in self.scores), None)
 
-    def _recorded(self, combination: dict[str, Any], key: tuple, score: float | None) -> None:
+    def _recorded(self, combination: dict[str, Any], key: CombinationKey, score: float | None) -> None:
         if self._trial is not None and combination_key(self._combination_of(self._trial.params)) == key:
             self._tell(self._trial, score)
             self._trial = None
@@ -397,7 +403,11 @@ class BayesianSearch(Strategy):
         )
 
 
-_CLASSES = {"grid_search": GridSearch, "random_search": RandomSearch, "bayesian": BayesianSearch}
+_CLASSES: dict[str, type[Strategy]] = {
+    "grid_search": GridSearch,
+    "random_search": RandomSearch,
+    "bayesian": BayesianSearch,
+}
 
 
 def make_strategy(task: dict[str, Any], *, gpus: int | None = None) -> Strategy:

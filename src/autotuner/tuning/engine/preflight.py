@@ -95,7 +95,8 @@ def check_engine(task: dict[str, Any], *, cwd: str | Path | None = None, release
         if argument.endswith(".py") and not (Path(argument) if os.path.isabs(argument) else here / argument).is_file():
             raise EngineMissing(
                 f"The task's command runs the script '{argument}', which does not exist in {here}: give its "
-                "absolute path, or start the service from the folder the path is relative to."
+                "absolute path, or a path relative to the task file (autotuner tune) or to the folder the "
+                "service starts in."
             )
     return EngineFound(None, None)
 

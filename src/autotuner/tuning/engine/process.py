@@ -35,7 +35,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -50,11 +52,15 @@ from autotuner.tuning.engine.recovery import (
     write_record,
 )
 
+if TYPE_CHECKING:
+    from _ctypes import CFuncPtr
+
 DEFAULT_GRACE_PERIOD = 10.0
 TAIL_LINES = 20
 READY_PATHS = ("/health", "/v1/models")
 _PR_SET_PDEATHSIG = 1
 
+_prctl: CFuncPtr | None  # a foreign function
 try:  # Linux: resolved once, here, so the child only makes the call between fork and exec
     _prctl = ctypes.CDLL(None, use_errno=True).prctl
     _prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
@@ -63,7 +69,7 @@ except (OSError, AttributeError):  # pragma: no cover - not Linux
     _prctl = None
 
 
-def _die_with_parent(parent_pid: int):
+def _die_with_parent(parent_pid: int) -> Callable[[], None] | None:
     """A ``preexec_fn`` asking the kernel to SIGTERM the child when its parent dies (Linux only).
 
     It runs in the child after fork and only calls prctl (no imports, no locks), which is why it
@@ -83,7 +89,8 @@ def free_port(host: str = HOST) -> int:
     """A TCP port nobody listens on right now (the OS picks it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 # --- the running engine -------------------------------------------------------------------------

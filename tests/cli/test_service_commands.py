@@ -1,0 +1,32 @@
+"""``autotuner db upgrade``, ``autotuner openapi`` and ``--version``."""
+
+from __future__ import annotations
+
+import json
+
+from support.cli import run
+
+from autotuner import __version__
+
+
+def test_version_prints_the_package_version():
+    assert run("--version").stdout.strip() == f"autotuner {__version__}"
+
+
+def test_db_upgrade_reports_revision(cli_env):
+    from autotuner.db import migrate
+
+    result = run("db", "upgrade")
+    assert f"revision {migrate.head_revision()}" in result.stdout
+
+
+def test_openapi_lists_the_preset_paths():
+    schema = json.loads(run("openapi").stdout)
+    for path in (
+        "/api/presets/",
+        "/api/presets/{preset_id}",
+        "/api/presets/merge",
+        "/api/presets/import",
+        "/api/presets/{preset_id}/export",
+    ):
+        assert path in schema["paths"], path
