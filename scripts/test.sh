@@ -12,6 +12,9 @@ say "Gates: ruff (lint and format), import-linter (the layers)"
 "$VENV/bin/ruff" format --check src tests benchmarks examples
 "$VENV/bin/lint-imports" --no-cache
 
+say "llama.cpp's llama-server for the llama.cpp tests (built once per machine and version)"
+"$ROOT/scripts/llama_server.sh"
+
 say "Python tests on SQLite"
 "$VENV/bin/python" -m pytest -q
 
