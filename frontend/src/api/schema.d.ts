@@ -673,7 +673,7 @@ export interface components {
             /** Category */
             category?: string | null;
             /** Runtime */
-            runtime?: ("sglang" | "vllm") | null;
+            runtime?: ("sglang" | "vllm" | "llamacpp") | null;
             /**
              * Parameters
              * @description Flag name -> non-empty array of values, or a group.
@@ -704,7 +704,7 @@ export interface components {
             /** Category */
             category?: string | null;
             /** Runtime */
-            runtime?: ("sglang" | "vllm") | null;
+            runtime?: ("sglang" | "vllm" | "llamacpp") | null;
             /** Parameters */
             parameters: {
                 [key: string]: unknown;
@@ -741,7 +741,7 @@ export interface components {
             /** Category */
             category: string | null;
             /** Runtime */
-            runtime: ("sglang" | "vllm") | null;
+            runtime: ("sglang" | "vllm" | "llamacpp") | null;
             /** Is System */
             is_system: boolean;
             /** Parameters */
@@ -779,7 +779,7 @@ export interface components {
             /** Category */
             category: string | null;
             /** Runtime */
-            runtime: ("sglang" | "vllm") | null;
+            runtime: ("sglang" | "vllm" | "llamacpp") | null;
             /** Is System */
             is_system: boolean;
             /** Parameters */
@@ -835,7 +835,7 @@ export interface components {
             /** Category */
             category?: string | null;
             /** Runtime */
-            runtime?: ("sglang" | "vllm") | null;
+            runtime?: ("sglang" | "vllm" | "llamacpp") | null;
             /** Parameters */
             parameters?: {
                 [key: string]: unknown;
@@ -883,7 +883,7 @@ export interface components {
          * @description What starts the engine of a task.
          * @enum {string}
          */
-        Runtime: "sglang" | "vllm" | "command";
+        Runtime: "sglang" | "vllm" | "llamacpp" | "command";
         /** RuntimeRead */
         RuntimeRead: {
             /** Name */
@@ -948,6 +948,8 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             presets?: components["schemas"]["PresetSelection"] | null;
+            /** @description The task's benchmark: its largest traffic scenario is context for rules (llama.cpp's ctx-size). */
+            benchmark?: components["schemas"]["BenchmarkSpec"] | null;
         };
         /** SpaceRead */
         SpaceRead: {
@@ -1183,7 +1185,7 @@ export interface operations {
             query?: {
                 category?: string | null;
                 is_system?: boolean | null;
-                runtime?: ("sglang" | "vllm") | null;
+                runtime?: ("sglang" | "vllm" | "llamacpp") | null;
                 /** @description Text in name, description or tags */
                 q?: string | null;
             };
@@ -1202,7 +1204,7 @@ export interface operations {
                     "application/json": components["schemas"]["PresetRead"][];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1231,6 +1233,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1271,7 +1291,7 @@ export interface operations {
                     "application/json": components["schemas"]["PresetSaved"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1300,6 +1320,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1340,7 +1378,7 @@ export interface operations {
                     "application/json": components["schemas"]["MergeResponse"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1369,6 +1407,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1415,7 +1471,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportResult"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1444,6 +1500,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1482,7 +1556,7 @@ export interface operations {
                     "application/json": components["schemas"]["PresetRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1511,6 +1585,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1553,7 +1645,7 @@ export interface operations {
                     "application/json": components["schemas"]["PresetSaved"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1582,6 +1674,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1618,7 +1728,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1647,6 +1757,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1685,7 +1813,7 @@ export interface operations {
                     "application/json": components["schemas"]["PresetExport"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1714,6 +1842,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1752,7 +1898,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskRead"][];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1781,6 +1927,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1821,7 +1985,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1850,6 +2014,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1895,7 +2077,7 @@ export interface operations {
                     "application/json": components["schemas"]["SpaceRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1924,6 +2106,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1962,7 +2162,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1991,6 +2191,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2033,7 +2251,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2062,6 +2280,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2098,7 +2334,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2127,6 +2363,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2170,7 +2424,7 @@ export interface operations {
                     "application/json": components["schemas"]["SpaceRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2199,6 +2453,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2237,7 +2509,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2266,6 +2538,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2304,7 +2594,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2333,6 +2623,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2371,7 +2679,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2400,6 +2708,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2438,7 +2764,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExperimentRead"][];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2467,6 +2793,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2505,7 +2849,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2537,6 +2881,26 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                    "text/plain": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                    "text/plain": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2575,7 +2939,7 @@ export interface operations {
                     "application/json": components["schemas"]["RuntimeRead"][];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2604,6 +2968,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2642,7 +3024,7 @@ export interface operations {
                     "application/json": components["schemas"]["FlagRead"][];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2671,6 +3053,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2709,7 +3109,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExperimentRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2738,6 +3138,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2776,7 +3194,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2808,6 +3226,26 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                    "text/plain": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                    "text/plain": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2852,7 +3290,7 @@ export interface operations {
                     "application/json": components["schemas"]["PresetRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2881,6 +3319,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2917,7 +3373,7 @@ export interface operations {
                     "application/json": components["schemas"]["SystemRead"];
                 };
             };
-            /** @description Forbidden (e.g. a system preset is read-only) */
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2946,6 +3402,24 @@ export interface operations {
             };
             /** @description Too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -151,6 +151,7 @@ export function PresetFormModal({ mode, onClose, categories, names }: Props) {
               data={[
                 { value: 'sglang', label: 'SGLang' },
                 { value: 'vllm', label: 'vLLM' },
+                { value: 'llamacpp', label: 'llama.cpp' },
               ]}
               clearable
               value={form.runtime || null}

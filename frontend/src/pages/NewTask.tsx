@@ -211,7 +211,11 @@ export function NewTaskPage() {
                     />
                     <TextInput
                       label="Model"
-                      description="Hugging Face id or local path"
+                      description={
+                        runtime === 'llamacpp'
+                          ? 'Path of a .gguf file on the server (autotuner models make-tiny tiny.gguf makes one)'
+                          : 'Hugging Face id or local path'
+                      }
                       required
                       value={model}
                       onChange={(e) => setModel(e.currentTarget.value)}
@@ -240,6 +244,7 @@ export function NewTaskPage() {
                         data={[
                           { value: 'sglang', label: 'SGLang' },
                           { value: 'vllm', label: 'vLLM' },
+                          { value: 'llamacpp', label: 'llama.cpp' },
                           { value: 'command', label: 'Command' },
                         ]}
                       />

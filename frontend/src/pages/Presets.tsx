@@ -51,7 +51,7 @@ export function categoryColor(category: string | null | undefined) {
   return CATEGORY_COLORS[category ?? ''] ?? 'gray';
 }
 
-const RUNTIME_LABELS: Record<string, string> = { sglang: 'SGLang', vllm: 'vLLM' };
+const RUNTIME_LABELS: Record<string, string> = { sglang: 'SGLang', vllm: 'vLLM', llamacpp: 'llama.cpp' };
 
 export function PresetsPage() {
   const [category, setCategory] = useState<string | null>(null);

@@ -26,11 +26,17 @@ export const runtimeParametersQuery = (runtime: string) =>
     retry: false,
   });
 
-/** Known flags of one runtime, or of SGLang and vLLM together when runtime is null. */
+/** Known flags of one runtime, or of every engine together when runtime is null. */
 export function useRuntimeParameters(runtime: string | null | undefined) {
   const sglang = useQuery({ ...runtimeParametersQuery('sglang'), enabled: !runtime || runtime === 'sglang' });
   const vllm = useQuery({ ...runtimeParametersQuery('vllm'), enabled: !runtime || runtime === 'vllm' });
-  const lists = runtime === 'sglang' ? [sglang.data] : runtime === 'vllm' ? [vllm.data] : [sglang.data, vllm.data];
+  const llamacpp = useQuery({ ...runtimeParametersQuery('llamacpp'), enabled: !runtime || runtime === 'llamacpp' });
+  const byRuntime: Record<string, (typeof sglang.data)[]> = {
+    sglang: [sglang.data],
+    vllm: [vllm.data],
+    llamacpp: [llamacpp.data],
+  };
+  const lists = (runtime && byRuntime[runtime]) || [sglang.data, vllm.data, llamacpp.data];
   const byName = new Map<string, RuntimeParameter>();
   for (const list of lists) for (const p of list ?? []) if (!byName.has(p.name)) byName.set(p.name, p);
   return [...byName.values()];

@@ -12,7 +12,7 @@ export interface ParameterSpace {
   [name: string]: Scalar[] | ParameterSpace;
 }
 
-export type Runtime = 'sglang' | 'vllm';
+export type Runtime = 'sglang' | 'vllm' | 'llamacpp';
 export type MergeStrategy = 'union' | 'intersection' | 'last_wins';
 
 export interface PresetMetadata {
