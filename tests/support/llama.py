@@ -12,10 +12,6 @@ import pytest
 from autotuner.tuning.engine.install import find_llama_server
 from autotuner.tuning.engine.tiny_model import make_tiny_model
 
-# A smaller shape than the default keeps each experiment to a few seconds on a busy machine while
-# a token still costs real compute (about 1 ms on one core).
-TEST_MODEL_SHAPE: dict[str, int] = {}
-
 
 def llama_server_path() -> Path:
     """The llama-server the runtime would run; fails (never skips) when there is none."""

@@ -17,13 +17,17 @@ app = new_group("Models to tune with, made on this machine.")
 @app.command("make-tiny", cls=Command)
 def make_tiny(
     path: Annotated[Path, typer.Argument(metavar="PATH", help="Where to write the .gguf file.", dir_okay=False)],
-    layers: Annotated[int, typer.Option(help="Transformer blocks.", min=1, max=64)] = 4,
-    embedding: Annotated[int, typer.Option(help="Hidden size (a multiple of --heads).", min=8, max=8192)] = 512,
-    feed_forward: Annotated[int, typer.Option(help="Feed-forward size.", min=8, max=32768)] = 1536,
-    heads: Annotated[int, typer.Option(help="Attention heads.", min=1, max=128)] = 8,
-    kv_heads: Annotated[int, typer.Option(help="Key/value heads (divides --heads).", min=1, max=128)] = 4,
-    context: Annotated[int, typer.Option(help="Training context length in tokens.", min=64, max=1_048_576)] = 4096,
-    seed: Annotated[int, typer.Option(help="Seed of the random weights.", min=0)] = 0,
+    layers: Annotated[int, typer.Option(metavar="N", help="Transformer blocks.", min=1, max=64)] = 8,
+    embedding: Annotated[
+        int, typer.Option(metavar="N", help="Hidden size (a multiple of --heads).", min=8, max=8192)
+    ] = 768,
+    feed_forward: Annotated[int, typer.Option(metavar="N", help="Feed-forward size.", min=8, max=32768)] = 2048,
+    heads: Annotated[int, typer.Option(metavar="N", help="Attention heads.", min=1, max=128)] = 12,
+    kv_heads: Annotated[int, typer.Option(metavar="N", help="Key/value heads (divides --heads).", min=1, max=128)] = 4,
+    context: Annotated[
+        int, typer.Option(metavar="N", help="Training context length in tokens.", min=64, max=1_048_576)
+    ] = 4096,
+    seed: Annotated[int, typer.Option(metavar="N", help="Seed of the random weights.", min=0)] = 0,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     as_json: JsonOpt = False,
 ) -> None:

@@ -53,7 +53,7 @@ def tune(
 ) -> None:
     """Run a task end to end without the web service: a progress bar, then every experiment and the best.
 
-    Relative paths in the task's command (and a llama.cpp task's model file) are read from the task file's folder, then from each folder above it: an argument that names an existing file there (e.g. examples/toy_engine.py) becomes its absolute path; every other argument stays as written. The engine must be installed (SGLang, vLLM, llama.cpp's llama-server, or the command's program and its *.py scripts), or nothing starts."""
+    Relative paths in the task's command are read from the task file's folder, then from each folder above it (a llama.cpp task's model file too): an argument that names an existing file there (e.g. examples/toy_engine.py) becomes its absolute path; every other argument stays as written. The engine must be installed (SGLang, vLLM, llama.cpp's llama-server, or the command's program and its *.py scripts), or nothing starts."""
     tune_file(task_file, dry_run=dry_run, log_dir=log_dir, as_json=as_json)
 
 

@@ -290,7 +290,7 @@ def install_llama_server(
         (folder / "build.json").write_text(json.dumps(info, indent=2) + "\n")
         if not keep_sources:
             shutil.rmtree(work, ignore_errors=True)
-        say(f"Built llama-server ({reported}) in {info['build_seconds']:.0f} s: {binary}", 1.0)
+        say(f"Built llama-server ({reported}) in {info['build_seconds']:.0f} s: {binary}", None)
         return binary
 
 

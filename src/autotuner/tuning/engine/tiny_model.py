@@ -24,10 +24,10 @@ SPACE = "\u2581"  # SentencePiece's word-start mark
 
 @dataclass(frozen=True)
 class TinyModelShape:
-    layers: int = 4
-    embedding: int = 512
-    feed_forward: int = 1536
-    heads: int = 8
+    layers: int = 8
+    embedding: int = 768
+    feed_forward: int = 2048
+    heads: int = 12
     kv_heads: int = 4
     context: int = 4096
     seed: int = 0
