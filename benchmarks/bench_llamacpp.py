@@ -40,10 +40,10 @@ SPACE = {
     "cont-batching": [True, False],
 }
 BENCHMARK = {
-    "traffic_scenarios": ["D(128,32)"],
+    "traffic_scenarios": ["D(64,32)"],
     "concurrency": [4],
-    "requests_per_level": 12,
-    "warmup_requests": 2,
+    "requests_per_level": 8,
+    "warmup_requests": 1,
 }
 
 

@@ -52,6 +52,17 @@ import {
   type TaskCreate,
 } from '../types/task';
 
+/** The space a new task starts with, per engine (llama.cpp's flags differ from SGLang's and vLLM's). */
+function defaultRows(runtime: BaseRuntime): ParameterRow[] {
+  if (runtime === 'llamacpp') {
+    return [
+      { id: newRowId(), name: 'parallel', values: [1, 4] },
+      { id: newRowId(), name: 'threads', values: [1] },
+    ];
+  }
+  return [{ id: newRowId(), name: 'tp-size', values: [1] }];
+}
+
 type SloName = 'ttft' | 'tpot' | 'latency';
 interface SloField {
   enabled: boolean;
@@ -95,7 +106,7 @@ export function NewTaskPage() {
   const [usePresetsOn, setUsePresetsOn] = useState(false);
   const [picked, setPicked] = useState<number[]>([]);
   const [mergeStrategy, setMergeStrategy] = useState<MergeStrategy>('union');
-  const [rows, setRows] = useState<ParameterRow[]>(() => [{ id: newRowId(), name: 'tp-size', values: [1] }]);
+  const [rows, setRows] = useState<ParameterRow[]>(() => defaultRows('sglang'));
   const [edited, setEdited] = useState(false);
   const [pending, setPending] = useState<PendingChange | null>(null);
   const [localError, setLocalError] = useState<string | null>(null);
@@ -240,7 +251,11 @@ export function NewTaskPage() {
                       <SegmentedControl
                         aria-labelledby="runtime-label"
                         value={runtime}
-                        onChange={(v) => setRuntime(v as BaseRuntime)}
+                        onChange={(v) => {
+                          // An untouched starting space follows the engine: llama.cpp has no tp-size.
+                          if (!edited && !usePresetsOn) setRows(defaultRows(v as BaseRuntime));
+                          setRuntime(v as BaseRuntime);
+                        }}
                         data={[
                           { value: 'sglang', label: 'SGLang' },
                           { value: 'vllm', label: 'vLLM' },
