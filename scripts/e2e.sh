@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
 # Browser end-to-end tests: the real service on a temporary database, driven through Debian's
 # Chromium (headless). Screenshots of every page land in test-artifacts/screenshots/.
+#   scripts/e2e.sh                        the browser tests (frontend/e2e/run.mjs)
+#   SCREENSHOT_DIR=test-artifacts/after scripts/e2e.sh e2e/screens.mjs
+#                                         another script of frontend/e2e against the same service
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 AUTOTUNER="${AUTOTUNER_BIN:-.venv/bin/autotuner}"
-SCREENSHOT_DIR="$ROOT/test-artifacts/screenshots"
+E2E_SCRIPT="${1:-e2e/run.mjs}"
+SCREENSHOT_DIR="$(mkdir -p "${SCREENSHOT_DIR:-$ROOT/test-artifacts/screenshots}" && cd "${SCREENSHOT_DIR:-$ROOT/test-artifacts/screenshots}" && pwd)"
 LOG_DIR="$ROOT/test-artifacts"
 
 ./scripts/install_chromium.sh
 
-if [ ! -d frontend/node_modules ]; then
-  (cd frontend && npm ci --no-audit --no-fund)
-fi
+source "$ROOT/scripts/lib.sh"
+ensure_frontend_deps
 # Build the UI when it is missing or older than its sources.
-if [ ! -f frontend/dist/index.html ] || [ -n "$(find frontend/src frontend/index.html frontend/package-lock.json -newer frontend/dist/index.html -print -quit)" ]; then
-  (cd frontend && npm run build)
+if ui_needs_build; then
+  build_ui
 fi
 
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
@@ -38,7 +41,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 echo "Starting the service on port $PORT (temporary data in $DATA_DIR)..."
-env -u AUTOTUNER_DATABASE_URL AUTOTUNER_DATA_DIR="$DATA_DIR" AUTOTUNER_UI_DIR="$ROOT/frontend/dist" \
+# The stand-in engine runs through the command runtime, which is off unless turned on.
+env -u AUTOTUNER_DATABASE_URL AUTOTUNER_DATA_DIR="$DATA_DIR" AUTOTUNER_UI_DIR="$ROOT/frontend/dist" AUTOTUNER_ALLOW_COMMAND_RUNTIME=true \
   setsid "$AUTOTUNER" serve --port "$PORT" > "$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 
@@ -59,4 +63,4 @@ if ! curl -fsS "http://127.0.0.1:$PORT/api/presets/" > /dev/null 2>&1; then
 fi
 
 cd frontend
-E2E_BASE_URL="http://127.0.0.1:$PORT" SCREENSHOT_DIR="$SCREENSHOT_DIR" node e2e/run.mjs
+E2E_BASE_URL="http://127.0.0.1:$PORT" SCREENSHOT_DIR="$SCREENSHOT_DIR" node "$E2E_SCRIPT"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up and run every test: the gates (ruff, import-linter), Python (SQLite, then PostgreSQL when
+# Set up and run every test: the gates (ruff, import-linter, mypy), Python (SQLite, then PostgreSQL when
 # AUTOTUNER_TEST_DATABASE_URL is set), the UI's unit tests, its build, and the end-to-end browser tests.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -7,10 +7,11 @@ cd "$ROOT"
 
 ensure_venv test,lint
 
-say "Gates: ruff (lint and format), import-linter (the layers)"
+say "Gates: ruff (lint and format), import-linter (the layers), mypy (strict on the pure cores)"
 "$VENV/bin/ruff" check src tests benchmarks examples
 "$VENV/bin/ruff" format --check src tests benchmarks examples
 "$VENV/bin/lint-imports" --no-cache
+"$VENV/bin/mypy"
 
 say "llama.cpp's llama-server for the llama.cpp tests (built once per machine and version)"
 "$ROOT/scripts/llama_server.sh"
@@ -27,6 +28,10 @@ if [ -f frontend/package.json ]; then
   ensure_frontend_deps
   say "UI: generated API types are up to date"
   (cd frontend && npm run --silent check-types-fresh)
+  say "UI: ESLint (types, hooks, import boundaries between features)"
+  (cd frontend && npm run --silent lint)
+  say "UI: TypeScript type check"
+  (cd frontend && npm run --silent typecheck)
   say "UI unit tests"
   (cd frontend && npm run --silent test)
   build_ui

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser } from './browser.mjs';
+import { assertNoOverflow, VIEWPORTS } from './layout.mjs';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BASE = (process.env.E2E_BASE_URL || 'http://127.0.0.1:8000').replace(/\/$/, '');
@@ -17,19 +18,50 @@ mkdirSync(SHOTS, { recursive: true });
 const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
 
+/** The sizes every screenshot is taken at; each is also checked for overflowing elements. */
+const SHOT_SIZES = VIEWPORTS.filter((v) => v.name === '1280x800' || v.name === '1920x1080');
+
+/** Photographs the page at 1280x800 and 1920x1080, failing when anything overflows at either. */
 async function shot(page, name) {
+  const original = page.viewportSize();
+  for (const size of SHOT_SIZES) {
+    await page.setViewportSize(size);
+    await settle(page);
+    await page.screenshot({ path: join(SHOTS, `${name}-${size.name}.png`), fullPage: true });
+    await assertNoOverflow(page, `${name} at ${size.name}`);
+  }
+  await page.setViewportSize(original);
+}
+
+async function settle(page) {
   // Let Mantine's transitions (SegmentedControl indicator, modals, toasts) settle first.
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.waitForTimeout(400);
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
+
+/** Checks (and photographs) the page at every size from a 768 px tablet to 1920 px. */
+async function checkEverySize(page, name, ready) {
+  for (const size of VIEWPORTS) {
+    await page.setViewportSize(size);
+    await ready();
+    await settle(page);
+    await page.screenshot({ path: join(SHOTS, `${name}-${size.name}.png`), fullPage: true });
+    await assertNoOverflow(page, `${name} at ${size.name}`);
+  }
+}
+
+const LONG_NAME = 'Long-context throughput sweep for Llama 3.1 70B Instruct on eight H100 GPUs';
 
 async function api(page, method, path, body) {
   return page.evaluate(
     async ({ method, path, body }) => {
       const res = await fetch(path, {
         method,
-        headers: body ? { 'Content-Type': 'application/json' } : {},
+        // As the UI does: every change carries the CSRF header (the service refuses it otherwise).
+        headers: {
+          ...(body ? { 'Content-Type': 'application/json' } : {}),
+          ...(method !== 'GET' ? { 'X-Autotuner-CSRF': '1' } : {}),
+        },
         body: body ? JSON.stringify(body) : undefined,
       });
       const text = await res.text();
@@ -85,6 +117,33 @@ test('presets page lists the system presets with badges and short parameters', a
   await shot(page, 'presets');
 });
 
+test('a long preset name keeps every action of its row in view, from 768 to 1920 px', async (page) => {
+  await page.goto(`${BASE}/presets`);
+  const created = await api(page, 'POST', '/api/presets/', {
+    name: LONG_NAME,
+    description: 'Every tensor-parallel size with the memory fractions and schedule policies worth trying for long prompts.',
+    category: 'performance',
+    parameters: { 'tp-size': [1, 2, 4], 'mem-fraction-static': [0.8, 0.9], 'schedule-policy': ['fcfs', 'lpm'] },
+    metadata: { tags: ['long-context', 'h100'] },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  try {
+    await checkEverySize(page, 'presets-long-name', async () => {
+      await page.goto(`${BASE}/presets`);
+      const long = row(page, LONG_NAME);
+      await long.waitFor();
+      for (const action of [`Edit ${LONG_NAME}`, `Duplicate ${LONG_NAME}`, `Delete ${LONG_NAME}`]) {
+        await long.getByRole('button', { name: action }).waitFor();
+      }
+      await long.getByRole('link', { name: `Export ${LONG_NAME}` }).waitFor();
+      // Category names read the same in the filter and in the table: capitalised.
+      assert.equal((await long.getByTestId('preset-category').first().textContent()).trim(), 'Performance');
+    });
+  } finally {
+    await api(page, 'DELETE', `/api/presets/${created.body.id}`);
+  }
+});
+
 test('deep link /tasks/new loads the app', async (page) => {
   await page.goto(`${BASE}/tasks/new`);
   await page.getByRole('heading', { name: 'New tuning task' }).waitFor();
@@ -99,7 +158,11 @@ test('create a preset with typed values from the dialog', async (page) => {
   await dialog.getByLabel('Category').fill('experiments');
   await dialog.getByLabel('Tags').fill('e2e');
   await dialog.getByLabel('Tags').press('Enter');
+  // Typing a name is not leaving the row: no "Add at least one value" yet.
+  await dialog.getByLabel('Parameter 1 name').pressSequentially('tp-s');
+  assert.equal(await dialog.getByText(/Add at least one value/).count(), 0, 'no row error while the name is typed');
   await dialog.getByLabel('Parameter 1 name').fill('tp-size');
+  await page.keyboard.press('Escape').catch(() => {});
   await typeValues(dialog.getByLabel('Values of tp-size'), ['1', '2']);
   await dialog.getByRole('button', { name: 'Add parameter' }).click();
   await dialog.getByLabel('Parameter 2 name').fill('quantization');
@@ -107,7 +170,10 @@ test('create a preset with typed values from the dialog', async (page) => {
   await dialog.getByRole('button', { name: 'Add parameter' }).click();
   await dialog.getByLabel('Parameter 3 name').fill('enable-torch-compile');
   await typeValues(dialog.getByLabel('Values of enable-torch-compile'), ['true']);
+  // The value suggestions (true / false) closed with Enter: nothing covers the Create button.
+  assert.equal(await page.getByRole('listbox').filter({ visible: true }).count(), 0, 'suggestions closed after Enter');
   await shot(page, 'preset-create-dialog');
+  await dialog.getByRole('button', { name: 'Create preset' }).click({ trial: true, timeout: 2000 });
   await dialog.getByRole('button', { name: 'Create preset' }).click();
   await row(page, 'E2E Sweep').waitFor();
   await page.getByText('Preset created').first().waitFor();
@@ -190,6 +256,22 @@ test('import a preset file, and a refused file shows the server sentence', async
   await row(page, 'Imported Sweep').waitFor();
   await page.getByText('Import finished').first().waitFor();
 
+  // The same file again: its name is taken. One alert (no toast) offers the three ways on in words.
+  await page.locator('input[type="file"]').setInputFiles(good);
+  const conflict = page.getByTestId('import-error');
+  await conflict.waitFor();
+  assert.doesNotMatch(await conflict.textContent(), /on_conflict/);
+  for (const choice of ['Keep both', 'Replace the existing one', 'Skip it']) await conflict.getByRole('button', { name: choice }).waitFor();
+  assert.equal(await page.getByText('Import refused').count(), 0, 'the refusal is shown once, not also as a toast');
+  await shot(page, 'presets-import-conflict');
+  await conflict.getByRole('button', { name: 'Keep both' }).click();
+  await row(page, 'Imported Sweep (2)').or(row(page, 'Imported Sweep (copy)')).first().waitFor();
+  await conflict.waitFor({ state: 'detached' });
+  const { body: afterCopy } = await api(page, 'GET', '/api/presets/');
+  const copy = afterCopy.find((p) => p.name !== 'Imported Sweep' && p.name.startsWith('Imported Sweep'));
+  assert.ok(copy, 'the copy was imported under a new name');
+  await api(page, 'DELETE', `/api/presets/${copy.id}`);
+
   const bad = join(tmpdir(), `e2e-bad-${process.pid}.json`);
   writeFileSync(bad, JSON.stringify({ version: '1.0', preset: { name: 'Broken', parameters: { 'tp-size': 1 } } }));
   await page.locator('input[type="file"]').setInputFiles(bad);
@@ -246,6 +328,11 @@ test('filter by category keeps every category in the choices; search by text', a
 test('reference workflow: presets, union, last wins, fine-tune, submit, task page', async (page) => {
   await page.goto(`${BASE}/tasks/new`);
   await page.getByLabel('Task name').fill('e2e-reference-workflow');
+  // GPUs: this machine has none, so the field starts empty and says the GPU rules apply only when set.
+  const gpus = page.getByRole('textbox', { name: 'GPUs' });
+  assert.equal(await gpus.inputValue(), '');
+  await page.getByText(/apply \(tp × dp × pp ≤ GPUs\) only when it is set/).waitFor();
+  await gpus.fill('2');
   await page.getByRole('switch', { name: 'Use Parameter Presets' }).check({ force: true });
   const picker = page.getByRole('combobox', { name: 'Presets' });
 
@@ -276,9 +363,14 @@ test('reference workflow: presets, union, last wins, fine-tune, submit, task pag
   await fineTune.getByText('edited').waitFor();
   await shot(page, 'new-task');
 
+  // Submit from the bottom of the form: the task page must open at its top.
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
   await page.getByRole('button', { name: 'Submit task' }).click();
   await page.waitForURL(/\/tasks\/\d+$/);
   await page.getByRole('heading', { name: 'e2e-reference-workflow' }).waitFor();
+  assert.equal(await page.evaluate(() => window.scrollY), 0, 'the task page opens scrolled to its top');
+  const { body: created } = await api(page, 'GET', `/api/tasks/${page.url().split('/').pop()}`);
+  assert.equal(created.gpus, 2);
   const values = page.locator('[data-testid="task-parameter"][data-name="tp-size"] [data-testid="task-parameter-values"]');
   assert.equal(await values.textContent(), '[2]');
   const mem = page.locator('[data-testid="task-parameter"][data-name="mem-fraction-static"] [data-testid="task-parameter-values"]');
@@ -294,19 +386,52 @@ test('reference workflow: presets, union, last wins, fine-tune, submit, task pag
 
 // ---------------------------------------------------------------- Tuning run on the stand-in engine
 
-test('run the toy task: start, watch it finish, read a log, save the best as a preset', async (page) => {
-  await page.goto(`${BASE}/tasks`);
+let toyTaskId = 0;
+
+/** The toy task of examples/, small and with an absolute engine path. */
+function withoutDelayScale(command) {
+  const at = command.indexOf('--delay-scale');
+  return at < 0 ? command : [...command.slice(0, at), ...command.slice(at + 2)];
+}
+
+function toyTask(name) {
   const spec = JSON.parse(readFileSync(join(REPO_ROOT, 'examples/toy_task.json'), 'utf8'));
-  const name = `e2e-toy-run-${Date.now()}`;
-  const body = {
+  return {
     ...spec,
     task_name: name,
-    // An absolute path, so the run does not depend on the service's working directory.
-    command: spec.command.map((part) => (part === 'examples/toy_engine.py' ? join(REPO_ROOT, 'examples/toy_engine.py') : part)),
+    // An absolute path, and the toy's default speed (the demo's slow-down for noisy machines is
+    // not needed to watch a run finish).
+    command: withoutDelayScale(spec.command).map((part) =>
+      part === 'examples/toy_engine.py' ? join(REPO_ROOT, 'examples/toy_engine.py') : part,
+    ),
     parameters: { 'tp-size': [1, 2], 'mem-fraction-static': [0.8, 0.9], 'schedule-policy': ['lpm'] },
     optimization: { ...spec.optimization, max_iterations: 4 },
     benchmark: { ...spec.benchmark, traffic_scenarios: ['D(16,4)'], concurrency: [2], requests_per_level: 6, warmup_requests: 1 },
   };
+}
+
+test('the Tasks page makes a task from a task file, or says why not', async (page) => {
+  await page.goto(`${BASE}/tasks`);
+  const bad = join(tmpdir(), `e2e-bad-task-${process.pid}.json`);
+  writeFileSync(bad, JSON.stringify({ task_name: 'no-model' }));
+  await page.locator('input[type="file"]').setInputFiles(bad);
+  const problem = page.getByTestId('task-file-error');
+  await problem.waitFor();
+  assert.match(await problem.textContent(), /model/i);
+  assert.doesNotMatch(await problem.textContent(), /^Error$/);
+
+  const good = join(tmpdir(), `e2e-task-file-${process.pid}.json`);
+  writeFileSync(good, JSON.stringify(toyTask('e2e-from-a-task-file')));
+  await page.locator('input[type="file"]').setInputFiles(good);
+  await page.waitForURL(/\/tasks\/\d+$/);
+  await page.getByRole('heading', { name: 'e2e-from-a-task-file' }).waitFor();
+  assert.equal(await page.getByTestId('task-status').getAttribute('data-status'), 'pending');
+});
+
+test('run the toy task: start, watch it finish, read a log, save the best as a preset', async (page) => {
+  await page.goto(`${BASE}/tasks`);
+  const name = `e2e-toy-run-${Date.now()}`;
+  const body = toyTask(name);
   const created = await api(page, 'POST', '/api/tasks/', body);
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const id = created.body.id;
@@ -314,12 +439,12 @@ test('run the toy task: start, watch it finish, read a log, save the best as a p
 
   await page.goto(`${BASE}/tasks/${id}`);
   await page.getByRole('heading', { name }).waitFor();
-  assert.equal((await page.getByTestId('task-status').textContent()).trim(), 'pending');
+  assert.equal(await page.getByTestId('task-status').getAttribute('data-status'), 'pending');
   await page.getByText('No experiments yet').waitFor();
   await page.getByRole('button', { name: 'Start', exact: true }).click();
 
   // The page follows the run by itself (no reload): four experiments, the task completed.
-  await page.locator('[data-testid="task-status"]', { hasText: 'completed' }).waitFor({ timeout: 90_000 });
+  await page.locator('[data-testid="task-status"][data-status="completed"]').waitFor({ timeout: 90_000 });
   const rows = page.getByTestId('experiment-row');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="experiment-row"][data-status="succeeded"]').length === 4, null, { timeout: 15_000 });
   assert.equal(await rows.count(), 4);
@@ -369,11 +494,81 @@ test('run the toy task: start, watch it finish, read a log, save the best as a p
   assert.deepEqual(saved.parameters, Object.fromEntries(Object.entries(best.parameters).map(([k, v]) => [k, [v]])));
   assert.equal(saved.metadata.source.experiment_id, best.id);
 
+  toyTaskId = id;
+
   // The tasks list shows the task's status and progress.
   await page.goto(`${BASE}/tasks`);
   const taskRow = page.locator(`[data-testid="task-row"][data-task-name="${name}"]`);
-  assert.equal((await taskRow.getByTestId('task-row-status').textContent()).trim(), 'completed');
+  assert.equal(await taskRow.getByTestId('task-row-status').getAttribute('data-status'), 'completed');
+  assert.equal((await taskRow.getByTestId('task-row-status').textContent()).trim(), 'Completed');
   assert.match(await taskRow.getByTestId('task-row-progress').textContent(), /4 \/ 4/);
+});
+
+test('a task that tried every combination offers Run again, which starts a fresh run', async (page) => {
+  assert.ok(toyTaskId, 'the toy run test must run first');
+  await page.goto(`${BASE}/tasks/${toyTaskId}`);
+  await page.getByTestId('experiments-table').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Continue search' }).count(), 0);
+  assert.match(await page.getByTestId('cannot-continue').textContent(), /Every planned experiment has run \(4 of 4\)/);
+  const { body: before } = await api(page, 'GET', `/api/tasks/${toyTaskId}/experiments`);
+  await page.getByRole('button', { name: 'Run again' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Run again' }).click();
+  await page.getByText('Running again').first().waitFor();
+  assert.equal(await page.getByTestId('run-error').count(), 0);
+  await page.locator('[data-testid="task-status"][data-status="completed"]').waitFor({ timeout: 90_000 });
+  const { body: after } = await api(page, 'GET', `/api/tasks/${toyTaskId}/experiments`);
+  assert.equal(after.length, 4, 'the fresh run tried every combination again');
+  // Ids may be reused once the old rows are gone; the new experiments are younger than every old one.
+  const lastOld = Math.max(...before.map((e) => Date.parse(e.created_at)));
+  assert.ok(after.every((e) => Date.parse(e.created_at) > lastOld), 'the old experiments were cleared and new ones run');
+});
+
+// ---------------------------------------------------------------- layout at every size
+
+test('every page fits its window from a 768 px tablet to 1920 px', async (page) => {
+  assert.ok(toyTaskId, 'the toy run test must run first');
+  const pages = [
+    ['presets', '/presets', () => row(page, 'High Throughput').waitFor()],
+    ['tasks', '/tasks', () => page.getByTestId('task-row').first().waitFor()],
+    ['new-task', '/tasks/new', () => page.getByRole('heading', { name: 'New tuning task' }).waitFor()],
+    ['task-page', `/tasks/${toyTaskId}`, () => page.getByTestId('experiments-table').waitFor()],
+    ['not-found', '/nowhere', () => page.getByText('This page does not exist').waitFor()],
+  ];
+  for (const [name, path, ready] of pages) {
+    await checkEverySize(page, `every-size-${name}`, async () => {
+      await page.goto(`${BASE}${path}`);
+      await ready();
+    });
+  }
+  // A running task: its experiments' status badges (Deploying, Benchmarking) and its controls.
+  const long = toyTask(`e2e-running-${Date.now()}`);
+  long.benchmark = { ...long.benchmark, requests_per_level: 400 };
+  const { body: running } = await api(page, 'POST', '/api/tasks/', long);
+  await api(page, 'POST', `/api/tasks/${running.id}/start`);
+  try {
+    await checkEverySize(page, 'every-size-task-running', async () => {
+      await page.goto(`${BASE}/tasks/${running.id}`);
+      await page.locator('[data-testid="experiment-status"][data-status="benchmarking"]').first().waitFor({ timeout: 60_000 });
+    });
+  } finally {
+    await api(page, 'POST', `/api/tasks/${running.id}/cancel`);
+  }
+
+  // The New Task form with presets picked and SLOs open is the widest form.
+  await checkEverySize(page, 'every-size-new-task-presets', async () => {
+    await page.goto(`${BASE}/tasks/new`);
+    await page.getByRole('switch', { name: 'Use Parameter Presets' }).check({ force: true });
+    const picker = page.getByRole('combobox', { name: 'Presets' });
+    await picker.click();
+    await picker.fill('High');
+    await page.getByRole('option', { name: /^High Throughput System/ }).click();
+    await picker.click();
+    await picker.fill('Memory');
+    await page.getByRole('option', { name: /^Memory Efficient System/ }).click();
+    await page.keyboard.press('Escape');
+    await page.getByRole('switch', { name: 'Set SLOs' }).check({ force: true });
+    await page.getByTestId('merged-json').waitFor();
+  });
 });
 
 // ---------------------------------------------------------------- runner
@@ -383,8 +578,8 @@ let passed = 0;
 let failed = 0;
 try {
   for (const { name, fn } of tests) {
-    if (ONLY && !name.includes(ONLY)) continue;
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    if (ONLY && !ONLY.split('|').some((part) => name.includes(part))) continue;
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, acceptDownloads: true });
     context.setDefaultTimeout(10_000);
     const page = await context.newPage();
     const consoleErrors = [];

@@ -8,18 +8,19 @@ import { NotFoundPage } from './pages/NotFound';
 import { PresetsPage } from './pages/Presets';
 import { TaskDetailPage } from './pages/TaskDetail';
 import { TasksPage } from './pages/Tasks';
+import { paths, patterns } from './routes';
 import { theme } from './theme';
 
 export const routes: RouteObject[] = [
   {
-    path: '/',
+    path: paths.home,
     element: <Layout />,
     children: [
-      { index: true, element: <Navigate to="/presets" replace /> },
-      { path: 'presets', element: <PresetsPage /> },
-      { path: 'tasks', element: <TasksPage /> },
-      { path: 'tasks/new', element: <NewTaskPage /> },
-      { path: 'tasks/:taskId', element: <TaskDetailPage /> },
+      { index: true, element: <Navigate to={paths.presets} replace /> },
+      { path: patterns.presets, element: <PresetsPage /> },
+      { path: patterns.tasks, element: <TasksPage /> },
+      { path: patterns.newTask, element: <NewTaskPage /> },
+      { path: patterns.task, element: <TaskDetailPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -86,6 +86,8 @@ def test_dry_run_prints_the_twelve_engine_commands_as_shell_quoted_argument_list
         "127.0.0.1",
         "--port",
         "<port>",
+        "--delay-scale",
+        "60",
         "--tp-size",
         "1",
         "--mem-fraction-static",
@@ -95,7 +97,7 @@ def test_dry_run_prints_the_twelve_engine_commands_as_shell_quoted_argument_list
     ]
     assert "'<port>'" in lines[0], "arguments are quoted for a shell (shlex), the engine itself gets no shell"
     assert result.stderr == ""
-    combos = [tuple(shlex.split(line)[8:]) for line in lines]
+    combos = [tuple(shlex.split(line)[10:]) for line in lines]
     assert len(set(combos)) == 12
     assert ("--tp-size", "2", "--mem-fraction-static", "0.9", "--schedule-policy", "lpm") in combos
     assert not process.running_engines(), "a dry run starts nothing"

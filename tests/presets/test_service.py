@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from autotuner.core.actors import Actor
 from autotuner.core.errors import InvalidParameters, PresetNotFound
 from autotuner.db.session import session_scope
 from autotuner.presets import service
 from autotuner.presets.schemas import PresetCreate, PresetUpdate
+
+LOCAL = Actor.operator(allow_command_runtime=False)
 
 
 @pytest.fixture
@@ -21,6 +24,7 @@ def test_create_returns_the_catalogs_warnings_once(session):
     saved = service.create_preset(
         session,
         PresetCreate(name="W", runtime="sglang", parameters={"tp-size": [1], "brand-new-flag": [True]}),
+        LOCAL,
     )
     assert saved.preset.id is not None
     assert len(saved.warnings) == 1 and "'brand-new-flag' is not in the SGLang" in saved.warnings[0]
@@ -29,10 +33,10 @@ def test_create_returns_the_catalogs_warnings_once(session):
 
 
 def test_update_rechecks_the_catalog_and_refuses_a_value_out_of_range(session):
-    saved = service.create_preset(session, PresetCreate(name="U", runtime="sglang", parameters={"tp-size": [1]}))
+    saved = service.create_preset(session, PresetCreate(name="U", runtime="sglang", parameters={"tp-size": [1]}), LOCAL)
     with pytest.raises(InvalidParameters, match="mem-fraction-static"):
-        service.update_preset(session, saved.preset.id, PresetUpdate(parameters={"mem-fraction-static": [1.5]}))
-    again = service.update_preset(session, "u", PresetUpdate(parameters={"tp-size": [2], "other-flag": [1]}))
+        service.update_preset(session, saved.preset.id, PresetUpdate(parameters={"mem-fraction-static": [1.5]}), LOCAL)
+    again = service.update_preset(session, "u", PresetUpdate(parameters={"tp-size": [2], "other-flag": [1]}), LOCAL)
     assert again.preset.parameters == {"tp-size": [2], "other-flag": [1]}
     assert [w.split("'")[1] for w in again.warnings] == ["other-flag"]
 
@@ -47,12 +51,14 @@ def test_update_rechecks_the_catalog_and_refuses_a_value_out_of_range(session):
 )
 def test_lookup_names_what_was_asked_for(session, ref, sentence):
     with pytest.raises(PresetNotFound) as info:
-        service.get_preset(session, ref)
+        service.get_preset(session, ref, LOCAL)
     assert info.value.message == sentence
 
 
 def test_merge_report_is_the_api_answer(session):
-    report = service.merge_report(*service.merge_presets(session, ["high-throughput", "memory-efficient"], "union"))
+    report = service.merge_report(
+        *service.merge_presets(session, ["high-throughput", "memory-efficient"], "union", actor=LOCAL)
+    )
     assert report.applied_presets == ["High Throughput", "Memory Efficient"]
     assert report.parameters == {"tp-size": [1, 2, 4], "mem-fraction-static": [0.7, 0.75, 0.9]}
     assert report.combinations == 9 and report.merge_strategy == "union"

@@ -1,7 +1,10 @@
 /**
- * The one place that talks HTTP to the autotuner service. Every failed request becomes an
- * ApiError carrying the server's one-sentence `detail` and any per-field errors.
+ * The one place that talks HTTP to the autotuner service, for JSON and text endpoints alike.
+ * Every failed request becomes an ApiError carrying the server's one-sentence `detail` and any
+ * per-field errors. Paths are the OpenAPI schema's own templates (`apiPath`), so a renamed
+ * endpoint is a type error once the types are regenerated.
  */
+import type { paths } from './schema';
 
 export interface FieldError {
   /** Dotted path of the field inside the request body, e.g. "parameters.tp-size" or "name". */
@@ -21,6 +24,22 @@ export class ApiError extends Error {
     this.detail = detail;
     this.fieldErrors = fieldErrors;
   }
+}
+
+/** An endpoint of the service, as the OpenAPI schema names it ("/api/tasks/{task_id}"). */
+export type ApiPath = keyof paths & string;
+
+type Placeholders<S extends string> = S extends `${string}{${infer Name}}${infer Rest}` ? Name | Placeholders<Rest> : never;
+type PathArgs<P extends string> = [Placeholders<P>] extends [never] ? [] : [Record<Placeholders<P>, string | number>];
+
+/** Fills an endpoint's placeholders: apiPath('/api/tasks/{task_id}', { task_id: 7 }) -> "/api/tasks/7". */
+export function apiPath<P extends ApiPath>(template: P, ...args: PathArgs<P>): string {
+  const values = (args[0] ?? {}) as Record<string, string | number>;
+  return template.replace(/\{([^}]+)\}/g, (_match, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`apiPath: no value for {${name}} in ${template}`);
+    return encodeURIComponent(String(value));
+  });
 }
 
 const LOCATION_PREFIXES = new Set(['body', 'query', 'path', 'header']);
@@ -54,9 +73,7 @@ export function errorFromBody(status: number, body: unknown, statusText = ''): A
     detail = body.trim();
   }
   if (!detail && fieldErrors.length > 0) {
-    detail = fieldErrors
-      .map((e) => (e.field ? `${e.field}: ${e.message}` : e.message))
-      .join('; ');
+    detail = fieldErrors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ');
   }
   if (!detail) {
     detail = `The server answered ${status}${statusText ? ` ${statusText}` : ''}; try again, and check the service log if it keeps failing.`;
@@ -81,6 +98,9 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** The header the service asks of every change that is not sent as JSON (see web/security.py). */
+export const CSRF_HEADER = 'X-Autotuner-CSRF';
+
 export function buildUrl(path: string, query?: RequestOptions['query']): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query ?? {})) {
@@ -91,8 +111,13 @@ export function buildUrl(path: string, query?: RequestOptions['query']): string 
   return qs ? `${path}?${qs}` : path;
 }
 
-export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+/** Sends a request; resolves with the body's text, or throws an ApiError with the server's sentence. */
+async function send(path: string, options: RequestOptions, accept: string): Promise<{ status: number; text: string }> {
+  const method = options.method ?? 'GET';
+  const headers: Record<string, string> = { Accept: accept };
+  // The service refuses a change a page on another site could send (no JSON body, no custom
+  // header): every change from the UI carries this header, file uploads and body-less POSTs too.
+  if (method !== 'GET') headers[CSRF_HEADER] = '1';
   let body: BodyInit | undefined;
   if (options.form) {
     body = options.form;
@@ -103,7 +128,7 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
   let response: Response;
   try {
     response = await fetch(buildUrl(path, options.query), {
-      method: options.method ?? 'GET',
+      method,
       headers,
       body,
       signal: options.signal,
@@ -112,18 +137,30 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
     throw new ApiError(0, 'The autotuner service cannot be reached; check that `autotuner serve` is running.');
   }
-  if (response.status === 204) return undefined as T;
-  const text = await response.text();
-  let parsed: unknown = undefined;
-  if (text) {
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = text;
-    }
+  const text = response.status === 204 ? '' : await response.text();
+  if (!response.ok) throw errorFromBody(response.status, parseBody(text), response.statusText);
+  return { status: response.status, text };
+}
+
+function parseBody(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
-  if (!response.ok) throw errorFromBody(response.status, parsed, response.statusText);
-  return parsed as T;
+}
+
+/** A JSON endpoint: the parsed body (undefined for 204 No Content). */
+export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const { text } = await send(path, options, 'application/json');
+  return parseBody(text) as T;
+}
+
+/** A text/plain endpoint (logs): the body as it is. */
+export async function apiText(path: string, options: RequestOptions = {}): Promise<string> {
+  const { text } = await send(path, options, 'text/plain, application/json');
+  return text;
 }
 
 /** Message to show for any thrown value. */

@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List presets */
+        /**
+         * List presets
+         * @description The presets the caller may see (its own, its teams', public ones), filtered.
+         */
         get: operations["list_presets_api_presets__get"];
         put?: never;
         /** Create a preset */
@@ -78,6 +81,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/presets/{preset_id}/sharing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Share a preset: private, with teams, or public (its owner or an admin) */
+        put: operations["share_preset_api_presets__preset_id__sharing_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/presets/{preset_id}/duplicate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Copy a preset one may read into a private one of one's own */
+        post: operations["duplicate_preset_api_presets__preset_id__duplicate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/presets/{preset_id}/export": {
         parameters: {
             query?: never;
@@ -102,7 +139,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List tasks */
+        /**
+         * List tasks
+         * @description The tasks the caller may see (its own, its teams', public ones), newest first.
+         */
         get: operations["list_tasks_api_tasks__get"];
         put?: never;
         /** Create a task */
@@ -144,6 +184,23 @@ export interface paths {
         post?: never;
         /** Delete a task that is not running */
         delete: operations["delete_task_api_tasks__task_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{task_id}/sharing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Share a task: private, with teams, or public (its owner or an admin) */
+        put: operations["share_task_api_tasks__task_id__sharing_put"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -683,6 +740,14 @@ export interface components {
             };
             metadata?: components["schemas"]["PresetMetadata"] | null;
         };
+        /** PresetDuplicate */
+        PresetDuplicate: {
+            /**
+             * Name
+             * @description Default: '<name> (copy)'.
+             */
+            name?: string | null;
+        };
         /**
          * PresetExport
          * @description The file format of export and import (one preset).
@@ -753,6 +818,18 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             /**
+             * Owner
+             * @description Its owner's user name; null for system presets.
+             */
+            owner: string | null;
+            /** @description private (its owner), teams (those in team_ids), or public. */
+            visibility: components["schemas"]["Visibility"];
+            /**
+             * Team Ids
+             * @description The teams it is shared with (visibility 'teams').
+             */
+            team_ids: number[];
+            /**
              * Created At
              * Format: date-time
              */
@@ -790,6 +867,18 @@ export interface components {
             metadata: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Owner
+             * @description Its owner's user name; null for system presets.
+             */
+            owner: string | null;
+            /** @description private (its owner), teams (those in team_ids), or public. */
+            visibility: components["schemas"]["Visibility"];
+            /**
+             * Team Ids
+             * @description The teams it is shared with (visibility 'teams').
+             */
+            team_ids: number[];
             /**
              * Created At
              * Format: date-time
@@ -933,6 +1022,18 @@ export interface components {
              * @default custom
              */
             category: string | null;
+        };
+        /**
+         * Sharing
+         * @description Who may see an object besides its owner and the admins.
+         */
+        Sharing: {
+            visibility: components["schemas"]["Visibility"];
+            /**
+             * Team Ids
+             * @description For visibility 'teams'.
+             */
+            team_ids?: number[];
         };
         /**
          * SpaceDraft
@@ -1104,6 +1205,18 @@ export interface components {
              * @description Why the search ended: exhausted, max_iterations, early stop...
              */
             stop_reason: string | null;
+            /**
+             * Owner
+             * @description Its owner's user name; null for what was made before users existed.
+             */
+            owner: string | null;
+            /** @description private (its owner), teams (those in team_ids), or public. */
+            visibility: components["schemas"]["Visibility"];
+            /**
+             * Team Ids
+             * @description The teams it is shared with (visibility 'teams').
+             */
+            team_ids: number[];
         };
         /**
          * TaskStatus
@@ -1134,6 +1247,12 @@ export interface components {
             benchmark?: components["schemas"]["BenchmarkSpec"] | null;
             slo?: components["schemas"]["SLOSpec"] | null;
         };
+        /**
+         * Visibility
+         * @description Who may see a preset or a task besides its owner and the admins.
+         * @enum {string}
+         */
+        Visibility: "private" | "teams" | "public";
     };
     responses: never;
     parameters: never;
@@ -1156,6 +1275,7 @@ export type MergeResponse = components['schemas']['MergeResponse'];
 export type ModelSpec = components['schemas']['ModelSpec'];
 export type OptimizationSpec = components['schemas']['OptimizationSpec'];
 export type PresetCreate = components['schemas']['PresetCreate'];
+export type PresetDuplicate = components['schemas']['PresetDuplicate'];
 export type PresetExport = components['schemas']['PresetExport'];
 export type PresetExportBody = components['schemas']['PresetExportBody'];
 export type PresetMetadata = components['schemas']['PresetMetadata'];
@@ -1171,6 +1291,7 @@ export type RuntimeRead = components['schemas']['RuntimeRead'];
 export type SloLimit = components['schemas']['SLOLimit'];
 export type SloSpec = components['schemas']['SLOSpec'];
 export type SaveAsPreset = components['schemas']['SaveAsPreset'];
+export type Sharing = components['schemas']['Sharing'];
 export type SpaceDraft = components['schemas']['SpaceDraft'];
 export type SpaceRead = components['schemas']['SpaceRead'];
 export type SystemRead = components['schemas']['SystemRead'];
@@ -1178,6 +1299,7 @@ export type TaskCreate = components['schemas']['TaskCreate'];
 export type TaskRead = components['schemas']['TaskRead'];
 export type TaskStatus = components['schemas']['TaskStatus'];
 export type TaskUpdate = components['schemas']['TaskUpdate'];
+export type Visibility = components['schemas']['Visibility'];
 export type $defs = Record<string, never>;
 export interface operations {
     list_presets_api_presets__get: {
@@ -1188,6 +1310,11 @@ export interface operations {
                 runtime?: ("sglang" | "vllm" | "llamacpp") | null;
                 /** @description Text in name, description or tags */
                 q?: string | null;
+                /** @description Only the caller's own presets. */
+                mine?: boolean;
+                /** @description Only those shared with this team. */
+                team?: number | null;
+                visibility?: components["schemas"]["Visibility"] | null;
             };
             header?: never;
             path?: never;
@@ -1793,6 +1920,184 @@ export interface operations {
             };
         };
     };
+    share_preset_api_presets__preset_id__sharing_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                preset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Sharing"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresetRead"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    duplicate_preset_api_presets__preset_id__duplicate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                preset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PresetDuplicate"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresetSaved"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     export_preset_api_presets__preset_id__export_get: {
         parameters: {
             query?: never;
@@ -1882,6 +2187,11 @@ export interface operations {
         parameters: {
             query?: {
                 status?: components["schemas"]["TaskStatus"] | null;
+                /** @description Only the caller's own tasks. */
+                mine?: boolean;
+                /** @description Only those shared with this team. */
+                team?: number | null;
+                visibility?: components["schemas"]["Visibility"] | null;
             };
             header?: never;
             path?: never;
@@ -2333,6 +2643,95 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    share_task_api_tasks__task_id__sharing_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Sharing"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskRead"];
+                };
             };
             /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
             403: {

@@ -1,29 +1,28 @@
 import { AppShell, Badge, Burger, Button, Group, NavLink, ScrollArea, Stack, Text, ThemeIcon } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { IconAdjustmentsHorizontal, IconListDetails, IconPlus, IconStack2 } from '@tabler/icons-react';
-import { Link, Outlet, useLocation } from 'react-router-dom';
+import { Link, Outlet, ScrollRestoration, useLocation } from 'react-router-dom';
+import { paths } from '../routes';
 
 const NAV = [
-  { to: '/presets', label: 'Presets', icon: IconStack2, match: (p: string) => p.startsWith('/presets') },
-  { to: '/tasks', label: 'Tasks', icon: IconListDetails, match: (p: string) => p.startsWith('/tasks') && p !== '/tasks/new' },
-  { to: '/tasks/new', label: 'New Task', icon: IconPlus, match: (p: string) => p === '/tasks/new' },
+  { to: paths.presets, label: 'Presets', icon: IconStack2, match: (p: string) => p.startsWith(paths.presets) },
+  { to: paths.tasks, label: 'Tasks', icon: IconListDetails, match: (p: string) => p.startsWith(paths.tasks) && p !== paths.newTask },
+  { to: paths.newTask, label: 'New Task', icon: IconPlus, match: (p: string) => p === paths.newTask },
 ];
 
 export function Layout() {
   const [opened, { toggle, close }] = useDisclosure();
   const { pathname } = useLocation();
   return (
-    <AppShell
-      header={{ height: 56 }}
-      navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }}
-      padding="lg"
-    >
+    <AppShell header={{ height: 56 }} navbar={{ width: 200, breakpoint: 'md', collapsed: { mobile: !opened } }} padding="lg">
+      {/* A new page opens at its top (not where the last one was scrolled to); Back restores it. */}
+      <ScrollRestoration />
       <AppShell.Header>
-        <Group h="100%" px="md" justify="space-between">
-          <Group gap="sm">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
-            <Link to="/presets" style={{ textDecoration: 'none', color: 'inherit' }}>
-              <Group gap={8}>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="md" size="sm" aria-label="Toggle navigation" />
+            <Link to={paths.presets} style={{ textDecoration: 'none', color: 'inherit' }}>
+              <Group gap={8} wrap="nowrap">
                 <ThemeIcon size={30} radius="md" variant="gradient" gradient={{ from: 'indigo', to: 'cyan', deg: 135 }}>
                   <IconAdjustmentsHorizontal size={18} />
                 </ThemeIcon>
@@ -36,7 +35,7 @@ export function Layout() {
               LLM inference tuning
             </Badge>
           </Group>
-          <Button component={Link} to="/tasks/new" size="xs" leftSection={<IconPlus size={14} />}>
+          <Button component={Link} to={paths.newTask} size="xs" leftSection={<IconPlus size={14} />}>
             New task
           </Button>
         </Group>
@@ -60,12 +59,12 @@ export function Layout() {
         </AppShell.Section>
         <AppShell.Section>
           <Text size="xs" c="dimmed" px="xs">
-            SGLang · vLLM parameter presets
+            SGLang · vLLM · llama.cpp parameter presets
           </Text>
         </AppShell.Section>
       </AppShell.Navbar>
       <AppShell.Main>
-        <div style={{ maxWidth: 1280, margin: '0 auto' }}>
+        <div style={{ maxWidth: 1280, margin: '0 auto', minWidth: 0 }}>
           <Outlet />
         </div>
       </AppShell.Main>
@@ -75,8 +74,8 @@ export function Layout() {
 
 export function PageHeader({ title, description, actions }: { title: string; description?: string; actions?: React.ReactNode }) {
   return (
-    <Group justify="space-between" align="flex-end" mb="lg" wrap="wrap">
-      <div>
+    <Group justify="space-between" align="flex-end" mb="lg" wrap="wrap" gap="sm">
+      <div style={{ minWidth: 0, flex: '1 1 24rem' }}>
         <Text component="h1" fz={26} fw={700} m={0}>
           {title}
         </Text>
@@ -86,7 +85,11 @@ export function PageHeader({ title, description, actions }: { title: string; des
           </Text>
         )}
       </div>
-      {actions && <Group gap="sm">{actions}</Group>}
+      {actions && (
+        <Group gap="sm" wrap="wrap">
+          {actions}
+        </Group>
+      )}
     </Group>
   );
 }

@@ -1,6 +1,17 @@
-import { Badge, Group, Text } from '@mantine/core';
-import { leaves, formatValues } from '../lib/parameterSpace';
-import type { ParameterSpace } from '../types/preset';
+import { Group, Text } from '@mantine/core';
+import { formatValues, leaves, type ParameterSpace } from '../lib/parameterSpace';
+
+/**
+ * One parameter in short form ("tp-size: 2, 4"), as a chip that wraps inside its cell rather
+ * than being cut. `tone` marks a changed value (teal) or a plain one.
+ */
+export function ParamChip({ children, tone = 'plain', ...rest }: { children: React.ReactNode; tone?: 'plain' | 'changed' } & React.HTMLAttributes<HTMLSpanElement>) {
+  return (
+    <span className="param-chip" data-tone={tone} {...rest}>
+      {children}
+    </span>
+  );
+}
 
 /** Parameters in short form, one chip per flag: "tp-size: 2, 4". */
 export function ParameterChips({ space, max = 4 }: { space: ParameterSpace | null | undefined; max?: number }) {
@@ -16,17 +27,9 @@ export function ParameterChips({ space, max = 4 }: { space: ParameterSpace | nul
   return (
     <Group gap={4}>
       {shown.map(([name, values]) => (
-        <Badge
-          key={name}
-          variant="default"
-          radius="sm"
-          tt="none"
-          fw={500}
-          className="param-chip"
-          styles={{ root: { height: 'auto', paddingBlock: 2, maxWidth: 'none', overflow: 'visible' }, label: { overflow: 'visible' } }}
-        >
+        <ParamChip key={name}>
           {name}: {formatValues(values)}
-        </Badge>
+        </ParamChip>
       ))}
       {all.length > shown.length && (
         <Text size="xs" c="dimmed">

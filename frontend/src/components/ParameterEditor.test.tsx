@@ -6,7 +6,17 @@ import { rowsToSpace, type ParameterRow } from '../lib/parameterSpace';
 import { renderWithProviders } from '../test/render';
 import { ParameterEditor } from './ParameterEditor';
 
-function Harness({ initial, errors, onRows }: { initial: ParameterRow[]; errors?: Record<string, string>; onRows: (rows: ParameterRow[]) => void }) {
+function Harness({
+  initial,
+  errors,
+  onRows,
+  showAll = false,
+}: {
+  initial: ParameterRow[];
+  errors?: Record<string, string>;
+  onRows: (rows: ParameterRow[]) => void;
+  showAll?: boolean;
+}) {
   const [rows, setRows] = useState(initial);
   return (
     <ParameterEditor
@@ -16,7 +26,11 @@ function Harness({ initial, errors, onRows }: { initial: ParameterRow[]; errors?
         onRows(next);
       }}
       errors={errors}
-      suggestions={[{ name: 'tp-size', type: 'int', description: 'Tensor parallelism', exclusive_minimum: false, exclusive_maximum: false, aliases: [], gpus_factor: true, allowed: 'yes' }]}
+      showAllProblems={showAll}
+      suggestions={[
+        { name: 'tp-size', type: 'int', description: 'Tensor parallelism' },
+        { name: 'enable-torch-compile', type: 'bool', description: 'Compile the model' },
+      ]}
     />
   );
 }
@@ -72,8 +86,30 @@ describe('ParameterEditor', () => {
     expect(valuesInput('Values of schedule-policy')).not.toHaveAttribute('aria-invalid', 'true');
   });
 
-  it('flags a parameter without values', () => {
-    renderWithProviders(<Harness initial={[{ id: 'r1', name: 'tp-size', values: [] }]} onRows={() => {}} />);
+  it('flags a parameter without values once the user leaves its row, not while typing its name', async () => {
+    const user = userEvent.setup();
+    renderWithProviders(<Harness initial={[{ id: 'r1', name: '', values: [] }]} onRows={() => {}} />);
+    await user.type(screen.getByRole('combobox', { name: 'Parameter 1 name' }), 'tp-s');
+    expect(screen.queryByText(/Add at least one value/)).toBeNull();
+    await user.type(screen.getByRole('combobox', { name: 'Parameter 1 name' }), 'ize');
+    await user.click(valuesInput('Values of tp-size'));
+    expect(screen.queryByText(/Add at least one value/)).toBeNull();
+    await user.click(screen.getByRole('button', { name: 'Add parameter' }));
     expect(screen.getByText("Add at least one value for 'tp-size'.")).toBeInTheDocument();
+  });
+
+  it('flags every row at once after a submit attempt', () => {
+    renderWithProviders(<Harness initial={[{ id: 'r1', name: 'tp-size', values: [] }]} onRows={() => {}} showAll />);
+    expect(screen.getByText("Add at least one value for 'tp-size'.")).toBeInTheDocument();
+  });
+
+  it('closes the value suggestions after Enter', async () => {
+    const user = userEvent.setup();
+    renderWithProviders(<Harness initial={[{ id: 'r1', name: 'enable-torch-compile', values: [] }]} onRows={() => {}} />);
+    const input = valuesInput('Values of enable-torch-compile');
+    await user.type(input, 't');
+    expect(screen.getByRole('listbox')).toBeInTheDocument();
+    await user.type(input, 'rue{Enter}');
+    expect(screen.queryByRole('listbox')).toBeNull();
   });
 });

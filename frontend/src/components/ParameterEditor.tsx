@@ -1,6 +1,6 @@
-import { ActionIcon, Autocomplete, Button, Group, Pill, Stack, TagsInput, Text, Tooltip } from '@mantine/core';
+import { ActionIcon, Autocomplete, Box, Button, Group, Pill, Stack, TagsInput, Text, Tooltip } from '@mantine/core';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import {
   formatChipValue,
   newRowId,
@@ -8,18 +8,28 @@ import {
   rowProblems,
   valueKey,
   type ParameterRow,
+  type Scalar,
 } from '../lib/parameterSpace';
-import type { RuntimeParameter, Scalar } from '../types/preset';
+
+/** A known engine flag, offered as a name suggestion (the engine catalog's flags fit this). */
+export interface ParameterSuggestion {
+  name: string;
+  description?: string | null;
+  type?: string | null;
+  choices?: Scalar[] | null;
+}
 
 interface Props {
   rows: ParameterRow[];
   onChange: (rows: ParameterRow[]) => void;
-  /** Known engine flags, offered as name suggestions. */
-  suggestions?: RuntimeParameter[];
+  suggestions?: ParameterSuggestion[];
   /** Errors from the server, keyed by parameter name. */
   errors?: Record<string, string>;
-  /** Show the editor's own checks (empty values, duplicates). */
-  showProblems?: boolean;
+  /**
+   * Show the editor's own checks (no values, listed twice) for every row, e.g. once the form was
+   * submitted. Without it a row is checked only after the user has left it.
+   */
+  showAllProblems?: boolean;
   label?: string;
 }
 
@@ -33,15 +43,22 @@ function typeName(value: Scalar): string {
  * One row per parameter: a name (with suggestions from the engine catalog) and its values typed
  * one by one as chips. "4" becomes the number 4, "true" the boolean true, "4bit" stays text.
  */
-export function ParameterEditor({ rows, onChange, suggestions = [], errors = {}, showProblems = true, label }: Props) {
-  const problems = useMemo(() => (showProblems ? rowProblems(rows) : {}), [rows, showProblems]);
+export function ParameterEditor({ rows, onChange, suggestions = [], errors = {}, showAllProblems = false, label }: Props) {
+  const problems = useMemo(() => rowProblems(rows), [rows]);
   const byName = useMemo(() => new Map(suggestions.map((s) => [s.name, s])), [suggestions]);
   const names = useMemo(() => suggestions.map((s) => s.name).sort(), [suggestions]);
+  /** Rows the user has left at least once: their problems are shown from then on. */
+  const [visited, setVisited] = useState<ReadonlySet<string>>(() => new Set());
+  /** The row whose value suggestions are open (they close on Enter and when the row is left). */
+  const [suggesting, setSuggesting] = useState<string | null>(null);
 
-  const update = (id: string, patch: Partial<ParameterRow>) =>
-    onChange(rows.map((row) => (row.id === id ? { ...row, ...patch } : row)));
+  const update = (id: string, patch: Partial<ParameterRow>) => onChange(rows.map((row) => (row.id === id ? { ...row, ...patch } : row)));
   const remove = (id: string) => onChange(rows.filter((row) => row.id !== id));
   const add = () => onChange([...rows, { id: newRowId(), name: '', values: [] }]);
+  const leave = (id: string) => {
+    setSuggesting((current) => (current === id ? null : current));
+    setVisited((seen) => (seen.has(id) ? seen : new Set(seen).add(id)));
+  };
 
   return (
     <Stack gap="xs" data-testid="parameter-editor">
@@ -57,14 +74,29 @@ export function ParameterEditor({ rows, onChange, suggestions = [], errors = {},
       )}
       {rows.map((row, index) => {
         const known = byName.get(row.name.trim());
-        const error = errors[row.name.trim()] ?? problems[row.id];
+        const ownProblem = showAllProblems || visited.has(row.id) ? problems[row.id] : undefined;
+        const error = errors[row.name.trim()] ?? ownProblem;
         const hint = known
           ? [known.description, known.type && `type ${known.type}`, known.choices?.length ? `choices: ${known.choices.join(', ')}` : null]
               .filter(Boolean)
               .join(' · ')
           : undefined;
+        const choices = known?.choices?.map(String) ?? (known?.type === 'bool' ? ['true', 'false'] : []);
         return (
-          <Group key={row.id} align="flex-start" gap="xs" wrap="nowrap" data-testid="parameter-row" data-name={row.name}>
+          <Box
+            key={row.id}
+            data-testid="parameter-row"
+            data-name={row.name}
+            onBlur={(event: React.FocusEvent<HTMLDivElement>) => {
+              if (!event.currentTarget.contains(event.relatedTarget as Node | null)) leave(row.id);
+            }}
+            style={{
+              display: 'grid',
+              gridTemplateColumns: 'minmax(9rem, 14rem) minmax(0, 1fr) auto',
+              gap: 'var(--mantine-spacing-xs)',
+              alignItems: 'start',
+            }}
+          >
             <Autocomplete
               aria-label={`Parameter ${index + 1} name`}
               placeholder="flag, e.g. tp-size"
@@ -72,10 +104,8 @@ export function ParameterEditor({ rows, onChange, suggestions = [], errors = {},
               limit={30}
               value={row.name}
               onChange={(name) => update(row.id, { name })}
-              w={230}
-              style={{ flexShrink: 0 }}
               description={hint ? <span title={hint}>{hint}</span> : undefined}
-              styles={{ description: { whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' } }}
+              styles={{ description: { display: '-webkit-box', WebkitLineClamp: 2, WebkitBoxOrient: 'vertical', overflow: 'hidden' } }}
               inputWrapperOrder={['label', 'input', 'description', 'error']}
             />
             <TagsInput
@@ -85,9 +115,17 @@ export function ParameterEditor({ rows, onChange, suggestions = [], errors = {},
               onChange={(texts) => update(row.id, { values: texts.map(parseChipValue) })}
               splitChars={[',', ' ']}
               isDuplicate={(text, current) => current.some((c) => valueKey(parseChipValue(c)) === valueKey(parseChipValue(text)))}
-              data={known?.choices?.map(String) ?? (known?.type === 'bool' ? ['true', 'false'] : [])}
+              data={choices}
+              dropdownOpened={suggesting === row.id && choices.length > 0}
+              onDropdownOpen={() => setSuggesting(row.id)}
+              onDropdownClose={() => setSuggesting((current) => (current === row.id ? null : current))}
+              onKeyDown={(event) => {
+                if (event.key === 'Enter' || event.key === 'Escape') setSuggesting(null);
+                else if (event.key.length === 1 || event.key === 'ArrowDown') setSuggesting(row.id);
+              }}
+              maxDropdownHeight={180}
+              comboboxProps={{ position: 'bottom-start', middlewares: { flip: true, shift: true } }}
               error={error}
-              style={{ flex: 1 }}
               renderPill={({ value, onRemove }) => {
                 const parsed = parseChipValue(value ?? '');
                 return (
@@ -115,14 +153,14 @@ export function ParameterEditor({ rows, onChange, suggestions = [], errors = {},
                 <IconTrash size={16} />
               </ActionIcon>
             </Tooltip>
-          </Group>
+          </Box>
         );
       })}
-      <Group>
+      <Group wrap="wrap" gap="xs">
         <Button variant="light" size="xs" leftSection={<IconPlus size={14} />} onClick={add}>
           Add parameter
         </Button>
-        <Text size="xs" c="dimmed">
+        <Text size="xs" c="dimmed" style={{ flex: '1 1 16rem' }}>
           Numbers stay numbers, true/false become booleans; quote a value ("4") to keep it as text.
         </Text>
       </Group>

@@ -2,7 +2,12 @@
  * Pure helpers for parameter spaces on the client: typing chip values, flattening nested groups
  * into editor rows and back, short text forms, combination counts and fine-tune overrides.
  */
-import type { ParameterSpace, Scalar } from '../types/preset';
+
+export type Scalar = string | number | boolean;
+/** Flag name -> array of values, or a nested group of the same shape. */
+export interface ParameterSpace {
+  [name: string]: Scalar[] | ParameterSpace;
+}
 
 /** Separator between a group and its flag in an editor row name ("speculative/num-steps"). */
 export const GROUP_SEPARATOR = '/';

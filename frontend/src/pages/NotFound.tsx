@@ -1,6 +1,7 @@
 import { Button, EmptyState } from '@mantine/core';
 import { IconMapOff } from '@tabler/icons-react';
 import { Link } from 'react-router-dom';
+import { paths } from '../routes';
 
 export function NotFoundPage() {
   return (
@@ -12,7 +13,7 @@ export function NotFoundPage() {
       description="The link may be old. Head back to the presets or your tasks."
     >
       <EmptyState.Actions>
-        <Button component={Link} to="/presets">
+        <Button component={Link} to={paths.presets}>
           Go to presets
         </Button>
       </EmptyState.Actions>

@@ -2,8 +2,8 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { Route, Routes } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { jsonResponse, renderWithProviders } from '../test/render';
 import { RUN, task } from '../test/experimentFixtures';
+import { jsonResponse, renderWithProviders } from '../test/render';
 import { TaskDetailPage } from './TaskDetail';
 
 afterEach(() => vi.restoreAllMocks());
@@ -48,8 +48,22 @@ describe('TaskDetailPage run view', () => {
     expect(screen.getByTestId('run-status-line')).toHaveTextContent('Completed: exhausted the grid.');
     const throughput = screen.getAllByTestId('comparison-row').find((r) => r.getAttribute('data-metric') === 'throughput')!;
     expect(throughput).toHaveTextContent('+200.0 %');
-    expect(screen.getByRole('button', { name: 'Continue search' })).toBeInTheDocument();
+    // Every planned experiment ran: a fresh run is offered, not a continuation.
+    expect(screen.queryByRole('button', { name: 'Continue search' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Run again' })).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Cancel' })).toBeNull();
+  });
+
+  it('marks as best only the experiment the server names, never one of its own choosing', async () => {
+    serve({
+      '/api/tasks/7': () => jsonResponse(task('running', { experiments_total: 4, experiments_done: 3, best_experiment_id: 2 })),
+      '/api/tasks/7/experiments': () => jsonResponse(RUN),
+    });
+    renderPage();
+    const rows = await screen.findAllByTestId('experiment-row');
+    // #3 has the highest score, but the server names #2.
+    expect(rows.filter((r) => r.getAttribute('data-best') === 'true').map((r) => r.getAttribute('data-sequence'))).toEqual(['2']);
+    expect(screen.getByTestId('best-score')).toHaveTextContent('120');
   });
 
   it('opens an experiment log in a drawer, and Save best prefills the name', async () => {

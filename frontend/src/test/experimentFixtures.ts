@@ -1,6 +1,6 @@
 /** Tasks and experiments shaped like the service's answers, for the run UI's tests. */
-import type { Experiment, ExperimentStatus } from '../services/taskService';
-import type { Task, TaskStatus } from '../types/task';
+import type { ExperimentStatus, TaskStatus } from '../api/enums';
+import type { Experiment, Task } from '../features/tasks/types/task';
 
 const stamp = '2026-11-28T10:00:00Z';
 

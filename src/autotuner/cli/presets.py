@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from autotuner.cli.base import Command, JsonOpt, fail, new_group, open_session, parse_assignments, validated
+from autotuner.cli.base import OPERATOR, Command, JsonOpt, fail, new_group, open_session, parse_assignments, validated
 from autotuner.cli.output import (
     Column,
     console,
@@ -70,7 +70,7 @@ def presets_list(
     from autotuner.presets import service
 
     with open_session() as session:
-        presets = service.list_presets(session, category=category, is_system=system, runtime=runtime, q=q)
+        presets = service.list_presets(session, OPERATOR, category=category, is_system=system, runtime=runtime, q=q)
         rows = [preset_dict(p) for p in presets]
     if as_json:
         print_json(rows)
@@ -106,7 +106,7 @@ def presets_show(ref: PresetRef, as_json: JsonOpt = False) -> None:
     from autotuner.presets import service
 
     with open_session() as session:
-        row = preset_dict(service.get_preset(session, ref))
+        row = preset_dict(service.get_preset(session, ref, OPERATOR))
     if as_json:
         print_json(row)
         return
@@ -163,7 +163,7 @@ def presets_create(
         },
     )
     with open_session() as session:
-        saved = service.create_preset(session, data)
+        saved = service.create_preset(session, data, OPERATOR)
         warnings = saved.warnings
         row = preset_dict(saved.preset)
     if as_json:
@@ -183,11 +183,11 @@ def presets_delete(
     from autotuner.presets import service
 
     with open_session() as session:
-        preset = service.get_preset(session, ref)
+        preset = service.get_preset(session, ref, OPERATOR)
         name = preset.name
         if not yes and not preset.is_system and sys.stdin.isatty():
             typer.confirm(f"Delete preset '{name}'?", abort=True)
-        service.delete_preset(session, ref)
+        service.delete_preset(session, ref, OPERATOR)
     console.print(Text.assemble("Deleted preset ", (name, "bold"), "."))
 
 
@@ -205,7 +205,7 @@ def presets_export(
     from autotuner.presets import service
 
     with open_session() as session:
-        preset = service.get_preset(session, ref)
+        preset = service.get_preset(session, ref, OPERATOR)
         document = service.export_preset(preset).model_dump(mode="json")
         slug = preset.slug
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -243,7 +243,7 @@ def presets_import(
             f"The import file is larger than {settings.max_import_bytes // 1024} KiB: import presets in smaller files."
         )
     with open_session(settings) as session:
-        imported, skipped, renamed = service.import_presets(session, raw, on_conflict)  # type: ignore[arg-type]
+        imported, skipped, renamed = service.import_presets(session, raw, OPERATOR, on_conflict)  # type: ignore[arg-type]
         rows = [preset_dict(p) for p in imported]
     if as_json:
         print_json({"imported": rows, "skipped": skipped, "renamed": renamed})
@@ -280,7 +280,7 @@ def presets_merge(
 
     overrides = parse_assignments(set_, "--set") or None
     with open_session() as session:
-        report = service.merge_report(*service.merge_presets(session, refs, strategy, overrides))
+        report = service.merge_report(*service.merge_presets(session, refs, strategy, overrides, actor=OPERATOR))
     if as_json:
         print_json(report.model_dump(mode="json"))
         return

@@ -113,7 +113,7 @@ def tasks_list(
     from autotuner.tasks import service
 
     with open_session() as session:
-        rows = [task_dict(t) for t in service.list_tasks(session, status=status)]
+        rows = [task_dict(t) for t in service.list_tasks(session, OPERATOR, status=status)]
     if as_json:
         print_json(rows)
         return
@@ -150,7 +150,7 @@ def tasks_show(task_id: TaskRef, as_json: JsonOpt = False) -> None:
     from autotuner.tasks import service
 
     with open_session() as session:
-        row = task_dict(service.get_task(session, task_id))
+        row = task_dict(service.get_task(session, task_id, OPERATOR))
     if as_json:
         print_json(row)
         return
@@ -163,6 +163,6 @@ def tasks_delete(task_id: TaskRef) -> None:
     from autotuner.tasks import service
 
     with open_session() as session:
-        name = service.get_task(session, task_id).task_name
-        service.delete_task(session, task_id)
+        name = service.get_task(session, task_id, OPERATOR).task_name
+        service.delete_task(session, task_id, OPERATOR)
     console.print(Text.assemble("Deleted task ", (name, "bold"), "."))

@@ -97,13 +97,13 @@ def _load_task(path: Path) -> dict[str, Any]:
         try:
             with session_scope(factory) as session:
                 parameters, _, warnings = service.resolve_parameters(
-                    session, data.base_runtime, data.parameters, data.presets
+                    session, data.base_runtime, data.parameters, data.presets, OPERATOR
                 )
         finally:
             engine.dispose()
     else:
         # Without presets no database is needed.
-        parameters, _, warnings = service.resolve_parameters(None, data.base_runtime, data.parameters, None)  # type: ignore[arg-type]
+        parameters, _, warnings = service.resolve_parameters(None, data.base_runtime, data.parameters, None, OPERATOR)  # type: ignore[arg-type]
     return {**fields, "parameters": parameters, "warnings": warnings}
 
 

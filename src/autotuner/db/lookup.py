@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -21,10 +22,12 @@ def get_by_ref(
     noun: str,
     error: type[NotFound] = NotFound,
     slug: InstrumentedAttribute[Any] | None = None,
+    visible: Callable[[T], bool] | None = None,
 ) -> T:
     """The ``model`` row whose id is ``ref`` (or, when ``slug`` is given and ``ref`` is not all
     digits, whose slug is ``ref``); raises ``error`` "<Noun> not found: no <noun> with id ...".
-    An id too large for the database is simply not found."""
+    An id too large for the database is simply not found, and so is a row ``visible`` says the
+    caller may not see (the same sentence: no existence leak)."""
     text = str(ref).strip()
     number = as_id(text)
     found: T | None = None
@@ -35,6 +38,6 @@ def get_by_ref(
     else:
         found = session.scalar(select(model).where(slug == text))
         what = f"id or slug '{text}'"
-    if found is None:
+    if found is None or (visible is not None and not visible(found)):
         raise error(f"{noun.capitalize()} not found: no {noun} with {what}.")
     return found

@@ -3,15 +3,37 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, PrimaryKeyConstraint, String, Text, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from autotuner.db.base import Base, JSONType, UTCDateTime, utcnow
 
 
-class ParameterPreset(Base):
+class Owned:
+    """An owner and a visibility (see autotuner.core.actors for who may do what); the class adds
+    ``shares``, the teams a ``teams`` visibility reaches."""
+
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True)
+    visibility: Mapped[str] = mapped_column(String(16), nullable=False, default="private", server_default="private")
+    if TYPE_CHECKING:  # mapped by each class
+        shares: list[PresetShare] | list[TaskShare]
+
+    @declared_attr
+    def owner(cls) -> Mapped[User | None]:
+        return relationship("User", lazy="selectin")
+
+    @property
+    def team_ids(self) -> list[int]:
+        return sorted(share.team_id for share in self.shares)
+
+    @property
+    def owner_name(self) -> str | None:
+        return self.owner.username if self.owner is not None else None
+
+
+class ParameterPreset(Owned, Base):
     """A named, reusable piece of a parameter space."""
 
     __tablename__ = "parameter_presets"
@@ -27,28 +49,17 @@ class ParameterPreset(Base):
     parameters: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
     # ``metadata`` is reserved by SQLAlchemy's declarative API: the attribute is ``meta``.
     meta: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSONType, nullable=True)
-    # Who may see it (see autotuner.core.enums.Visibility); its owner, None for system presets and
-    # for what was made before users existed (the first admin then owns those).
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True)
-    visibility: Mapped[str] = mapped_column(String(16), nullable=False, default="private", server_default="private")
+    # Owned: its owner is None for system presets and for what was made before users existed (the
+    # first admin then owns those).
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
-    owner: Mapped[User | None] = relationship(lazy="selectin")
     shares: Mapped[list[PresetShare]] = relationship(lazy="selectin", cascade="all, delete-orphan")
-
-    @property
-    def team_ids(self) -> list[int]:
-        return sorted(share.team_id for share in self.shares)
-
-    @property
-    def owner_name(self) -> str | None:
-        return self.owner.username if self.owner is not None else None
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"<ParameterPreset id={self.id} name={self.name!r}>"
 
 
-class Task(Base):
+class Task(Owned, Base):
     """A tuning task: a parameter space to search, how to run the engine, and how to score it."""
 
     __tablename__ = "tasks"
@@ -83,18 +94,7 @@ class Task(Base):
     # Set by POST /cancel while running; the worker stops the engine and marks the task cancelled.
     cancel_requested: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
     stop_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True)
-    visibility: Mapped[str] = mapped_column(String(16), nullable=False, default="private", server_default="private")
-    owner: Mapped[User | None] = relationship(lazy="selectin")
     shares: Mapped[list[TaskShare]] = relationship(lazy="selectin", cascade="all, delete-orphan")
-
-    @property
-    def team_ids(self) -> list[int]:
-        return sorted(share.team_id for share in self.shares)
-
-    @property
-    def owner_name(self) -> str | None:
-        return self.owner.username if self.owner is not None else None
 
 
 class Experiment(Base):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.config import JsonDict
 
-from autotuner.core.enums import EngineRuntime
+from autotuner.core.enums import EngineRuntime, Visibility
 from autotuner.core.requests import RequestModel
 
 EXPORT_VERSION = "1.0"
@@ -79,6 +79,11 @@ class PresetRead(BaseModel):
     is_system: bool
     parameters: dict[str, Any]
     metadata: dict[str, Any] | None = Field(validation_alias="meta")
+    owner: str | None = Field(
+        validation_alias="owner_name", description="Its owner's user name; null for system presets."
+    )
+    visibility: Visibility = Field(description="private (its owner), teams (those in team_ids), or public.")
+    team_ids: list[int] = Field(description="The teams it is shared with (visibility 'teams').")
     created_at: datetime
     updated_at: datetime
 
@@ -142,3 +147,19 @@ class MergeResponse(BaseModel):
     merge_strategy: str
     conflicts: list[ConflictRead]
     combinations: int
+
+
+class Sharing(RequestModel):
+    """Who may see an object besides its owner and the admins."""
+
+    visibility: Annotated[Visibility, Field(strict=False)]
+    team_ids: list[int] = Field(default_factory=list, max_length=100, description="For visibility 'teams'.")
+
+
+class PresetDuplicate(RequestModel):
+    name: str | None = Field(default=None, min_length=1, max_length=255, description="Default: '<name> (copy)'.")
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, value: str | None) -> str | None:
+        return None if value is None else _strip_name(value)

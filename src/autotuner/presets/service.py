@@ -18,7 +18,10 @@ from pydantic import ValidationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from autotuner.core.actors import Actor
+from autotuner.core.enums import Visibility
 from autotuner.core.errors import (
+    Forbidden,
     ImportValidationFailed,
     InvalidParameters,
     NameConflict,
@@ -29,8 +32,10 @@ from autotuner.core.errors import (
 from autotuner.core.ids import as_id, storable_id
 from autotuner.core.parameters import ParameterProblem, ParameterSpace, normalize_parameters
 from autotuner.core.text import reject_unstorable
+from autotuner.db import audit
+from autotuner.db.base import utcnow
 from autotuner.db.lookup import get_by_ref
-from autotuner.db.models import ParameterPreset
+from autotuner.db.models import ParameterPreset, PresetShare, Team
 from autotuner.db.session import begin_write, flush_unique
 from autotuner.presets.merger import MergeResult, NamedSpace, PresetMerger
 from autotuner.presets.schemas import (
@@ -43,6 +48,7 @@ from autotuner.presets.schemas import (
     PresetExportBody,
     PresetSaved,
     PresetUpdate,
+    Sharing,
 )
 from autotuner.runtimes.checking import check_parameters
 
@@ -124,13 +130,48 @@ class SavedPreset:
 # --- reading -----------------------------------------------------------------------------
 
 
-def get_preset(session: Session, ref: int | str) -> ParameterPreset:
-    """A preset by numeric id or slug (``high-throughput``)."""
-    return get_by_ref(session, ParameterPreset, ref, noun="preset", error=PresetNotFound, slug=ParameterPreset.slug)
+def readable(actor: Actor, preset: ParameterPreset) -> bool:
+    return actor.may_read(preset.owner_id, preset.visibility, preset.team_ids)
+
+
+def get_preset(session: Session, ref: int | str, actor: Actor) -> ParameterPreset:
+    """A preset ``actor`` may read, by numeric id or slug (``high-throughput``); one it may not
+    read is not found, like one that does not exist."""
+    return get_by_ref(
+        session,
+        ParameterPreset,
+        ref,
+        noun="preset",
+        error=PresetNotFound,
+        slug=ParameterPreset.slug,
+        visible=lambda preset: readable(actor, preset),
+    )
+
+
+def _owner_text(preset: ParameterPreset) -> str:
+    return f"it belongs to {preset.owner_name}" if preset.owner_name else "it belongs to the instance"
+
+
+def _check_may_edit(actor: Actor, preset: ParameterPreset) -> None:
+    _protect(preset, "modify")
+    if not actor.may_edit(preset.owner_id, preset.visibility, preset.team_ids):
+        raise Forbidden(
+            f"You can read preset '{preset.name}' but not change it ({_owner_text(preset)}): "
+            "duplicate it to make a copy of your own."
+        )
+
+
+def _check_owns(actor: Actor, preset: ParameterPreset, action: str) -> None:
+    _protect(preset, action)
+    if not actor.owns(preset.owner_id):
+        raise Forbidden(
+            f"Only the owner of preset '{preset.name}' or an admin can {action} it ({_owner_text(preset)})."
+        )
 
 
 def list_presets(
     session: Session,
+    actor: Actor | None = None,
     *,
     category: str | None = None,
     is_system: bool | None = None,
@@ -146,6 +187,8 @@ def list_presets(
         query = query.where(ParameterPreset.runtime == runtime)
     query = query.order_by(ParameterPreset.is_system.desc(), func.lower(ParameterPreset.name), ParameterPreset.id)
     presets = list(session.scalars(query))
+    if actor is not None:
+        presets = [p for p in presets if readable(actor, p)]
     if q and q.strip():
         needle = q.strip().lower()
         presets = [p for p in presets if needle in search_text(p)]
@@ -169,7 +212,8 @@ def _metadata_dict(metadata: Any) -> dict[str, Any] | None:
     return data
 
 
-def create_preset(session: Session, data: PresetCreate, *, is_system: bool = False) -> SavedPreset:
+def create_preset(session: Session, data: PresetCreate, actor: Actor, *, is_system: bool = False) -> SavedPreset:
+    """A new preset owned by ``actor`` (system presets are owned by nobody and public)."""
     begin_write(session)
     reject_unstorable({"name": data.name, "description": data.description, "category": data.category}, "Invalid preset")
     parameters = normalize_space(data.parameters)
@@ -184,9 +228,13 @@ def create_preset(session: Session, data: PresetCreate, *, is_system: bool = Fal
         is_system=is_system,
         parameters=parameters,
         meta=_metadata_dict(data.metadata),
+        owner_id=None if is_system else actor.user_id,
+        visibility=Visibility.public if is_system else Visibility.private,
     )
     session.add(preset)
     flush_unique(session, _name_taken_message(data.name))
+    if not is_system:
+        audit.record(session, actor, "preset.create", "preset", preset.id, f"Created preset '{preset.name}'")
     return SavedPreset(preset, warnings)
 
 
@@ -200,10 +248,10 @@ def _protect(preset: ParameterPreset, action: str) -> None:
         )
 
 
-def update_preset(session: Session, ref: int | str, data: PresetUpdate) -> SavedPreset:
+def update_preset(session: Session, ref: int | str, data: PresetUpdate, actor: Actor) -> SavedPreset:
     begin_write(session)
-    preset = get_preset(session, ref)
-    _protect(preset, "modify")
+    preset = get_preset(session, ref, actor)
+    _check_may_edit(actor, preset)
     fields = data.model_fields_set
     for required in ("name", "parameters"):
         if required in fields and getattr(data, required) is None:
@@ -228,15 +276,78 @@ def update_preset(session: Session, ref: int | str, data: PresetUpdate) -> Saved
         preset.meta = _metadata_dict(data.metadata)
     warnings = check_against_catalog(preset.runtime, preset.parameters)
     flush_unique(session, _name_taken_message(preset.name))
+    audit.record(
+        session,
+        actor,
+        "preset.update",
+        "preset",
+        preset.id,
+        f"Updated preset '{preset.name}' ({', '.join(sorted(fields))})",
+    )
     return SavedPreset(preset, warnings)
 
 
-def delete_preset(session: Session, ref: int | str) -> None:
+def delete_preset(session: Session, ref: int | str, actor: Actor) -> None:
     begin_write(session)
-    preset = get_preset(session, ref)
-    _protect(preset, "delete")
+    preset = get_preset(session, ref, actor)
+    _check_owns(actor, preset, "delete")
+    audit.record(session, actor, "preset.delete", "preset", preset.id, f"Deleted preset '{preset.name}'")
     session.delete(preset)
     session.flush()
+
+
+def check_sharing(session: Session, sharing: Sharing, actor: Actor) -> list[int]:
+    """The team ids of a sharing request, checked: they exist, and a non-admin belongs to them."""
+    team_ids = sorted(set(sharing.team_ids))
+    if sharing.visibility == Visibility.teams and not team_ids:
+        raise ValidationFailed(
+            "Sharing with teams needs at least one team: give 'team_ids', or choose private or public."
+        )
+    if sharing.visibility != Visibility.teams and team_ids:
+        raise ValidationFailed(
+            f"'team_ids' applies to visibility 'teams' only, not '{sharing.visibility}': leave it empty."
+        )
+    known = set(session.scalars(select(Team.id).where(Team.id.in_(team_ids)))) if team_ids else set()
+    missing = [t for t in team_ids if t not in known]
+    if missing:
+        raise ValidationFailed(f"No team with id {', '.join(map(str, missing))}: share with teams that exist.")
+    foreign = [t for t in team_ids if not actor.is_admin and t not in actor.team_roles]
+    if foreign:
+        raise Forbidden(f"You are not a member of team {', '.join(map(str, foreign))}: share only with your own teams.")
+    return team_ids
+
+
+def share_preset(session: Session, ref: int | str, sharing: Sharing, actor: Actor) -> ParameterPreset:
+    """Set who may see a preset: private, the given teams, or everyone (its owner or an admin)."""
+    begin_write(session)
+    preset = get_preset(session, ref, actor)
+    _check_owns(actor, preset, "share")
+    team_ids = check_sharing(session, sharing, actor)
+    preset.visibility = sharing.visibility
+    preset.shares = [PresetShare(team_id=t) for t in team_ids]
+    preset.updated_at = utcnow()  # the list cache sees the change
+    session.flush()
+    shown = f"teams {team_ids}" if team_ids else str(sharing.visibility)
+    audit.record(session, actor, "preset.share", "preset", preset.id, f"Shared preset '{preset.name}': {shown}")
+    return preset
+
+
+def duplicate_preset(session: Session, ref: int | str, actor: Actor, name: str | None = None) -> SavedPreset:
+    """A private copy, owned by ``actor``, of a preset it may read (system presets included)."""
+    begin_write(session)
+    source = get_preset(session, ref, actor)
+    new_name = name if name is not None else _free_name(session, f"{source.name} (copy)", set(), first=True)
+    data = PresetCreate.model_validate(
+        {
+            "name": new_name,
+            "description": source.description,
+            "category": source.category,
+            "runtime": source.runtime,
+            "parameters": source.parameters,
+            "metadata": source.meta,
+        }
+    )
+    return create_preset(session, data, actor)
 
 
 # --- merge -------------------------------------------------------------------------------
@@ -247,6 +358,8 @@ def merge_presets(
     refs: Sequence[int | str],
     strategy: str = "union",
     overrides: dict[str, Any] | None = None,
+    *,
+    actor: Actor,
 ) -> tuple[MergeResult, list[ParameterPreset]]:
     """Merge the presets ``refs`` (ids or slugs) in the order given, then apply ``overrides``."""
     keys = [str(r).strip() for r in refs]
@@ -269,6 +382,7 @@ def merge_presets(
     by_id = {p.id: p for p in found}
     by_slug = {p.slug: p for p in found}
     looked_up = [by_slug.get(k) if (i := as_id(k)) is None else by_id.get(i) for k in keys]
+    looked_up = [p if p is not None and readable(actor, p) else None for p in looked_up]
     missing = [k for k, p in zip(keys, looked_up, strict=False) if p is None]
     presets = [p for p in looked_up if p is not None]
     if missing:
@@ -380,10 +494,11 @@ def parse_import_file(raw: bytes) -> list[PresetCreate]:
     return out
 
 
-def _free_name(session: Session, name: str, reserved: set[str]) -> str:
-    n = 2
+def _free_name(session: Session, name: str, reserved: set[str], *, first: bool = False) -> str:
+    """``name (2)``, ``name (3)``... the first not taken (``name`` itself first when ``first``)."""
+    n = 1 if first else 2
     while True:
-        candidate = f"{name} ({n})"
+        candidate = name if n == 1 else f"{name} ({n})"
         if (
             candidate not in reserved
             and session.scalar(select(ParameterPreset.id).where(ParameterPreset.name == candidate)) is None
@@ -393,7 +508,7 @@ def _free_name(session: Session, name: str, reserved: set[str]) -> str:
 
 
 def import_presets(
-    session: Session, raw: bytes, on_conflict: OnConflict = "error"
+    session: Session, raw: bytes, actor: Actor, on_conflict: OnConflict = "error"
 ) -> tuple[list[ParameterPreset], list[str], dict[str, str]]:
     """Import every preset of the file or none. Returns (imported, skipped names, renamed)."""
     items = parse_import_file(raw)
@@ -419,12 +534,27 @@ def import_presets(
                         f"Cannot overwrite system preset '{existing.name}': import with "
                         "on_conflict=rename to keep both."
                     )
+                if not readable(actor, existing) or not actor.may_edit(
+                    existing.owner_id, existing.visibility, existing.team_ids
+                ):
+                    raise Forbidden(
+                        f"A preset named '{existing.name}' exists and you may not change it: import with "
+                        "on_conflict=rename to keep both."
+                    )
                 existing.description = item.description
                 existing.category = item.category
                 existing.runtime = item.runtime
                 existing.parameters = item.parameters
                 existing.meta = _metadata_dict(item.metadata)
                 session.flush()
+                audit.record(
+                    session,
+                    actor,
+                    "preset.import",
+                    "preset",
+                    existing.id,
+                    f"Overwrote preset '{existing.name}' by import",
+                )
                 imported.append(existing)
                 continue
             else:
@@ -432,5 +562,5 @@ def import_presets(
                     f"A preset named '{item.name}' already exists: import with on_conflict=rename, "
                     "skip or overwrite, or rename it in the file."
                 )
-        imported.append(create_preset(session, item).preset)
+        imported.append(create_preset(session, item, actor).preset)
     return imported, skipped, renamed

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from autotuner.core.enums import Visibility
 from autotuner.db.models import ParameterPreset
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ def seed_system_presets(session: Session) -> int:
                     is_system=True,
                     parameters=spec["parameters"],
                     meta=spec["metadata"],
+                    visibility=Visibility.public,
                 )
             )
             changed += 1
@@ -109,6 +111,8 @@ def seed_system_presets(session: Session) -> int:
             "runtime": spec.get("runtime", SYSTEM_RUNTIME),
             "parameters": spec["parameters"],
             "meta": spec["metadata"],
+            "visibility": Visibility.public,
+            "owner_id": None,
         }
         if any(getattr(row, key) != value for key, value in wanted.items()):
             for key, value in wanted.items():

@@ -14,12 +14,15 @@ from sqlalchemy.orm import Session
 from autotuner.core.actors import Actor
 from autotuner.core.enums import FINISHED_TASK, ExperimentStatus, Runtime, TaskStatus, engine_runtime
 from autotuner.core.errors import InvalidState, ValidationFailed
+from autotuner.db import audit
+from autotuner.db.base import utcnow
 from autotuner.db.lookup import get_by_ref
-from autotuner.db.models import Experiment, Task
+from autotuner.db.models import Experiment, ParameterPreset, Task
 from autotuner.db.session import begin_write
 from autotuner.presets import service as presets_service
 from autotuner.presets.schemas import PresetCreate
-from autotuner.tasks.service import get_task, task_config
+from autotuner.tasks import service as tasks_service
+from autotuner.tasks.service import get_task, get_task_to_change, task_config
 from autotuner.tuning.strategies import Strategy, make_strategy
 
 LOG_TAIL_BYTES = 256 * 1024
@@ -49,15 +52,19 @@ def resume_search(session: Session, task: Task) -> ResumedSearch:
     return ResumedSearch(strategy, replayed, next_sequence)
 
 
+def _check_runtime_allowed(task: Task, actor: Actor) -> None:
+    if task.base_runtime == Runtime.command:
+        actor.check_may_run_commands()
+
+
 def start_task(session: Session, task_id: int, *, actor: Actor) -> Task:
     """Queue a task for the worker. A task with experiments continues from them; one whose every
     planned experiment has run is refused (it can be run again from the start)."""
     begin_write(session)
-    task = get_task(session, task_id)
+    task = get_task_to_change(session, task_id, actor, "start")
     if task.status == TaskStatus.running:
         raise InvalidState(f"Task '{task.task_name}' is already running.")
-    if task.base_runtime == Runtime.command:
-        actor.check_may_run_commands()
+    _check_runtime_allowed(task, actor)
     # Fail fast on a search that cannot start (grid too large, no valid combination...), and on
     # one with nothing left to run.
     resumed = resume_search(session, task)
@@ -73,8 +80,9 @@ def start_task(session: Session, task_id: int, *, actor: Actor) -> Task:
     task.stop_reason = None
     task.completed_at = None
     if task.started_at is None:
-        task.started_at = _now()
+        task.started_at = utcnow()
     session.flush()
+    audit.record(session, actor, "task.start", "task", task.id, f"Started task '{task.task_name}'")
     return task
 
 
@@ -82,17 +90,17 @@ def restart_task(session: Session, task_id: int, *, actor: Actor) -> Task:
     """A fresh run of a task that is not running: its experiments are deleted, then it starts.
     The caller removes the old logs (:func:`remove_task_logs`) before it commits."""
     begin_write(session)
-    task = get_task(session, task_id)
+    task = get_task_to_change(session, task_id, actor, "run again")
     if task.status == TaskStatus.running:
         raise InvalidState(f"Task '{task.task_name}' is running: cancel it before you run it again.")
-    if task.base_runtime == Runtime.command:
-        actor.check_may_run_commands()
+    _check_runtime_allowed(task, actor)
     session.execute(delete(Experiment).where(Experiment.task_id == task.id))
     task.experiments_done = 0
     task.experiments_total = None
     task.best_experiment_id = None
     task.started_at = None
     session.flush()
+    audit.record(session, actor, "task.restart", "task", task.id, f"Cleared task '{task.task_name}' to run it again")
     return start_task(session, task.id, actor=actor)
 
 
@@ -101,34 +109,35 @@ def remove_task_logs(log_dir: Path, task_id: int) -> None:
     shutil.rmtree(task_log_path(log_dir, task_id).parent, ignore_errors=True)
 
 
-def cancel_task(session: Session, task_id: int) -> Task:
+def cancel_task(session: Session, task_id: int, actor: Actor) -> Task:
     begin_write(session)
-    task = get_task(session, task_id)
+    task = get_task_to_change(session, task_id, actor, "cancel")
     if task.status in FINISHED_TASK:
         raise InvalidState(f"Task '{task.task_name}' is already {task.status}: there is nothing to cancel.")
     if task.status == TaskStatus.pending:
         task.status = TaskStatus.cancelled
-        task.completed_at = _now()
+        task.completed_at = utcnow()
         task.stop_reason = "cancelled before it started"
     else:
         task.cancel_requested = True
     session.flush()
+    audit.record(session, actor, "task.cancel", "task", task.id, f"Cancelled task '{task.task_name}'")
     return task
 
 
-def _now():
-    from autotuner.db.base import utcnow
-
-    return utcnow()
-
-
-def list_experiments(session: Session, task_id: int) -> list[Experiment]:
-    get_task(session, task_id)
+def list_experiments(session: Session, task_id: int, actor: Actor) -> list[Experiment]:
+    get_task(session, task_id, actor)
     return list(session.scalars(select(Experiment).where(Experiment.task_id == task_id).order_by(Experiment.sequence)))
 
 
-def get_experiment(session: Session, experiment_id: int) -> Experiment:
-    return get_by_ref(session, Experiment, experiment_id, noun="experiment")
+def get_experiment(session: Session, experiment_id: int, actor: Actor) -> Experiment:
+    """An experiment of a task ``actor`` may read (else not found)."""
+
+    def visible(experiment: Experiment) -> bool:
+        task = session.get(Task, experiment.task_id)
+        return task is not None and tasks_service.readable(actor, task)
+
+    return get_by_ref(session, Experiment, experiment_id, noun="experiment", visible=visible)
 
 
 def read_log(path: str | Path | None, tail_bytes: int = LOG_TAIL_BYTES) -> str:
@@ -156,42 +165,44 @@ def experiment_log_path(log_dir: Path, task_id: int, sequence: int) -> Path:
 
 
 def save_as_preset(
-    session: Session, experiment_id: int, name: str, description: str | None, category: str | None
-) -> Any:
+    session: Session, experiment_id: int, name: str, description: str | None, category: str | None, actor: Actor
+) -> ParameterPreset:
     """A new preset holding the experiment's combination, with the task, experiment and metrics
     in its metadata."""
     begin_write(session)
-    experiment = get_experiment(session, experiment_id)
+    experiment = get_experiment(session, experiment_id, actor)
     if experiment.status != ExperimentStatus.succeeded:
         raise ValidationFailed(
             f"Experiment {experiment.sequence} {experiment.status}: save a succeeded experiment as a preset."
         )
-    task = session.get(Task, experiment.task_id)
+    task = session.get_one(Task, experiment.task_id)
     parameters = _as_space(experiment.parameters)
     summary = _metrics_summary(experiment.metrics)
-    data = PresetCreate(
-        name=name,
-        description=description
-        or f"Best configuration found by task '{task.task_name}' (experiment {experiment.sequence}).",
-        category=category or "custom",
-        runtime=engine_runtime(task.base_runtime),
-        parameters=parameters,
-        metadata={
-            "author": "autotuner",
-            "tags": ["tuned", task.base_runtime],
-            "recommended_for": [task.model.get("id_or_path", "")],
-            "source": {
-                "task_id": task.id,
-                "task_name": task.task_name,
-                "experiment_id": experiment.id,
-                "experiment_sequence": experiment.sequence,
-                "objective": task.optimization.get("objective"),
-                "score": experiment.score,
-                "metrics": summary,
+    data = PresetCreate.model_validate(
+        {
+            "name": name,
+            "description": description
+            or f"Best configuration found by task '{task.task_name}' (experiment {experiment.sequence}).",
+            "category": category or "custom",
+            "runtime": engine_runtime(task.base_runtime),
+            "parameters": parameters,
+            "metadata": {
+                "author": "autotuner",
+                "tags": ["tuned", task.base_runtime],
+                "recommended_for": [task.model.get("id_or_path", "")],
+                "source": {
+                    "task_id": task.id,
+                    "task_name": task.task_name,
+                    "experiment_id": experiment.id,
+                    "experiment_sequence": experiment.sequence,
+                    "objective": task.optimization.get("objective"),
+                    "score": experiment.score,
+                    "metrics": summary,
+                },
             },
-        },
+        }
     )
-    return presets_service.create_preset(session, data).preset
+    return presets_service.create_preset(session, data, actor).preset
 
 
 def _as_space(combination: dict[str, Any]) -> dict[str, Any]:

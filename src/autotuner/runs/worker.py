@@ -160,7 +160,8 @@ class Worker:
         if found.note:
             self._say(task_log, found.note)
         with session_scope(self.factory, write=True) as session:
-            task = session.get(Task, task_id)
+            task = session.get_one(Task, task_id)
+            failure: str | None
             try:
                 resumed = service.resume_search(session, task)
             except AutotunerError as exc:
@@ -246,9 +247,9 @@ class Worker:
         if status == ExperimentStatus.cancelled and self._stop.is_set():
             error = SHUTDOWN
         with session_scope(self.factory, write=True) as session:
-            experiment = session.scalar(
+            experiment = session.scalars(
                 select(Experiment).where(Experiment.task_id == task_id, Experiment.sequence == sequence)
-            )
+            ).one()
             experiment.status = status
             experiment.metrics = outcome.metrics
             experiment.score = outcome.score
@@ -256,7 +257,7 @@ class Worker:
             experiment.command = outcome.command
             experiment.ended_at = outcome.ended_at
             session.flush()
-            task = session.get(Task, task_id)
+            task = session.get_one(Task, task_id)
             if status != ExperimentStatus.cancelled:
                 task.experiments_done = (task.experiments_done or 0) + 1
             if status == ExperimentStatus.succeeded:
@@ -270,7 +271,7 @@ class Worker:
         self, task_id: int, status: str, error: str | None, task_log: Path, stop_reason: str | None = None
     ) -> None:
         with session_scope(self.factory, write=True) as session:
-            task = session.get(Task, task_id)
+            task = session.get_one(Task, task_id)
             task.status = status
             task.error_message = error
             task.stop_reason = stop_reason

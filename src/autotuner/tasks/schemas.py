@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from autotuner.core.enums import ExperimentStatus, Runtime, RuntimeField, TaskStatus
+from autotuner.core.enums import ExperimentStatus, Runtime, RuntimeField, TaskStatus, Visibility
 from autotuner.core.requests import RequestModel
 
 Strategy = Literal["grid_search", "random_search", "bayesian"]
@@ -177,6 +177,9 @@ class TaskRead(BaseModel):
     best_experiment_id: int | None
     cancel_requested: bool
     stop_reason: str | None = Field(description="Why the search ended: exhausted, max_iterations, early stop...")
+    owner: str | None = Field(description="Its owner's user name; null for what was made before users existed.")
+    visibility: Visibility = Field(description="private (its owner), teams (those in team_ids), or public.")
+    team_ids: list[int] = Field(description="The teams it is shared with (visibility 'teams').")
 
 
 class SpaceDraft(RequestModel):

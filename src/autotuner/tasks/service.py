@@ -6,19 +6,21 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from autotuner.core.actors import Actor
-from autotuner.core.enums import Runtime, TaskStatus, engine_runtime
-from autotuner.core.errors import InvalidState, NameConflict, ValidationFailed
+from autotuner.core.enums import Runtime, TaskStatus, Visibility, engine_runtime
+from autotuner.core.errors import Forbidden, InvalidState, NameConflict, ValidationFailed
 from autotuner.core.parameters import count_combinations
 from autotuner.core.text import reject_unstorable
+from autotuner.db import audit
 from autotuner.db.lookup import get_by_ref
-from autotuner.db.models import Task
+from autotuner.db.models import Task, TaskShare
 from autotuner.db.session import begin_write, flush_unique
 from autotuner.presets import service as presets_service
 from autotuner.presets.merger import NamedSpace, PresetMerger
+from autotuner.presets.schemas import Sharing
 from autotuner.tasks.schemas import PresetSelection, SpaceDraft, TaskCreate, TaskUpdate
 from autotuner.tuning.benchmark import BenchmarkConfig
 from autotuner.tuning.scoring import validate_slo
@@ -32,6 +34,7 @@ def resolve_parameters(
     base_runtime: str,
     parameters: dict[str, Any] | None,
     presets: PresetSelection | None,
+    actor: Actor,
 ) -> tuple[dict[str, Any], dict[str, Any] | None, list[str]]:
     """The final space of a task, its provenance and warnings.
 
@@ -57,8 +60,9 @@ def resolve_parameters(
             else None
         )
         fine_tuning = _deep_apply(extra, overrides)
-        result, applied = presets_service.merge_presets(session, presets.ids, presets.merge_strategy, None)
-        final = _deep_apply(result.parameters, fine_tuning) if fine_tuning else result.parameters
+        result, applied = presets_service.merge_presets(session, presets.ids, presets.merge_strategy, None, actor=actor)
+        tuned = _deep_apply(result.parameters, fine_tuning) if fine_tuning else None
+        final = tuned if tuned is not None else result.parameters
         provenance = {
             "presets": [
                 {
@@ -136,15 +140,52 @@ def _check_grid(task: Task) -> None:
 # --- CRUD ----------------------------------------------------------------------------------
 
 
-def get_task(session: Session, task_id: int | str) -> Task:
-    return get_by_ref(session, Task, task_id, noun="task")
+def readable(actor: Actor, task: Task) -> bool:
+    return actor.may_read(task.owner_id, task.visibility, task.team_ids)
 
 
-def list_tasks(session: Session, *, status: str | None = None) -> list[Task]:
+def get_task(session: Session, task_id: int | str, actor: Actor) -> Task:
+    """A task ``actor`` may read; one it may not is not found, like one that does not exist."""
+    return get_by_ref(session, Task, task_id, noun="task", visible=lambda task: readable(actor, task))
+
+
+def get_task_to_change(session: Session, task_id: int | str, actor: Actor, action: str) -> Task:
+    """A task ``actor`` may read and change (start, cancel, edit): 403 with a sentence otherwise."""
+    task = get_task(session, task_id, actor)
+    if not actor.may_edit(task.owner_id, task.visibility, task.team_ids):
+        owner = task.owner_name or "the instance"
+        raise Forbidden(f"You can read task '{task.task_name}' but not {action} it: it belongs to {owner}.")
+    return task
+
+
+def get_task_to_own(session: Session, task_id: int | str, actor: Actor, action: str) -> Task:
+    """A task ``actor`` owns (or any task, for an admin): deleting and sharing are the owner's."""
+    task = get_task(session, task_id, actor)
+    if not actor.owns(task.owner_id):
+        owner = task.owner_name or "the instance"
+        raise Forbidden(f"Only the owner of task '{task.task_name}' ({owner}) or an admin can {action} it.")
+    return task
+
+
+def list_tasks(
+    session: Session,
+    actor: Actor,
+    *,
+    status: str | None = None,
+    mine: bool = False,
+    team: int | None = None,
+    visibility: str | None = None,
+) -> list[Task]:
+    """The tasks ``actor`` may read, newest first, filtered."""
     query = select(Task).order_by(Task.created_at.desc(), Task.id.desc())
     if status:
         query = query.where(Task.status == status)
-    return list(session.scalars(query))
+    if mine:
+        query = query.where(Task.owner_id == actor.user_id) if actor.user_id is not None else query.where(false())
+    if visibility:
+        query = query.where(Task.visibility == visibility)
+    tasks = [t for t in session.scalars(query) if readable(actor, t)]
+    return [t for t in tasks if team in t.team_ids] if team is not None else tasks
 
 
 def _name_taken(name: str) -> str:
@@ -163,7 +204,9 @@ def create_task(session: Session, data: TaskCreate, *, actor: Actor) -> Task:
     begin_write(session)
     fields = data.model_dump(mode="json", exclude={"presets", "parameters"})
     check_settings(fields, actor)
-    parameters, provenance, warnings = resolve_parameters(session, data.base_runtime, data.parameters, data.presets)
+    parameters, provenance, warnings = resolve_parameters(
+        session, data.base_runtime, data.parameters, data.presets, actor
+    )
     _name_free(session, data.task_name)
     task = Task(
         task_name=data.task_name,
@@ -180,10 +223,13 @@ def create_task(session: Session, data: TaskCreate, *, actor: Actor) -> Task:
         provenance=provenance,
         warnings=warnings,
         status=TaskStatus.pending,
+        owner_id=actor.user_id,
+        visibility=Visibility.private,
     )
     _check_grid(task)
     session.add(task)
     flush_unique(session, _name_taken(data.task_name))
+    audit.record(session, actor, "task.create", "task", task.id, f"Created task '{task.task_name}'")
     return task
 
 
@@ -194,14 +240,14 @@ def _not_running(task: Task, action: str) -> None:
 
 def update_task(session: Session, task_id: int | str, data: TaskUpdate, *, actor: Actor) -> Task:
     begin_write(session)
-    task = get_task(session, task_id)
+    task = get_task_to_change(session, task_id, actor, "edit")
     _not_running(task, "edit")
     fields = data.model_fields_set
     for required in ("task_name", "model", "base_runtime", "optimization", "benchmark"):
         if required in fields and getattr(data, required) is None:
             raise ValidationFailed(f"'{required}' cannot be cleared: every task needs one.")
     dumped = data.model_dump(mode="json")
-    merged = {
+    merged: dict[str, Any] = {
         "base_runtime": dumped["base_runtime"] if "base_runtime" in fields else task.base_runtime,
         "command": dumped["command"] if "command" in fields else task.command,
         "benchmark": dumped["benchmark"] if "benchmark" in fields else task.benchmark,
@@ -213,11 +259,11 @@ def update_task(session: Session, task_id: int | str, data: TaskUpdate, *, actor
     check_settings(merged, actor)
     if "presets" in fields and data.presets is not None:
         parameters, provenance, warnings = resolve_parameters(
-            session, merged["base_runtime"], data.parameters if "parameters" in fields else None, data.presets
+            session, merged["base_runtime"], data.parameters if "parameters" in fields else None, data.presets, actor
         )
         task.parameters, task.provenance, task.warnings = parameters, provenance, warnings
     elif "parameters" in fields:
-        parameters, _, warnings = resolve_parameters(session, merged["base_runtime"], data.parameters, None)
+        parameters, _, warnings = resolve_parameters(session, merged["base_runtime"], data.parameters, None, actor)
         # Hand-edited parameters: the presets are no longer where the space came from.
         task.parameters, task.provenance, task.warnings = parameters, None, warnings
     elif "base_runtime" in fields:
@@ -233,15 +279,32 @@ def update_task(session: Session, task_id: int | str, data: TaskUpdate, *, actor
         task.optimization = dumped["optimization"]
     _check_grid(task)
     flush_unique(session, _name_taken(task.task_name))
+    audit.record(
+        session, actor, "task.update", "task", task.id, f"Updated task '{task.task_name}' ({', '.join(sorted(fields))})"
+    )
     return task
 
 
-def delete_task(session: Session, task_id: int | str) -> None:
+def delete_task(session: Session, task_id: int | str, actor: Actor) -> None:
     begin_write(session)
-    task = get_task(session, task_id)
+    task = get_task_to_own(session, task_id, actor, "delete")
     _not_running(task, "delete")
+    audit.record(session, actor, "task.delete", "task", task.id, f"Deleted task '{task.task_name}'")
     session.delete(task)
     session.flush()
+
+
+def share_task(session: Session, task_id: int | str, sharing: Sharing, actor: Actor) -> Task:
+    """Set who may see a task: private, the given teams, or everyone (its owner or an admin)."""
+    begin_write(session)
+    task = get_task_to_own(session, task_id, actor, "share")
+    team_ids = presets_service.check_sharing(session, sharing, actor)
+    task.visibility = sharing.visibility
+    task.shares = [TaskShare(team_id=t) for t in team_ids]
+    session.flush()
+    shown = f"teams {team_ids}" if team_ids else str(sharing.visibility)
+    audit.record(session, actor, "task.share", "task", task.id, f"Shared task '{task.task_name}': {shown}")
+    return task
 
 
 # --- the space -----------------------------------------------------------------------------
@@ -259,9 +322,9 @@ def space_report(task: Task, *, offset: int = 0, limit: int = 50) -> SpaceReport
 
 
 def draft_space(
-    session: Session, draft: SpaceDraft, *, offset: int = 0, limit: int = 50
+    session: Session, draft: SpaceDraft, actor: Actor, *, offset: int = 0, limit: int = 50
 ) -> tuple[SpaceReport, dict[str, Any], list[str]]:
-    parameters, _, warnings = resolve_parameters(session, draft.base_runtime, draft.parameters, draft.presets)
+    parameters, _, warnings = resolve_parameters(session, draft.base_runtime, draft.parameters, draft.presets, actor)
     benchmark = draft.benchmark.model_dump(mode="json") if draft.benchmark is not None else None
     report = analyze_space(
         parameters, engine_runtime(draft.base_runtime), gpus=draft.gpus, benchmark=benchmark, offset=offset, limit=limit
@@ -289,4 +352,6 @@ def task_read(task: Task) -> dict[str, Any]:
     """The task as the API shows it (adds the size of its space)."""
     data = {column.key: getattr(task, column.key) for column in Task.__table__.columns}
     data["combinations"] = count_combinations(task.parameters)
+    data["owner"] = task.owner_name
+    data["team_ids"] = task.team_ids
     return data

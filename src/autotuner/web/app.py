@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -32,7 +33,7 @@ def create_app(settings: Settings | None = None, *, prepare_db: bool = True) -> 
     settings = settings or get_settings()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker = None
         if settings.embedded_worker and app.state.session_factory is not None:
             from autotuner.runs.worker import Worker

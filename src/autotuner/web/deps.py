@@ -20,7 +20,8 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 def get_app_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 # "function" scope: the commit happens before the response is sent, so a failed commit is

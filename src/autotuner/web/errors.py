@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -87,7 +87,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(validation_sentence(errors), _clean(errors)), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail
         spa = getattr(request.app.state, "spa_fallback", None)
         if (
@@ -96,7 +96,8 @@ def install_error_handlers(app: FastAPI) -> None:
             and request.method in ("GET", "HEAD")
             and not request.url.path.startswith("/api")
         ):
-            return spa(request.url.path)
+            page: Response = spa(request.url.path)
+            return page
         if exc.status_code == 400 and detail == "There was an error parsing the body":
             return JSONResponse(
                 error_body(

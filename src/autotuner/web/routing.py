@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 
 class SlashTolerantRouter(APIRouter):
-    def add_api_route(self, path: str, endpoint: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def add_api_route(self, path: str, endpoint: Any, **kwargs: Any) -> None:
         super().add_api_route(path, endpoint, **kwargs)
         twin = path[:-1] if path.endswith("/") else path + "/"
         if twin or self.prefix:

@@ -8,9 +8,11 @@ from fastapi import Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import UploadFile
+from starlette.types import Message
 
-from autotuner.core.enums import EngineRuntime
+from autotuner.core.enums import EngineRuntime, Visibility
 from autotuner.core.errors import ImportValidationFailed, PayloadTooLarge
+from autotuner.db.models import ParameterPreset
 from autotuner.presets import service
 from autotuner.presets.schemas import (
     ImportResult,
@@ -18,17 +20,19 @@ from autotuner.presets.schemas import (
     MergeResponse,
     OnConflict,
     PresetCreate,
+    PresetDuplicate,
     PresetExport,
     PresetRead,
     PresetSaved,
     PresetUpdate,
+    Sharing,
 )
-from autotuner.web.deps import SessionDep, SettingsDep
+from autotuner.web.deps import ActorDep, SessionDep, SettingsDep
 from autotuner.web.errors import ERROR_RESPONSES
 from autotuner.web.routing import SlashTolerantRouter
 
 
-class PresetRef(Convertor):
+class PresetRef(Convertor[str]):
     """A preset id or slug: any path segment except this router's own words (merge, import), so
     that e.g. ``GET /api/presets/merge`` is a 405 naming POST, not a 404 for a slug 'merge'."""
 
@@ -49,26 +53,41 @@ router = SlashTolerantRouter(prefix="/api/presets", tags=["presets"], responses=
 @router.get("/", response_model=list[PresetRead], summary="List presets")
 def list_presets(
     session: SessionDep,
+    actor: ActorDep,
     request: Request,
     category: Annotated[str | None, Query(max_length=100)] = None,
     is_system: bool | None = None,
     runtime: EngineRuntime | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in name, description or tags")] = None,
-):
+    mine: Annotated[bool, Query(description="Only the caller's own presets.")] = False,
+    team: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Only those shared with this team.")] = None,
+    visibility: Visibility | None = None,
+) -> Response:
+    """The presets the caller may see (its own, its teams', public ones), filtered."""
     body = request.app.state.preset_list_cache.list_json(
-        session, category=category, is_system=is_system, runtime=runtime, q=q
+        session,
+        actor,
+        category=category,
+        is_system=is_system,
+        runtime=runtime,
+        q=q,
+        mine=mine,
+        team=team,
+        visibility=visibility,
     )
     return Response(content=body, media_type="application/json")
 
 
 @router.post("/", response_model=PresetSaved, status_code=status.HTTP_201_CREATED, summary="Create a preset")
-def create_preset(session: SessionDep, data: PresetCreate):
-    return service.create_preset(session, data).read()
+def create_preset(session: SessionDep, actor: ActorDep, data: PresetCreate) -> PresetSaved:
+    return service.create_preset(session, data, actor).read()
 
 
 @router.post("/merge", response_model=MergeResponse, summary="Merge several presets")
-def merge_presets(session: SessionDep, data: MergeRequest):
-    return service.merge_report(*service.merge_presets(session, data.preset_ids, data.merge_strategy, data.overrides))
+def merge_presets(session: SessionDep, actor: ActorDep, data: MergeRequest) -> MergeResponse:
+    return service.merge_report(
+        *service.merge_presets(session, data.preset_ids, data.merge_strategy, data.overrides, actor=actor)
+    )
 
 
 IMPORT_BODY = {
@@ -118,7 +137,7 @@ async def _import_payload(request: Request, limit: int) -> bytes:
             )
         return raw
 
-    async def replay():
+    async def replay() -> Message:
         return {"type": "http.request", "body": raw, "more_body": False}
 
     try:
@@ -154,8 +173,9 @@ async def _import_payload(request: Request, limit: int) -> bytes:
 async def import_presets(
     request: Request,
     settings: SettingsDep,
+    actor: ActorDep,
     on_conflict: OnConflict = "error",
-):
+) -> ImportResult:
     raw = await _import_payload(request, settings.max_import_bytes)
     factory = request.app.state.session_factory
 
@@ -163,7 +183,7 @@ async def import_presets(
         from autotuner.db.session import session_scope
 
         with session_scope(factory) as session:
-            imported, skipped, renamed = service.import_presets(session, raw, on_conflict)
+            imported, skipped, renamed = service.import_presets(session, raw, actor, on_conflict)
             return ImportResult(
                 imported=[PresetRead.model_validate(p) for p in imported], skipped=skipped, renamed=renamed
             )
@@ -174,24 +194,45 @@ async def import_presets(
 
 
 @router.get("/{preset_id:preset_ref}", response_model=PresetRead, summary="Get a preset by id or slug")
-def get_preset(session: SessionDep, preset_id: str):
-    return service.get_preset(session, preset_id)
+def get_preset(session: SessionDep, actor: ActorDep, preset_id: str) -> ParameterPreset:
+    return service.get_preset(session, preset_id, actor)
 
 
 @router.put("/{preset_id:preset_ref}", response_model=PresetSaved, summary="Update a preset")
-def update_preset(session: SessionDep, preset_id: str, data: PresetUpdate):
-    return service.update_preset(session, preset_id, data).read()
+def update_preset(session: SessionDep, actor: ActorDep, preset_id: str, data: PresetUpdate) -> PresetSaved:
+    return service.update_preset(session, preset_id, data, actor).read()
 
 
 @router.delete("/{preset_id:preset_ref}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a preset")
-def delete_preset(session: SessionDep, preset_id: str) -> Response:
-    service.delete_preset(session, preset_id)
+def delete_preset(session: SessionDep, actor: ActorDep, preset_id: str) -> Response:
+    service.delete_preset(session, preset_id, actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@router.put(
+    "/{preset_id:preset_ref}/sharing",
+    response_model=PresetRead,
+    summary="Share a preset: private, with teams, or public (its owner or an admin)",
+)
+def share_preset(session: SessionDep, actor: ActorDep, preset_id: str, data: Sharing) -> ParameterPreset:
+    return service.share_preset(session, preset_id, data, actor)
+
+
+@router.post(
+    "/{preset_id:preset_ref}/duplicate",
+    response_model=PresetSaved,
+    status_code=status.HTTP_201_CREATED,
+    summary="Copy a preset one may read into a private one of one's own",
+)
+def duplicate_preset(
+    session: SessionDep, actor: ActorDep, preset_id: str, data: PresetDuplicate | None = None
+) -> PresetSaved:
+    return service.duplicate_preset(session, preset_id, actor, data.name if data else None).read()
+
+
 @router.get("/{preset_id:preset_ref}/export", response_model=PresetExport, summary="Export a preset as a JSON file")
-def export_preset(session: SessionDep, preset_id: str):
-    preset = service.get_preset(session, preset_id)
+def export_preset(session: SessionDep, actor: ActorDep, preset_id: str) -> JSONResponse:
+    preset = service.get_preset(session, preset_id, actor)
     document = service.export_preset(preset)
     return JSONResponse(
         document.model_dump(mode="json"),

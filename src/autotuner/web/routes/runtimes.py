@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from autotuner.runtimes.loading import get_catalog, list_runtimes
+from autotuner.runtimes.loading import RuntimeCatalog, get_catalog, list_runtimes
 from autotuner.web.errors import ERROR_RESPONSES
 from autotuner.web.routing import SlashTolerantRouter
 
@@ -42,7 +42,7 @@ class FlagRead(BaseModel):
     allowed: str = ""
 
 
-def _runtime(catalog) -> RuntimeRead:
+def _runtime(catalog: RuntimeCatalog) -> RuntimeRead:
     return RuntimeRead(
         name=catalog.runtime,
         display_name=catalog.display_name,
@@ -54,11 +54,11 @@ def _runtime(catalog) -> RuntimeRead:
 
 
 @router.get("/", response_model=list[RuntimeRead], summary="The engines the catalog describes")
-def runtimes():
+def runtimes() -> list[RuntimeRead]:
     return [_runtime(c) for c in list_runtimes()]
 
 
 @router.get("/{runtime}/parameters", response_model=list[FlagRead], summary="The flags worth tuning for one engine")
-def runtime_parameters(runtime: str):
+def runtime_parameters(runtime: str) -> list[FlagRead]:
     catalog = get_catalog(runtime)
     return [FlagRead(**flag.to_dict()) for flag in catalog.flags.values()]

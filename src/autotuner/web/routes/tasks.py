@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
-from autotuner.core.enums import TaskStatus
+from autotuner.core.enums import TaskStatus, Visibility
+from autotuner.db.models import Experiment, Task
+from autotuner.presets.schemas import Sharing
 from autotuner.runs import service as runs
 from autotuner.tasks import service
 from autotuner.tasks.schemas import (
@@ -28,45 +30,65 @@ Offset = Annotated[int, Query(ge=0, le=10**12, description="First valid combinat
 Limit = Annotated[int, Query(ge=0, le=1000, description="How many combinations to return.")]
 
 
-def _read(task) -> TaskRead:
+def _read(task: Task) -> TaskRead:
     return TaskRead.model_validate(service.task_read(task))
 
 
 @router.get("/", response_model=list[TaskRead], summary="List tasks")
-def list_tasks(session: SessionDep, status: TaskStatus | None = None):
-    return [_read(t) for t in service.list_tasks(session, status=status)]
+def list_tasks(
+    session: SessionDep,
+    actor: ActorDep,
+    status: TaskStatus | None = None,
+    mine: Annotated[bool, Query(description="Only the caller's own tasks.")] = False,
+    team: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Only those shared with this team.")] = None,
+    visibility: Visibility | None = None,
+) -> list[TaskRead]:
+    """The tasks the caller may see (its own, its teams', public ones), newest first."""
+    tasks = service.list_tasks(session, actor, status=status, mine=mine, team=team, visibility=visibility)
+    return [_read(t) for t in tasks]
 
 
 @router.post("/", response_model=TaskRead, status_code=status.HTTP_201_CREATED, summary="Create a task")
-def create_task(session: SessionDep, actor: ActorDep, data: TaskCreate):
+def create_task(session: SessionDep, actor: ActorDep, data: TaskCreate) -> TaskRead:
     return _read(service.create_task(session, data, actor=actor))
 
 
 @router.post("/space", response_model=SpaceRead, summary="Count the space of a draft task")
-def draft_space(session: SessionDep, data: SpaceDraft, offset: Offset = 0, limit: Limit = 50):
-    report, parameters, warnings = service.draft_space(session, data, offset=offset, limit=limit)
+def draft_space(
+    session: SessionDep, actor: ActorDep, data: SpaceDraft, offset: Offset = 0, limit: Limit = 50
+) -> SpaceRead:
+    report, parameters, warnings = service.draft_space(session, data, actor, offset=offset, limit=limit)
     return SpaceRead(**report.to_dict(), parameters=parameters, warnings=warnings)
 
 
 @router.get("/{task_id:int}", response_model=TaskRead, summary="Get a task, with the provenance of its parameters")
-def get_task(session: SessionDep, task_id: int):
-    return _read(service.get_task(session, task_id))
+def get_task(session: SessionDep, actor: ActorDep, task_id: int) -> TaskRead:
+    return _read(service.get_task(session, task_id, actor))
 
 
 @router.put("/{task_id:int}", response_model=TaskRead, summary="Update a task that is not running")
-def update_task(session: SessionDep, actor: ActorDep, task_id: int, data: TaskUpdate):
+def update_task(session: SessionDep, actor: ActorDep, task_id: int, data: TaskUpdate) -> TaskRead:
     return _read(service.update_task(session, task_id, data, actor=actor))
 
 
 @router.delete("/{task_id:int}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a task that is not running")
-def delete_task(session: SessionDep, task_id: int) -> Response:
-    service.delete_task(session, task_id)
+def delete_task(session: SessionDep, actor: ActorDep, task_id: int) -> Response:
+    service.delete_task(session, task_id, actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@router.put(
+    "/{task_id:int}/sharing",
+    response_model=TaskRead,
+    summary="Share a task: private, with teams, or public (its owner or an admin)",
+)
+def share_task(session: SessionDep, actor: ActorDep, task_id: int, data: Sharing) -> TaskRead:
+    return _read(service.share_task(session, task_id, data, actor))
+
+
 @router.get("/{task_id:int}/space", response_model=SpaceRead, summary="Count a task's space and page through it")
-def task_space(session: SessionDep, task_id: int, offset: Offset = 0, limit: Limit = 50):
-    task = service.get_task(session, task_id)
+def task_space(session: SessionDep, actor: ActorDep, task_id: int, offset: Offset = 0, limit: Limit = 50) -> SpaceRead:
+    task = service.get_task(session, task_id, actor)
     report = service.space_report(task, offset=offset, limit=limit)
     return SpaceRead(**report.to_dict(), parameters=task.parameters, warnings=task.warnings)
 
@@ -78,7 +100,7 @@ def _notify_worker(request: Request) -> None:
 
 
 @router.post("/{task_id:int}/start", response_model=TaskRead, summary="Start (or continue) a task's search")
-def start_task(session: SessionDep, actor: ActorDep, request: Request, task_id: int):
+def start_task(session: SessionDep, actor: ActorDep, request: Request, task_id: int) -> TaskRead:
     task = runs.start_task(session, task_id, actor=actor)
     session.commit()
     _notify_worker(request)
@@ -90,7 +112,7 @@ def start_task(session: SessionDep, actor: ActorDep, request: Request, task_id: 
     response_model=TaskRead,
     summary="Run a task again from the start (its experiments and logs are cleared)",
 )
-def restart_task(session: SessionDep, actor: ActorDep, request: Request, task_id: int):
+def restart_task(session: SessionDep, actor: ActorDep, request: Request, task_id: int) -> TaskRead:
     task = runs.restart_task(session, task_id, actor=actor)
     # The old logs go before the commit, so that the worker cannot start writing the new ones first.
     runs.remove_task_logs(request.app.state.settings.log_dir, task_id)
@@ -100,16 +122,16 @@ def restart_task(session: SessionDep, actor: ActorDep, request: Request, task_id
 
 
 @router.post("/{task_id:int}/cancel", response_model=TaskRead, summary="Cancel a task; its running engine is stopped")
-def cancel_task(session: SessionDep, request: Request, task_id: int):
-    task = runs.cancel_task(session, task_id)
+def cancel_task(session: SessionDep, actor: ActorDep, request: Request, task_id: int) -> TaskRead:
+    task = runs.cancel_task(session, task_id, actor)
     session.commit()
     _notify_worker(request)
     return _read(task)
 
 
 @router.get("/{task_id:int}/experiments", response_model=list[ExperimentRead], summary="A task's experiments, in order")
-def task_experiments(session: SessionDep, task_id: int):
-    return runs.list_experiments(session, task_id)
+def task_experiments(session: SessionDep, actor: ActorDep, task_id: int) -> list[Experiment]:
+    return runs.list_experiments(session, task_id, actor)
 
 
 @router.get(
@@ -118,6 +140,6 @@ def task_experiments(session: SessionDep, task_id: int):
     responses=TEXT_ROUTE_ERROR_RESPONSES,
     summary="The end of a task's log",
 )
-def task_logs(session: SessionDep, request: Request, task_id: int) -> str:
-    service.get_task(session, task_id)
+def task_logs(session: SessionDep, actor: ActorDep, request: Request, task_id: int) -> str:
+    service.get_task(session, task_id, actor)
     return runs.read_log(runs.task_log_path(request.app.state.settings.log_dir, task_id))

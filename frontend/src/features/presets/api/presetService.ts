@@ -1,0 +1,107 @@
+/**
+ * The preset API: plain request functions, the query-key factory, and the TanStack Query hooks
+ * the pages use. Pages never build URLs: they call these.
+ */
+import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { apiPath, apiRequest } from '../../../api/client';
+import type { OnConflict } from '../../../api/enums';
+import type {
+  ImportResult,
+  MergeRequest,
+  MergeResult,
+  Preset,
+  PresetCreate,
+  PresetFilters,
+  PresetSaved,
+  PresetUpdate,
+} from '../types/preset';
+
+const presetPath = (idOrSlug: number | string) => apiPath('/api/presets/{preset_id}', { preset_id: idOrSlug });
+
+export const presetService = {
+  list: (filters: PresetFilters = {}, signal?: AbortSignal) =>
+    apiRequest<Preset[]>(apiPath('/api/presets/'), { query: { ...filters }, signal }),
+  get: (idOrSlug: number | string, signal?: AbortSignal) => apiRequest<Preset>(presetPath(idOrSlug), { signal }),
+  create: (body: PresetCreate) => apiRequest<PresetSaved>(apiPath('/api/presets/'), { method: 'POST', json: body }),
+  update: (id: number, body: PresetUpdate) => apiRequest<PresetSaved>(presetPath(id), { method: 'PUT', json: body }),
+  remove: (id: number) => apiRequest<void>(presetPath(id), { method: 'DELETE' }),
+  merge: (body: MergeRequest, signal?: AbortSignal) =>
+    apiRequest<MergeResult>(apiPath('/api/presets/merge'), { method: 'POST', json: body, signal }),
+  /** Where the browser downloads a preset's export file (preset-<slug>.json). */
+  exportUrl: (id: number) => apiPath('/api/presets/{preset_id}/export', { preset_id: id }),
+  import: (file: File, onConflict: OnConflict = 'error') => {
+    const form = new FormData();
+    form.append('file', file);
+    return apiRequest<ImportResult>(apiPath('/api/presets/import'), {
+      method: 'POST',
+      form,
+      query: { on_conflict: onConflict },
+    });
+  },
+};
+
+export const presetKeys = {
+  all: ['presets'] as const,
+  lists: () => [...presetKeys.all, 'list'] as const,
+  list: (filters: PresetFilters = {}) => [...presetKeys.lists(), filters] as const,
+  details: () => [...presetKeys.all, 'detail'] as const,
+  detail: (id: number | string) => [...presetKeys.details(), id] as const,
+  merge: (req: MergeRequest) => [...presetKeys.all, 'merge', req] as const,
+};
+
+export const presetListQuery = (filters: PresetFilters = {}) =>
+  queryOptions({
+    queryKey: presetKeys.list(filters),
+    queryFn: ({ signal }) => presetService.list(filters, signal),
+  });
+
+export const presetMergeQuery = (req: MergeRequest) =>
+  queryOptions({
+    queryKey: presetKeys.merge(req),
+    queryFn: ({ signal }) => presetService.merge(req, signal),
+    retry: false,
+  });
+
+export function usePresets(filters: PresetFilters = {}) {
+  return useQuery(presetListQuery(filters));
+}
+
+export function usePresetMerge(req: MergeRequest | null) {
+  return useQuery({
+    ...presetMergeQuery(req ?? { preset_ids: [], merge_strategy: 'union' }),
+    enabled: !!req && req.preset_ids.length > 0,
+    placeholderData: (previous) => previous,
+  });
+}
+
+/** Call after anything that changes presets (also from other features: a task's "save as preset"). */
+export function useInvalidatePresets() {
+  const client = useQueryClient();
+  return () => client.invalidateQueries({ queryKey: presetKeys.all });
+}
+
+export function useCreatePreset() {
+  const invalidate = useInvalidatePresets();
+  return useMutation({ mutationFn: presetService.create, onSuccess: invalidate });
+}
+
+export function useUpdatePreset() {
+  const invalidate = useInvalidatePresets();
+  return useMutation({
+    mutationFn: ({ id, body }: { id: number; body: PresetUpdate }) => presetService.update(id, body),
+    onSuccess: invalidate,
+  });
+}
+
+export function useDeletePreset() {
+  const invalidate = useInvalidatePresets();
+  return useMutation({ mutationFn: (preset: Preset) => presetService.remove(preset.id), onSuccess: invalidate });
+}
+
+export function useImportPreset() {
+  const invalidate = useInvalidatePresets();
+  return useMutation({
+    mutationFn: ({ file, onConflict }: { file: File; onConflict?: OnConflict }) => presetService.import(file, onConflict),
+    onSuccess: invalidate,
+  });
+}

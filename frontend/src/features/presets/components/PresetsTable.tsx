@@ -1,0 +1,177 @@
+/**
+ * The presets as a table whose columns share the card's width: names, descriptions and chips
+ * wrap, the actions are icons that wrap onto a second line, and below 1200 px the category,
+ * runtime and date move into the preset's own cell instead of widening the table.
+ */
+import { ActionIcon, Badge, ColorSwatch, Group, Stack, Table, Text, Tooltip } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconCopy, IconDownload, IconLock, IconPencil, IconTrash } from '@tabler/icons-react';
+import { labelOf, PRESET_RUNTIMES } from '../../../api/enums';
+import { ParameterChips } from '../../../components/ParameterChips';
+import { fullDate, relativeTime } from '../../../lib/dates';
+import { presetService } from '../api/presetService';
+import { categoryColor, categoryLabel } from '../categories';
+import type { Preset } from '../types/preset';
+
+interface Props {
+  presets: Preset[];
+  onEdit: (preset: Preset) => void;
+  onDuplicate: (preset: Preset) => void;
+  onDelete: (preset: Preset) => void;
+}
+
+export function PresetsTable({ presets, onEdit, onDuplicate, onDelete }: Props) {
+  return (
+    <Table verticalSpacing="sm" highlightOnHover aria-label="Presets" className="fit-table">
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th w="34%">Preset</Table.Th>
+          <Table.Th w="14%" visibleFrom="lg">
+            Category
+          </Table.Th>
+          <Table.Th w="32%">Parameters</Table.Th>
+          <Table.Th w="10%" visibleFrom="lg">
+            Updated
+          </Table.Th>
+          <Table.Th w={140} ta="right">
+            Actions
+          </Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {presets.map((preset) => (
+          <PresetRow
+            key={preset.id}
+            preset={preset}
+            onEdit={() => onEdit(preset)}
+            onDuplicate={() => onDuplicate(preset)}
+            onDelete={() => onDelete(preset)}
+          />
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
+export function CategoryLabel({ category }: { category: string | null }) {
+  if (!category) {
+    return (
+      <Text size="xs" c="dimmed">
+        No category
+      </Text>
+    );
+  }
+  return (
+    <Group gap={6} wrap="nowrap" align="center" data-testid="preset-category">
+      <ColorSwatch size={8} color={`var(--mantine-color-${categoryColor(category)}-6)`} withShadow={false} style={{ flexShrink: 0 }} />
+      <Text size="sm" className="wrap-anywhere">
+        {categoryLabel(category)}
+      </Text>
+    </Group>
+  );
+}
+
+function runtimeText(preset: Preset) {
+  return preset.runtime ? labelOf(PRESET_RUNTIMES, preset.runtime) : 'Any runtime';
+}
+
+function PresetRow({ preset, onEdit, onDuplicate, onDelete }: { preset: Preset; onEdit: () => void; onDuplicate: () => void; onDelete: () => void }) {
+  const exportName = `preset-${preset.slug}.json`;
+  const tags = preset.metadata?.tags ?? [];
+  return (
+    <Table.Tr data-testid="preset-row" data-preset-name={preset.name}>
+      <Table.Td>
+        <Stack gap={4}>
+          <Group gap={6} wrap="wrap" align="center">
+            <Text fw={600} size="sm" className="wrap-anywhere">
+              {preset.name}
+            </Text>
+            {preset.is_system && (
+              <Badge size="xs" variant="light" color="indigo" leftSection={<IconLock size={10} />} style={{ flexShrink: 0 }}>
+                System
+              </Badge>
+            )}
+          </Group>
+          {preset.description && (
+            <Text size="xs" c="dimmed" lineClamp={2} title={preset.description}>
+              {preset.description}
+            </Text>
+          )}
+          {tags.length > 0 && (
+            <Text size="xs" c="dimmed" className="wrap-anywhere">
+              {tags.map((t) => `#${t}`).join(' ')}
+            </Text>
+          )}
+          {/* Below 1200 px the category, runtime and date live here, not in columns of their own. */}
+          <Group gap="xs" hiddenFrom="lg" wrap="wrap" data-testid="preset-details">
+            <CategoryLabel category={preset.category} />
+            <Text size="xs" c="dimmed">
+              {runtimeText(preset)} · updated {relativeTime(preset.updated_at)}
+            </Text>
+          </Group>
+        </Stack>
+      </Table.Td>
+      <Table.Td visibleFrom="lg">
+        <Stack gap={2}>
+          <CategoryLabel category={preset.category} />
+          <Text size="xs" c="dimmed">
+            {runtimeText(preset)}
+          </Text>
+        </Stack>
+      </Table.Td>
+      <Table.Td>
+        <ParameterChips space={preset.parameters} />
+      </Table.Td>
+      <Table.Td visibleFrom="lg">
+        <Tooltip label={fullDate(preset.updated_at)}>
+          <Text size="sm" c="dimmed">
+            {relativeTime(preset.updated_at)}
+          </Text>
+        </Tooltip>
+      </Table.Td>
+      <Table.Td>
+        <Group gap={2} justify="flex-end" wrap="wrap">
+          {!preset.is_system && (
+            <Tooltip label="Edit">
+              <ActionIcon variant="subtle" aria-label={`Edit ${preset.name}`} onClick={onEdit}>
+                <IconPencil size={16} />
+              </ActionIcon>
+            </Tooltip>
+          )}
+          <Tooltip label={preset.is_system ? 'Duplicate: make your own editable copy' : 'Duplicate'}>
+            <ActionIcon variant="subtle" aria-label={`Duplicate ${preset.name}`} onClick={onDuplicate}>
+              <IconCopy size={16} />
+            </ActionIcon>
+          </Tooltip>
+          <Tooltip label={`Export ${exportName}`}>
+            <ActionIcon
+              variant="subtle"
+              component="a"
+              href={presetService.exportUrl(preset.id)}
+              download={exportName}
+              aria-label={`Export ${preset.name}`}
+              onClick={() => notifications.show({ color: 'teal', title: 'Export started', message: `Downloading ${exportName}.` })}
+            >
+              <IconDownload size={16} />
+            </ActionIcon>
+          </Tooltip>
+          {preset.is_system ? (
+            <Tooltip label="System presets cannot be deleted; duplicate it to make your own.">
+              <span>
+                <ActionIcon variant="subtle" color="gray" disabled aria-label={`Cannot delete system preset ${preset.name}`}>
+                  <IconLock size={16} />
+                </ActionIcon>
+              </span>
+            </Tooltip>
+          ) : (
+            <Tooltip label="Delete">
+              <ActionIcon variant="subtle" color="red" aria-label={`Delete ${preset.name}`} onClick={onDelete}>
+                <IconTrash size={16} />
+              </ActionIcon>
+            </Tooltip>
+          )}
+        </Group>
+      </Table.Td>
+    </Table.Tr>
+  );
+}

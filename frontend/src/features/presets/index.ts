@@ -1,0 +1,16 @@
+/** The presets feature: what pages and other features may use of it (nothing else is public). */
+export {
+  presetKeys,
+  useInvalidatePresets,
+  usePresetMerge,
+  usePresets,
+} from './api/presetService';
+export { BASE_CATEGORIES, categoryLabel } from './categories';
+export { DeletePresetDialog } from './components/DeletePresetDialog';
+export { ImportPresetButton, ImportRefusalAlert } from './components/ImportPreset';
+export { PresetFormModal } from './components/PresetFormModal';
+export { PresetSelector } from './components/PresetSelector';
+export { PresetsTable } from './components/PresetsTable';
+export { usePresetImport } from './hooks/usePresetImport';
+export type { PresetFormMode } from './hooks/usePresetForm';
+export type { MergeResult, Preset } from './types/preset';

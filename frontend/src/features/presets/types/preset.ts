@@ -1,0 +1,54 @@
+/**
+ * Preset types used by the UI. The shapes the server sends come from the generated OpenAPI
+ * types (src/api/schema.d.ts); this module names them and types their parameter spaces.
+ */
+import type { components } from '../../../api/schema';
+import type { MergeStrategy, PresetRuntime } from '../../../api/enums';
+import type { ParameterSpace } from '../../../lib/parameterSpace';
+
+type Schemas = components['schemas'];
+
+export interface PresetMetadata {
+  author?: string | null;
+  tags?: string[] | null;
+  recommended_for?: string[] | null;
+  [key: string]: unknown;
+}
+
+export type Preset = Omit<Schemas['PresetRead'], 'parameters' | 'metadata'> & {
+  parameters: ParameterSpace;
+  metadata: PresetMetadata | null;
+};
+
+/** A created or updated preset, with the engine catalog's warnings about its flags. */
+export type PresetSaved = Preset & { warnings?: string[] };
+
+export type PresetCreate = Omit<Schemas['PresetCreate'], 'parameters' | 'metadata'> & {
+  parameters: ParameterSpace;
+  metadata?: PresetMetadata | null;
+};
+
+export type PresetUpdate = Partial<PresetCreate>;
+
+export interface PresetFilters {
+  category?: string;
+  q?: string;
+  runtime?: PresetRuntime;
+  is_system?: boolean;
+}
+
+export type MergeConflict = Schemas['ConflictRead'];
+
+export type MergeRequest = {
+  preset_ids: number[];
+  merge_strategy: MergeStrategy;
+  overrides?: ParameterSpace;
+};
+
+/** The server's merge; `warnings` is not part of it (the server never sets it). */
+export type MergeResult = Omit<Schemas['MergeResponse'], 'parameters' | 'warnings' | 'merge_strategy'> & {
+  parameters: ParameterSpace;
+  merge_strategy: string;
+};
+
+export type ImportResult = Omit<Schemas['ImportResult'], 'imported'> & { imported: Preset[] };

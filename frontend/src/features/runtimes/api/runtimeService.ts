@@ -1,0 +1,46 @@
+/** The engine catalog: runtimes and their known flags (used for name suggestions). */
+import { queryOptions, useQuery } from '@tanstack/react-query';
+import { apiPath, apiRequest } from '../../../api/client';
+import type { PresetRuntime } from '../../../api/enums';
+import type { components } from '../../../api/schema';
+import type { Scalar } from '../../../lib/parameterSpace';
+
+export type RuntimeInfo = components['schemas']['RuntimeRead'];
+/** A flag of the engine catalog (GET /api/runtimes/{runtime}/parameters). */
+export type RuntimeParameter = Omit<components['schemas']['FlagRead'], 'choices'> & { choices?: Scalar[] | null };
+
+export const runtimeService = {
+  list: (signal?: AbortSignal) => apiRequest<RuntimeInfo[]>(apiPath('/api/runtimes/'), { signal }),
+  parameters: (runtime: PresetRuntime, signal?: AbortSignal) =>
+    apiRequest<RuntimeParameter[]>(apiPath('/api/runtimes/{runtime}/parameters', { runtime }), { signal }),
+};
+
+export const runtimeKeys = {
+  all: ['runtimes'] as const,
+  list: () => [...runtimeKeys.all, 'list'] as const,
+  parameters: (runtime: PresetRuntime) => [...runtimeKeys.all, 'parameters', runtime] as const,
+};
+
+export const runtimeParametersQuery = (runtime: PresetRuntime) =>
+  queryOptions({
+    queryKey: runtimeKeys.parameters(runtime),
+    queryFn: ({ signal }) => runtimeService.parameters(runtime, signal),
+    staleTime: 10 * 60 * 1000,
+    retry: false,
+  });
+
+/**
+ * Known flags of one engine, or of every engine together when `runtime` is null or is not an
+ * engine of the catalog ("command").
+ */
+export function useRuntimeParameters(runtime: string | null | undefined): RuntimeParameter[] {
+  const only = runtime === 'sglang' || runtime === 'vllm' || runtime === 'llamacpp' ? runtime : null;
+  const sglang = useQuery({ ...runtimeParametersQuery('sglang'), enabled: !only || only === 'sglang' });
+  const vllm = useQuery({ ...runtimeParametersQuery('vllm'), enabled: !only || only === 'vllm' });
+  const llamacpp = useQuery({ ...runtimeParametersQuery('llamacpp'), enabled: !only || only === 'llamacpp' });
+  const byEngine = { sglang: [sglang.data], vllm: [vllm.data], llamacpp: [llamacpp.data] };
+  const lists = only ? byEngine[only] : [sglang.data, vllm.data, llamacpp.data];
+  const byName = new Map<string, RuntimeParameter>();
+  for (const list of lists) for (const p of list ?? []) if (!byName.has(p.name)) byName.set(p.name, p);
+  return [...byName.values()];
+}

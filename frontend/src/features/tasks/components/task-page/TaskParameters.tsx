@@ -1,0 +1,52 @@
+import { Badge, Code, Group, Paper, Table, Text, Title } from '@mantine/core';
+import { IconAdjustments } from '@tabler/icons-react';
+import { compactJson, leaves } from '../../../../lib/parameterSpace';
+import type { Task } from '../../types/task';
+
+/** The task's final parameter space, with the values fine-tuned by hand marked. */
+export function TaskParameters({ task }: { task: Task }) {
+  const overridden = new Set(leaves(task.provenance?.overrides).map(([name]) => name));
+  return (
+    <Paper withBorder p="lg" shadow="xs" data-testid="task-parameters">
+      <Group gap={8} mb="md">
+        <IconAdjustments size={20} color="var(--mantine-color-indigo-6)" />
+        <Title order={4}>Parameters</Title>
+      </Group>
+      <Table withRowBorders verticalSpacing="xs" aria-label="Task parameters" className="fit-table">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th w="40%">Flag</Table.Th>
+            <Table.Th>Values</Table.Th>
+            <Table.Th w={88} />
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {leaves(task.parameters).map(([name, values]) => (
+            <Table.Tr key={name} data-testid="task-parameter" data-name={name}>
+              <Table.Td>
+                <Text ff="monospace" size="sm">
+                  {name}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <Text ff="monospace" size="sm" data-testid="task-parameter-values">
+                  {JSON.stringify(values)}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                {overridden.has(name) && (
+                  <Badge size="xs" color="orange" variant="light" styles={{ root: { overflow: 'visible' }, label: { overflow: 'visible' } }}>
+                    fine-tuned
+                  </Badge>
+                )}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      <Code block mt="md" fz="xs" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
+        {compactJson(task.parameters)}
+      </Code>
+    </Paper>
+  );
+}

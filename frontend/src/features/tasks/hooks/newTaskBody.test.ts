@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import type { ParameterRow } from '../../../lib/parameterSpace';
+import { gpusProblem, NEW_TASK_DEFAULTS, newTaskBody, type SpaceChoice } from './newTaskBody';
+
+const rows = (...list: [string, (string | number | boolean)[]][]): ParameterRow[] =>
+  list.map(([name, values], i) => ({ id: `r${i}`, name, values }));
+
+const own = (r: ParameterRow[]): SpaceChoice => ({ usePresets: false, presetIds: [], mergeStrategy: 'union', rows: r, merged: undefined });
+
+describe('newTaskBody', () => {
+  it('sends the typed space, the GPUs, and null for unset optional fields', () => {
+    const result = newTaskBody({ ...NEW_TASK_DEFAULTS, gpus: 2 }, own(rows(['tp-size', [1, 2]])));
+    expect(result).toHaveProperty('body');
+    if (!('body' in result)) return;
+    expect(result.body).toMatchObject({
+      task_name: 'throughput-sweep',
+      base_runtime: 'sglang',
+      gpus: 2,
+      parameters: { 'tp-size': [1, 2] },
+      benchmark: { concurrency: [1, 4, 16] },
+      slo: null,
+      description: null,
+    });
+    expect(result.body.presets).toBeUndefined();
+  });
+
+  it('sends gpus null when the field is empty (the GPU rules do not apply)', () => {
+    const result = newTaskBody(NEW_TASK_DEFAULTS, own(rows(['tp-size', [1]])));
+    expect('body' in result && result.body.gpus).toBeNull();
+  });
+
+  it('refuses GPUs that are not a whole number of at least 1', () => {
+    expect(gpusProblem(0)).toMatch(/at least 1/);
+    expect(gpusProblem(1.5)).toMatch(/whole number/);
+    expect(gpusProblem('')).toBeUndefined();
+    expect(newTaskBody({ ...NEW_TASK_DEFAULTS, gpus: 0 }, own(rows(['tp-size', [1]])))).toEqual({
+      problem: 'GPUs is a whole number of at least 1, or empty.',
+    });
+  });
+
+  it('says what to fix first: the rows, then the concurrency', () => {
+    expect(newTaskBody(NEW_TASK_DEFAULTS, own(rows(['tp-size', []])))).toEqual({
+      problem: "Fix the parameters first: Add at least one value for 'tp-size'.",
+    });
+    expect(newTaskBody({ ...NEW_TASK_DEFAULTS, concurrency: ['4', 'x'] }, own(rows(['tp-size', [1]])))).toEqual({
+      problem: 'Concurrency levels are whole numbers of at least 1.',
+    });
+    expect(newTaskBody(NEW_TASK_DEFAULTS, own([]))).toEqual({ problem: 'Add at least one parameter, or use presets.' });
+  });
+
+  it('with presets, sends their ids and only the fine-tuned parameters as overrides', () => {
+    const space: SpaceChoice = {
+      usePresets: true,
+      presetIds: [2, 1],
+      mergeStrategy: 'last_wins',
+      rows: rows(['tp-size', [2]], ['mem-fraction-static', [0.7, 0.75]]),
+      merged: { 'tp-size': [1], 'mem-fraction-static': [0.7, 0.75] },
+    };
+    const result = newTaskBody(NEW_TASK_DEFAULTS, space);
+    expect('body' in result && result.body.presets).toEqual({ ids: [2, 1], merge_strategy: 'last_wins', overrides: { 'tp-size': [2] } });
+    expect('body' in result && result.body.parameters).toBeUndefined();
+  });
+
+  it("refuses to drop a preset's parameter, and waits for the merge", () => {
+    const space: SpaceChoice = { usePresets: true, presetIds: [1], mergeStrategy: 'union', rows: rows(['tp-size', [1]]), merged: undefined };
+    expect(newTaskBody(NEW_TASK_DEFAULTS, space)).toEqual({ problem: 'Wait for the merged parameters to load, then submit again.' });
+    const dropped = newTaskBody(NEW_TASK_DEFAULTS, { ...space, merged: { 'tp-size': [1], x: [true] } });
+    expect('problem' in dropped && dropped.problem).toMatch(/presets define 'x'/);
+  });
+
+  it('sends only the SLOs that are switched on', () => {
+    const fields = { ...NEW_TASK_DEFAULTS, withSlo: true };
+    const result = newTaskBody(fields, own(rows(['tp-size', [1]])));
+    expect('body' in result && result.body.slo).toEqual({ ttft: { percentile: 'p90', max_ms: 500, hard: false } });
+  });
+});

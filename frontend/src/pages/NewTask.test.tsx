@@ -1,0 +1,89 @@
+import { notifications } from '@mantine/notifications';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { Route, Routes } from 'react-router-dom';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { task } from '../test/experimentFixtures';
+import { jsonResponse, mockApi, renderWithProviders } from '../test/render';
+import { NewTaskPage } from './NewTask';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  notifications.clean();
+});
+
+function serve(gpus: number, onCreate: (body: unknown) => Response = (body) => jsonResponse({ ...task('pending'), ...(body as object), id: 42 }, 201)) {
+  const created: unknown[] = [];
+  mockApi({
+    'GET /api/presets/': () => jsonResponse([]),
+    'GET /api/system/': () => jsonResponse({ version: '0.1.0', gpus: { count: gpus, source: gpus ? 'nvidia-smi' : 'none' } }),
+    'GET /api/runtimes/sglang/parameters': () => jsonResponse([]),
+    'POST /api/tasks/': ({ body }) => {
+      created.push(body);
+      return onCreate(body);
+    },
+  });
+  renderWithProviders(
+    <Routes>
+      <Route path="/tasks/new" element={<NewTaskPage />} />
+      <Route path="/tasks/:id" element={<p>task page</p>} />
+    </Routes>,
+    { route: '/tasks/new' },
+  );
+  return created;
+}
+
+const gpusField = () => screen.getByRole('textbox', { name: 'GPUs' });
+
+describe('NewTaskPage', () => {
+  it('leaves GPUs empty when the system sees none, and says the GPU rules then do not apply', async () => {
+    const created = serve(0);
+    expect(await screen.findByText(/No GPU was detected/)).toBeInTheDocument();
+    expect(gpusField()).toHaveValue('');
+    await userEvent.click(screen.getByRole('button', { name: 'Submit task' }));
+    await waitFor(() => expect(created).toHaveLength(1));
+    expect(created[0]).toMatchObject({ gpus: null, parameters: { 'tp-size': [1] } });
+    expect(await screen.findByText('task page')).toBeInTheDocument();
+  });
+
+  it('starts a llama.cpp task with llama.cpp flags and asks for a .gguf path', async () => {
+    const created = serve(0);
+    await userEvent.click(screen.getByText('llama.cpp'));
+    expect(screen.getByText(/Path of a .gguf file on the server/)).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Submit task' }));
+    await waitFor(() => expect(created).toHaveLength(1));
+    expect(created[0]).toMatchObject({ base_runtime: 'llamacpp', parameters: { parallel: [1, 4], threads: [1] } });
+    expect((created[0] as { parameters: object }).parameters).not.toHaveProperty('tp-size');
+  });
+
+  it('defaults GPUs to what the system sees, and sends what the user sets', async () => {
+    const created = serve(4);
+    await waitFor(() => expect(gpusField()).toHaveValue('4'));
+    expect(screen.getByText(/4 detected \(nvidia-smi\)/)).toBeInTheDocument();
+    await userEvent.clear(gpusField());
+    await userEvent.type(gpusField(), '2');
+    await userEvent.click(screen.getByRole('button', { name: 'Submit task' }));
+    await waitFor(() => expect(created).toHaveLength(1));
+    expect(created[0]).toMatchObject({ gpus: 2 });
+  });
+
+  it('checks the parameters before sending, and names the row to fix', async () => {
+    const created = serve(0);
+    await userEvent.click(screen.getByRole('button', { name: 'Add parameter' }));
+    await userEvent.type(screen.getByRole('combobox', { name: 'Parameter 2 name' }), 'mem-fraction-static');
+    expect(screen.queryByText(/Add at least one value/)).toBeNull();
+    await userEvent.click(screen.getByRole('button', { name: 'Submit task' }));
+    const form = screen.getByRole('form', { name: 'New task' });
+    expect(within(form).getAllByText(/Add at least one value for 'mem-fraction-static'/).length).toBeGreaterThan(0);
+    expect(within(form).getByRole('alert')).toHaveTextContent("Fix the parameters first: Add at least one value for 'mem-fraction-static'.");
+    expect(created).toHaveLength(0);
+  });
+
+  it("shows the server's sentence once when the task is refused", async () => {
+    const sentence = "The grid holds 12 combinations, more than max_iterations (6): raise max_iterations or narrow the space.";
+    serve(0, () => jsonResponse({ detail: sentence }, 422));
+    await userEvent.click(await screen.findByRole('button', { name: 'Submit task' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent(sentence);
+    expect(screen.getAllByText(sentence)).toHaveLength(1);
+  });
+});
