@@ -1,9 +1,11 @@
 """Grid versus Bayesian search against a real engine: llama.cpp's llama-server on this CPU.
 
 1. The surface: every combination of a 24-combination space is measured with the real engine
-   (``--repeats`` times each; the mean score is the combination's score), in grid order, so the
-   grid's own run is the first repeat.
-2. Experiments until the search comes within 2% of the best mean score:
+   (``--repeats`` times each; the mean score, output tokens/s, is the combination's score), in
+   grid order, so the grid's own run is the first repeat; llama-server with no flags at all (its
+   own defaults) is measured at the start of each repeat.
+2. Experiments until the search comes within 2% (and, for a noisy machine, 10%) of the best mean
+   score:
    * grid: the position of the first near-best combination in grid order (it only knows it has
      the best after running all 24);
    * bayesian, live: ``--live-seeds`` searches (Optuna TPE, seeded) run against llama-server,
@@ -70,13 +72,16 @@ def measure(task: dict, combination: dict, logs: Path, n: int) -> float | None:
     return outcome.score
 
 
-def experiments_to_near_best(strategy, score_of, best: float, budget: int) -> int | None:
+TOLERANCES = (0.02, 0.10)
+
+
+def experiments_to_near_best(strategy, score_of, best: float, budget: int, tolerance: float = 0.02) -> int | None:
     n = 0
     while (combination := strategy.suggest()) is not None and n < budget:
         n += 1
         score = score_of(combination)
         strategy.record(combination, score)
-        if score is not None and score >= best * 0.98:
+        if score is not None and score >= best * (1 - tolerance):
             return n
     return None
 
@@ -102,8 +107,14 @@ def main() -> None:
 
     started = time.monotonic()
     samples: dict[str, list[float]] = {key(c): [] for c in combos}
+    defaults: list[float] = []
     n = 0
     for repeat in range(args.repeats):
+        n += 1
+        score = measure(task, {}, work, n)
+        if score is not None:
+            defaults.append(score)
+        print(f"[{repeat + 1}/{args.repeats}] llama-server's own defaults (no flags): {score}")
         for combination in combos:
             n += 1
             score = measure(task, combination, work, n)
@@ -118,25 +129,29 @@ def main() -> None:
         return surface[key(combination)]
 
     ranked = sorted(combos, key=lambda c: score_of(c) or -1, reverse=True)
-    print(f"\n1) Surface ({args.repeats} measurement(s) each, {measured_s / 60:.1f} min): output+input tokens/s")
+    print(f"\n1) Surface ({args.repeats} measurement(s) each, {measured_s / 60:.1f} min): output tokens/s")
     for combination in ranked:
         spread = samples[key(combination)]
         cv = statistics.pstdev(spread) / statistics.mean(spread) if len(spread) > 1 else 0.0
         print(f"   {score_of(combination) or 0:8.1f}  (±{100 * cv:4.1f}%)  {combination}")
-    default = next(
-        (c for c in combos if c == {"parallel": 4, "threads": 2, "ubatch-size": 512, "cont-batching": True}), None
-    )
-    if default is not None:
-        print(f"   best / llama-server's own defaults on this machine: {best / (score_of(default) or best):.2f}x")
+    if defaults:
+        mean_default = statistics.mean(defaults)
+        shown = ", ".join(f"{d:.1f}" for d in defaults)
+        print(
+            f"   llama-server's own defaults (no flags): {mean_default:.1f} ({shown}); best / defaults: {best / mean_default:.2f}x"
+        )
 
-    grid = experiments_to_near_best(GridSearch(SPACE, max_iterations=size), score_of, best, size)
-    print(f"\n2) Experiments until within 2% of the best ({best:.1f}):")
-    print(f"   grid: {grid} (of {size}; it knows it has the best after {size})")
+    print(f"\n2) Experiments until within 2% / 10% of the best ({best:.1f}):")
+    grid = [
+        experiments_to_near_best(GridSearch(SPACE, max_iterations=size), score_of, best, size, tolerance)
+        for tolerance in TOLERANCES
+    ]
+    print(f"   grid: {grid[0]} / {grid[1]} (of {size}; it knows it has the best after {size})")
 
     live = []
     for seed in range(args.live_seeds):
         strategy = BayesianSearch(SPACE, runtime="llamacpp", max_iterations=args.budget, seed=seed)
-        hit = None
+        hit: list[int | None] = [None for _ in TOLERANCES]
         t = time.monotonic()
         for i in range(1, args.budget + 1):
             combination = strategy.suggest()
@@ -145,22 +160,25 @@ def main() -> None:
             n += 1
             score = measure(task, combination, work, n)
             strategy.record(combination, score)
-            if hit is None and (score_of(combination) or 0) >= best * 0.98:
-                hit = i
+            for k, tolerance in enumerate(TOLERANCES):
+                if hit[k] is None and (score_of(combination) or 0) >= best * (1 - tolerance):
+                    hit[k] = i
         live.append(hit)
-        print(f"   bayesian live, seed {seed}: {hit if hit else 'miss'} ({(time.monotonic() - t) / 60:.1f} min)")
+        shown = " / ".join(str(h) if h else "miss" for h in hit)
+        print(f"   bayesian live, seed {seed}: {shown} ({(time.monotonic() - t) / 60:.1f} min)")
 
-    replayed = []
-    for seed in range(args.seeds):
-        strategy = BayesianSearch(SPACE, max_iterations=args.budget, seed=seed)
-        replayed.append(experiments_to_near_best(strategy, score_of, best, args.budget))
-    hits = sorted(r for r in replayed if r is not None)
-    misses = len(replayed) - len(hits)
-    median = statistics.median([r if r is not None else args.budget + 1 for r in replayed])
-    print(
-        f"   bayesian replayed over the surface, {args.seeds} seeds: median {median:g}, worst "
-        f"{'miss' if misses else max(hits)}" + (f" ({misses} missed within {args.budget})" if misses else "")
-    )
+    for tolerance in TOLERANCES:
+        replayed = []
+        for seed in range(args.seeds):
+            strategy = BayesianSearch(SPACE, max_iterations=args.budget, seed=seed)
+            replayed.append(experiments_to_near_best(strategy, score_of, best, args.budget, tolerance))
+        hits = sorted(r for r in replayed if r is not None)
+        misses = len(replayed) - len(hits)
+        median = statistics.median([r if r is not None else args.budget + 1 for r in replayed])
+        print(
+            f"   bayesian replayed over the surface, {args.seeds} seeds, within {tolerance:.0%}: median {median:g}, "
+            f"worst {'miss' if misses else max(hits)}" + (f" ({misses} missed within {args.budget})" if misses else "")
+        )
     print(f"\nTotal wall time: {(time.monotonic() - started) / 60:.1f} min; logs in {work}")
 
 
