@@ -16,8 +16,10 @@ from autotuner.tuning.engine.commands import build_command, render_flags
 from autotuner.tuning.engine.install import (
     ENV_VAR,
     LLAMA_CPP_PYTHON_VERSION,
+    InstallError,
     cached_binary,
     find_llama_server,
+    install_llama_server,
     server_version,
 )
 from autotuner.tuning.engine.preflight import EngineMissing, check_engine
@@ -119,6 +121,44 @@ def test_check_wants_the_model_file_and_notes_a_program_not_built_here(no_llama_
     found = check_engine(task, cwd=no_llama_server)
     assert found.version == "7 (abc1234)"
     assert found.note.startswith(f"llama-server from {ENV_VAR} (")
+
+
+def test_a_cached_build_is_returned_without_building_and_a_missing_tool_is_a_sentence(no_llama_server):
+    said: list[str] = []
+    cached = _program(cached_binary())
+    assert install_llama_server(report=lambda message, fraction: said.append(message)) == cached
+    assert said == [f"llama-server for llama-cpp-python {LLAMA_CPP_PYTHON_VERSION} is already built: {cached}"]
+    cached.unlink()
+    # PATH is empty here: no cmake, so nothing is downloaded and the sentence says what to install.
+    with pytest.raises(InstallError) as info:
+        install_llama_server(report=lambda message, fraction: said.append(message))
+    assert str(info.value) == (
+        "cmake is not installed, and building llama-server needs cmake: install it (on Debian or Ubuntu: "
+        "apt-get install -y cmake g++) and run the install again."
+    )
+    assert not (cached.parent / "work").exists()
+
+
+def test_the_engines_commands_print_the_program_or_say_how_to_get_it(no_llama_server):
+    from support.cli import run
+
+    assert run("engines", "path", "llamacpp", ok=False).exit_code == 1
+    cached = _program(cached_binary())
+    assert run("engines", "path", "llamacpp").stdout.strip() == str(cached)
+    assert "is already built" in run("engines", "install", "llamacpp").stdout
+    refused = run("engines", "install", "tgi", ok=False)
+    assert refused.exit_code == 1 and "Unknown engine 'tgi': use one of llamacpp" in refused.stderr
+
+
+def test_make_tiny_writes_the_model_and_refuses_to_overwrite(tmp_path):
+    from support.cli import run
+
+    target = tmp_path / "tiny.gguf"
+    small = ("--layers", "1", "--embedding", "32", "--feed-forward", "64", "--heads", "4", "--kv-heads", "2")
+    out = run("models", "make-tiny", str(target), *small, "--json").stdout
+    assert '"architecture": "llama"' in out and target.is_file()
+    refused = run("models", "make-tiny", str(target), ok=False)
+    assert refused.exit_code == 1 and "exists: give another path, or --force to overwrite it" in refused.stderr
 
 
 # --- the tiny model ---------------------------------------------------------------------------
