@@ -65,6 +65,9 @@ Knobs for tests (flags, or the environment variable in brackets):
   --startup-delay S [TOY_STARTUP_DELAY]  wait S seconds before listening ("loading weights")
   --ignore-sigterm                    ignore SIGTERM (to test the SIGKILL after the grace period)
   --omit-usage                        never send a usage chunk (clients must count chunks)
+  --tokenize                          offer vLLM's POST /tokenize {"model", "prompt"} -> {"count",
+                                      "tokens"}; its tokenizer makes one token of a word and two of
+                                      a word longer than 6 letters, and usage counts the same way
 """
 
 from __future__ import annotations
@@ -101,6 +104,11 @@ def speed_factor(tp: int, fraction: float, policy: str) -> float:
     return memory_factor(fraction) * policy_factor(policy) / speedup(tp)
 
 
+def toy_token_count(text: str) -> int:
+    """The --tokenize tokenizer: one token per word, two for a word longer than 6 letters."""
+    return sum(2 if len(word) > 6 else 1 for word in text.split())
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Toy OpenAI-compatible engine (a test double).")
     parser.add_argument("--model-path", "--model", default="toy-model")
@@ -123,6 +131,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--startup-delay", type=float, default=float(os.environ.get("TOY_STARTUP_DELAY", "0")))
     parser.add_argument("--ignore-sigterm", action="store_true")
     parser.add_argument("--omit-usage", action="store_true")
+    parser.add_argument("--tokenize", action="store_true")
     args, unknown = parser.parse_known_args(argv)
     args.unknown = unknown
     return args
@@ -200,6 +209,16 @@ class ToyEngine:
             return await self.send_json(
                 writer, 200, {"object": "list", "data": [{"id": self.model, "object": "model", "owned_by": "toy"}]}
             )
+        if method == "POST" and path == "/tokenize" and self.args.tokenize:
+            try:
+                request = json.loads(body or b"{}")
+                prompt = str(request["prompt"])
+            except (ValueError, KeyError, TypeError) as exc:
+                return await self.send_json(writer, 400, {"error": {"message": f"invalid tokenize request: {exc}"}})
+            count = toy_token_count(prompt)
+            return await self.send_json(
+                writer, 200, {"count": count, "tokens": list(range(count)), "max_model_len": 4096}
+            )
         if method == "POST" and path in ("/v1/completions", "/v1/chat/completions"):
             try:
                 request = json.loads(body or b"{}")
@@ -225,7 +244,7 @@ class ToyEngine:
             prompt = request.get("prompt", "")
             if isinstance(prompt, list):
                 prompt = " ".join(str(p) for p in prompt)
-        prompt_tokens = len(str(prompt).split())
+        prompt_tokens = toy_token_count(str(prompt)) if self.args.tokenize else len(str(prompt).split())
         max_tokens = int(request.get("max_tokens") or request.get("max_completion_tokens") or 16)
         max_tokens = max(1, max_tokens)
         stream = bool(request.get("stream"))

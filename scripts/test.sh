@@ -13,6 +13,9 @@ say "Gates: ruff (lint and format), import-linter (the layers), mypy (strict on 
 "$VENV/bin/lint-imports" --no-cache
 "$VENV/bin/mypy"
 
+say "llama.cpp's llama-server for the llama.cpp tests (built once per machine and version)"
+"$ROOT/scripts/llama_server.sh"
+
 say "Python tests on SQLite"
 "$VENV/bin/python" -m pytest -q
 

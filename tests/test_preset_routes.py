@@ -14,7 +14,13 @@ SYSTEM = {
     "high-throughput": ("High Throughput", "performance", {"tp-size": [2, 4], "mem-fraction-static": [0.9]}),
     "low-latency": ("Low Latency", "performance", {"tp-size": [1, 2], "schedule-policy": ["lpm"]}),
     "balanced": ("Balanced", "general", {"tp-size": [1, 2], "mem-fraction-static": [0.85]}),
+    "cpu-throughput": (
+        "CPU Throughput",
+        "performance",
+        {"parallel": [2, 4], "cont-batching": [True], "threads": [1, 2]},
+    ),
 }
+SYSTEM_COUNT = len(SYSTEM)
 
 
 def by_slug(client, slug):
@@ -48,13 +54,13 @@ def test_seeding_is_idempotent_and_restores_missing_rows(settings):
     engine.dispose()
     engine, factory = prepare_database(settings)
     with session_scope(factory) as session:
-        assert session.scalar(select(func.count()).select_from(ParameterPreset)) == 4
+        assert session.scalar(select(func.count()).select_from(ParameterPreset)) == SYSTEM_COUNT
         session.execute(delete(ParameterPreset).where(ParameterPreset.slug == "balanced"))
     engine.dispose()
     engine, factory = prepare_database(settings)
     with session_scope(factory) as session:
         assert session.scalar(select(ParameterPreset.name).where(ParameterPreset.slug == "balanced")) == "Balanced"
-        assert session.scalar(select(func.count()).select_from(ParameterPreset)) == 4
+        assert session.scalar(select(func.count()).select_from(ParameterPreset)) == SYSTEM_COUNT
     engine.dispose()
 
 
@@ -94,7 +100,7 @@ def test_create_returns_201_and_reads_back(client):
 def test_collection_answers_with_and_without_slash(client, path):
     response = client.get(path, follow_redirects=False)
     assert response.status_code == 200
-    assert len(response.json()) == 4
+    assert len(response.json()) == SYSTEM_COUNT
 
 
 def test_item_answers_with_trailing_slash(client):
@@ -136,7 +142,7 @@ def test_invalid_parameters_are_422(client, parameters, fragment):
     response = client.post("/api/presets/", json={"name": "Bad", "parameters": parameters})
     body = assert_error(response, 422, "")
     assert fragment in body["detail"], body["detail"]
-    assert count(client) == 4
+    assert count(client) == SYSTEM_COUNT
 
 
 def test_missing_fields_and_bad_json_read_as_sentences(client):
@@ -171,7 +177,7 @@ def test_nul_characters_are_refused_not_crashing(client):
         "Invalid request: 'parameters.a[0]' contains a NUL character",
     )
     assert_error(client.get("/api/presets/?category=a%00b"), 422, "")
-    assert count(client) == 4
+    assert count(client) == SYSTEM_COUNT
 
 
 def test_name_taken_is_409_and_writes_nothing(client):
@@ -186,7 +192,7 @@ def test_name_taken_is_409_and_writes_nothing(client):
         409,
         "A preset named 'Balanced'",
     )
-    assert count(client) == 5
+    assert count(client) == SYSTEM_COUNT + 1
 
 
 def test_similar_names_get_distinct_slugs(client):
@@ -224,8 +230,9 @@ def test_list_filters(client):
     assert names("/api/presets/?category=memory") == ["Memory Efficient", "Beta"]
     assert names("/api/presets/?is_system=false") == ["Alpha", "Beta"]
     assert names("/api/presets/?q=BIG") == ["Alpha"]
-    assert names("/api/presets/?q=llama") == ["Alpha"]
-    assert names("/api/presets/?q=throughput") == ["High Throughput"]
+    assert names("/api/presets/?q=llama") == ["CPU Throughput", "Alpha"]  # llama.cpp's preset, Llama-3's
+    assert names("/api/presets/?q=throughput") == ["CPU Throughput", "High Throughput"]
+    assert names("/api/presets/?runtime=llamacpp") == ["CPU Throughput"]
     assert names("/api/presets/?runtime=vllm") == ["Beta"]
     assert names("/api/presets/?category=nothing") == []
     assert_error(client.get("/api/presets/?is_system=maybe"), 422, "Invalid query parameter 'is_system'")
@@ -394,7 +401,7 @@ def test_import_as_json_body(client):
 def test_import_validation_failures(client, document, fragment):
     body = assert_error(client.post("/api/presets/import", json=document), 422, "Import validation failed: ")
     assert fragment in body["detail"], body["detail"]
-    assert count(client) == 4
+    assert count(client) == SYSTEM_COUNT
 
 
 def test_import_not_json_and_missing_field(client):
@@ -423,21 +430,21 @@ def test_import_over_one_mib_is_413(client):
         413,
         "The import file is larger",
     )
-    assert count(client) == 4
+    assert count(client) == SYSTEM_COUNT
 
 
 def test_import_many_is_all_or_nothing(client):
     create_preset(client, name="Taken")
     document = {"version": "1.0", "presets": [doc("One")["preset"], doc("Taken")["preset"]]}
     assert_error(client.post("/api/presets/import", json=document), 409, "A preset named 'Taken' already exists")
-    assert count(client) == 5
+    assert count(client) == SYSTEM_COUNT + 1
     document["presets"].append({"name": "Bad", "parameters": {"a": "b"}})
     assert_error(
         client.post("/api/presets/import?on_conflict=skip", json=document),
         422,
         "Import validation failed: preset 'Bad'",
     )
-    assert count(client) == 5
+    assert count(client) == SYSTEM_COUNT + 1
 
 
 def test_import_conflict_modes(client):
@@ -452,7 +459,7 @@ def test_import_conflict_modes(client):
     )
     over = client.post("/api/presets/import?on_conflict=overwrite", json=doc("Taken", description="new")).json()
     assert over["imported"][0]["description"] == "new"
-    assert count(client) == 7
+    assert count(client) == SYSTEM_COUNT + 3
     assert_error(
         client.post("/api/presets/import?on_conflict=overwrite", json=doc("Balanced")),
         403,
@@ -496,7 +503,7 @@ def test_concurrent_creates_never_fail_with_locked(client):
     for thread in threads:
         thread.join()
     assert results.count(201) == 40, results
-    assert count(client) == 44
+    assert count(client) == SYSTEM_COUNT + 40
 
 
 def test_list_reflects_every_change_including_other_writers(client, app):

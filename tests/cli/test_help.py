@@ -43,6 +43,9 @@ def test_every_command_is_listed():
         "tasks list",
         "tasks show",
         "tasks delete",
+        "engines install",
+        "engines path",
+        "models make-tiny",
     }
 
 

@@ -9,7 +9,13 @@ from support.cli import lines_of, run
 
 def test_presets_list_json_and_table(cli_env):
     rows = json.loads(run("presets", "list", "--json").stdout)
-    assert {r["slug"] for r in rows} == {"memory-efficient", "high-throughput", "low-latency", "balanced"}
+    assert {r["slug"] for r in rows} == {
+        "memory-efficient",
+        "high-throughput",
+        "low-latency",
+        "balanced",
+        "cpu-throughput",
+    }
     table = run("presets", "list").stdout
     assert "High Throughput" in table and "tp-size: 2, 4" in table
 

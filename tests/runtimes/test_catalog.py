@@ -69,7 +69,29 @@ VLLM_HELP_SPELLINGS = {
     "quantization",
     "long-prefill-token-threshold",
 }
-REAL_SPELLINGS = {"sglang": SGLANG_HELP_SPELLINGS, "vllm": VLLM_HELP_SPELLINGS}
+# `llama-server --help` of the llama.cpp that llama-cpp-python 0.3.36 vendors (tests/runtimes/
+# test_llamacpp_catalog.py checks the data file against the built program itself).
+LLAMACPP_HELP_SPELLINGS = {
+    "threads",
+    "threads-batch",
+    "batch-size",
+    "ubatch-size",
+    "parallel",
+    "cont-batching",
+    "ctx-size",
+    "flash-attn",
+    "cache-type-k",
+    "cache-type-v",
+    "n-gpu-layers",
+    "gpu-layers",
+    "load-mode",
+    "cache-reuse",
+    "cache-prompt",
+    "kv-unified",
+    "poll",
+}
+REAL_SPELLINGS = {"sglang": SGLANG_HELP_SPELLINGS, "vllm": VLLM_HELP_SPELLINGS, "llamacpp": LLAMACPP_HELP_SPELLINGS}
+RELEASE_PREFIX = {"sglang": "v0.", "vllm": "v0.", "llamacpp": ""}
 
 REQUIRED = {
     "sglang": {
@@ -97,6 +119,23 @@ REQUIRED = {
         "data-parallel-size",
         "kv-cache-dtype",
     },
+    # Issue 12's list; this release spells --mlock as --load-mode mlock.
+    "llamacpp": {
+        "threads",
+        "threads-batch",
+        "batch-size",
+        "ubatch-size",
+        "parallel",
+        "cont-batching",
+        "ctx-size",
+        "flash-attn",
+        "cache-type-k",
+        "cache-type-v",
+        "n-gpu-layers",
+        "load-mode",
+        "cache-reuse",
+        "kv-unified",
+    },
 }
 
 
@@ -107,7 +146,7 @@ REQUIRED = {
 def test_catalog_loads_names_its_release_and_uses_real_spellings(runtime):
     catalog = get_catalog(runtime)
     assert catalog.runtime == runtime
-    assert catalog.release.startswith("v0.")
+    assert catalog.release.startswith(RELEASE_PREFIX[runtime])
     assert catalog.release in catalog.label and catalog.display_name in catalog.label
     assert REQUIRED[runtime] <= set(catalog.flags)
     for spec in catalog.flags.values():
@@ -123,7 +162,7 @@ def test_catalog_loads_names_its_release_and_uses_real_spellings(runtime):
 
 def test_catalog_is_cached_and_listed_in_order():
     assert get_catalog("sglang") is get_catalog("sglang")
-    assert [c.runtime for c in list_runtimes()] == ["sglang", "vllm"]
+    assert [c.runtime for c in list_runtimes()] == ["sglang", "vllm", "llamacpp"]
 
 
 def test_catalog_flag_details_match_the_engines():
@@ -180,7 +219,7 @@ def test_catalog_serialises_to_json():
 def test_unknown_runtime_is_not_found():
     with pytest.raises(NotFound) as caught:
         get_catalog("tgi")
-    assert str(caught.value) == "Unknown runtime 'tgi': use one of sglang, vllm"
+    assert str(caught.value) == "Unknown runtime 'tgi': use one of sglang, vllm, llamacpp"
     assert caught.value.status_code == 404
     with pytest.raises(NotFound):
         check_parameters("tgi", {"tp-size": [1]})
@@ -313,13 +352,14 @@ BROKEN = [
     (lambda d: d["rules"][0].update(expression={"le": [{"flag": "a"}]}), "needs an array of 2 operands"),
     (lambda d: d["rules"][0].update(expression={"flag": "a"}), "gives a value where true or false is needed"),
     (lambda d: d["rules"][0].update(expression={"le": [{"eq": [1, 1]}, 2]}), "gives true or false where a value"),
-    (lambda d: d["rules"][0].update(expression={"le": [{"flag": "a"}, {"context": "cpus"}]}), "'context' names"),
+    (lambda d: d["rules"][0].update(expression={"le": [{"flag": "a"}, {"context": "memory"}]}), "'context' names"),
     (lambda d: d["rules"][0].update(expression={"le": [1, 2]}), "reads no flag"),
     (lambda d: d["rules"][0].update(expression={"le": [{"flag": "a"}, None]}), "is not an expression"),
     (lambda d: d["rules"][0].update(expression={"le": [{"flag": "a"}, 1], "ge": [{"flag": "a"}, 1]}), "one operator"),
     (lambda d: d["rules"][0].update(expression={"in": [{"flag": "a"}, [{"flag": "b"}]]}), "literal values"),
     (lambda d: d["rules"].append(copy.deepcopy(d["rules"][0])), "repeated id"),
-    (lambda d: d["rules"][0].pop("description"), "exactly id, description and expression"),
+    (lambda d: d["rules"][0].pop("description"), "id, description, expression and optionally severity"),
+    (lambda d: d["rules"][0].update(severity="fatal"), 'severity "fatal"'),
     (lambda d: d["flags"][0].update(default=0), "default 0 is not allowed"),
     (lambda d: d["flags"][0].update(type="integer"), 'type "integer"'),
     (lambda d: d["flags"][0].update(choices=[1, "x"]), 'choice "x" is not of type int'),

@@ -200,7 +200,7 @@ def test_draft_space(client):
 
 def test_runtimes_catalog_endpoints(client):
     runtimes = {r["name"]: r for r in client.get("/api/runtimes").json()}
-    assert set(runtimes) == {"sglang", "vllm"} and runtimes["sglang"]["release"]
+    assert set(runtimes) == {"sglang", "vllm", "llamacpp"} and runtimes["sglang"]["release"]
     flags = {f["name"]: f for f in client.get("/api/runtimes/sglang/parameters/").json()}
     assert flags["schedule-policy"]["choices"] == ["lpm", "random", "fcfs", "dfs-weight", "lof"]
     assert flags["mem-fraction-static"]["type"] == "float"

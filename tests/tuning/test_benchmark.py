@@ -182,3 +182,40 @@ def test_should_stop_aborts_the_benchmark(delayed_server):
 
     with pytest.raises(BenchmarkAborted, match="stop now"):
         run_benchmark_sync(delayed_server, config, should_stop=should_stop)
+
+
+# --- exact prompts with the engine's tokenizer ---
+
+
+def test_prompts_are_fitted_with_an_engines_vllm_style_tokenize(tmp_path_factory):
+    # The stand-in's --tokenize counts a word longer than 6 letters as two tokens, so a prompt of
+    # N words is not N tokens: the client adjusts the words until the engine's count is exact.
+    engine = start_toy(tmp_path_factory, "--delay-scale", "0", "--tokenize")
+    try:
+        config = BenchmarkConfig(scenarios=["D(30,4)"], concurrency=[2], requests_per_level=6, warmup_requests=1)
+        result = run_benchmark_sync(engine.base_url, config)
+    finally:
+        engine.terminate()
+    (level,) = result.levels
+    assert (level.requests_succeeded, level.input_tokens, level.output_tokens) == (6, 180, 24)
+    counts = result.token_counts
+    assert counts["tokenizer"] == "vllm" and counts["exact_prompts"] == 7 and counts["approximate_prompts"] == 0
+    assert counts["prompts"].startswith("built to the exact input length with the engine's own tokenizer (vllm")
+
+
+def test_without_a_tokenizer_the_metrics_say_prompts_are_approximate(delayed_server, usage_free_server):
+    config = BenchmarkConfig(scenarios=["D(8,2)"], concurrency=[1], requests_per_level=2, warmup_requests=0)
+    counts = run_benchmark_sync(delayed_server, config).to_dict()["token_counts"]
+    assert counts["tokenizer"] is None and counts["exact_prompts"] == 0
+    assert counts["prompts"] == "about one word per input token (the engine offers no /tokenize)"
+    assert counts["counted_from"] == "the engine's usage (prompt_tokens, completion_tokens) of every answer"
+    counts = run_benchmark_sync(usage_free_server, config).to_dict()["token_counts"]
+    assert counts["counted_from"].startswith("output: streamed text chunks; input: the prompt's length")
+    chat = BenchmarkConfig(
+        scenarios=["D(8,2)"], concurrency=[1], requests_per_level=1, warmup_requests=0, endpoint="chat"
+    )
+    assert (
+        run_benchmark_sync(delayed_server, chat)
+        .token_counts["prompts"]
+        .startswith("about one word per input token (chat")
+    )

@@ -55,6 +55,7 @@ export const EXPERIMENT_STATUS: Record<ExperimentStatus, Labelled & { color: Col
 export const RUNTIMES: Record<Runtime, Labelled & { hint: string }> = {
   sglang: { label: 'SGLang', hint: 'The SGLang server (python -m sglang.launch_server).' },
   vllm: { label: 'vLLM', hint: 'The vLLM OpenAI-compatible server (vllm serve).' },
+  llamacpp: { label: 'llama.cpp', hint: "llama.cpp's llama-server, on a CPU: the model is a .gguf file." },
   command: { label: 'Command', hint: 'Your own program, started from an argument list.' },
 };
 
@@ -62,6 +63,7 @@ export const RUNTIMES: Record<Runtime, Labelled & { hint: string }> = {
 export const PRESET_RUNTIMES: Record<PresetRuntime, Labelled> = {
   sglang: RUNTIMES.sglang,
   vllm: RUNTIMES.vllm,
+  llamacpp: RUNTIMES.llamacpp,
 };
 
 export const MERGE_STRATEGIES: Record<MergeStrategy, Labelled & { explanation: string }> = {

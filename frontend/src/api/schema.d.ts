@@ -1033,7 +1033,7 @@ export interface components {
              * Runtime
              * @description The engine whose catalog smart merge and the combination rules use; default: the presets' runtime when they agree.
              */
-            runtime?: ("sglang" | "vllm") | null;
+            runtime?: ("sglang" | "vllm" | "llamacpp") | null;
             /**
              * Gpus
              * @description GPUs, for the rules that need them.
@@ -1211,7 +1211,7 @@ export interface components {
             /** Category */
             category?: string | null;
             /** Runtime */
-            runtime?: ("sglang" | "vllm") | null;
+            runtime?: ("sglang" | "vllm" | "llamacpp") | null;
             /**
              * Parameters
              * @description Flag name -> non-empty array of values, or a group.
@@ -1255,7 +1255,7 @@ export interface components {
             /** Category */
             category?: string | null;
             /** Runtime */
-            runtime?: ("sglang" | "vllm") | null;
+            runtime?: ("sglang" | "vllm" | "llamacpp") | null;
             /**
              * Parameters
              * @description Its own parameters.
@@ -1312,7 +1312,7 @@ export interface components {
             /** Category */
             category: string | null;
             /** Runtime */
-            runtime: ("sglang" | "vllm") | null;
+            runtime: ("sglang" | "vllm" | "llamacpp") | null;
             /** Is System */
             is_system: boolean;
             /** Parameters */
@@ -1411,7 +1411,7 @@ export interface components {
             /** Category */
             category: string | null;
             /** Runtime */
-            runtime: ("sglang" | "vllm") | null;
+            runtime: ("sglang" | "vllm" | "llamacpp") | null;
             /** Is System */
             is_system: boolean;
             /** Parameters */
@@ -1513,7 +1513,7 @@ export interface components {
             /** Category */
             category?: string | null;
             /** Runtime */
-            runtime?: ("sglang" | "vllm") | null;
+            runtime?: ("sglang" | "vllm" | "llamacpp") | null;
             /** Parameters */
             parameters?: {
                 [key: string]: unknown;
@@ -1618,7 +1618,7 @@ export interface components {
             /** Category */
             category: string | null;
             /** Runtime */
-            runtime: ("sglang" | "vllm") | null;
+            runtime: ("sglang" | "vllm" | "llamacpp") | null;
             /** Parameters */
             parameters: {
                 [key: string]: unknown;
@@ -1753,7 +1753,7 @@ export interface components {
          * @description What starts the engine of a task.
          * @enum {string}
          */
-        Runtime: "sglang" | "vllm" | "command";
+        Runtime: "sglang" | "vllm" | "llamacpp" | "command";
         /** RuntimeRead */
         RuntimeRead: {
             /** Name */
@@ -1839,6 +1839,8 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             presets?: components["schemas"]["PresetSelection"] | null;
+            /** @description The task's benchmark: its largest traffic scenario is context for rules (llama.cpp's ctx-size). */
+            benchmark?: components["schemas"]["BenchmarkSpec"] | null;
         };
         /** SpaceRead */
         SpaceRead: {
@@ -2616,7 +2618,7 @@ export interface operations {
             query?: {
                 category?: string | null;
                 is_system?: boolean | null;
-                runtime?: ("sglang" | "vllm") | null;
+                runtime?: ("sglang" | "vllm" | "llamacpp") | null;
                 /** @description Text in name, description or tags */
                 q?: string | null;
                 /** @description Only the caller's own presets. */

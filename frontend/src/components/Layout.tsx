@@ -78,7 +78,7 @@ export function Layout({ account, extraNav = [] }: LayoutProps) {
         </AppShell.Section>
         <AppShell.Section>
           <Text size="xs" c="dimmed" px="xs">
-            SGLang · vLLM parameter presets
+            SGLang · vLLM · llama.cpp parameter presets
           </Text>
         </AppShell.Section>
       </AppShell.Navbar>

@@ -46,6 +46,16 @@ describe('NewTaskPage', () => {
     expect(await screen.findByText('task page')).toBeInTheDocument();
   });
 
+  it('starts a llama.cpp task with llama.cpp flags and asks for a .gguf path', async () => {
+    const created = serve(0);
+    await userEvent.click(screen.getByText('llama.cpp'));
+    expect(screen.getByText(/Path of a .gguf file on the server/)).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Submit task' }));
+    await waitFor(() => expect(created).toHaveLength(1));
+    expect(created[0]).toMatchObject({ base_runtime: 'llamacpp', parameters: { parallel: [1, 4], threads: [1] } });
+    expect((created[0] as { parameters: object }).parameters).not.toHaveProperty('tp-size');
+  });
+
   it('defaults GPUs to what the system sees, and sends what the user sets', async () => {
     const created = serve(4);
     await waitFor(() => expect(gpusField()).toHaveValue('4'));

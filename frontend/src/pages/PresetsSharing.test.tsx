@@ -26,6 +26,11 @@ const shared: Preset = {
   owner: 'admin',
   visibility: 'teams',
   team_ids: [3],
+  version: 1,
+  extends: [],
+  effective_parameters: { 'tp-size': [1, 2] },
+  effective_sources: [],
+  extended_by: 0,
   created_at: stamp,
   updated_at: stamp,
 };

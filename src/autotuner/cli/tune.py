@@ -1,8 +1,8 @@
 """``autotuner tune TASK_FILE``: one task, end to end, in the terminal (no web service, nothing
 recorded in the database). Presets named by the file are read from the database.
 
-Relative paths in the file's ``command`` are read from the file's folder (see
-:func:`resolve_command_paths`), so ``autotuner tune examples/toy_task.json`` works from any
+Relative paths in the file's ``command`` (and a llama.cpp task's model file) are read from the
+file's folder (see :func:`resolve_command_paths`), so ``autotuner tune examples/toy_task.json`` works from any
 folder; the engine must be there before the first experiment starts (the program and any
 ``*.py`` script of a command; see :mod:`autotuner.tuning.engine.preflight`).
 
@@ -53,7 +53,7 @@ def tune(
 ) -> None:
     """Run a task end to end without the web service: a progress bar, then every experiment and the best.
 
-    Relative paths in the task's command are read from the task file's folder, then from each folder above it: an argument that names an existing file there (e.g. examples/toy_engine.py) becomes its absolute path; every other argument stays as written. The engine must be installed (SGLang, vLLM, or the command's program and its *.py scripts), or nothing starts."""
+    Relative paths in the task's command are read from the task file's folder, then from each folder above it (a llama.cpp task's model file too): an argument that names an existing file there (e.g. examples/toy_engine.py) becomes its absolute path; every other argument stays as written. The engine must be installed (SGLang, vLLM, llama.cpp's llama-server, or the command's program and its *.py scripts), or nothing starts."""
     tune_file(task_file, dry_run=dry_run, log_dir=log_dir, as_json=as_json)
 
 
@@ -88,6 +88,9 @@ def _load_task(path: Path) -> dict[str, Any]:
     fields = data.model_dump(mode="json", exclude={"presets", "parameters"})
     if isinstance(fields.get("command"), list):
         fields["command"] = resolve_command_paths(fields["command"], path.parent)
+    if fields.get("base_runtime") == "llamacpp":  # the model is a local .gguf file, read like a command's paths
+        model = fields["model"]
+        model["id_or_path"] = resolve_command_paths([model["id_or_path"]], path.parent)[0]
     service.check_settings(fields, OPERATOR)
     if data.presets is not None:
         engine, factory = prepare_database(get_settings())

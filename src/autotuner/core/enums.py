@@ -17,11 +17,12 @@ class Runtime(StrEnum):
 
     sglang = "sglang"
     vllm = "vllm"
+    llamacpp = "llamacpp"  # llama.cpp's llama-server: a real engine that runs on a CPU
     command = "command"  # an argument-list template: the stand-in engine, or any other server
 
 
 # The runtimes with an engine catalog (flags, ranges, rules); a preset may be written for one.
-EngineRuntime = Literal["sglang", "vllm"]
+EngineRuntime = Literal["sglang", "vllm", "llamacpp"]
 ENGINE_RUNTIMES: tuple[str, ...] = get_args(EngineRuntime)
 assert set(ENGINE_RUNTIMES) <= set(Runtime), "every engine runtime is a Runtime"
 

@@ -1,12 +1,27 @@
 """Checking a parameter space against an engine's catalog: errors for wrong values, warnings
-for flags the catalog does not know."""
+for flags the catalog does not know and for values that break a rule of severity ``warning``."""
 
 from __future__ import annotations
 
+import itertools
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from autotuner.core.parameters import ParameterSpace, iter_leaves
+from autotuner.core.parameters import ParameterSpace, format_values, iter_leaves
 from autotuner.runtimes.loading import RUNTIMES, get_catalog
+
+# At most this many value assignments are tried per warning rule (a rule reads one or two flags).
+_MAX_WARNING_ASSIGNMENTS = 10_000
+
+
+def machine_cpus() -> int:
+    """The CPUs this process may run on (its affinity, so a container's limit counts)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
 
 
 @dataclass
@@ -19,14 +34,18 @@ class CatalogReport:
         return not self.errors
 
 
-def check_parameters(runtime: str | None, parameters: ParameterSpace) -> CatalogReport:
+def check_parameters(
+    runtime: str | None, parameters: ParameterSpace, context: Mapping[str, Any] | None = None
+) -> CatalogReport:
     """Check an already normalised space against the catalog of ``runtime``.
 
     A wrong type or a value out of range or choices is an error (one sentence per value); a name
     the catalog does not know, including every leaf of a group (``speculative.num-steps``) unless
     the catalog lists that dotted name, is a warning: engines add flags faster than any catalog.
     An alias is checked like its flag and warned about, because rules only read the main name.
-    ``runtime`` None means "any engine": nothing is checked.
+    ``runtime`` None means "any engine": nothing is checked. A rule of severity ``warning`` whose
+    flags are in the space is tried on their values, with ``context`` (default: this machine's CPU
+    count as ``cpus``), and each breaking assignment is a warning.
     """
     report = CatalogReport()
     if runtime is None:
@@ -52,4 +71,27 @@ def check_parameters(runtime: str | None, parameters: ParameterSpace) -> Catalog
             problem = spec.problem(value, shown_name=name)
             if problem is not None:
                 report.errors.append(problem)
+    report.warnings.extend(
+        _rule_warnings(runtime, parameters, {"cpus": machine_cpus()} if context is None else context)
+    )
     return report
+
+
+def _rule_warnings(runtime: str, parameters: ParameterSpace, context: Mapping[str, Any]) -> list[str]:
+    values = {path[0]: list(options) for path, options in iter_leaves(parameters) if len(path) == 1}
+    warnings: list[str] = []
+    for rule in get_catalog(runtime).rules:
+        if rule.removes:
+            continue
+        present = [name for name in rule.flags if name in values]
+        if not present:
+            continue
+        for assignment in itertools.islice(
+            itertools.product(*(values[name] for name in present)), _MAX_WARNING_ASSIGNMENTS
+        ):
+            combination = dict(zip(present, assignment, strict=True))
+            if rule.violated_by(combination, context):
+                shown = ", ".join(f"{name} {format_values(value)}" for name, value in combination.items())
+                known = ", ".join(f"{name} {context[name]}" for name in rule.contexts if name in context)
+                warnings.append(f"{shown}: {rule.description.rstrip('.')}" + (f" ({known})." if known else "."))
+    return warnings

@@ -2,7 +2,7 @@
 
 ``{"runtime", "display_name", "release", "source", "bool_style", "flags": [...], "rules": [...]}``;
 ``bool_style`` says how the engine takes a boolean: ``store_true`` (``--flag`` for true, nothing
-for false, SGLang) or ``negatable`` (``--flag`` / ``--no-flag``, vLLM). Flags are described in
+for false, SGLang) or ``negatable`` (``--flag`` / ``--no-flag``, vLLM, llama.cpp). Flags are described in
 :mod:`.flags`, rules in :mod:`.rules`.
 """
 
@@ -18,9 +18,10 @@ from autotuner.core.enums import ENGINE_RUNTIMES
 from autotuner.core.errors import NotFound
 from autotuner.core.parameters import FLAG_NAME_RE
 from autotuner.runtimes.flags import BOOL_STYLES, CatalogDataError, FlagSpec, describe, parse_flag
-from autotuner.runtimes.rules import Rule, RuleCompiler
+from autotuner.runtimes.rules import SEVERITIES, Rule, RuleCompiler
 
 RUNTIMES = ENGINE_RUNTIMES
+_RULE_KEYS = {"id", "description", "expression", "severity"}
 
 
 # Catalogs
@@ -108,8 +109,11 @@ def parse_catalog(data: Any, origin: str = "catalog data") -> RuntimeCatalog:
     seen_ids: set[str] = set()
     for position, raw in enumerate(raw_rules):
         where = f"rule #{position + 1}"
-        if not isinstance(raw, dict) or set(raw) != {"id", "description", "expression"}:
-            raise fail(f"{where} must be an object with exactly id, description and expression")
+        if not isinstance(raw, dict) or not {"id", "description", "expression"} <= set(raw) <= _RULE_KEYS:
+            raise fail(f"{where} must be an object with id, description, expression and optionally severity")
+        severity = raw.get("severity", "error")
+        if severity not in SEVERITIES:
+            raise fail(f"{where} has severity {describe(severity)}: use one of {', '.join(SEVERITIES)}")
         rule_id, description = raw["id"], raw["description"]
         if not isinstance(rule_id, str) or not FLAG_NAME_RE.match(rule_id) or rule_id in seen_ids:
             raise fail(f"{where} has a missing, malformed or repeated id {describe(rule_id)}")
@@ -131,6 +135,7 @@ def parse_catalog(data: Any, origin: str = "catalog data") -> RuntimeCatalog:
                 flags=tuple(dict.fromkeys(compiler.used_flags)),
                 contexts=tuple(dict.fromkeys(compiler.used_contexts)),
                 _evaluate=evaluator,
+                severity=severity,
             )
         )
     return RuntimeCatalog(

@@ -4,7 +4,7 @@ A rule is ``{"id", "description", "expression"}``; a combination violates the ru
 expression is definitely false. Expressions are JSON:
 
 * value nodes: a JSON number, string or boolean (a literal); ``{"flag": "tp-size"}``;
-  ``{"context": "gpus"}``; ``{"product": [v, ...]}``; ``{"sum": [v, ...]}``;
+  ``{"context": name}`` (see :data:`CONTEXT_NAMES`); ``{"product": [v, ...]}``; ``{"sum": [v, ...]}``;
 * boolean nodes: ``{"le"|"lt"|"ge"|"gt": [v, v]}`` (numbers), ``{"eq"|"ne": [v, v]}``
   (``1 == 1.0``, ``true != 1``), ``{"in": [v, [literal, ...]]}``, ``{"and"|"or": [b, ...]}``,
   ``{"not": b}``, ``{"implies": [b, b]}``.
@@ -15,6 +15,10 @@ context value that is not known (``gpus`` not given) or a value of the wrong typ
 :func:`autotuner.runtimes.checking.check_parameters` instead) is *unknown*, and anything computed from an unknown is unknown,
 except that ``false and x`` is false, ``true or x`` is true and ``false implies x`` is true. Only a
 definite ``false`` removes a combination, so a rule never removes a combination on a guess.
+
+A rule's ``severity`` is ``error`` (the default: a violating combination is removed from the
+space) or ``warning`` (nothing is removed; checking a space says which values break it, e.g.
+more threads than the machine has CPUs).
 """
 
 from __future__ import annotations
@@ -27,7 +31,12 @@ from typing import Any
 from autotuner.core.parameters import value_key
 from autotuner.runtimes.flags import CatalogDataError, FlagSpec, describe, is_number
 
-CONTEXT_NAMES = ("gpus",)
+# What a rule may read besides flags, given by whoever applies the rules (a value not given is
+# unknown): ``gpus``, the GPUs the task may use; ``cpus``, the CPUs of the machine the engine runs
+# on; ``request_tokens``, input + output tokens of one request of the task's largest traffic
+# scenario (see ``autotuner.tuning.space.rule_context``).
+CONTEXT_NAMES = ("gpus", "cpus", "request_tokens")
+SEVERITIES = ("error", "warning")
 
 
 class _Unknown:
@@ -216,6 +225,12 @@ class Rule:
     flags: tuple[str, ...]
     contexts: tuple[str, ...]
     _evaluate: Evaluator = field(compare=False, repr=False)
+    severity: str = "error"  # "warning": reported by checking, never removes a combination
+
+    @property
+    def removes(self) -> bool:
+        """Whether a violating combination is removed from the space (severity ``error``)."""
+        return self.severity == "error"
 
     def evaluate(self, values: Mapping[str, Any], context: Mapping[str, Any] | None = None) -> bool | None:
         """True (holds), False (violated) or None (unknown: the rule does not decide)."""
@@ -232,4 +247,5 @@ class Rule:
             "expression": self.expression,
             "flags": list(self.flags),
             "contexts": list(self.contexts),
+            "severity": self.severity,
         }

@@ -196,6 +196,10 @@ class SpaceDraft(RequestModel):
     gpus: int | None = Field(default=None, ge=1, le=1024)
     parameters: dict[str, Any] | None = None
     presets: PresetSelection | None = None
+    benchmark: BenchmarkSpec | None = Field(
+        default=None,
+        description="The task's benchmark: its largest traffic scenario is context for rules (llama.cpp's ctx-size).",
+    )
 
 
 class RuleEffectRead(BaseModel):

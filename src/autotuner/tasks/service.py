@@ -322,14 +322,24 @@ def share_task(session: Session, task_id: int | str, sharing: Sharing, actor: Ac
 
 
 def space_report(task: Task, *, offset: int = 0, limit: int = 50) -> SpaceReport:
-    return analyze_space(task.parameters, engine_runtime(task.base_runtime), gpus=task.gpus, offset=offset, limit=limit)
+    return analyze_space(
+        task.parameters,
+        engine_runtime(task.base_runtime),
+        gpus=task.gpus,
+        benchmark=task.benchmark,
+        offset=offset,
+        limit=limit,
+    )
 
 
 def draft_space(
     session: Session, draft: SpaceDraft, actor: Actor, *, offset: int = 0, limit: int = 50
 ) -> tuple[SpaceReport, dict[str, Any], list[str]]:
     parameters, _, warnings = resolve_parameters(session, draft.base_runtime, draft.parameters, draft.presets, actor)
-    report = analyze_space(parameters, engine_runtime(draft.base_runtime), gpus=draft.gpus, offset=offset, limit=limit)
+    benchmark = draft.benchmark.model_dump(mode="json") if draft.benchmark is not None else None
+    report = analyze_space(
+        parameters, engine_runtime(draft.base_runtime), gpus=draft.gpus, benchmark=benchmark, offset=offset, limit=limit
+    )
     return report, parameters, warnings
 
 

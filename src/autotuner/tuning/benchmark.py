@@ -1,10 +1,20 @@
 """A built-in benchmark client for OpenAI-compatible servers (asyncio + httpx, streaming).
 
-It needs no tokenizer. A prompt of about N input tokens is synthesised as N words drawn from a
-pool of short, common English words (seeded per request, so prompts differ and prefix caches do
-not make every request free); BPE tokenizers of the Llama/GPT families encode most of these words
-with a leading space as one token each, so the real count is usually within ~10% of N (a chat
-template adds a few more). Output length is forced with ``max_tokens`` and ``ignore_eos``.
+It needs no tokenizer of its own. A prompt of N input tokens is synthesised from words drawn from
+a pool of short, common English words (seeded per request, so prompts differ and prefix caches do
+not make every request free):
+
+* exactly N tokens when the engine offers a tokenizer endpoint and the endpoint is
+  ``completions``: llama.cpp's ``POST /tokenize {"content", "add_special": true}`` (the count
+  includes the BOS token the server adds) or vLLM's ``POST /tokenize {"model", "prompt"}``. The
+  words are adjusted until the engine's own count is N; with ``requests_per_level`` the prompts of
+  a level are built before its clock starts;
+* else about N: N words (BPE tokenizers of the Llama/GPT families encode most of these words with a
+  leading space as one token each, so the real count is usually within ~10% of N; a chat template
+  adds a few more).
+
+Output length is forced with ``max_tokens`` and ``ignore_eos``. The result's ``token_counts`` says
+how the prompts were built and where the counted tokens came from.
 
 Traffic scenarios use genai-bench's notation:
 
@@ -22,7 +32,7 @@ tokens/s, total tokens/s and requests/s over the level's wall time.
 * TPOT (inter-token latency): per request, (time of the last text chunk - TTFT) / (output
   tokens - 1), for requests with at least two output tokens.
 * Token counts come from the server's ``usage`` (requested with ``stream_options.include_usage``),
-  else from the number of text chunks; input tokens fall back to the synthesised word count.
+  else from the number of text chunks; input tokens fall back to the prompt's target count.
 * A request fails on a non-200 answer, a transport error, an ``error`` event, or no text at all.
 
 Percentiles interpolate linearly between ranks (as numpy's default). Results are plain
@@ -33,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import random
 import re
 import time
@@ -219,6 +230,13 @@ class Scenario:
     output_mean: float
     input_std: float = 0.0
     output_std: float = 0.0
+
+    def request_tokens_bound(self) -> int:
+        """Input + output tokens one request of this scenario needs in the engine's context: exact
+        for ``D(in,out)``; for ``N(...)`` each mean plus three standard deviations, rounded up."""
+        inp = math.ceil(self.input_mean + 3 * self.input_std)
+        out = math.ceil(self.output_mean + 3 * self.output_std)
+        return inp + out
 
     def sample(self, rng: random.Random) -> tuple[int, int]:
         """(input tokens, output tokens) for one request."""
@@ -413,6 +431,7 @@ class BenchmarkResult:
     warmup_sent: int
     warmup_failed: int
     duration_s: float
+    token_counts: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -421,20 +440,109 @@ class BenchmarkResult:
             "warmup_sent": self.warmup_sent,
             "warmup_failed": self.warmup_failed,
             "duration_s": round(self.duration_s, 6),
+            "token_counts": dict(self.token_counts),
             "levels": [level.to_dict() for level in self.levels],
         }
+
+
+# --- the engine's tokenizer ---------------------------------------------------------------------
+
+# Rounds of adjusting a prompt's words before the closest count is taken.
+MAX_FIT_ROUNDS = 8
+
+
+class EngineTokenizer:
+    """Counts tokens with the engine's own ``POST /tokenize`` (llama.cpp's or vLLM's form)."""
+
+    def __init__(self, http: httpx.AsyncClient, base_url: str, model: str, style: str) -> None:
+        self.http = http
+        self.url = base_url.rstrip("/") + "/tokenize"
+        self.model = model
+        self.style = style  # "llama.cpp" or "vllm"
+
+    @classmethod
+    async def probe(cls, http: httpx.AsyncClient, base_url: str, model: str) -> EngineTokenizer | None:
+        """The engine's tokenizer when it answers a test text with a count, else None."""
+        for style in ("llama.cpp", "vllm"):
+            tokenizer = cls(http, base_url, model, style)
+            try:
+                if (await tokenizer.count("the number of words")) is not None:
+                    return tokenizer
+            except (httpx.HTTPError, ValueError):
+                continue
+        return None
+
+    async def count(self, text: str) -> int | None:
+        """Tokens the engine makes of ``text`` as a prompt (special tokens included)."""
+        if self.style == "llama.cpp":
+            body: dict[str, Any] = {"content": text, "add_special": True}
+        else:
+            body = {"model": self.model, "prompt": text}
+        response = await self.http.post(self.url, json=body)
+        if response.status_code != 200:
+            return None
+        data = response.json()
+        if not isinstance(data, dict):
+            return None
+        if isinstance(data.get("count"), int):
+            return int(data["count"])
+        tokens = data.get("tokens")
+        return len(tokens) if isinstance(tokens, list) else None
+
+    async def fit(self, tokens: int, rng: random.Random) -> tuple[str, int]:
+        """A prompt of words from :data:`WORD_POOL` that the engine counts as ``tokens`` tokens
+        (or the closest found in :data:`MAX_FIT_ROUNDS` rounds), and its count."""
+        words = [rng.choice(WORD_POOL) for _ in range(max(1, tokens))]
+        best: tuple[str, int] | None = None
+        for _ in range(MAX_FIT_ROUNDS):
+            text = " ".join(words)
+            counted = await self.count(text)
+            if counted is None:
+                break
+            if best is None or abs(counted - tokens) < abs(best[1] - tokens):
+                best = (text, counted)
+            if counted == tokens:
+                break
+            if counted > tokens:
+                if len(words) <= 1:
+                    break
+                del words[len(words) - min(len(words) - 1, counted - tokens) :]
+            else:
+                words.extend(rng.choice(WORD_POOL) for _ in range(tokens - counted))
+        if best is None:
+            raise BenchmarkAborted("The engine's /tokenize stopped answering while prompts were being built.")
+        return best
 
 
 # --- the client ---------------------------------------------------------------------------------
 
 
+@dataclass
+class Prompt:
+    text: str
+    input_tokens: int  # the engine's own count when the prompt was fitted, else the target
+    output_tokens: int
+
+
 class _Client:
-    def __init__(self, http: httpx.AsyncClient, base_url: str, model: str, config: BenchmarkConfig) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base_url: str,
+        model: str,
+        config: BenchmarkConfig,
+        tokenizer: EngineTokenizer | None = None,
+    ) -> None:
         self.http = http
         self.url = base_url.rstrip("/") + ENDPOINTS[config.endpoint]
         self.chat = config.endpoint != "completions"
         self.model = model
         self.config = config
+        self.tokenizer = tokenizer if not self.chat else None
+        self.fitted = 0  # prompts whose count the engine confirmed
+        self.unfitted = 0  # prompts it counted otherwise (the closest was taken)
+        self.with_usage = 0  # answers that carried usage
+        self.without_usage = 0
 
     def payload(self, prompt: str, output_tokens: int) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -451,9 +559,19 @@ class _Client:
             body["prompt"] = prompt
         return body
 
-    async def one(self, scenario: Scenario, rng: random.Random) -> RequestResult:
+    async def prompt(self, scenario: Scenario, rng: random.Random) -> Prompt:
         input_tokens, output_tokens = scenario.sample(rng)
-        body = self.payload(synthesize_prompt(input_tokens, rng), output_tokens)
+        if self.tokenizer is None:
+            return Prompt(synthesize_prompt(input_tokens, rng), input_tokens, output_tokens)
+        text, counted = await self.tokenizer.fit(input_tokens, rng)
+        if counted == input_tokens:
+            self.fitted += 1
+        else:
+            self.unfitted += 1
+        return Prompt(text, counted, output_tokens)
+
+    async def one(self, prompt: Prompt) -> RequestResult:
+        body = self.payload(prompt.text, prompt.output_tokens)
         start = time.perf_counter()
         first = last = None
         chunks = 0
@@ -462,7 +580,7 @@ class _Client:
             async with self.http.stream("POST", self.url, json=body) as response:
                 if response.status_code != 200:
                     detail = (await response.aread()).decode("utf-8", "replace").strip()
-                    return RequestResult(False, error=f"HTTP {response.status_code}: {detail[:200]}")
+                    return RequestResult(False, error=f"HTTP {response.status_code}: {detail[:300]}")
                 async for line in response.aiter_lines():
                     if not line.startswith("data:"):
                         continue
@@ -474,7 +592,7 @@ class _Client:
                     except ValueError:
                         return RequestResult(False, error=f"unreadable event: {data[:200]}")
                     if event.get("error"):
-                        return RequestResult(False, error=f"server error: {json.dumps(event['error'])[:200]}")
+                        return RequestResult(False, error=f"server error: {json.dumps(event['error'])[:300]}")
                     if event.get("usage"):
                         usage = event["usage"]
                     for choice in event.get("choices") or ():
@@ -492,8 +610,12 @@ class _Client:
         end = time.perf_counter()
         if first is None:
             return RequestResult(False, error="the server answered without any text")
+        if usage:
+            self.with_usage += 1
+        else:
+            self.without_usage += 1
         out = int(usage.get("completion_tokens") or chunks) if usage else chunks
-        inp = int(usage.get("prompt_tokens") or input_tokens) if usage else input_tokens
+        inp = int(usage.get("prompt_tokens") or prompt.input_tokens) if usage else prompt.input_tokens
         tpot = (last - first) / (out - 1) if out > 1 and last is not None else None
         return RequestResult(True, inp, out, first - start, tpot, end - start)
 
@@ -501,6 +623,10 @@ class _Client:
         self, scenario: Scenario, concurrency: int, rng: random.Random, requests: int | None, seconds: float | None
     ) -> tuple[list[RequestResult], float]:
         results: list[RequestResult] = []
+        ready: list[Prompt] = []
+        if requests is not None:  # built before the clock starts
+            ready = [await self.prompt(scenario, random.Random(rng.random())) for _ in range(requests)]
+            ready.reverse()
         sent = 0
         start = time.perf_counter()
         deadline = start + seconds if seconds else None
@@ -513,10 +639,44 @@ class _Client:
                 if deadline is not None and time.perf_counter() >= deadline:
                     return
                 sent += 1
-                results.append(await self.one(scenario, random.Random(rng.random())))
+                prompt = ready.pop() if ready else await self.prompt(scenario, random.Random(rng.random()))
+                results.append(await self.one(prompt))
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         return results, time.perf_counter() - start
+
+    def token_counts(self) -> dict[str, Any]:
+        """How the prompts were built and where the counted tokens came from, in words."""
+        if self.tokenizer is not None:
+            prompts = (
+                f"built to the exact input length with the engine's own tokenizer ({self.tokenizer.style} "
+                "POST /tokenize, special tokens included)"
+            )
+            if self.unfitted:
+                prompts += f"; {self.unfitted} of {self.fitted + self.unfitted} could only be brought close to it"
+        elif self.chat:
+            prompts = "about one word per input token (chat prompts get the engine's chat template on top)"
+        else:
+            prompts = "about one word per input token (the engine offers no /tokenize)"
+        answered = self.with_usage + self.without_usage
+        if answered and not self.without_usage:
+            counted = "the engine's usage (prompt_tokens, completion_tokens) of every answer"
+        elif not self.with_usage:
+            counted = "output: streamed text chunks; input: the prompt's length (the engine sent no usage)"
+        else:
+            counted = (
+                f"the engine's usage for {self.with_usage} of {answered} answers; streamed text chunks and "
+                "the prompt's length for the rest"
+            )
+        return {
+            "prompts": prompts,
+            "counted_from": counted,
+            "tokenizer": self.tokenizer.style if self.tokenizer is not None else None,
+            "exact_prompts": self.fitted,
+            "approximate_prompts": self.unfitted,
+            "answers_with_usage": self.with_usage,
+            "answers_without_usage": self.without_usage,
+        }
 
 
 async def discover_model(http: httpx.AsyncClient, base_url: str) -> str | None:
@@ -539,19 +699,24 @@ async def run_benchmark(
     model: str | None = None,
     should_stop: Callable[[], str | None] | None = None,
     poll_interval: float = 0.05,
+    use_engine_tokenizer: bool = True,
 ) -> BenchmarkResult:
     """Benchmark the server at ``base_url``.
 
     ``model`` defaults to the first id of ``/v1/models``. ``should_stop`` is polled every
     ``poll_interval`` seconds; when it returns a reason the benchmark stops at once and raises
-    :class:`BenchmarkAborted` with that reason."""
+    :class:`BenchmarkAborted` with that reason. ``use_engine_tokenizer`` False builds
+    approximate prompts even when the engine has a tokenizer endpoint."""
     started = time.perf_counter()
     max_conc = max(config.concurrency)
     limits = httpx.Limits(max_connections=max_conc + 2, max_keepalive_connections=max_conc + 2)
     timeout = httpx.Timeout(config.request_timeout, connect=10.0)
     async with httpx.AsyncClient(limits=limits, timeout=timeout, trust_env=False) as http:
         served = model or await discover_model(http, base_url) or "default"
-        client = _Client(http, base_url, served, config)
+        tokenizer = None
+        if use_engine_tokenizer and config.endpoint == "completions":
+            tokenizer = await EngineTokenizer.probe(http, base_url, served)
+        client = _Client(http, base_url, served, config, tokenizer)
         rng = random.Random(config.seed)
 
         async def body() -> tuple[list[LevelResult], int, int]:
@@ -590,7 +755,15 @@ async def run_benchmark(
                 pass
             raise BenchmarkAborted(reason)
         levels, warm_sent, warm_failed = main.result()
-    return BenchmarkResult(served, config.endpoint, levels, warm_sent, warm_failed, time.perf_counter() - started)
+    return BenchmarkResult(
+        served,
+        config.endpoint,
+        levels,
+        warm_sent,
+        warm_failed,
+        time.perf_counter() - started,
+        client.token_counts(),
+    )
 
 
 def run_benchmark_sync(base_url: str, config: BenchmarkConfig, **kwargs: Any) -> BenchmarkResult:

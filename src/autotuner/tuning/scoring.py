@@ -51,6 +51,7 @@ GPU_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("pipeline-parallel-size", "pp-size", "pp"),
         ("data-parallel-size", "dp-size", "dp"),
     ),
+    "llamacpp": (),  # one process; n-gpu-layers offloads layers, it asks for no more GPUs
     "command": (
         ("tp-size", "tp", "tensor-parallel-size"),
         ("pp-size", "pp", "pipeline-parallel-size"),

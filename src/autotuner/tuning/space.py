@@ -8,8 +8,10 @@ combination keeps groups nested: ``{"tp-size": 1, "spec": {"num-steps": 3}}``.
 Rules. A rule reads top-level flags by their catalog names (an alias or a group leaf is not seen
 by rules). A rule *applies* to a space when at least one flag it reads is a top-level key of the
 space and every context value it reads is known (``gpus=None`` means unknown, so GPU rules do not
-apply). Flags a rule reads that are absent from the space take their catalog default; a ``null``
-default makes the rule undecided, and an undecided rule never removes a combination (see
+apply; without the task's ``benchmark`` the tokens of its largest request are unknown, see
+:func:`rule_context`). Only rules of severity ``error`` remove combinations; ``warning`` rules are
+reported by catalog checking. Flags a rule reads that are absent from the space take their catalog
+default; a ``null`` default makes the rule undecided, and an undecided rule never removes a combination (see
 ``autotuner.runtimes.catalog``). ``valid`` counts the combinations no rule removes; a combination
 removed by several rules counts once toward each rule's ``removed``, so the ``removed`` figures
 may add up to more than ``total - valid``.
@@ -30,18 +32,47 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from autotuner.core.parameters import ParameterSpace, iter_leaves
+from autotuner.runtimes.checking import machine_cpus
 from autotuner.runtimes.loading import get_catalog
 from autotuner.runtimes.rules import Rule
+from autotuner.tuning.benchmark import InvalidBenchmark, parse_scenario
 
 DEFAULT_MAX_ENUMERATE = 200_000
 
 # One combination: every leaf holds a single value, groups kept nested.
 Combination = dict[str, Any]
+
+
+def largest_request_tokens(benchmark: Mapping[str, Any] | None) -> int | None:
+    """Input + output tokens of one request of the largest of the task's traffic scenarios
+    (``benchmark["traffic_scenarios"]``): ``D(in,out)`` gives in + out; ``N(...)`` its means plus
+    three standard deviations. None when no scenario is given or none can be read."""
+    scenarios = (benchmark or {}).get("traffic_scenarios")
+    sizes = []
+    for text in scenarios if isinstance(scenarios, list) else ():
+        try:
+            sizes.append(parse_scenario(text).request_tokens_bound())
+        except InvalidBenchmark:
+            continue
+    return max(sizes) if sizes else None
+
+
+def rule_context(*, gpus: int | None = None, benchmark: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What the catalog's rules may read besides flags (see ``autotuner.runtimes.rules.CONTEXT_NAMES``):
+    the GPUs the task may use (when given), this machine's CPUs, and the tokens of the task's largest
+    request (when its benchmark is given). A value left out is unknown to the rules."""
+    context: dict[str, Any] = {"cpus": machine_cpus()}
+    if gpus is not None:
+        context["gpus"] = gpus
+    tokens = largest_request_tokens(benchmark)
+    if tokens is not None:
+        context["request_tokens"] = tokens
+    return context
 
 
 def _build(paths: list[tuple[str, ...]], values: list[Any]) -> Combination:
@@ -95,20 +126,22 @@ class _Component:
 
 
 class _Plan:
-    def __init__(self, parameters: ParameterSpace, runtime: str | None, gpus: int | None, max_enumerate: int) -> None:
+    def __init__(
+        self, parameters: ParameterSpace, runtime: str | None, context: dict[str, Any], max_enumerate: int
+    ) -> None:
         leaves = list(iter_leaves(parameters))
         self.paths = [path for path, _ in leaves]
         self.values = [values for _, values in leaves]
         self.sizes = [len(values) for values in self.values]
         self.total = math.prod(self.sizes)
-        self.context: dict[str, Any] = {} if gpus is None else {"gpus": gpus}
+        self.context = context
         self.max_enumerate = max_enumerate
         self.effects: list[RuleEffect] = []
         self.components: list[_Component] = []
         self.comp_of = [-1] * len(leaves)
         self.truncated = False
 
-        rules = get_catalog(runtime).rules if runtime is not None else []
+        rules = [rule for rule in get_catalog(runtime).rules if rule.removes] if runtime is not None else []
         top = {path[0]: i for i, path in enumerate(self.paths) if len(path) == 1}
         applying: list[tuple[Rule, list[int]]] = []
         for rule in rules:
@@ -261,15 +294,17 @@ def analyze_space(
     runtime: str | None,
     *,
     gpus: int | None = None,
+    benchmark: Mapping[str, Any] | None = None,
     offset: int = 0,
     limit: int = 50,
     max_enumerate: int = DEFAULT_MAX_ENUMERATE,
 ) -> SpaceReport:
     """Size of an (already normalised) space, what each rule removes, and a page of valid
-    combinations. ``runtime`` None applies no rules; an unknown runtime raises ``NotFound``."""
+    combinations. ``runtime`` None applies no rules; an unknown runtime raises ``NotFound``.
+    ``gpus`` and ``benchmark`` (the task's) give the rules their context (:func:`rule_context`)."""
     if offset < 0 or limit < 0:
         raise ValueError("offset and limit must be zero or more")
-    plan = _Plan(parameters, runtime, gpus, max_enumerate)
+    plan = _Plan(parameters, runtime, rule_context(gpus=gpus, benchmark=benchmark), max_enumerate)
     page: list[Combination] = []
     if limit:
         steps = None if plan.exact else max_enumerate
@@ -286,11 +321,15 @@ def analyze_space(
 
 
 def valid_combinations(
-    parameters: ParameterSpace, runtime: str | None, *, gpus: int | None = None
+    parameters: ParameterSpace,
+    runtime: str | None,
+    *,
+    gpus: int | None = None,
+    benchmark: Mapping[str, Any] | None = None,
 ) -> Iterator[Combination]:
     """Every combination no rule removes, in :func:`iter_combinations` order. Planners use this:
     it never yields a removed combination."""
-    return _Plan(parameters, runtime, gpus, DEFAULT_MAX_ENUMERATE).walk()
+    return _Plan(parameters, runtime, rule_context(gpus=gpus, benchmark=benchmark), DEFAULT_MAX_ENUMERATE).walk()
 
 
 class ValidCombinations:
@@ -307,9 +346,10 @@ class ValidCombinations:
         runtime: str | None,
         *,
         gpus: int | None = None,
+        benchmark: Mapping[str, Any] | None = None,
         max_enumerate: int = DEFAULT_MAX_ENUMERATE,
     ) -> None:
-        self._plan = _Plan(parameters, runtime, gpus, max_enumerate)
+        self._plan = _Plan(parameters, runtime, rule_context(gpus=gpus, benchmark=benchmark), max_enumerate)
         self.total: int = self._plan.total
         self.count: int | None = self._plan.valid
         self.max_enumerate = max_enumerate
@@ -330,17 +370,21 @@ class ValidCombinations:
 
 
 def combination_is_valid(
-    combination: Combination, runtime: str | None, *, gpus: int | None = None
+    combination: Combination,
+    runtime: str | None,
+    *,
+    gpus: int | None = None,
+    benchmark: Mapping[str, Any] | None = None,
 ) -> tuple[bool, list[str]]:
     """Whether one combination passes the rules of ``runtime``, and the ids of those it breaks.
     Rules apply as in :func:`analyze_space`: only when a flag they read is a top-level key."""
     if runtime is None:
         return True, []
-    context: dict[str, Any] = {} if gpus is None else {"gpus": gpus}
+    context = rule_context(gpus=gpus, benchmark=benchmark)
     values = {name: value for name, value in combination.items() if not isinstance(value, dict)}
     broken = [
         rule.id
         for rule in get_catalog(runtime).rules
-        if any(name in values for name in rule.flags) and rule.violated_by(values, context)
+        if rule.removes and any(name in values for name in rule.flags) and rule.violated_by(values, context)
     ]
     return not broken, broken

@@ -106,13 +106,19 @@ def _rules_runtime(runtime: str | None) -> str | None:
     return engine_runtime(runtime)
 
 
-def search_space(parameters: dict[str, Any], runtime: str | None, *, gpus: int | None = None) -> ValidCombinations:
+def search_space(
+    parameters: dict[str, Any],
+    runtime: str | None,
+    *,
+    gpus: int | None = None,
+    benchmark: dict[str, Any] | None = None,
+) -> ValidCombinations:
     """The valid combinations a search over ``parameters`` chooses from (the rules of ``runtime``
-    applied when it is sglang or vllm); refuses, with its size, a space whose valid combinations
+    applied when it has a catalog, with the task's ``gpus`` and ``benchmark`` as their context); refuses, with its size, a space whose valid combinations
     cannot be counted. That only happens when the flags one rule (or rules sharing flags) reads
     hold more than ``max_enumerate`` (200,000) value assignments together, so the space is larger
     still, and listing it instead would stall the service and eat its memory."""
-    space = ValidCombinations(parameters, _rules_runtime(runtime), gpus=gpus)
+    space = ValidCombinations(parameters, _rules_runtime(runtime), gpus=gpus, benchmark=benchmark)
     if space.count is None:
         raise SpaceTooLarge(
             f"The parameter space holds {space.total:,} combinations and the {runtime} rules read too many of "
@@ -165,6 +171,7 @@ class Strategy:
         seed: int | None = 0,
         patience: int | None = None,
         gpus: int | None = None,
+        benchmark: dict[str, Any] | None = None,
     ) -> None:
         if not isinstance(max_iterations, int) or isinstance(max_iterations, bool) or max_iterations < 1:
             raise InvalidStrategy(f"max_iterations must be a whole number of at least 1, not {max_iterations!r}.")
@@ -177,7 +184,8 @@ class Strategy:
         self.patience = patience
         self.rng = random.Random(seed)
         self.gpus = gpus
-        self.space = search_space(parameters, runtime, gpus=gpus)
+        self.benchmark = benchmark
+        self.space = search_space(parameters, runtime, gpus=gpus, benchmark=benchmark)
         assert self.space.count is not None  # search_space refuses a space it cannot count
         self.valid_count: int = self.space.count
         if not self.valid_count:
@@ -251,7 +259,9 @@ class Strategy:
 
     def is_valid(self, combination: dict[str, Any]) -> bool:
         """Whether a combination of the space passes the runtime's rules."""
-        return combination_is_valid(combination, _rules_runtime(self.runtime), gpus=self.gpus)[0]
+        return combination_is_valid(
+            combination, _rules_runtime(self.runtime), gpus=self.gpus, benchmark=self.benchmark
+        )[0]
 
     def _first_untried(self) -> dict[str, Any] | None:
         """The next combination of ``self._source`` not yet recorded (the source is consumed
@@ -401,7 +411,8 @@ _CLASSES: dict[str, type[Strategy]] = {
 
 
 def make_strategy(task: dict[str, Any], *, gpus: int | None = None) -> Strategy:
-    """The strategy a task asks for, from its ``parameters``, ``base_runtime`` and ``optimization``
+    """The strategy a task asks for, from its ``parameters``, ``base_runtime``, ``benchmark`` (its
+    traffic scenarios are context for the rules) and ``optimization``
     (``strategy``, ``max_iterations``, and optionally ``seed``, ``early_stop_patience``,
     ``sample_if_larger`` for the grid, ``n_startup_trials`` for bayesian)."""
     optimization = task.get("optimization") or {}
@@ -414,6 +425,7 @@ def make_strategy(task: dict[str, Any], *, gpus: int | None = None) -> Strategy:
         "seed": optimization.get("seed", 0),
         "patience": optimization.get("early_stop_patience"),
         "gpus": gpus,
+        "benchmark": task.get("benchmark"),
     }
     if name == "grid_search":
         kwargs["sample_if_larger"] = bool(optimization.get("sample_if_larger", False))

@@ -4,12 +4,17 @@
 
     sglang:  <python> -m sglang.launch_server --model-path M --host 127.0.0.1 --port P <flags>
     vllm:    vllm serve M --host 127.0.0.1 --port P <flags>
+    llamacpp: <llama-server> -m M --host 127.0.0.1 --port P <flags>
+             (M: the path of a .gguf file; the program is the server's own llama-server, found
+             by :func:`autotuner.tuning.engine.install.find_llama_server`, never one a task names)
     command: the task's ``command`` template with {model}, {port}, {host} and {python}
              (this interpreter) substituted, then <flags>
 
 Flags, from one combination (``{"tp-size": 2, "enable-mixed-chunk": true}``):
 
-* a value renders as ``--name value``; ``true`` as a bare ``--name``; ``false`` is left out;
+* a value renders as ``--name value``; ``true`` as a bare ``--name``; ``false`` is left out,
+  except for llama.cpp, whose booleans are negatable: ``false`` renders ``--no-name``
+  (``cont-batching`` false is ``--no-cont-batching``, the long form of ``-nocb``);
 * a parameter group (``{"speculative-config": {"num_speculative_tokens": 3}}``) renders for vLLM
   as one JSON argument, ``--speculative-config '{"num_speculative_tokens": 3}'`` (vLLM's form
   for its config groups); for SGLang and commands it flattens to dotted flags,
@@ -24,6 +29,7 @@ import sys
 from typing import Any
 
 from autotuner.tuning.engine.errors import LaunchError
+from autotuner.tuning.engine.install import LLAMA_SERVER, find_llama_server
 
 HOST = "127.0.0.1"
 
@@ -48,6 +54,8 @@ def render_flags(combination: dict[str, Any], runtime: str) -> list[str]:
             return
         if value is True:
             args.append(f"--{name}")
+        elif value is False and runtime == "llamacpp":
+            args.append(f"--no-{name}")
         elif value is False or value is None:
             return
         else:
@@ -84,6 +92,10 @@ def build_command(task: dict[str, Any], combination: dict[str, Any], port: int |
         ]
     elif runtime == "vllm":
         base = ["vllm", "serve", model, "--host", host, "--port", str(port)]
+    elif runtime == "llamacpp":
+        found = find_llama_server()
+        program = str(found.path) if found is not None else LLAMA_SERVER
+        base = [program, "-m", model, "--host", host, "--port", str(port)]
     elif runtime == "command":
         template = task.get("command")
         if not isinstance(template, list) or not template or not all(isinstance(a, str) for a in template):
@@ -94,7 +106,7 @@ def build_command(task: dict[str, Any], combination: dict[str, Any], port: int |
         values = {"model": model, "port": str(port), "host": host, "python": sys.executable}
         base = [_substitute(arg, values) for arg in template]
     else:
-        raise LaunchError(f"Unknown base_runtime '{runtime}': use one of sglang, vllm, command.")
+        raise LaunchError(f"Unknown base_runtime '{runtime}': use one of sglang, vllm, llamacpp, command.")
     return base + flags
 
 

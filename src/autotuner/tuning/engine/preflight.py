@@ -4,6 +4,9 @@ fails the task at once with one sentence instead of failing every experiment aft
 - ``sglang``: the ``sglang`` package importable by this interpreter (``python -m
   sglang.launch_server`` is how it starts);
 - ``vllm``: the ``vllm`` program on ``PATH``;
+- ``llamacpp``: a ``llama-server`` (``AUTOTUNER_LLAMA_SERVER``, ``PATH``, or the one ``autotuner
+  engines install llamacpp`` cached; see :mod:`.install`), and the model file (``model.id_or_path``
+  is the path of a ``.gguf`` file, relative paths read from ``cwd``);
 - ``command``: the template's program (on ``PATH``, or a path that exists and is executable), and
   every argument that names a Python script (``*.py``) exists, relative paths read from ``cwd``.
 
@@ -22,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from autotuner.core.enums import Runtime
-from autotuner.tuning.engine.commands import build_command
+from autotuner.tuning.engine.commands import build_command, model_of
+from autotuner.tuning.engine.install import ENV_VAR, LLAMA_CPP_PYTHON_VERSION, find_llama_server, server_version
 
 TRY_WITHOUT_GPU = "to try the autotuner without a GPU, run the stand-in engine's task examples/toy_task.json"
 
@@ -78,6 +82,8 @@ def check_engine(task: dict[str, Any], *, cwd: str | Path | None = None, release
             )
         version = _installed_version("vllm")
         return EngineFound(version, _version_note("vLLM", version, release))
+    if runtime == Runtime.llamacpp:
+        return _check_llamacpp(task, here)
     command = build_command(task, {}, "0")
     program = command[0]
     if _resolve_program(program, here) is None:
@@ -93,3 +99,36 @@ def check_engine(task: dict[str, Any], *, cwd: str | Path | None = None, release
                 "service starts in."
             )
     return EngineFound(None, None)
+
+
+def _check_llamacpp(task: dict[str, Any], here: Path) -> EngineFound:
+    found = find_llama_server()
+    if found is None:
+        raise EngineMissing(
+            "llama.cpp's llama-server is not installed: run `autotuner engines install llamacpp` (it builds "
+            "llama-server from source once, about 20 minutes on 2 cores, and caches it), or put llama-server on "
+            f"PATH, or set {ENV_VAR} to its path."
+        )
+    if not found.usable:
+        raise EngineMissing(
+            f"{ENV_VAR} names '{found.path}', which is not an executable file: point it at a llama-server "
+            "program, or unset it to use the one on PATH or the one `autotuner engines install llamacpp` builds."
+        )
+    model = model_of(task)
+    path = Path(model).expanduser()
+    if not path.is_absolute():
+        path = here / path
+    if not model or not path.is_file():
+        raise EngineMissing(
+            f"The model file '{model}' does not exist{'' if Path(model).is_absolute() else f' in {here}'}: "
+            "llama.cpp loads a local .gguf file, so give its path as model.id_or_path (make a small one with "
+            "`autotuner models make-tiny tiny.gguf`)."
+        )
+    version = server_version(found.path)
+    note = None
+    if found.source != "cache":
+        note = (
+            f"llama-server from {found.source} ({found.path}, version {version or 'unknown'}) runs; its flags are "
+            f"checked against the catalog of the llama.cpp that llama-cpp-python {LLAMA_CPP_PYTHON_VERSION} vendors."
+        )
+    return EngineFound(version, note)

@@ -30,14 +30,16 @@ export const runtimeParametersQuery = (runtime: PresetRuntime) =>
   });
 
 /**
- * Known flags of one engine, or of SGLang and vLLM together when `runtime` is null or is not an
+ * Known flags of one engine, or of every engine together when `runtime` is null or is not an
  * engine of the catalog ("command").
  */
 export function useRuntimeParameters(runtime: string | null | undefined): RuntimeParameter[] {
-  const only = runtime === 'sglang' || runtime === 'vllm' ? runtime : null;
+  const only = runtime === 'sglang' || runtime === 'vllm' || runtime === 'llamacpp' ? runtime : null;
   const sglang = useQuery({ ...runtimeParametersQuery('sglang'), enabled: !only || only === 'sglang' });
   const vllm = useQuery({ ...runtimeParametersQuery('vllm'), enabled: !only || only === 'vllm' });
-  const lists = only === 'sglang' ? [sglang.data] : only === 'vllm' ? [vllm.data] : [sglang.data, vllm.data];
+  const llamacpp = useQuery({ ...runtimeParametersQuery('llamacpp'), enabled: !only || only === 'llamacpp' });
+  const byEngine = { sglang: [sglang.data], vllm: [vllm.data], llamacpp: [llamacpp.data] };
+  const lists = only ? byEngine[only] : [sglang.data, vllm.data, llamacpp.data];
   const byName = new Map<string, RuntimeParameter>();
   for (const list of lists) for (const p of list ?? []) if (!byName.has(p.name)) byName.set(p.name, p);
   return [...byName.values()];

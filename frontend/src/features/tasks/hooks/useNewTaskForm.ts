@@ -5,7 +5,7 @@
 import { notifications } from '@mantine/notifications';
 import { useMemo, useState } from 'react';
 import { useNavigate } from 'react-router-dom';
-import type { MergeStrategy } from '../../../api/enums';
+import type { MergeStrategy, Runtime } from '../../../api/enums';
 import { parameterErrors, topFieldErrors } from '../../../components/ApiErrorAlert';
 import { newRowId, spaceToRows, type ParameterRow, type ParameterSpace } from '../../../lib/parameterSpace';
 import { paths } from '../../../routes';
@@ -13,6 +13,17 @@ import { usePresetMerge, usePresets } from '../../presets';
 import { useRuntimeParameters } from '../../runtimes';
 import { useCreateTask, useSystemInfo } from '../api/taskService';
 import { combinationsOf, concurrencyProblem, NEW_TASK_DEFAULTS, newTaskBody, type NewTaskFields, type SpaceChoice } from './newTaskBody';
+
+/** The space a new task starts with, per engine: llama.cpp has no tp-size. */
+export function defaultRows(runtime: Runtime): ParameterRow[] {
+  if (runtime === 'llamacpp') {
+    return [
+      { id: newRowId(), name: 'parallel', values: [1, 4] },
+      { id: newRowId(), name: 'threads', values: [1] },
+    ];
+  }
+  return [{ id: newRowId(), name: 'tp-size', values: [1] }];
+}
 
 /** A change of presets or strategy; it would discard the user's fine-tuning, so it may need a yes first. */
 export type SpaceChange = { ids: number[] } | { strategy: MergeStrategy } | { usePresets: boolean };
@@ -29,7 +40,9 @@ export function useNewTaskForm() {
   const [usePresetsOn, setUsePresetsOn] = useState(false);
   const [picked, setPicked] = useState<number[]>([]);
   const [mergeStrategy, setMergeStrategy] = useState<MergeStrategy>('union');
-  const [ownRows, setOwnRows] = useState<ParameterRow[]>(() => [{ id: newRowId(), name: 'tp-size', values: [1] }]);
+  const [ownRows, setOwnRows] = useState<ParameterRow[]>(() => defaultRows(NEW_TASK_DEFAULTS.runtime));
+  /** The user changed their own rows: switching the runtime no longer replaces them. */
+  const [ownRowsTouched, setOwnRowsTouched] = useState(false);
   /** The user edited the rows since the last merge: a new merge must not replace them silently. */
   const [edited, setEdited] = useState(false);
   const [pendingChange, setPendingChange] = useState<SpaceChange | null>(null);
@@ -75,7 +88,11 @@ export function useNewTaskForm() {
 
   return {
     fields: values,
-    set: (patch: Partial<NewTaskFields>) => setFields((current) => ({ ...current, ...patch })),
+    set: (patch: Partial<NewTaskFields>) => {
+      // An untouched starting space follows the runtime (llama.cpp's flags are not SGLang's).
+      if (patch.runtime && patch.runtime !== fields.runtime && !ownRowsTouched) setOwnRows(defaultRows(patch.runtime));
+      setFields((current) => ({ ...current, ...patch }));
+    },
     setGpus: (value: number | '') => {
       setGpusTouched(true);
       setFields((current) => ({ ...current, gpus: value }));
@@ -92,6 +109,7 @@ export function useNewTaskForm() {
     rows,
     setRows: (next: ParameterRow[]) => {
       setOwnRows(next);
+      setOwnRowsTouched(true);
       setEdited(true);
     },
     edited: edited && withPresets,

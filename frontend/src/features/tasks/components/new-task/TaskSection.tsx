@@ -25,7 +25,11 @@ export function TaskSection({ form }: { form: NewTaskForm }) {
           />
           <TextInput
             label="Model"
-            description="Hugging Face id or local path"
+            description={
+              fields.runtime === 'llamacpp'
+                ? 'Path of a .gguf file on the server (autotuner models make-tiny tiny.gguf makes one)'
+                : 'Hugging Face id or local path'
+            }
             required
             value={fields.model}
             onChange={(e) => set({ model: e.currentTarget.value })}
