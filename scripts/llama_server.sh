@@ -3,7 +3,7 @@
 # before the Python tests): the one AUTOTUNER_LLAMA_SERVER names, else one on PATH, else the cached
 # build (~/.cache/autotuner/llama.cpp/<version>/llama-server), else build it now with
 # `autotuner engines install llamacpp` - from the llama.cpp sources that the pinned
-# llama-cpp-python source distribution on PyPI vendors; about 17 CPU-minutes (20-25 minutes on a
+# llama-cpp-python source distribution on PyPI vendors; about 17 CPU-minutes (20-30 minutes on a
 # busy 2-core machine) once per machine and version, then a second.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -15,7 +15,7 @@ if path="$("$VENV/bin/autotuner" engines path llamacpp 2>/dev/null)"; then
   say "llama-server: $path"
   exit 0
 fi
-say "Building llama-server once (cached per version; about 20 minutes on 2 cores)"
+say "Building llama-server once (cached per version; 20-30 minutes on 2 cores)"
 started=$(date +%s)
 nice -n 10 "$VENV/bin/autotuner" engines install llamacpp --jobs "$(nproc)"
 say "llama-server built in $(( ($(date +%s) - started) / 60 )) min: $("$VENV/bin/autotuner" engines path llamacpp)"

@@ -18,7 +18,7 @@ def llama_server_path() -> Path:
     found = find_llama_server()
     if found is None or not found.usable:
         pytest.fail(
-            "llama-server is not built on this machine: run scripts/llama_server.sh (about 20 minutes once; "
+            "llama-server is not built on this machine: run scripts/llama_server.sh (20-30 minutes once; "
             "scripts/test.sh does it before the tests)."
         )
     return found.path

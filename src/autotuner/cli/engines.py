@@ -66,7 +66,7 @@ def install(
     started = time.monotonic()
     console.print(
         f"Building llama-server from the llama.cpp that llama-cpp-python {LLAMA_CPP_PYTHON_VERSION} vendors "
-        "(about 17 CPU-minutes; 20-25 minutes on a busy 2-core machine). It resumes if interrupted."
+        "(about 17 CPU-minutes; 20-30 minutes on a busy 2-core machine). It resumes if interrupted."
     )
     try:
         if console.is_terminal:

@@ -11,7 +11,7 @@ The build (``autotuner engines install llamacpp``, ``scripts/llama_server.sh``):
 fetches the source distribution of ``llama-cpp-python`` (pinned: :data:`LLAMA_CPP_PYTHON_VERSION`,
 77 MB), which vendors the llama.cpp sources; its ``vendor/llama.cpp`` is unpacked and built with
 cmake as a static Release binary for this CPU (``-march=native``), without curl, OpenSSL, tests,
-examples or the web UI's download. It takes about 17 CPU-minutes (20-25 minutes of wall time on a
+examples or the web UI's download. It takes about 17 CPU-minutes (20-30 minutes of wall time on a
 busy 2-core machine). Each step resumes: an interrupted build continues where it stopped. One
 build per version at a time (a file lock); the work folder is removed once the binary is cached.
 

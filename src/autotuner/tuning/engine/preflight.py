@@ -106,7 +106,7 @@ def _check_llamacpp(task: dict[str, Any], here: Path) -> EngineFound:
     if found is None:
         raise EngineMissing(
             "llama.cpp's llama-server is not installed: run `autotuner engines install llamacpp` (it builds "
-            "llama-server from source once, about 20 minutes on 2 cores, and caches it), or put llama-server on "
+            "llama-server from source once, 20-30 minutes on 2 cores, and caches it), or put llama-server on "
             f"PATH, or set {ENV_VAR} to its path."
         )
     if not found.usable:
