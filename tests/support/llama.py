@@ -4,13 +4,13 @@ model, made once per test session."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from autotuner.tuning.engine.install import find_llama_server
 from autotuner.tuning.engine.tiny_model import make_tiny_model
+from support.processes import engine_processes
 
 
 def llama_server_path() -> Path:
@@ -38,22 +38,9 @@ def tiny_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def llama_server_processes(marker: str) -> list[tuple[int, str]]:
-    """Live (not zombie) llama-server processes whose command line holds ``marker`` (the model
-    path of a test module, so that other sessions on the machine do not count)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                cmdline = handle.read().replace(b"\0", b" ").decode(errors="replace")
-            with open(f"/proc/{entry}/stat") as handle:
-                state = handle.read().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if "llama-server" in cmdline and marker in cmdline and state not in ("Z", "X"):
-            found.append((int(entry), cmdline))
-    return found
+    """Live llama-server processes whose command line holds ``marker`` (the model path of a test
+    module, so that other sessions on the machine do not count)."""
+    return engine_processes("llama-server", marker)
 
 
 def llamacpp_task(model: Path, parameters: dict, benchmark: dict, **optimization: object) -> dict:

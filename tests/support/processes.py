@@ -37,9 +37,10 @@ def wait_for(condition: Callable[[], T], what: str, timeout: float = 30.0, inter
         time.sleep(interval)
 
 
-def toy_engine_processes(mark: str) -> list[tuple[int, str]]:
-    """Live (not zombie) processes running examples/toy_engine.py with ``mark`` (a unique model
-    name a test module gives its tasks) on their command line."""
+def engine_processes(program: str, mark: str) -> list[tuple[int, str]]:
+    """Live (not zombie) processes whose command line holds ``program`` (e.g. ``toy_engine.py``,
+    ``llama-server``) and ``mark`` (a unique model name or path a test module gives its tasks, so
+    that other sessions on the machine do not count)."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -51,9 +52,14 @@ def toy_engine_processes(mark: str) -> list[tuple[int, str]]:
                 state = handle.read().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if "toy_engine.py" in cmdline and mark in cmdline and state not in ("Z", "X"):
+        if program in cmdline and mark in cmdline and state not in ("Z", "X"):
             found.append((int(entry), cmdline))
     return found
+
+
+def toy_engine_processes(mark: str) -> list[tuple[int, str]]:
+    """Live processes running examples/toy_engine.py with ``mark`` on their command line."""
+    return engine_processes("toy_engine.py", mark)
 
 
 def assert_no_toy_engine_left(mark: str, grace: float = 15.0) -> None:
