@@ -3,7 +3,7 @@ import { formatValues } from '../../../lib/parameterSpace';
 import type { EffectiveValue } from '../lib/effective';
 
 /** The effective parameters of a preset that extends others: each value and the preset that gave it. */
-export function EffectiveParameters({ values, selfName }: { values: EffectiveValue[]; selfName: string }) {
+export function EffectiveParameters({ values, selfName, selfId }: { values: EffectiveValue[]; selfName: string; selfId: number | null }) {
   return (
     <Paper withBorder radius="md" p="sm" data-testid="effective-parameters">
       <Text fw={600} size="sm" mb={4}>
@@ -26,25 +26,28 @@ export function EffectiveParameters({ values, selfName }: { values: EffectiveVal
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {values.map((v) => (
-              <Table.Tr key={v.name} data-testid="effective-row" data-parameter={v.name} data-source={v.source?.name ?? selfName}>
-                <Table.Td>
-                  <Text size="sm" ff="monospace" className="wrap-anywhere">
-                    {v.name}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm" className="wrap-anywhere">
-                    {formatValues(v.values)}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  <Badge size="sm" variant="light" color={v.source ? 'grape' : 'teal'} styles={{ label: { textTransform: 'none' } }} maw="100%">
-                    {v.source ? v.source.name : `${selfName} (own)`}
-                  </Badge>
-                </Table.Td>
-              </Table.Tr>
-            ))}
+            {values.map((v) => {
+              const own = !v.source || v.source.id === selfId;
+              return (
+                <Table.Tr key={v.name} data-testid="effective-row" data-parameter={v.name} data-source={own ? selfName : v.source?.name}>
+                  <Table.Td>
+                    <Text size="sm" ff="monospace" className="wrap-anywhere">
+                      {v.name}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm" className="wrap-anywhere">
+                      {formatValues(v.values)}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Badge size="sm" variant="light" color={own ? 'teal' : 'grape'} styles={{ label: { textTransform: 'none' } }} maw="100%">
+                      {own ? `${selfName} (own)` : v.source?.name}
+                    </Badge>
+                  </Table.Td>
+                </Table.Tr>
+              );
+            })}
           </Table.Tbody>
         </Table>
       )}

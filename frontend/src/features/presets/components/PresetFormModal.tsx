@@ -149,7 +149,7 @@ function PresetForm({ mode, onClose, categories, names, presets }: Props & { mod
           errors={paramErrors}
           showAllProblems={submitted}
         />
-        {form.extends.length > 0 && <EffectiveParameters values={effective} selfName={form.name.trim() || 'this preset'} />}
+        {form.extends.length > 0 && <EffectiveParameters values={effective} selfName={form.name.trim() || 'this preset'} selfId={selfId} />}
         {mode.kind === 'edit' && (
           <TextInput
             label="Change note"
