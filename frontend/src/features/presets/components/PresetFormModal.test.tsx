@@ -102,8 +102,16 @@ describe('PresetFormModal', () => {
       ['tp-size', 'Base'],
       ['mem-fraction-static', 'Base'],
     ]);
-    // With a base, no parameter of its own is needed.
+    // Its own value goes on top of the base's.
+    await userEvent.type(screen.getByRole('combobox', { name: 'Parameter 1 name' }), 'tp-size');
+    await userEvent.type(screen.getByLabelText('Values of tp-size', { selector: 'input' }), '4{Enter}');
+    await waitFor(() =>
+      expect(screen.getAllByTestId('effective-row').map((r) => [r.getAttribute('data-parameter'), r.getAttribute('data-source')])).toEqual([
+        ['tp-size', 'Child'],
+        ['mem-fraction-static', 'Base'],
+      ]),
+    );
     await userEvent.click(screen.getByRole('button', { name: 'Create preset' }));
-    await waitFor(() => expect(sent).toMatchObject({ name: 'Child', extends: [1], parameters: {} }));
+    await waitFor(() => expect(sent).toMatchObject({ name: 'Child', extends: [1], parameters: { 'tp-size': [4] } }));
   });
 });

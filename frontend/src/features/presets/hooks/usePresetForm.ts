@@ -60,9 +60,8 @@ export function presetFormProblem(form: PresetFormState): string | null {
   if (!form.name.trim()) return 'Give the preset a name.';
   const problems = Object.values(rowProblems(form.rows));
   if (problems.length) return `Fix the parameters first: ${problems[0]}`;
-  if (Object.keys(rowsToSpace(form.rows)).length === 0 && form.extends.length === 0) {
-    return 'Add at least one parameter with its values, or extend another preset.';
-  }
+  // The service asks for one parameter of its own even when the preset extends others.
+  if (Object.keys(rowsToSpace(form.rows)).length === 0) return 'Add at least one parameter with its values.';
   return null;
 }
 
