@@ -10,6 +10,7 @@ import { errorMessage } from '../../../api/client';
 import { ApiErrorAlert } from '../../../components/ApiErrorAlert';
 import { fullDate, relativeTime } from '../../../lib/dates';
 import { formatValues, type Scalar } from '../../../lib/parameterSpace';
+import { canEdit, useViewer } from '../../auth';
 import { usePresetDiff, usePresetVersions, useRestorePresetVersion } from '../api/presetService';
 import type { Preset, PresetVersionSummary, SpaceDiff } from '../types/preset';
 
@@ -60,6 +61,9 @@ export function comparePair(picked: number | null, current: number): { from: num
 }
 
 function History({ preset, focusVersion }: { preset: Preset; focusVersion: number | null }) {
+  const { viewer } = useViewer();
+  // Restoring is a change: offered to those who may edit it (never for system presets).
+  const restorable = !preset.is_system && canEdit(viewer, preset);
   const page = usePresetVersions(preset.id);
   const current = page.data?.current_version ?? preset.version;
   const initial = comparePair(focusVersion, current);
@@ -101,7 +105,7 @@ function History({ preset, focusVersion }: { preset: Preset; focusVersion: numbe
             selected={v.number === shownTo}
             onPick={() => pick(v.number)}
             onRestore={() => setToRestore(v)}
-            canRestore={!preset.is_system}
+            canRestore={restorable}
           />
         ))}
       </Stack>
