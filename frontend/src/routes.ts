@@ -5,6 +5,8 @@
 export const paths = {
   home: '/',
   presets: '/presets',
+  /** The presets page with one preset's history open, at a version (a task's link). */
+  presetHistory: (id: number, version?: number | null) => `/presets?history=${id}${version ? `&version=${version}` : ''}`,
   tasks: '/tasks',
   newTask: '/tasks/new',
   /** The page of one task. */

@@ -98,6 +98,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** A 401 here is an answer to show (a refused sign-in), not a lost session. */
   quietUnauthorized?: boolean;
+  /** Extra request headers, e.g. If-Match with the version a change was made on. */
+  headers?: Record<string, string>;
 }
 
 type UnauthorizedListener = (error: ApiError) => void;
@@ -128,7 +130,7 @@ export function buildUrl(path: string, query?: RequestOptions['query']): string 
 /** Sends a request; resolves with the body's text, or throws an ApiError with the server's sentence. */
 async function send(path: string, options: RequestOptions, accept: string): Promise<{ status: number; text: string }> {
   const method = options.method ?? 'GET';
-  const headers: Record<string, string> = { Accept: accept };
+  const headers: Record<string, string> = { ...options.headers, Accept: accept };
   // The service refuses a change a page on another site could send (no JSON body, no custom
   // header): every change from the UI carries this header, file uploads and body-less POSTs too.
   if (method !== 'GET') headers[CSRF_HEADER] = '1';

@@ -19,7 +19,7 @@ export type Runtime = Schemas['Runtime'];
 export type PresetRuntime = NonNullable<Schemas['PresetRead']['runtime']>;
 export type MergeStrategy = Narrow<
   Schemas['MergeRequest']['merge_strategy'],
-  'union' | 'intersection' | 'last_wins' | 'deep_merge'
+  'union' | 'intersection' | 'last_wins' | 'deep_merge' | 'smart'
 >;
 export type OptimizationStrategy = Schemas['OptimizationSpec']['strategy'];
 export type Objective = Schemas['OptimizationSpec']['objective'];
@@ -71,7 +71,23 @@ export const MERGE_STRATEGIES: Record<MergeStrategy, Labelled & { explanation: s
   intersection: { label: 'Intersection', explanation: 'Keeps only the values all presets share: a conservative search.' },
   last_wins: { label: 'Last Wins', explanation: 'Later presets override earlier ones, parameter by parameter; a group is replaced whole.' },
   deep_merge: { label: 'Deep Merge', explanation: 'Like Last Wins, but groups of parameters merge key by key.' },
+  smart: {
+    label: 'Smart',
+    explanation:
+      "Decides per parameter with the engine's catalog: numeric lists are unioned within their range, modes and booleans take the last preset's value; each decision is explained and can be changed per conflict.",
+  },
 };
+
+/** How one conflict may be resolved (besides explicit values). */
+export const RESOLUTIONS = {
+  union: { label: 'Union', explanation: 'every value of every preset' },
+  intersection: { label: 'Intersection', explanation: 'only the values all presets share' },
+  first: { label: 'First', explanation: "the first preset's values" },
+  last: { label: 'Last', explanation: "the last preset's values" },
+  min: { label: 'Min', explanation: 'the smallest value' },
+  max: { label: 'Max', explanation: 'the largest value' },
+} as const satisfies Record<string, Labelled & { explanation: string }>;
+export type ResolutionName = keyof typeof RESOLUTIONS;
 
 export const OPTIMIZATION_STRATEGIES: Record<OptimizationStrategy, Labelled> = {
   grid_search: { label: 'Grid search' },

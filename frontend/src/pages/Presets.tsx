@@ -3,6 +3,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { IconPlus, IconSearch, IconStack2 } from '@tabler/icons-react';
 import { notifications } from '@mantine/notifications';
 import { useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import { errorMessage } from '../api/client';
 import { ApiErrorAlert } from '../components/ApiErrorAlert';
 import { PageHeader } from '../components/Layout';
@@ -13,6 +14,7 @@ import {
   ImportPresetButton,
   ImportRefusalAlert,
   PresetFormModal,
+  PresetHistoryDrawer,
   PresetsTable,
   useCopyPreset,
   usePresetImport,
@@ -41,6 +43,13 @@ export function PresetsPage() {
       onError: (err) => notifications.show({ color: 'red', title: 'Not copied', message: errorMessage(err) }),
     });
   const importer = usePresetImport();
+  // The history drawer lives in the URL (?history=<id>&version=<n>), so a task can link to it.
+  const [params, setParams] = useSearchParams();
+  const historyId = Number(params.get('history')) || null;
+  const historyVersion = Number(params.get('version')) || null;
+  const historyPreset = historyId ? (all.data ?? []).find((p) => p.id === historyId) ?? null : null;
+  const openHistory = (preset: Preset) => setParams({ history: String(preset.id) });
+  const closeHistory = () => setParams({});
 
   const categories = useMemo(
     () => [...new Set((all.data ?? []).map((p) => p.category).filter((c): c is string => !!c))].sort(),
@@ -134,11 +143,14 @@ export function PresetsPage() {
             onDelete={setToDelete}
             onShare={setToShare}
             onCopy={copyPreset}
+            onHistory={openHistory}
+            all={all.data}
           />
         )}
       </Paper>
 
-      <PresetFormModal mode={formMode} onClose={() => setFormMode(null)} categories={categories} names={names} />
+      <PresetFormModal mode={formMode} onClose={() => setFormMode(null)} categories={categories} names={names} presets={all.data ?? []} />
+      <PresetHistoryDrawer preset={historyPreset} onClose={closeHistory} focusVersion={historyVersion} />
       <DeletePresetDialog preset={toDelete} onClose={() => setToDelete(null)} />
       <ShareDialog
         object={toShare}

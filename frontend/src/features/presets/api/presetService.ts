@@ -15,7 +15,13 @@ import type {
   PresetFilters,
   PresetSaved,
   PresetUpdate,
+  PresetVersionDiff,
+  PresetVersionPage,
+  PresetVersionRead,
 } from '../types/preset';
+
+/** The If-Match header for a change made on `version` (none: the server does not check). */
+const ifMatch = (version?: number): Record<string, string> | undefined => (version ? { 'If-Match': `"${version}"` } : undefined);
 
 const presetPath = (idOrSlug: number | string) => apiPath('/api/presets/{preset_id}', { preset_id: idOrSlug });
 
@@ -24,8 +30,27 @@ export const presetService = {
     apiRequest<Preset[]>(apiPath('/api/presets/'), { query: { ...filters }, signal }),
   get: (idOrSlug: number | string, signal?: AbortSignal) => apiRequest<Preset>(presetPath(idOrSlug), { signal }),
   create: (body: PresetCreate) => apiRequest<PresetSaved>(apiPath('/api/presets/'), { method: 'POST', json: body }),
-  update: (id: number, body: PresetUpdate) => apiRequest<PresetSaved>(presetPath(id), { method: 'PUT', json: body }),
-  remove: (id: number) => apiRequest<void>(presetPath(id), { method: 'DELETE' }),
+  /** `version`: the one the form loaded, sent as If-Match; a stale one is refused with 412. */
+  update: (id: number, body: PresetUpdate, version?: number) =>
+    apiRequest<PresetSaved>(presetPath(id), { method: 'PUT', json: body, headers: ifMatch(version) }),
+  remove: (id: number, version?: number) => apiRequest<void>(presetPath(id), { method: 'DELETE', headers: ifMatch(version) }),
+  /** Its versions, newest first. */
+  versions: (id: number, signal?: AbortSignal) =>
+    apiRequest<PresetVersionPage>(apiPath('/api/presets/{preset_id}/versions', { preset_id: id }), {
+      query: { limit: 200 },
+      signal,
+    }),
+  version: (id: number, number: number, signal?: AbortSignal) =>
+    apiRequest<PresetVersionRead>(apiPath('/api/presets/{preset_id}/versions/{number}', { preset_id: id, number }), { signal }),
+  diff: (id: number, a: number, b: number, signal?: AbortSignal) =>
+    apiRequest<PresetVersionDiff>(apiPath('/api/presets/{preset_id}/versions/{a}/diff/{b}', { preset_id: id, a, b }), { signal }),
+  /** A new version equal to `number`; `current`: the version the user saw as current (If-Match). */
+  restore: (id: number, number: number, current?: number, note?: string) =>
+    apiRequest<PresetSaved>(apiPath('/api/presets/{preset_id}/versions/{number}/restore', { preset_id: id, number }), {
+      method: 'POST',
+      json: note ? { change_note: note } : {},
+      headers: ifMatch(current),
+    }),
   /** Who may see it: private, some teams, or public (its owner or an admin). */
   share: (id: number, sharing: Sharing) =>
     apiRequest<Preset>(apiPath('/api/presets/{preset_id}/sharing', { preset_id: id }), { method: 'PUT', json: sharing }),
@@ -57,6 +82,9 @@ export const presetKeys = {
   details: () => [...presetKeys.all, 'detail'] as const,
   detail: (id: number | string) => [...presetKeys.details(), id] as const,
   merge: (req: MergeRequest) => [...presetKeys.all, 'merge', req] as const,
+  versions: (id: number) => [...presetKeys.all, 'versions', id] as const,
+  version: (id: number, number: number) => [...presetKeys.versions(id), number] as const,
+  diff: (id: number, a: number, b: number) => [...presetKeys.versions(id), 'diff', a, b] as const,
 };
 
 export const presetListQuery = (filters: PresetFilters = {}) =>
@@ -98,14 +126,49 @@ export function useCreatePreset() {
 export function useUpdatePreset() {
   const invalidate = useInvalidatePresets();
   return useMutation({
-    mutationFn: ({ id, body }: { id: number; body: PresetUpdate }) => presetService.update(id, body),
+    mutationFn: ({ id, body, version }: { id: number; body: PresetUpdate; version?: number }) => presetService.update(id, body, version),
     onSuccess: invalidate,
   });
 }
 
+/** Deletes the preset at the version the page showed (a changed one is refused with 412). */
 export function useDeletePreset() {
   const invalidate = useInvalidatePresets();
-  return useMutation({ mutationFn: (preset: Preset) => presetService.remove(preset.id), onSuccess: invalidate });
+  return useMutation({ mutationFn: (preset: Preset) => presetService.remove(preset.id, preset.version), onSuccess: invalidate });
+}
+
+export function usePresetVersions(id: number | null) {
+  return useQuery({
+    queryKey: presetKeys.versions(id ?? 0),
+    queryFn: ({ signal }) => presetService.versions(id ?? 0, signal),
+    enabled: id != null,
+  });
+}
+
+export function usePresetVersion(id: number | null, number: number | null) {
+  return useQuery({
+    queryKey: presetKeys.version(id ?? 0, number ?? 0),
+    queryFn: ({ signal }) => presetService.version(id ?? 0, number ?? 0, signal),
+    enabled: id != null && number != null,
+  });
+}
+
+/** What changed from version a to b (null while either is not chosen). */
+export function usePresetDiff(id: number | null, a: number | null, b: number | null) {
+  return useQuery({
+    queryKey: presetKeys.diff(id ?? 0, a ?? 0, b ?? 0),
+    queryFn: ({ signal }) => presetService.diff(id ?? 0, a ?? 0, b ?? 0, signal),
+    enabled: id != null && a != null && b != null && a !== b,
+  });
+}
+
+export function useRestorePresetVersion() {
+  const invalidate = useInvalidatePresets();
+  return useMutation({
+    mutationFn: ({ id, number, current, note }: { id: number; number: number; current?: number; note?: string }) =>
+      presetService.restore(id, number, current, note),
+    onSuccess: invalidate,
+  });
 }
 
 export function useSharePreset() {

@@ -3,7 +3,7 @@ import { useMemo } from 'react';
 import { keysOf, MERGE_STRATEGIES, optionsOf, type MergeStrategy } from '../../../api/enums';
 import { summarizeSpace } from '../../../lib/parameterSpace';
 import { categoryLabel } from '../categories';
-import type { MergeResult, Preset } from '../types/preset';
+import type { MergeResult, Preset, Resolutions } from '../types/preset';
 import { MergePreview } from './MergePreview';
 
 interface Props {
@@ -15,13 +15,16 @@ interface Props {
   onStrategyChange: (strategy: MergeStrategy) => void;
   merge: { data: MergeResult | undefined; loading: boolean; error: unknown };
   disabled?: boolean;
+  /** The user's choice per conflict, and how to change one (null: the strategy's proposal). */
+  resolutions?: Resolutions;
+  onResolve?: (parameter: string, value: string | unknown[] | null) => void;
 }
 
 /**
  * Pick presets (searchable, grouped by category, chips in the order picked), choose how to merge
  * them when there are two or more, and see the server's merged result.
  */
-export function PresetSelector({ presets, value, onChange, strategy, onStrategyChange, merge, disabled }: Props) {
+export function PresetSelector({ presets, value, onChange, strategy, onStrategyChange, merge, disabled, resolutions, onResolve }: Props) {
   const byId = useMemo(() => new Map(presets.map((p) => [String(p.id), p])), [presets]);
   const data = useMemo(() => {
     const groups = new Map<string, { value: string; label: string }[]>();
@@ -94,7 +97,9 @@ export function PresetSelector({ presets, value, onChange, strategy, onStrategyC
         </Stack>
       )}
 
-      {value.length > 0 && <MergePreview result={merge.data} loading={merge.loading} error={merge.error} />}
+      {value.length > 0 && (
+        <MergePreview result={merge.data} loading={merge.loading} error={merge.error} resolutions={resolutions} onResolve={onResolve} />
+      )}
     </Stack>
   );
 }

@@ -5,13 +5,14 @@
  */
 import { ActionIcon, Badge, ColorSwatch, Group, Stack, Table, Text, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconCopy, IconDownload, IconLock, IconPencil, IconShare, IconTrash } from '@tabler/icons-react';
+import { IconCopy, IconDownload, IconHierarchy2, IconHistory, IconLock, IconPencil, IconShare, IconTrash } from '@tabler/icons-react';
 import { labelOf, PRESET_RUNTIMES } from '../../../api/enums';
 import { ParameterChips } from '../../../components/ParameterChips';
 import { fullDate, relativeTime } from '../../../lib/dates';
 import { canDelete, canEdit, canShare, OwnerLine, useViewer } from '../../auth';
 import { presetService } from '../api/presetService';
 import { categoryColor, categoryLabel } from '../categories';
+import { extendersOf } from '../lib/effective';
 import type { Preset } from '../types/preset';
 
 interface Props {
@@ -24,9 +25,13 @@ interface Props {
   onShare?: (preset: Preset) => void;
   /** Copy at once into a private preset of one's own (presets one may read but not edit). */
   onCopy?: (preset: Preset) => void;
+  /** Open its history drawer (versions, diff, restore). */
+  onHistory?: (preset: Preset) => void;
+  /** Every preset the user sees (not only the filtered rows): who extends whom. */
+  all?: Preset[];
 }
 
-export function PresetsTable({ presets, onEdit, onDuplicate, onDelete, onShare, onCopy }: Props) {
+export function PresetsTable({ presets, onEdit, onDuplicate, onDelete, onShare, onCopy, onHistory, all }: Props) {
   return (
     <Table verticalSpacing="sm" highlightOnHover aria-label="Presets" className="fit-table">
       <Table.Thead>
@@ -54,6 +59,8 @@ export function PresetsTable({ presets, onEdit, onDuplicate, onDelete, onShare, 
             onDelete={() => onDelete(preset)}
             onShare={onShare && (() => onShare(preset))}
             onCopy={onCopy && (() => onCopy(preset))}
+            onHistory={onHistory && (() => onHistory(preset))}
+            extenders={extendersOf(preset, all ?? presets)}
           />
         ))}
       </Table.Tbody>
@@ -90,9 +97,12 @@ interface RowProps {
   onDelete: () => void;
   onShare?: () => void;
   onCopy?: () => void;
+  onHistory?: () => void;
+  /** The names of the presets that extend it (those the user sees). */
+  extenders: string[];
 }
 
-function PresetRow({ preset, onEdit, onDuplicate, onDelete, onShare, onCopy }: RowProps) {
+function PresetRow({ preset, onEdit, onDuplicate, onDelete, onShare, onCopy, onHistory, extenders }: RowProps) {
   const { viewer } = useViewer();
   const editable = canEdit(viewer, preset);
   const deletable = canDelete(viewer, preset);
@@ -114,7 +124,30 @@ function PresetRow({ preset, onEdit, onDuplicate, onDelete, onShare, onCopy }: R
                 System
               </Badge>
             )}
+            <Badge size="xs" variant="outline" color="gray" style={{ flexShrink: 0 }} data-testid="preset-version-badge">
+              v{preset.version}
+            </Badge>
+            {preset.extended_by > 0 && (
+              <Tooltip label={extenders.length ? `Extended by ${extenders.join(', ')}` : 'Extended by presets you cannot see'} multiline maw={320}>
+                <Badge
+                  size="xs"
+                  variant="light"
+                  color="grape"
+                  leftSection={<IconHierarchy2 size={10} />}
+                  style={{ flexShrink: 0 }}
+                  data-testid="extended-by"
+                  aria-label={`Extended by ${preset.extended_by}: ${extenders.join(', ')}`}
+                >
+                  extended by {preset.extended_by}
+                </Badge>
+              </Tooltip>
+            )}
           </Group>
+          {(preset.extends ?? []).length > 0 && (
+            <Text size="xs" c="dimmed" className="wrap-anywhere" data-testid="preset-extends">
+              extends {(preset.extends ?? []).map((ref) => ref.name).join(' → ')}
+            </Text>
+          )}
           <OwnerLine object={preset} />
           {preset.description && (
             <Text size="xs" c="dimmed" lineClamp={2} title={preset.description}>
@@ -144,7 +177,7 @@ function PresetRow({ preset, onEdit, onDuplicate, onDelete, onShare, onCopy }: R
         </Stack>
       </Table.Td>
       <Table.Td>
-        <ParameterChips space={preset.parameters} />
+        <ParameterChips space={(preset.extends ?? []).length ? preset.effective_parameters : preset.parameters} />
       </Table.Td>
       <Table.Td visibleFrom="lg">
         <Tooltip label={fullDate(preset.updated_at)}>
@@ -159,6 +192,13 @@ function PresetRow({ preset, onEdit, onDuplicate, onDelete, onShare, onCopy }: R
             <Tooltip label="Edit">
               <ActionIcon variant="subtle" aria-label={`Edit ${preset.name}`} onClick={onEdit}>
                 <IconPencil size={16} />
+              </ActionIcon>
+            </Tooltip>
+          )}
+          {onHistory && (
+            <Tooltip label="History">
+              <ActionIcon variant="subtle" aria-label={`History of ${preset.name}`} onClick={onHistory}>
+                <IconHistory size={16} />
               </ActionIcon>
             </Tooltip>
           )}

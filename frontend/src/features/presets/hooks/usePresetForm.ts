@@ -1,9 +1,10 @@
 /** The state and the submit rule of the create / edit / duplicate preset dialog. */
 import { notifications } from '@mantine/notifications';
 import { useState } from 'react';
+import { ApiError } from '../../../api/client';
 import type { PresetRuntime } from '../../../api/enums';
 import { newRowId, rowProblems, rowsToSpace, spaceToRows, type ParameterRow } from '../../../lib/parameterSpace';
-import { useCreatePreset, useUpdatePreset } from '../api/presetService';
+import { presetService, useCreatePreset, useUpdatePreset } from '../api/presetService';
 import type { Preset, PresetCreate, PresetSaved } from '../types/preset';
 
 export type PresetFormMode = { kind: 'create' } | { kind: 'edit'; preset: Preset } | { kind: 'duplicate'; preset: Preset };
@@ -15,12 +16,25 @@ export interface PresetFormState {
   runtime: PresetRuntime | '';
   tags: string[];
   rows: ParameterRow[];
+  /** The presets it extends (ids), in merge order. */
+  extends: number[];
+  /** Why (edit only): kept with the new version. */
+  changeNote: string;
 }
 
 /** The form's first state: empty, the preset's, or the preset's under a free "(copy)" name. */
 export function initialPresetForm(mode: PresetFormMode | null, takenNames: string[]): PresetFormState {
   if (!mode || mode.kind === 'create') {
-    return { name: '', description: '', category: 'custom', runtime: '', tags: [], rows: [{ id: newRowId(), name: '', values: [] }] };
+    return {
+      name: '',
+      description: '',
+      category: 'custom',
+      runtime: '',
+      tags: [],
+      rows: [{ id: newRowId(), name: '', values: [] }],
+      extends: [],
+      changeNote: '',
+    };
   }
   const p = mode.preset;
   let name = p.name;
@@ -36,6 +50,8 @@ export function initialPresetForm(mode: PresetFormMode | null, takenNames: strin
     runtime: p.runtime ?? '',
     tags: (p.metadata?.tags ?? []).filter((t): t is string => typeof t === 'string'),
     rows: spaceToRows(p.parameters),
+    extends: (p.extends ?? []).map((ref) => ref.id),
+    changeNote: '',
   };
 }
 
@@ -44,6 +60,7 @@ export function presetFormProblem(form: PresetFormState): string | null {
   if (!form.name.trim()) return 'Give the preset a name.';
   const problems = Object.values(rowProblems(form.rows));
   if (problems.length) return `Fix the parameters first: ${problems[0]}`;
+  // The service asks for one parameter of its own even when the preset extends others.
   if (Object.keys(rowsToSpace(form.rows)).length === 0) return 'Add at least one parameter with its values.';
   return null;
 }
@@ -61,7 +78,13 @@ export function presetBody(form: PresetFormState, mode: PresetFormMode): PresetC
     runtime: form.runtime || null,
     parameters: rowsToSpace(form.rows),
     metadata,
+    extends: form.extends,
   };
+}
+
+/** True when the server refused a change because the preset changed since it was loaded (412). */
+export function isStaleVersion(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 412;
 }
 
 /**
@@ -72,6 +95,10 @@ export function usePresetForm(mode: PresetFormMode | null, takenNames: string[],
   const create = useCreatePreset();
   const update = useUpdatePreset();
   const [form, setForm] = useState<PresetFormState>(() => initialPresetForm(mode, takenNames));
+  /** The version the form was loaded at: sent as If-Match, so a stale save is refused, not applied. */
+  const [loadedVersion, setLoadedVersion] = useState<number | undefined>(mode?.kind === 'edit' ? mode.preset.version : undefined);
+  const [reloading, setReloading] = useState(false);
+  const [reloadError, setReloadError] = useState<unknown>(null);
   const [localError, setLocalError] = useState<string | null>(null);
   const [submitted, setSubmitted] = useState(false);
   const mutation = mode?.kind === 'edit' ? update : create;
@@ -97,9 +124,44 @@ export function usePresetForm(mode: PresetFormMode | null, takenNames: string[],
       }
       onDone();
     };
-    if (mode.kind === 'edit') update.mutate({ id: mode.preset.id, body }, { onSuccess });
+    if (mode.kind === 'edit') {
+      const change = { ...body, change_note: form.changeNote.trim() || null };
+      update.mutate({ id: mode.preset.id, body: change, version: loadedVersion }, { onSuccess });
+    }
     else create.mutate(body, { onSuccess });
   };
 
-  return { form, set, submit, submitted, localError, serverError: mutation.error, pending: mutation.isPending };
+  /** After a 412: loads the preset as it is now into the form (the user's edits are replaced). */
+  const reload = async () => {
+    if (mode?.kind !== 'edit') return;
+    setReloading(true);
+    setReloadError(null);
+    try {
+      const fresh = await presetService.get(mode.preset.id);
+      setForm(initialPresetForm({ kind: 'edit', preset: fresh as Preset }, takenNames));
+      setLoadedVersion(fresh.version);
+      update.reset();
+      setLocalError(null);
+    } catch (err) {
+      setReloadError(err);
+    } finally {
+      setReloading(false);
+    }
+  };
+
+  return {
+    form,
+    set,
+    submit,
+    submitted,
+    localError,
+    serverError: mutation.error,
+    pending: mutation.isPending,
+    /** The preset changed since the form loaded it: show the server's sentence and offer reload. */
+    stale: isStaleVersion(mutation.error),
+    reload,
+    reloading,
+    reloadError,
+    loadedVersion,
+  };
 }

@@ -15,8 +15,9 @@ export interface PresetMetadata {
   [key: string]: unknown;
 }
 
-export type Preset = Omit<Schemas['PresetRead'], 'parameters' | 'metadata'> & {
+export type Preset = Omit<Schemas['PresetRead'], 'parameters' | 'metadata' | 'effective_parameters'> & {
   parameters: ParameterSpace;
+  effective_parameters: ParameterSpace;
   metadata: PresetMetadata | null;
 };
 
@@ -28,7 +29,8 @@ export type PresetCreate = Omit<Schemas['PresetCreate'], 'parameters' | 'metadat
   metadata?: PresetMetadata | null;
 };
 
-export type PresetUpdate = Partial<PresetCreate>;
+/** Any subset of fields, and why (kept with the new version). */
+export type PresetUpdate = Partial<PresetCreate> & { change_note?: string | null };
 
 export interface PresetFilters {
   category?: string;
@@ -44,11 +46,27 @@ export interface PresetFilters {
 
 export type MergeConflict = Schemas['ConflictRead'];
 
+/** Per parameter (dotted leaf name): a named resolution or the explicit values to keep. */
+export type Resolutions = Record<string, string | unknown[]>;
+
 export type MergeRequest = {
   preset_ids: number[];
   merge_strategy: MergeStrategy;
   overrides?: ParameterSpace;
+  resolutions?: Resolutions;
 };
+
+export type PresetVersionSummary = Schemas['PresetVersionSummary'];
+export type PresetVersionPage = Schemas['PresetVersionPage'];
+export type PresetVersionRead = Omit<Schemas['PresetVersionRead'], 'parameters' | 'effective_parameters'> & {
+  parameters: ParameterSpace;
+  effective_parameters: ParameterSpace;
+};
+export type PresetVersionDiff = Schemas['PresetVersionDiff'];
+export type SpaceDiff = Schemas['SpaceDiff'];
+/** Which preset gave one effective value (a leaf, by dotted name). */
+export type ParameterSource = Schemas['ParameterSource'];
+export type PresetRef = Schemas['PresetRef'];
 
 /** The server's merge; `warnings` is not part of it (the server never sets it). */
 export type MergeResult = Omit<Schemas['MergeResponse'], 'parameters' | 'warnings' | 'merge_strategy'> & {

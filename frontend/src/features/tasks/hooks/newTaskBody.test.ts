@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ParameterRow } from '../../../lib/parameterSpace';
 import { gpusProblem, NEW_TASK_DEFAULTS, newTaskBody, type SpaceChoice } from './newTaskBody';
+import { withResolution } from './useNewTaskForm';
 
 const rows = (...list: [string, (string | number | boolean)[]][]): ParameterRow[] =>
   list.map(([name, values], i) => ({ id: `r${i}`, name, values }));
@@ -72,5 +73,43 @@ describe('newTaskBody', () => {
     const fields = { ...NEW_TASK_DEFAULTS, withSlo: true };
     const result = newTaskBody(fields, own(rows(['tp-size', [1]])));
     expect('body' in result && result.body.slo).toEqual({ ttft: { percentile: 'p90', max_ms: 500, hard: false } });
+  });
+});
+
+describe('newTaskBody with Smart merge and resolutions', () => {
+  const merged = { 'tp-size': [4], 'schedule-policy': ['lpm'] };
+  const space = (resolutions: Record<string, string | unknown[]>): SpaceChoice => ({
+    usePresets: true,
+    presetIds: [2, 3],
+    mergeStrategy: 'smart',
+    rows: rows(['tp-size', [4]], ['schedule-policy', ['lpm']]),
+    merged,
+    resolutions,
+  });
+
+  it('sends the choices made per conflict with the presets, as the preview used them', () => {
+    const result = newTaskBody(NEW_TASK_DEFAULTS, space({ 'tp-size': 'max', 'schedule-policy': ['lpm'] }));
+    expect('body' in result && result.body.presets).toEqual({
+      ids: [2, 3],
+      merge_strategy: 'smart',
+      resolutions: { 'tp-size': 'max', 'schedule-policy': ['lpm'] },
+    });
+  });
+
+  it('sends no resolutions when every conflict keeps the proposal', () => {
+    const result = newTaskBody(NEW_TASK_DEFAULTS, space({}));
+    expect('body' in result && result.body.presets).toEqual({ ids: [2, 3], merge_strategy: 'smart' });
+  });
+});
+
+describe('withResolution', () => {
+  it('sets a choice, replaces it, and drops it when cleared (back to the proposal)', () => {
+    const one = withResolution({}, 'tp-size', 'max');
+    expect(one).toEqual({ 'tp-size': 'max' });
+    const two = withResolution(one, 'schedule-policy', ['fcfs']);
+    expect(two).toEqual({ 'tp-size': 'max', 'schedule-policy': ['fcfs'] });
+    expect(withResolution(two, 'tp-size', null)).toEqual({ 'schedule-policy': ['fcfs'] });
+    expect(withResolution(two, 'schedule-policy', [])).toEqual({ 'tp-size': 'max' });
+    expect(one).toEqual({ 'tp-size': 'max' });
   });
 });

@@ -67,6 +67,8 @@ export interface SpaceChoice {
   rows: ParameterRow[];
   /** The server's merge of the picked presets, once it has answered. */
   merged: ParameterSpace | undefined;
+  /** The user's choice per conflicting parameter (sent with the merge and the task). */
+  resolutions?: Record<string, string | unknown[]>;
 }
 
 export function concurrencyProblem(concurrency: string[]): string | undefined {
@@ -126,6 +128,7 @@ export function newTaskBody(fields: NewTaskFields, space: SpaceChoice): { body: 
       };
     }
     body.presets = { ids: space.presetIds, merge_strategy: space.mergeStrategy };
+    if (space.resolutions && Object.keys(space.resolutions).length) body.presets.resolutions = space.resolutions;
     if (Object.keys(diff.overrides).length) body.presets.overrides = diff.overrides;
   } else {
     if (Object.keys(finalSpace).length === 0) return { problem: 'Add at least one parameter, or use presets.' };

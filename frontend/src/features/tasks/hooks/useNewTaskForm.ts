@@ -9,7 +9,7 @@ import type { MergeStrategy, Runtime } from '../../../api/enums';
 import { parameterErrors, topFieldErrors } from '../../../components/ApiErrorAlert';
 import { newRowId, spaceToRows, type ParameterRow, type ParameterSpace } from '../../../lib/parameterSpace';
 import { paths } from '../../../routes';
-import { usePresetMerge, usePresets } from '../../presets';
+import { usePresetMerge, usePresets, type Resolutions } from '../../presets';
 import { useRuntimeParameters } from '../../runtimes';
 import { useCreateTask, useSystemInfo } from '../api/taskService';
 import { combinationsOf, concurrencyProblem, NEW_TASK_DEFAULTS, newTaskBody, type NewTaskFields, type SpaceChoice } from './newTaskBody';
@@ -26,7 +26,20 @@ export function defaultRows(runtime: Runtime): ParameterRow[] {
 }
 
 /** A change of presets or strategy; it would discard the user's fine-tuning, so it may need a yes first. */
-export type SpaceChange = { ids: number[] } | { strategy: MergeStrategy } | { usePresets: boolean };
+export type SpaceChange =
+  | { ids: number[] }
+  | { strategy: MergeStrategy }
+  | { usePresets: boolean }
+  /** One conflict's resolution (null: back to what the strategy proposes). */
+  | { resolution: { parameter: string; value: string | unknown[] | null } };
+
+/** The resolutions after one conflict's choice changed. */
+export function withResolution(current: Resolutions, parameter: string, value: string | unknown[] | null): Resolutions {
+  const next = { ...current };
+  if (value === null || (Array.isArray(value) && value.length === 0)) delete next[parameter];
+  else next[parameter] = value;
+  return next;
+}
 
 export function useNewTaskForm() {
   const navigate = useNavigate();
@@ -40,6 +53,8 @@ export function useNewTaskForm() {
   const [usePresetsOn, setUsePresetsOn] = useState(false);
   const [picked, setPicked] = useState<number[]>([]);
   const [mergeStrategy, setMergeStrategy] = useState<MergeStrategy>('union');
+  /** The user's choice per conflict; the merge preview and the task both carry them. */
+  const [resolutions, setResolutions] = useState<Resolutions>({});
   const [ownRows, setOwnRows] = useState<ParameterRow[]>(() => defaultRows(NEW_TASK_DEFAULTS.runtime));
   /** The user changed their own rows: switching the runtime no longer replaces them. */
   const [ownRowsTouched, setOwnRowsTouched] = useState(false);
@@ -50,7 +65,10 @@ export function useNewTaskForm() {
   const [submitted, setSubmitted] = useState(false);
 
   const withPresets = usePresetsOn && picked.length > 0;
-  const merge = usePresetMerge(withPresets ? { preset_ids: picked, merge_strategy: mergeStrategy } : null);
+  const hasResolutions = Object.keys(resolutions).length > 0;
+  const merge = usePresetMerge(
+    withPresets ? { preset_ids: picked, merge_strategy: mergeStrategy, ...(hasResolutions ? { resolutions } : {}) } : null,
+  );
   const merged = merge.data && !merge.isPlaceholderData ? (merge.data.parameters as ParameterSpace) : undefined;
   // Each new merge fills the editor, unless the user has edits of their own.
   const mergedRows = useMemo(() => (merged ? spaceToRows(merged) : null), [merged]);
@@ -60,7 +78,7 @@ export function useNewTaskForm() {
   const systemGpus = system.data?.gpus.count ?? 0;
   const gpus: number | '' = gpusTouched ? fields.gpus : systemGpus > 0 ? systemGpus : '';
   const values: NewTaskFields = { ...fields, gpus };
-  const space: SpaceChoice = { usePresets: usePresetsOn, presetIds: picked, mergeStrategy, rows, merged };
+  const space: SpaceChoice = { usePresets: usePresetsOn, presetIds: picked, mergeStrategy, rows, merged, resolutions };
 
   const applyChange = (change: SpaceChange) => {
     if ('ids' in change) setPicked(change.ids);
@@ -69,6 +87,9 @@ export function useNewTaskForm() {
       setUsePresetsOn(change.usePresets);
       if (!change.usePresets) setPicked([]);
     }
+    // Choices made for one set of conflicts do not carry over to another.
+    if ('resolution' in change) setResolutions((current) => withResolution(current, change.resolution.parameter, change.resolution.value));
+    else setResolutions({});
     setEdited(false);
   };
 
@@ -105,6 +126,7 @@ export function useNewTaskForm() {
       picked,
       strategy: mergeStrategy,
       merge,
+      resolutions,
     },
     rows,
     setRows: (next: ParameterRow[]) => {

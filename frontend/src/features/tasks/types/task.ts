@@ -10,7 +10,13 @@ export type SloTarget = Schemas['SLOLimit'];
 /** The body of POST /api/tasks/ as the UI sends it (server defaults fill the rest). */
 export type TaskCreate = Omit<Schemas['TaskCreate'], 'parameters' | 'presets' | 'optimization' | 'benchmark'> & {
   parameters?: ParameterSpace;
-  presets?: { ids: number[]; merge_strategy: MergeStrategy; overrides?: ParameterSpace };
+  presets?: {
+    ids: number[];
+    merge_strategy: MergeStrategy;
+    overrides?: ParameterSpace;
+    /** Per conflicting parameter: a named resolution or explicit values (as in the merge preview). */
+    resolutions?: Record<string, string | unknown[]>;
+  };
   optimization: Pick<Schemas['OptimizationSpec'], 'strategy' | 'objective' | 'max_iterations' | 'timeout_per_iteration'>;
   benchmark: Pick<Schemas['BenchmarkSpec'], 'traffic_scenarios' | 'concurrency'>;
 };

@@ -34,6 +34,8 @@ export function ParametersSection({ form }: { form: NewTaskForm }) {
               onStrategyChange={(strategy) => form.requestChange({ strategy })}
               merge={{ data: presets.merge.data, loading: presets.merge.isFetching, error: presets.merge.error }}
               disabled={presets.list.isPending}
+              resolutions={presets.resolutions}
+              onResolve={(parameter, value) => form.requestChange({ resolution: { parameter, value } })}
             />
           ))}
         {(!presets.on || presets.picked.length > 0) && (

@@ -1,8 +1,10 @@
-import { Group, Paper, Stack, Text, Timeline, Title } from '@mantine/core';
+import { Anchor, Group, Paper, Stack, Text, Timeline, Title } from '@mantine/core';
+import { Link } from 'react-router-dom';
 import { IconAdjustments, IconStack2 } from '@tabler/icons-react';
 import { labelOf, MERGE_STRATEGIES } from '../../../../api/enums';
 import { ParameterChips } from '../../../../components/ParameterChips';
 import { formatValues, leaves } from '../../../../lib/parameterSpace';
+import { paths } from '../../../../routes';
 import type { Task } from '../../types/task';
 
 /** Where the parameters came from: the presets in merge order, the strategy, the hand edits. */
@@ -22,9 +24,17 @@ export function TaskSources({ task }: { task: Task }) {
               key={`${p.id}-${i}`}
               bullet={<Text size="xs">{i + 1}</Text>}
               title={
-                <Text fw={600} size="sm" data-testid="task-source" className="wrap-anywhere">
-                  {p.name}
-                </Text>
+                <Group gap={8} wrap="wrap">
+                  <Text fw={600} size="sm" data-testid="task-source" className="wrap-anywhere">
+                    {p.name}
+                  </Text>
+                  {p.version ? (
+                    // Exactly the version the task was built from, in the preset's history.
+                    <Anchor component={Link} to={paths.presetHistory(p.id, p.version)} size="xs" data-testid="task-source-version">
+                      version {p.version}
+                    </Anchor>
+                  ) : null}
+                </Group>
               }
             >
               <ParameterChips space={p.parameters} max={6} />
