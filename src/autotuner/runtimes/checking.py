@@ -50,8 +50,8 @@ def check_parameters(
     the catalog lists that dotted name, is a warning: engines add flags faster than any catalog.
     An alias is checked like its flag and warned about, because rules only read the main name.
     With a catalog generated from the engine's release (``version``, default the newest), a
-    top-level name that is no flag of that version is ``missing`` instead (with the flag that
-    replaced it when the engine renamed it), and a deprecated flag is a warning.
+    top-level flag that version no longer has (renamed, or only in other versions) is ``missing``
+    instead, naming the flag that replaced it, and a deprecated flag is a warning.
     ``runtime`` None means "any engine": nothing is checked. A rule of severity ``warning`` whose
     flags are in the space is tried on their values, with ``context`` (default: this machine's CPU
     count as ``cpus``), and each breaking assignment is a warning.
@@ -65,11 +65,11 @@ def check_parameters(
         name = ".".join(path)
         spec = catalog.resolve(name)
         gone = catalog.missing(name) if len(path) == 1 else None
-        owners = [other.display_name for other in others if other.resolve(name) is not None] if spec is None else []
         if gone is not None:
-            report.missing.append(gone + (f" It is a flag of {', '.join(owners)}." if owners else ""))
+            report.missing.append(gone)
             continue
         if spec is None:
+            owners = [other.display_name for other in others if other.resolve(name) is not None]
             hint = f" (it is a flag of {', '.join(owners)})" if owners else ""
             report.warnings.append(
                 f"'{name}' is not in the {catalog.label} catalog{hint}; it will be passed to the engine as is"

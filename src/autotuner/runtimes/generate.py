@@ -812,3 +812,145 @@ def dump_catalog(document: Mapping[str, Any]) -> str:
     lines.append("  ]")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+# llama.cpp: the text of ``llama-server --help``
+
+_HELP_OPTION = re.compile(
+    r"\s*(-{1,2}[A-Za-z0-9][\w.-]*)"
+    r"(?: (\[[^\]]*\]|\{[^}]*\}|<[^>]*>|[A-Za-z0-9_.|]+(?:,[A-Za-z0-9_.]+)*(?:,\.\.\.)?))?"
+    r"(\s*,)?"
+)
+
+
+def _help_options(line: str) -> tuple[list[tuple[str, str]], str]:
+    """``-t,    --threads N   number of...`` -> ([("-t", ""), ("--threads", "N")], "number of...")."""
+    options: list[tuple[str, str]] = []
+    position = 0
+    while True:
+        match = _HELP_OPTION.match(line, position)
+        if match is None:
+            break
+        options.append((match.group(1), match.group(2) or ""))
+        position = match.end()
+        if not match.group(3):
+            break
+    return options, line[position:].strip()
+
+_HELP_DEFAULT = re.compile(r"\(default:\s*([^()]*(?:\([^()]*\)[^()]*)*)\)")
+_HELP_ALLOWED = re.compile(r"allowed values:\s*([^\n(]+)")
+
+
+def _help_value(text: str) -> Any:
+    text = text.strip().strip("'\"")
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    if re.fullmatch(r"-?\d+\.\d*(?:e-?\d+)?|-?\d+e-?\d+", text):
+        return float(text)
+    return text
+
+
+def llamacpp_flags(help_text: str) -> list[ParsedFlag]:
+    """llama.cpp's flags from ``llama-server --help``: an entry starts at the first column with its
+    option strings (``-t, --threads N``; ``-fa, --flash-attn [on|off|auto]``; ``-cb,
+    --cont-batching, -nocb, --no-cont-batching``), its description follows after two spaces and
+    goes on in indented lines. A long option without a value is a switch; its ``--no-`` form, in
+    the same entry or its own, is the negative. ``N`` is an integer (a number when the default has
+    a point), ``[a|b]``/``{a,b}`` and "allowed values: a, b" are choices, ``(default: x)`` the
+    default (``enabled``/``disabled`` for a switch). Only long options are names and aliases: a
+    catalog spells flags as ``--name``."""
+    entries: list[tuple[list[tuple[str, str]], list[str]]] = []
+    for line in help_text.splitlines():
+        if not line.strip() or line.startswith("-----"):
+            continue
+        if line[0] == "-":
+            options, rest = _help_options(line.rstrip())
+            if options:
+                entries.append((options, [rest]))
+        elif line[0].isspace() and entries:
+            entries[-1][1].append(line.strip())
+    flags: list[ParsedFlag] = []
+    for options, lines in entries:
+        description = " ".join(part for part in lines if part)
+        description = re.sub(r"\(env: [A-Z0-9_]+\)", "", description).strip()
+        names: list[str] = []
+        placeholder = ""
+        for option, value in options:
+            if option.startswith("--") and FLAG_NAME_RE.match(option[2:]):
+                names.append(option[2:])
+            placeholder = placeholder or value
+        positives = [n for n in names if not n.startswith("no-")]
+        negatives = [n for n in names if n.startswith("no-")]
+        main = positives or negatives
+        if not main:
+            continue
+        flag = ParsedFlag(name=main[0], aliases=[n for n in main[1:]], help=_clean_help(description))
+        default_match = _HELP_DEFAULT.search(description)
+        default_text = default_match.group(1).strip() if default_match else None
+        if not placeholder:
+            flag.type, flag.switch = "bool", True
+            if positives and negatives:
+                flag.negative = negatives[0]
+            if default_text in ("enabled", "true", "on"):
+                flag.default = True
+            elif default_text in ("disabled", "false", "off"):
+                flag.default = False
+            else:
+                flag.default = None
+        else:
+            options_match = re.fullmatch(r"[\[{]([^\]}]+)[\]}]", placeholder)
+            allowed = _HELP_ALLOWED.search(description)
+            if options_match and ("|" in options_match.group(1) or "," in options_match.group(1)):
+                flag.choices = [c.strip() for c in re.split(r"[|,]", options_match.group(1)) if c.strip()]
+            elif allowed:
+                flag.choices = [c.strip() for c in allowed.group(1).split(",") if c.strip()]
+            default = _help_value(default_text) if default_text is not None else None
+            if flag.choices:
+                flag.type = "string"
+                flag.default = default if default in flag.choices else None
+            elif placeholder == "N":
+                if default_text is not None and isinstance(default, str):  # "4096, 0 = loaded from model"
+                    default = _help_value(re.split(r"[,;]", default_text)[0])
+                flag.type = "float" if isinstance(default, float) else "int"
+                flag.default = default if isinstance(default, (int, float)) else None
+            else:
+                flag.type = "string"
+                flag.default = default if isinstance(default, str) and default else None
+        if _DEPRECATED_HELP.search(flag.help) or "deprecated" in flag.help.lower():
+            flag.deprecated = True
+            found = _REPLACEMENT.search(flag.help)
+            flag.replaced_by = found.group(1) if found else None
+        flags.append(flag)
+        for negative in negatives:
+            if negative != flag.name and flag.negative == negative:
+                flags.append(ParsedFlag(name=negative, type="bool", switch=True, help=f"Turns --{flag.name} off."))
+    by_name = {flag.name: flag for flag in flags}
+    for flag in flags:  # ``--no-x`` in an entry of its own is the negative of the switch ``--x``
+        positive = by_name.get(flag.name.removeprefix("no-")) if flag.name.startswith("no-") else None
+        if positive is not None and positive.switch and positive.negative is None:
+            positive.negative = flag.name
+    merged = merge_flags([flags])
+    if not merged:
+        raise SourceError("llama-server --help lists no option this generator can read")
+    return merged
+
+
+def safe_version(reported: str) -> str:
+    """``0.5.0-dev (0c1e570)`` -> ``0.5.0-dev+0c1e570``: a version usable as a file name."""
+    text = re.sub(r"\s*\(([0-9a-f]+)\)\s*", r"+\1", reported.strip())
+    return re.sub(r"[^0-9A-Za-z.+-]+", "-", text).strip("-") or "unknown"
+
+
+def llamacpp_catalog(reported_version: str, help_text: str, *, program: str = "llama-server") -> dict[str, Any]:
+    """The generated catalog document of the llama-server whose ``--version`` and ``--help`` these are."""
+    import hashlib
+
+    flags = llamacpp_flags(help_text)
+    return generated_catalog(
+        "llamacpp",
+        safe_version(reported_version),
+        flags,
+        package=f"{program} (version: {reported_version})",
+        sha256=hashlib.sha256(help_text.encode("utf-8")).hexdigest(),
+        source=f"{program} --help",
+    )

@@ -92,8 +92,10 @@ class RuntimeCatalog:
         return index
 
     def missing(self, name: str) -> str | None:
-        """A sentence when ``name`` is not a flag of this engine version (a complete catalog only),
-        naming the flag that replaced it when the engine renamed it; None when it is one."""
+        """A sentence when ``name`` is a flag this engine version no longer has (a complete catalog
+        only): one it renamed (naming the new flag), or one another catalogued version has. None
+        otherwise, also for a name no version knows (checking warns about it: a typo, or a flag
+        newer than every catalog)."""
         if not self.complete or self.resolve(name) is not None:
             return None
         sentence = f"'{name}' is not a flag of {self.label}"
@@ -103,10 +105,10 @@ class RuntimeCatalog:
         having = [v for v in catalog_versions(self.runtime) if v != self.release and _has_flag(self.runtime, v, name)]
         if having:
             return (
-                f"{sentence} (it is one of {self.display_name} {', '.join(having)}): remove it, or pin "
+                f"{sentence} (only of {self.display_name} {', '.join(having)}): remove it, or pin "
                 "runtime_version to a version that has it."
             )
-        return f"{sentence}: remove it or check its spelling (`autotuner catalog flags {self.runtime}` lists them)."
+        return None
 
     def deprecation(self, name: str) -> str | None:
         """A sentence when ``name`` is a deprecated flag of this version, else None."""
@@ -236,8 +238,9 @@ def parse_catalog(data: Any, origin: str = "catalog data") -> RuntimeCatalog:
         if spec is None:
             raise fail(f"engine flag {describe(raw)[:80]} has no valid name and type")
         engine_flags[spec.name] = spec
+    engine_spellings = {s for spec in engine_flags.values() for s in (spec.name, *spec.aliases)}
     for name in flags:
-        if engine_flags and name not in engine_flags:
+        if engine_flags and name not in engine_spellings:
             raise fail(f"'{name}' is in the overlay but is not a flag of {data['display_name']} {data['release']}")
     renamed = data.get("renamed", {})
     if not isinstance(renamed, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in renamed.items()):
@@ -335,14 +338,20 @@ def merge_overlay(overlay: Mapping[str, Any], generated: Mapping[str, Any]) -> d
     type, choices, default and aliases (a key the overlay gives wins), with every generated flag
     as ``engine_flags``. A tuned flag the version does not have is kept as is, so that
     :func:`parse_catalog` names it."""
-    by_name = {entry["name"]: entry for entry in generated["flags"]}
+    by_spelling: dict[str, dict[str, Any]] = {}
+    for entry in generated["flags"]:
+        for spelling in (entry["name"], *entry.get("aliases", [])):
+            by_spelling.setdefault(spelling, entry)
     flags = []
     for curated in overlay.get("flags", []):
-        engine = by_name.get(curated.get("name"), {})
+        engine = by_spelling.get(curated.get("name"), {})
         merged: dict[str, Any] = {}
-        for key in ("type", "choices", "default", "aliases"):
+        for key in ("type", "choices", "default"):
             if key in engine and not (key == "choices" and engine.get("multiple")):
                 merged[key] = engine[key]
+        if engine:  # the engine's other spellings of the flag (its main name when the overlay uses an alias)
+            spellings = [engine["name"], *engine.get("aliases", [])]
+            merged["aliases"] = [s for s in spellings if s != curated.get("name")]
         merged.update(curated)
         if merged.get("type") == "bool":
             merged.pop("choices", None)
