@@ -16,7 +16,7 @@ def _by_name(flags):
 
 
 OLD_SGLANG = textwrap.dedent(
-    '''
+    """
     import argparse
     import dataclasses
     from typing import List, Optional
@@ -55,7 +55,7 @@ OLD_SGLANG = textwrap.dedent(
                                 help="Deprecated.")
             parser.add_argument("positional", help="not a flag")
             parser.add_argument(*computed_names, help="not literal")
-    '''
+    """
 )
 
 
@@ -70,7 +70,10 @@ def test_argparse_forms_of_an_older_sglang():
     }
     assert flags["mem-fraction-static"]["type"] == "float" and flags["mem-fraction-static"]["default"] is None
     assert flags["mem-fraction-static"]["help"] == "The fraction of the memory used for static allocation."
-    assert flags["schedule-policy"]["choices"] == ["lpm", "random", "fcfs"] and flags["schedule-policy"]["default"] == "fcfs"
+    assert (
+        flags["schedule-policy"]["choices"] == ["lpm", "random", "fcfs"]
+        and flags["schedule-policy"]["default"] == "fcfs"
+    )
     assert flags["disable-radix-cache"] == {
         "name": "disable-radix-cache",
         "type": "bool",
@@ -91,7 +94,7 @@ def test_argparse_forms_of_an_older_sglang():
 
 
 NEW_SGLANG_FIELDS = textwrap.dedent(
-    '''
+    """
     import argparse
     from typing import Literal, Optional
     from sglang.srt.arg_groups.arg_utils import A, Arg
@@ -109,11 +112,11 @@ NEW_SGLANG_FIELDS = textwrap.dedent(
         renamed: A[int, Arg(help="Shown under another name.", cli_name="--other-name")] = 3
         max_queued: A[Optional[int], Arg(help="Queue.", fallback=100)] = None
         plain_field: int = 5
-    '''
+    """
 )
 CHOICES = 'KV_DTYPES = ["auto", "fp8_e4m3"]\n'
 NEW_SGLANG_SERVER = textwrap.dedent(
-    '''
+    """
     from sglang.srt.arg_groups.arg_utils import add_cli_args_from_dataclass
 
     class ServerArgs:
@@ -122,7 +125,7 @@ NEW_SGLANG_SERVER = textwrap.dedent(
             add_cli_args_from_dataclass(parser, ServerArgs)
             parser.add_argument("--disable-cuda-graph", action=DeprecatedStoreTrueAction,
                                 new_flag="--tp-size", help="Deprecated. Use --tp-size instead.")
-    '''
+    """
 )
 
 
@@ -178,7 +181,7 @@ VLLM_CONFIG = textwrap.dedent(
     '''
 )
 VLLM_ARGS = textwrap.dedent(
-    '''
+    """
     import argparse
     from vllm.config import SchedulerConfig
 
@@ -198,7 +201,7 @@ VLLM_ARGS = textwrap.dedent(
             group.add_argument("--budget", **scheduler_kwargs["budget"])
             group.add_argument("--old-budget", type=int, default=None, help=_DEPRECATED)
             group.add_argument("--disable-log-stats", action="store_true", help="Disable logging statistics.")
-    '''
+    """
 )
 VLLM_FRONTEND = textwrap.dedent(
     '''
@@ -238,9 +241,9 @@ def test_vllm_config_dataclasses_through_get_kwargs():
 
 
 def test_a_wheel_without_the_expected_files_is_refused():
-    with pytest.raises(SourceError, match="sglang/srt/server_args.py is not in the package"):
+    with pytest.raises(SourceError, match=r"sglang/srt/server_args\.py is not in the package"):
         sglang_flags({"other.py": ""})
-    with pytest.raises(SourceError, match="vllm/engine/arg_utils.py is not in the package"):
+    with pytest.raises(SourceError, match=r"vllm/engine/arg_utils\.py is not in the package"):
         vllm_flags({})
     with pytest.raises(SourceError, match="is not Python this generator can read"):
         vllm_flags({"vllm/engine/arg_utils.py": "def broken(:\n"})

@@ -251,9 +251,10 @@ def test_a_task_pins_runtime_version_and_a_renamed_flag_is_a_422(client):
         "/api/tasks/", json={**base, "task_name": "deprecated", "parameters": {"enable-dp-attention": [True]}}
     )
     assert deprecated.status_code == 201, deprecated.text
-    assert "'enable-dp-attention' is deprecated in SGLang 0.5.23: use 'attn-dp-size' instead." in deprecated.json()[
-        "warnings"
-    ]
+    assert (
+        "'enable-dp-attention' is deprecated in SGLang 0.5.23: use 'attn-dp-size' instead."
+        in deprecated.json()["warnings"]
+    )
     unknown_version = client.post(
         "/api/tasks/", json={**base, "task_name": "v", "runtime_version": "9.9.9", "parameters": {"tp-size": [1]}}
     )

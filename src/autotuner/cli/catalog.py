@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -53,7 +53,9 @@ def sync(
         document = _llamacpp_document(version)
     elif runtime in PACKAGES:
         if not version:
-            fail(f"Give the version: `autotuner catalog sync {runtime}==X` (`pip index versions {runtime}` lists them).")
+            fail(
+                f"Give the version: `autotuner catalog sync {runtime}==X` (`pip index versions {runtime}` lists them)."
+            )
         try:
             document = generate_from_wheel(runtime, version, download=not offline)
         except WheelError as problem:
@@ -75,7 +77,7 @@ def sync(
     )
 
 
-def _llamacpp_document(version: str) -> dict:
+def _llamacpp_document(version: str) -> dict[str, Any]:
     from autotuner.runtimes.generate import llamacpp_catalog
     from autotuner.tuning.engine.install import find_llama_server, server_help, server_version
 

@@ -402,7 +402,8 @@ def class_fields(sources: Sources, class_name: str) -> dict[str, ClassField]:
                     has_meta = True
                     meta_nodes = {k.arg: k.value for k in extra.keywords if k.arg}
                     meta = {k: sources.value(v, path) for k, v in meta_nodes.items()}
-                    help_text = meta.get("help") if isinstance(meta.get("help"), str) else ""
+                    found_help = meta.get("help")
+                    help_text = found_help if isinstance(found_help, str) else ""
                 elif isinstance(extra, (ast.Constant, ast.JoinedStr, ast.BinOp)):
                     text = sources.value(extra, path)
                     if isinstance(text, str):
@@ -565,7 +566,7 @@ def _apply_argparse(sources: Sources, flag: ParsedFlag, nodes: Mapping[str, ast.
                 flag.type = "string"
     if "nargs" in nodes:
         nargs = sources.value(nodes["nargs"], path)
-        if nargs in ("+", "*") or isinstance(nargs, int) and nargs > 1:
+        if nargs in ("+", "*") or (isinstance(nargs, int) and nargs > 1):
             flag.multiple = True
     if "default" in nodes:
         default = sources.value(nodes["default"], path)
@@ -574,9 +575,9 @@ def _apply_argparse(sources: Sources, flag: ParsedFlag, nodes: Mapping[str, ast.
     if "Deprecated" in action_name or deprecated_keyword is True or _DEPRECATED_HELP.search(flag.help):
         flag.deprecated = True
     new_flag = sources.value(nodes.get("new_flag"), path) if "new_flag" in nodes else None
-    if isinstance(new_flag, str) and (found := _FIRST_FLAG.search(new_flag)):
-        flag.replaced_by = found.group(1)
-    elif flag.deprecated and (found := _REPLACEMENT.search(flag.help)):
+    if (isinstance(new_flag, str) and (found := _FIRST_FLAG.search(new_flag))) or (
+        flag.deprecated and (found := _REPLACEMENT.search(flag.help))
+    ):
         flag.replaced_by = found.group(1)
 
 
@@ -836,6 +837,7 @@ def _help_options(line: str) -> tuple[list[tuple[str, str]], str]:
         if not match.group(3):
             break
     return options, line[position:].strip()
+
 
 _HELP_DEFAULT = re.compile(r"\(default:\s*([^()]*(?:\([^()]*\)[^()]*)*)\)")
 _HELP_ALLOWED = re.compile(r"allowed values:\s*([^\n(]+)")

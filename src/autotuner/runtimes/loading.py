@@ -149,9 +149,9 @@ def _lenient_flag(raw: Mapping[str, Any]) -> FlagSpec | None:
         aliases=tuple(a for a in raw.get("aliases", []) if isinstance(a, str) and FLAG_NAME_RE.match(a)),
     )
     choices = raw.get("choices")
-    if kind != "bool" and not raw.get("multiple") and isinstance(choices, list) and choices:
-        if all(spec.type_matches(c) for c in choices):
-            spec = FlagSpec(**{**spec.__dict__, "choices": list(choices)})
+    fits = isinstance(choices, list) and bool(choices) and all(spec.type_matches(c) for c in choices)
+    if kind != "bool" and not raw.get("multiple") and fits:
+        spec = FlagSpec(**{**spec.__dict__, "choices": list(choices or [])})
     default = raw.get("default")
     if default is not None and not raw.get("multiple") and spec.problem(default) is None:
         spec = FlagSpec(**{**spec.__dict__, "default": default})
@@ -234,10 +234,10 @@ def parse_catalog(data: Any, origin: str = "catalog data") -> RuntimeCatalog:
         raise fail("'engine_flags' must be an array")
     engine_flags: dict[str, FlagSpec] = {}
     for raw in engine_entries:
-        spec = _lenient_flag(raw) if isinstance(raw, dict) else None
-        if spec is None:
+        engine_spec = _lenient_flag(raw) if isinstance(raw, dict) else None
+        if engine_spec is None:
             raise fail(f"engine flag {describe(raw)[:80]} has no valid name and type")
-        engine_flags[spec.name] = spec
+        engine_flags[engine_spec.name] = engine_spec
     engine_spellings = {s for spec in engine_flags.values() for s in (spec.name, *spec.aliases)}
     for name in flags:
         if engine_flags and name not in engine_spellings:
@@ -298,7 +298,9 @@ def catalog_versions(runtime: str) -> tuple[str, ...]:
 def _generated(runtime: str, version: str) -> dict[str, Any]:
     data = _read_json("generated", runtime, f"{version}.json")
     if not isinstance(data, dict) or data.get("runtime") != runtime or data.get("version") != version:
-        raise CatalogDataError(f"Catalog file runtimes/data/generated/{runtime}/{version}.json is not {runtime} {version}")
+        raise CatalogDataError(
+            f"Catalog file runtimes/data/generated/{runtime}/{version}.json is not {runtime} {version}"
+        )
     return data
 
 

@@ -17,6 +17,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from autotuner.core.errors import AutotunerError
 
@@ -116,7 +117,9 @@ def read_sources(wheel: Path, wanted: object) -> dict[str, str]:
         raise WheelError(f"{wheel} is not a readable wheel ({problem}): delete it and sync again.") from None
 
 
-def generate_from_wheel(runtime: str, version: str, *, cache: Path | None = None, download: bool = True) -> dict:
+def generate_from_wheel(
+    runtime: str, version: str, *, cache: Path | None = None, download: bool = True
+) -> dict[str, Any]:
     """The generated catalog document of ``runtime`` ``version``, read from its (cached) wheel."""
     from functools import partial
 

@@ -34,7 +34,9 @@ class RuntimeRead(BaseModel):
     release: str
     label: str
     flag_count: int
-    engine_flag_count: int = Field(description="Every flag of this engine version (0: the catalog lists only the tuned ones).")
+    engine_flag_count: int = Field(
+        description="Every flag of this engine version (0: the catalog lists only the tuned ones)."
+    )
     versions: list[str] = Field(description="The versions with a catalog, newest first.")
     rules: list[RuleRead]
 
