@@ -225,7 +225,7 @@ def test_runtimes_catalog_endpoints_take_a_version(client):
     assert "cuda-graph-max-bs-decode" in {f["name"] for f in tuned}
     refused = assert_error(client.get("/api/runtimes/sglang/flags", params={"version": "0.4.0"}), 422)["detail"]
     assert refused == (
-        "runtime_version '0.4.0' has no sglang catalog: use one of 0.5.23, 0.5.22, or generate it with "
+        "There is no sglang catalog of version '0.4.0': use one of 0.5.23, 0.5.22, or generate it with "
         "`autotuner catalog sync sglang==0.4.0`."
     )
 
@@ -258,7 +258,7 @@ def test_a_task_pins_runtime_version_and_a_renamed_flag_is_a_422(client):
     unknown_version = client.post(
         "/api/tasks/", json={**base, "task_name": "v", "runtime_version": "9.9.9", "parameters": {"tp-size": [1]}}
     )
-    assert "runtime_version '9.9.9' has no sglang catalog" in assert_error(unknown_version, 422)["detail"]
+    assert "There is no sglang catalog of version '9.9.9'" in assert_error(unknown_version, 422)["detail"]
     command = client.post(
         "/api/tasks/",
         json={

@@ -407,11 +407,11 @@ def check_version(runtime: str, version: str) -> str:
         if wanted == only.removeprefix("v"):
             return only
         raise ValidationFailed(
-            f"runtime_version '{version}' has no catalog: {runtime} has one catalog, of {only}; leave "
-            "runtime_version out."
+            f"There is no {runtime} catalog of version '{version}': {runtime} has one catalog, of {only}; "
+            "leave the version out."
         )
     raise ValidationFailed(
-        f"runtime_version '{version}' has no {runtime} catalog: use one of {', '.join(versions)}, or generate "
+        f"There is no {runtime} catalog of version '{version}': use one of {', '.join(versions)}, or generate "
         f"it with `autotuner catalog sync {runtime}=={wanted}`."
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -94,10 +95,12 @@ def fetch_wheel(package: str, version: str, *, cache: Path | None = None, downlo
             )
             wheels = list(Path(work).glob("*.whl"))
             if done.returncode != 0 or not wheels:
-                last = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()][-3:]
+                lines = [line.strip() for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+                errors = [line for line in lines if line.startswith("ERROR:")] or lines[-2:]
+                said = " / ".join(re.sub(r" \(from versions: [^)]*\)", "", line)[:200] for line in errors[-2:])
                 raise WheelError(
                     f"pip could not download {package}=={version} (exit code {done.returncode}): "
-                    f"{' / '.join(last) or 'no wheel'}; check the version with `pip index versions {package}`."
+                    f"{said or 'no wheel'}; check the version with `pip index versions {package}`."
                 )
             path = folder / wheels[0].name
             os.replace(wheels[0], path)
