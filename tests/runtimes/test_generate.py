@@ -263,6 +263,8 @@ LLAMA_HELP = """\
                                         allowed values: f32, f16, q8_0
                                         (default: f16)
 --temp N                                temperature (default: 0.8)
+--poll <0...100>                        use polling level to wait for work (0 - no polling, default: 50)
+--cpu-strict <0|1>                      use strict CPU placement (default: 0)
 -ts,   --tensor-split N0,N1,N2,...      fraction of the model to offload to each GPU
 -ngl,  --gpu-layers, --n-gpu-layers N   max. number of layers to store in VRAM (default: -1)
 --cache-prompt, --no-cache-prompt       whether to enable prompt caching (default: enabled)
@@ -284,9 +286,11 @@ def test_llama_server_help_text():
     assert flags["cache-prompt"]["negative"] == "no-cache-prompt"
     assert flags["cache-type-k"]["choices"] == ["f32", "f16", "q8_0"] and flags["cache-type-k"]["default"] == "f16"
     assert flags["temp"]["type"] == "float" and flags["tensor-split"]["type"] == "string"
+    assert (flags["cpu-strict"]["type"], flags["cpu-strict"]["default"], flags["poll"]["type"]) == ("int", 0, "int")
     assert flags["gpu-layers"]["aliases"] == ["n-gpu-layers"]
     assert flags["defrag-thold"]["replaced_by"] == "ctx-size"
     assert "t" not in flags and "ngl" not in flags  # short options are not catalog spellings
-    assert safe_version("0.5.0-dev (0c1e570)") == "0.5.0-dev+0c1e570"
+    assert safe_version("0.5.0-dev (0c1e570)") == "0.5.0-dev-0c1e570"
+    assert safe_version("0.5.0-dev (build 1, commit 0c1e570)") == "0.5.0-dev-0c1e570"
     with pytest.raises(SourceError):
         llamacpp_flags("usage: nothing here\n")

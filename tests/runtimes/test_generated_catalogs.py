@@ -49,7 +49,17 @@ def test_generated_catalog_is_committed_with_its_wheel_version_and_sha256(runtim
     assert DATA.joinpath("generated", runtime, f"{version}.json").read_text(encoding="utf-8") == dump_catalog(data)
 
 
-@pytest.mark.parametrize("runtime", sorted(EXPECTED))
+def test_llamacpp_catalog_is_generated_from_the_help_of_the_built_llama_server():
+    (version,) = catalog_versions("llamacpp")
+    data = _generated("llamacpp", version)
+    assert data["source"] == "llama-server --help" and re.fullmatch(r"[0-9a-f]{64}", data["sha256"])
+    assert data["package"].startswith("llama-server (version: ") and version.startswith("0.5.0-dev-")
+    flags = {f["name"]: f for f in data["flags"]}
+    assert flags["cont-batching"]["negative"] == "no-cont-batching" and flags["batch-size"]["default"] == 2048
+    assert DATA.joinpath("generated", "llamacpp", f"{version}.json").read_text(encoding="utf-8") == dump_catalog(data)
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
 def test_every_overlay_flag_and_rename_exists_in_every_generated_version(runtime):
     overlay = _overlay(runtime)
     for version in catalog_versions(runtime):

@@ -839,7 +839,7 @@ def _help_options(line: str) -> tuple[list[tuple[str, str]], str]:
     return options, line[position:].strip()
 
 
-_HELP_DEFAULT = re.compile(r"\(default:\s*([^()]*(?:\([^()]*\)[^()]*)*)\)")
+_HELP_DEFAULT = re.compile(r"(?:\(|,\s*)default:\s*([^()]*(?:\([^()]*\)[^()]*)*)\)")
 _HELP_ALLOWED = re.compile(r"allowed values:\s*([^\n(]+)")
 
 
@@ -910,7 +910,7 @@ def llamacpp_flags(help_text: str) -> list[ParsedFlag]:
             if flag.choices:
                 flag.type = "string"
                 flag.default = default if default in flag.choices else None
-            elif placeholder == "N":
+            elif placeholder == "N" or re.fullmatch(r"<-?\d+(?:\|-?\d+|\.\.\.-?\d+)*>", placeholder):
                 if default_text is not None and isinstance(default, str):  # "4096, 0 = loaded from model"
                     default = _help_value(re.split(r"[,;]", default_text)[0])
                 flag.type = "float" if isinstance(default, float) else "int"
@@ -938,9 +938,10 @@ def llamacpp_flags(help_text: str) -> list[ParsedFlag]:
 
 
 def safe_version(reported: str) -> str:
-    """``0.5.0-dev (0c1e570)`` -> ``0.5.0-dev+0c1e570``: a version usable as a file name."""
-    text = re.sub(r"\s*\(([0-9a-f]+)\)\s*", r"+\1", reported.strip())
-    return re.sub(r"[^0-9A-Za-z.+-]+", "-", text).strip("-") or "unknown"
+    """``0.5.0-dev (build 1, commit 0c1e570)`` or ``0.5.0-dev (0c1e570)`` -> ``0.5.0-dev-0c1e570``:
+    a version usable as a file name and in a URL's query without escaping."""
+    text = re.sub(r"\s*\((?:[^()]*\bcommit\s+)?([0-9a-f]{6,})\)\s*", r"-\1", reported.strip())
+    return re.sub(r"[^0-9A-Za-z.-]+", "-", text).strip("-") or "unknown"
 
 
 def llamacpp_catalog(reported_version: str, help_text: str, *, program: str = "llama-server") -> dict[str, Any]:
