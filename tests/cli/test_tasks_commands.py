@@ -41,6 +41,12 @@ def test_tasks_create_from_presets_list_show_delete(cli_env):
     assert missing.exit_code == 1 and "Task not found" in missing.stderr
     bad = run("tasks", "create", "--name", "x", "--model", "m", "--param", "mem-fraction-static=1.5", ok=False)
     assert "'mem-fraction-static' value 1.5" in bad.stderr
+    pinned = run(
+        "tasks", "create", "--name", "p", "--model", "m", "--runtime-version", "0.5.22", "--param", "tp-size=1"
+    )
+    assert "p (id " in pinned.stdout and "sglang 0.5.22 on m" in pinned.stdout
+    renamed = run("tasks", "create", "--name", "r", "--model", "m", "--param", "cuda-graph-max-bs=8", ok=False)
+    assert "it was renamed to 'cuda-graph-max-bs-decode'" in renamed.stderr
 
 
 def test_list_at_80_columns_keeps_the_model_id_whole_on_a_line_of_its_own(cli_env):

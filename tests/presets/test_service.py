@@ -32,6 +32,18 @@ def test_create_returns_the_catalogs_warnings_once(session):
     assert read.warnings == saved.warnings and read.slug == "w"
 
 
+def test_a_preset_with_a_flag_the_engine_renamed_is_saved_with_a_warning(session):
+    saved = service.create_preset(
+        session,
+        PresetCreate(name="Old", runtime="sglang", parameters={"cuda-graph-max-bs": [8], "tp-size": [1]}),
+        LOCAL,
+    )
+    assert saved.warnings == [
+        "'cuda-graph-max-bs' is not a flag of SGLang 0.5.23: it was renamed to 'cuda-graph-max-bs-decode' - "
+        "write 'cuda-graph-max-bs-decode' instead."
+    ]
+
+
 def test_update_rechecks_the_catalog_and_refuses_a_value_out_of_range(session):
     saved = service.create_preset(session, PresetCreate(name="U", runtime="sglang", parameters={"tp-size": [1]}), LOCAL)
     with pytest.raises(InvalidParameters, match="mem-fraction-static"):

@@ -8,8 +8,9 @@ import re
 import pytest
 from support.llama import llama_server  # noqa: F401 - a fixture
 
-from autotuner.runtimes.loading import get_catalog
-from autotuner.tuning.engine.install import server_help
+from autotuner.runtimes.generate import dump_catalog, llamacpp_catalog
+from autotuner.runtimes.loading import catalog_versions, get_catalog
+from autotuner.tuning.engine.install import server_help, server_version
 
 pytestmark = pytest.mark.slow
 
@@ -46,3 +47,11 @@ def test_the_choices_of_the_catalog_are_the_values_llama_server_names(help_text)
     assert "[on|off|auto]" in help_text and catalog.flags["flash-attn"].choices == ["on", "off", "auto"]
     for mode in catalog.flags["load-mode"].choices:
         assert f"- {mode}:" in help_text, f"load mode {mode} is not described by llama-server --help"
+
+
+def test_the_committed_catalog_is_what_the_built_llama_server_generates(help_text, llama_server):  # noqa: F811
+    document = llamacpp_catalog(server_version(llama_server) or "", help_text, program="llama-server")
+    assert document["version"] in catalog_versions("llamacpp")
+    committed = get_catalog("llamacpp", document["version"])
+    assert document["sha256"] == committed.sha256
+    assert dump_catalog(document) == dump_catalog({**document, "flags": list(committed.engine_entries)})

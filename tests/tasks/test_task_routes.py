@@ -202,11 +202,83 @@ def test_runtimes_catalog_endpoints(client):
     runtimes = {r["name"]: r for r in client.get("/api/runtimes").json()}
     assert set(runtimes) == {"sglang", "vllm", "llamacpp"} and runtimes["sglang"]["release"]
     flags = {f["name"]: f for f in client.get("/api/runtimes/sglang/parameters/").json()}
-    assert flags["schedule-policy"]["choices"] == ["lpm", "random", "fcfs", "dfs-weight", "lof"]
+    assert {"lpm", "random", "fcfs", "dfs-weight", "lof"} <= set(flags["schedule-policy"]["choices"])
     assert flags["mem-fraction-static"]["type"] == "float"
     vllm = {f["name"] for f in client.get("/api/runtimes/vllm/parameters").json()}
     assert {"tensor-parallel-size", "gpu-memory-utilization", "max-num-seqs", "enable-prefix-caching"} <= vllm
     assert "Unknown runtime 'tgi'" in assert_error(client.get("/api/runtimes/tgi/parameters"), 404)["detail"]
+
+
+def test_runtimes_catalog_endpoints_take_a_version(client):
+    sglang = client.get("/api/runtimes/sglang").json()
+    assert sglang["versions"][:2] == ["0.5.23", "0.5.22"] and sglang["release"] == "0.5.23"
+    assert sglang["engine_flag_count"] > 400 and sglang["flag_count"] < sglang["engine_flag_count"]
+    older = client.get("/api/runtimes/sglang?version=0.5.22").json()
+    assert older["release"] == "0.5.22" and older["label"] == "SGLang 0.5.22"
+    versions = {v["version"]: v for v in client.get("/api/runtimes/vllm/versions").json()}
+    assert set(versions) >= {"0.33.0", "0.32.0"}
+    assert len(versions["0.33.0"]["sha256"]) == 64 and versions["0.33.0"]["package"].startswith("vllm-0.33.0-")
+    every = {f["name"]: f for f in client.get("/api/runtimes/vllm/flags", params={"version": "0.32.0"}).json()}
+    assert every["enforce-eager"]["switch"] and every["enforce-eager"]["negative"] == "no-enforce-eager"
+    assert every["tensor-parallel-size"]["tuned"] and not every["port"]["tuned"]
+    tuned = client.get("/api/runtimes/sglang/parameters", params={"version": "0.5.22"}).json()
+    assert "cuda-graph-max-bs-decode" in {f["name"] for f in tuned}
+    refused = assert_error(client.get("/api/runtimes/sglang/flags", params={"version": "0.4.0"}), 422)["detail"]
+    assert refused == (
+        "There is no sglang catalog of version '0.4.0': use one of 0.5.23, 0.5.22, or generate it with "
+        "`autotuner catalog sync sglang==0.4.0`."
+    )
+
+
+def test_a_task_pins_runtime_version_and_a_renamed_flag_is_a_422(client):
+    base = {"model": {"id_or_path": "m"}, "base_runtime": "sglang"}
+    created = client.post(
+        "/api/tasks/", json={**base, "task_name": "pinned", "runtime_version": "0.5.22", "parameters": {"tp-size": [1]}}
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["runtime_version"] == "0.5.22"
+    default = client.post("/api/tasks/", json={**base, "task_name": "newest", "parameters": {"tp-size": [1]}})
+    assert default.json()["runtime_version"] == "0.5.23"  # SGLang is not installed here: the newest catalog
+    renamed = client.post(
+        "/api/tasks/", json={**base, "task_name": "old-flag", "parameters": {"cuda-graph-max-bs": [8, 16]}}
+    )
+    assert assert_error(renamed, 422)["detail"] == (
+        "Invalid parameters: 'cuda-graph-max-bs' is not a flag of SGLang 0.5.23: it was renamed to "
+        "'cuda-graph-max-bs-decode' - write 'cuda-graph-max-bs-decode' instead."
+    )
+    # the release's own deprecation: --enable-dp-attention still works in 0.5.23, with a warning
+    deprecated = client.post(
+        "/api/tasks/", json={**base, "task_name": "deprecated", "parameters": {"enable-dp-attention": [True]}}
+    )
+    assert deprecated.status_code == 201, deprecated.text
+    assert (
+        "'enable-dp-attention' is deprecated in SGLang 0.5.23: use 'attn-dp-size' instead."
+        in deprecated.json()["warnings"]
+    )
+    unknown_version = client.post(
+        "/api/tasks/", json={**base, "task_name": "v", "runtime_version": "9.9.9", "parameters": {"tp-size": [1]}}
+    )
+    assert "There is no sglang catalog of version '9.9.9'" in assert_error(unknown_version, 422)["detail"]
+    command = client.post(
+        "/api/tasks/",
+        json={
+            **base,
+            "task_name": "c",
+            "base_runtime": "command",
+            "runtime_version": "1.0",
+            "command": ["python", "s.py", "--port", "{port}"],
+            "parameters": {"x": [1]},
+        },
+    )
+    assert "runtime_version applies to engines with a catalog" in assert_error(command, 422)["detail"]
+
+
+def test_changing_runtime_version_rechecks_the_flags(client):
+    base = {"model": {"id_or_path": "m"}, "base_runtime": "vllm", "task_name": "moving"}
+    created = client.post("/api/tasks/", json={**base, "parameters": {"tensor-parallel-size": [1]}}).json()
+    moved = client.put(f"/api/tasks/{created['id']}", json={"runtime_version": "0.32.0"})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["runtime_version"] == "0.32.0"
 
 
 def test_preset_runtime_filter_and_catalog_check_for_vllm(client):

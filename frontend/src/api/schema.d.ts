@@ -434,8 +434,42 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The engines the catalog describes */
+        /** The engines the catalogs describe (newest versions) */
         get: operations["runtimes_api_runtimes__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runtimes/{runtime}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One engine's catalog at a version */
+        get: operations["runtime_api_runtimes__runtime__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runtimes/{runtime}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The engine versions with a catalog */
+        get: operations["runtime_versions_api_runtimes__runtime__versions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -453,6 +487,23 @@ export interface paths {
         };
         /** The flags worth tuning for one engine */
         get: operations["runtime_parameters_api_runtimes__runtime__parameters_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runtimes/{runtime}/flags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every flag of one engine version */
+        get: operations["runtime_flags_api_runtimes__runtime__flags_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -805,6 +856,56 @@ export interface components {
             dropped: unknown[];
             /** Message */
             message: string;
+        };
+        /** EngineFlagRead */
+        EngineFlagRead: {
+            /** Name */
+            name: string;
+            /** Type */
+            type: string;
+            /**
+             * Aliases
+             * @default []
+             */
+            aliases: string[];
+            /** Choices */
+            choices?: unknown[] | null;
+            /** Default */
+            default?: unknown;
+            /**
+             * Switch
+             * @description A boolean flag that takes no value.
+             * @default false
+             */
+            switch: boolean;
+            /**
+             * Negative
+             * @description The flag that turns the switch off, e.g. no-enforce-eager.
+             */
+            negative?: string | null;
+            /**
+             * Multiple
+             * @default false
+             */
+            multiple: boolean;
+            /**
+             * Deprecated
+             * @default false
+             */
+            deprecated: boolean;
+            /** Replaced By */
+            replaced_by?: string | null;
+            /**
+             * Help
+             * @default
+             */
+            help: string;
+            /**
+             * Tuned
+             * @description Whether the catalog lists it as worth tuning.
+             * @default false
+             */
+            tuned: boolean;
         };
         /** ErrorItem */
         ErrorItem: {
@@ -1766,6 +1867,16 @@ export interface components {
             label: string;
             /** Flag Count */
             flag_count: number;
+            /**
+             * Engine Flag Count
+             * @description Every flag of this engine version (0: the catalog lists only the tuned ones).
+             */
+            engine_flag_count: number;
+            /**
+             * Versions
+             * @description The versions with a catalog, newest first.
+             */
+            versions: string[];
             /** Rules */
             rules: components["schemas"]["RuleRead"][];
         };
@@ -1832,6 +1943,11 @@ export interface components {
         SpaceDraft: {
             /** @default sglang */
             base_runtime: components["schemas"]["Runtime"];
+            /**
+             * Runtime Version
+             * @description As in TaskCreate.
+             */
+            runtime_version?: string | null;
             /** Gpus */
             gpus?: number | null;
             /** Parameters */
@@ -1912,6 +2028,11 @@ export interface components {
              */
             command?: string[] | null;
             /**
+             * Runtime Version
+             * @description The engine version whose catalog checks the flags (GET /api/runtimes/{runtime}/versions); default: the installed engine's when it has a catalog, else the newest.
+             */
+            runtime_version?: string | null;
+            /**
              * Deployment Mode
              * @default local
              * @constant
@@ -1944,6 +2065,11 @@ export interface components {
             description: string | null;
             model: components["schemas"]["ModelSpec"];
             base_runtime: components["schemas"]["Runtime"];
+            /**
+             * Runtime Version
+             * @description The engine version whose catalog checked the flags.
+             */
+            runtime_version: string | null;
             /** Command */
             command: string[] | null;
             /** Deployment Mode */
@@ -2024,6 +2150,11 @@ export interface components {
             description?: string | null;
             model?: components["schemas"]["ModelSpec"] | null;
             base_runtime?: components["schemas"]["Runtime"] | null;
+            /**
+             * Runtime Version
+             * @description As in TaskCreate.
+             */
+            runtime_version?: string | null;
             /** Command */
             command?: string[] | null;
             /** Gpus */
@@ -2194,6 +2325,33 @@ export interface components {
             /** Values */
             values: unknown[];
         };
+        /** VersionRead */
+        VersionRead: {
+            /** Version */
+            version: string;
+            /** Label */
+            label: string;
+            /**
+             * Package
+             * @description The released file the catalog was generated from.
+             */
+            package: string;
+            /** Sha256 */
+            sha256: string;
+            /** Source */
+            source: string;
+            /** Flag Count */
+            flag_count: number;
+            /** Engine Flag Count */
+            engine_flag_count: number;
+            /**
+             * Renamed
+             * @description Old flag name -> the flag that replaced it.
+             */
+            renamed: {
+                [key: string]: string;
+            };
+        };
         /**
          * Visibility
          * @description Who may see a preset or a task besides its owner and the admins.
@@ -2212,6 +2370,7 @@ export type AuditEventRead = components['schemas']['AuditEventRead'];
 export type BenchmarkSpec = components['schemas']['BenchmarkSpec'];
 export type ConflictRead = components['schemas']['ConflictRead'];
 export type DecisionRead = components['schemas']['DecisionRead'];
+export type EngineFlagRead = components['schemas']['EngineFlagRead'];
 export type ErrorItem = components['schemas']['ErrorItem'];
 export type ErrorResponse = components['schemas']['ErrorResponse'];
 export type ExperimentRead = components['schemas']['ExperimentRead'];
@@ -2278,6 +2437,7 @@ export type UserRead = components['schemas']['UserRead'];
 export type UserUpdate = components['schemas']['UserUpdate'];
 export type ValuesChange = components['schemas']['ValuesChange'];
 export type ValuesEntry = components['schemas']['ValuesEntry'];
+export type VersionRead = components['schemas']['VersionRead'];
 export type Visibility = components['schemas']['Visibility'];
 export type $defs = Record<string, never>;
 export interface operations {
@@ -5841,7 +6001,122 @@ export interface operations {
             };
         };
     };
-    runtime_parameters_api_runtimes__runtime__parameters_get: {
+    runtime_api_runtimes__runtime__get: {
+        parameters: {
+            query?: {
+                /** @description The engine version (GET /api/runtimes/{runtime}/versions); default: the newest catalog. */
+                version?: string | null;
+            };
+            header?: never;
+            path: {
+                runtime: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuntimeRead"];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    runtime_versions_api_runtimes__runtime__versions_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -5858,7 +6133,237 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["VersionRead"][];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    runtime_parameters_api_runtimes__runtime__parameters_get: {
+        parameters: {
+            query?: {
+                /** @description The engine version (GET /api/runtimes/{runtime}/versions); default: the newest catalog. */
+                version?: string | null;
+            };
+            header?: never;
+            path: {
+                runtime: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": components["schemas"]["FlagRead"][];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    runtime_flags_api_runtimes__runtime__flags_get: {
+        parameters: {
+            query?: {
+                /** @description The engine version (GET /api/runtimes/{runtime}/versions); default: the newest catalog. */
+                version?: string | null;
+            };
+            header?: never;
+            path: {
+                runtime: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EngineFlagRead"][];
                 };
             };
             /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */

@@ -98,3 +98,24 @@ describe('TaskDetailPage run view', () => {
     expect(screen.queryByTestId('score-chart')).toBeNull();
   });
 });
+
+describe('TaskDetailPage engine catalog version', () => {
+  it('names the engine version whose catalog checked the flags, and nothing for a command task', async () => {
+    serve({
+      '/api/tasks/7': () => jsonResponse(task('pending', { base_runtime: 'sglang', runtime_version: '0.5.22' })),
+      '/api/tasks/7/experiments': () => jsonResponse([]),
+    });
+    renderPage();
+    expect(await screen.findByTestId('runtime-version')).toHaveTextContent('Flags checked against SGLang 0.5.22');
+  });
+
+  it('shows no catalog version for a task without one', async () => {
+    serve({
+      '/api/tasks/7': () => jsonResponse(task('pending')),
+      '/api/tasks/7/experiments': () => jsonResponse([]),
+    });
+    renderPage();
+    expect(await screen.findByTestId('run-status-line')).toBeInTheDocument();
+    expect(screen.queryByTestId('runtime-version')).toBeNull();
+  });
+});

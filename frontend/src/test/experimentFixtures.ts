@@ -54,6 +54,7 @@ export function task(status: TaskStatus, extra: Partial<Task> = {}): Task {
     description: null,
     model: { id_or_path: 'toy-model' },
     base_runtime: 'command',
+    runtime_version: null,
     command: ['python', 'toy_engine.py', '--port', '{port}'],
     deployment_mode: 'local',
     gpus: null,

@@ -40,7 +40,9 @@ def print_task(row: dict[str, Any]) -> None:
     console.print(
         Text.assemble(
             (row["task_name"], "bold"),
-            f" (id {row['id']}): {row['status']}, {row['base_runtime']} on {row['model']['id_or_path']}, "
+            f" (id {row['id']}): {row['status']}, {row['base_runtime']}"
+            + (f" {row['runtime_version']}" if row.get("runtime_version") else "")
+            + f" on {row['model']['id_or_path']}, "
             f"{row['optimization']['strategy']} / {row['optimization']['objective']}",
         )
     )
@@ -61,6 +63,12 @@ def tasks_create(
     name: Annotated[str, typer.Option(help="Unique task name.")],
     model: Annotated[str, typer.Option(help="Model id or path, e.g. meta-llama/Llama-3.1-8B-Instruct.")],
     runtime: Annotated[str, typer.Option(help="sglang, vllm or command.")] = "sglang",
+    runtime_version: Annotated[
+        str | None,
+        typer.Option(
+            metavar="VERSION", help="Engine version whose catalog checks the flags (`autotuner catalog list`)."
+        ),
+    ] = None,
     preset: Annotated[
         list[str] | None, typer.Option("--preset", help="Preset id or slug, in merge order (repeatable).")
     ] = None,
@@ -97,6 +105,7 @@ def tasks_create(
         "description": description,
         "model": {"id_or_path": model},
         "base_runtime": runtime,
+        "runtime_version": runtime_version,
         "gpus": gpus,
         "parameters": parameters,
         "optimization": {"strategy": search, "objective": objective, "max_iterations": max_iterations},

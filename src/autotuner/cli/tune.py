@@ -144,7 +144,7 @@ def _check_engine(task: dict[str, Any]) -> None:
     from autotuner.runtimes.loading import catalog_release
     from autotuner.tuning.engine.preflight import check_engine
 
-    found = check_engine(task, release=catalog_release(task.get("base_runtime")))
+    found = check_engine(task, release=catalog_release(task.get("base_runtime"), task.get("runtime_version")))
     if found.note:
         print_labelled("Note", "cyan", found.note, to=err_console)
 

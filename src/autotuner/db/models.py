@@ -138,6 +138,9 @@ class Task(Owned, Base):
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     model: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
     base_runtime: Mapped[str] = mapped_column(String(32), nullable=False)
+    # The engine version whose catalog checked the flags (pinned by the user, or the installed /
+    # newest one when the task was created); None for runtimes without a catalog.
+    runtime_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # Argument-list template for base_runtime "command" (e.g. ["python", "server.py", "--port", "{port}"]).
     command: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)
     deployment_mode: Mapped[str] = mapped_column(String(32), nullable=False, default="local")

@@ -123,16 +123,25 @@ def _check_name_free(session: Session, name: str, *, exclude_id: int | None = No
         raise NameConflict(_name_taken_message(name))
 
 
-def check_against_catalog(runtime: str | None, parameters: dict[str, Any]) -> list[str]:
-    """Check ``parameters`` against the engine catalog of ``runtime``: a wrong type or a value
-    out of range raises a 422; flags the catalog does not know come back as warnings."""
-    report = check_parameters(runtime, parameters)
-    if report.errors:
+def check_against_catalog(
+    runtime: str | None,
+    parameters: dict[str, Any],
+    *,
+    version: str | None = None,
+    missing_is_error: bool = False,
+) -> list[str]:
+    """Check ``parameters`` against the engine catalog of ``runtime`` at ``version`` (default: the
+    newest): a wrong type or a value out of range raises a 422; flags the catalog does not know
+    come back as warnings. A flag the engine version does not have (renamed or removed) is a
+    warning, or a 422 with ``missing_is_error`` (a task, whose engine would refuse it at start)."""
+    report = check_parameters(runtime, parameters, version=version)
+    errors = report.errors + (report.missing if missing_is_error else [])
+    if errors:
         raise InvalidParameters(
-            f"Invalid parameters: {report.errors[0]}",
-            errors=[{"loc": ["body", "parameters"], "msg": e} for e in report.errors],
+            f"Invalid parameters: {errors[0]}",
+            errors=[{"loc": ["body", "parameters"], "msg": e} for e in errors],
         )
-    return list(report.warnings)
+    return list(report.missing) + list(report.warnings)
 
 
 @dataclass(frozen=True)

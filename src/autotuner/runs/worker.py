@@ -153,7 +153,8 @@ class Worker:
             self._finish(task_id, TaskStatus.failed, COMMAND_RUNTIME_OFF, task_log)
             return
         try:
-            found = check_engine(config, cwd=self.cwd, release=catalog_release(config.get("base_runtime")))
+            release = catalog_release(config.get("base_runtime"), config.get("runtime_version"))
+            found = check_engine(config, cwd=self.cwd, release=release)
         except EngineMissing as exc:
             self._finish(task_id, TaskStatus.failed, str(exc), task_log)
             return

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autotuner.core.parameters import ParameterSpace, format_values, iter_leaves
-from autotuner.runtimes.loading import RUNTIMES, get_catalog
+from autotuner.runtimes.loading import RUNTIMES, RuntimeCatalog, get_catalog
 
 # At most this many value assignments are tried per warning rule (a rule reads one or two flags).
 _MAX_WARNING_ASSIGNMENTS = 10_000
@@ -28,6 +28,9 @@ def machine_cpus() -> int:
 class CatalogReport:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Flags the engine version does not have (a catalog generated from the release only): an
+    # error for a task, which would fail at every engine start; a warning for a preset.
+    missing: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -35,7 +38,10 @@ class CatalogReport:
 
 
 def check_parameters(
-    runtime: str | None, parameters: ParameterSpace, context: Mapping[str, Any] | None = None
+    runtime: str | None,
+    parameters: ParameterSpace,
+    context: Mapping[str, Any] | None = None,
+    version: str | None = None,
 ) -> CatalogReport:
     """Check an already normalised space against the catalog of ``runtime``.
 
@@ -43,6 +49,9 @@ def check_parameters(
     the catalog does not know, including every leaf of a group (``speculative.num-steps``) unless
     the catalog lists that dotted name, is a warning: engines add flags faster than any catalog.
     An alias is checked like its flag and warned about, because rules only read the main name.
+    With a catalog generated from the engine's release (``version``, default the newest), a
+    top-level flag that version no longer has (renamed, or only in other versions) is ``missing``
+    instead, naming the flag that replaced it, and a deprecated flag is a warning.
     ``runtime`` None means "any engine": nothing is checked. A rule of severity ``warning`` whose
     flags are in the space is tried on their values, with ``context`` (default: this machine's CPU
     count as ``cpus``), and each breaking assignment is a warning.
@@ -50,11 +59,15 @@ def check_parameters(
     report = CatalogReport()
     if runtime is None:
         return report
-    catalog = get_catalog(runtime)
+    catalog = get_catalog(runtime, version)
     others = [get_catalog(r) for r in RUNTIMES if r != runtime]
     for path, values in iter_leaves(parameters):
         name = ".".join(path)
         spec = catalog.resolve(name)
+        gone = catalog.missing(name) if len(path) == 1 else None
+        if gone is not None:
+            report.missing.append(gone)
+            continue
         if spec is None:
             owners = [other.display_name for other in others if other.resolve(name) is not None]
             hint = f" (it is a flag of {', '.join(owners)})" if owners else ""
@@ -62,7 +75,10 @@ def check_parameters(
                 f"'{name}' is not in the {catalog.label} catalog{hint}; it will be passed to the engine as is"
             )
             continue
-        if spec.name != name:
+        deprecation = catalog.deprecation(name)
+        if deprecation is not None:
+            report.warnings.append(deprecation)
+        if spec.name != name and spec.name in catalog.flags:
             report.warnings.append(
                 f"'{name}' is an alias of '{spec.name}' in {catalog.label}: write '{spec.name}' "
                 "so that the combination rules see it"
@@ -72,15 +88,15 @@ def check_parameters(
             if problem is not None:
                 report.errors.append(problem)
     report.warnings.extend(
-        _rule_warnings(runtime, parameters, {"cpus": machine_cpus()} if context is None else context)
+        _rule_warnings(catalog, parameters, {"cpus": machine_cpus()} if context is None else context)
     )
     return report
 
 
-def _rule_warnings(runtime: str, parameters: ParameterSpace, context: Mapping[str, Any]) -> list[str]:
+def _rule_warnings(catalog: RuntimeCatalog, parameters: ParameterSpace, context: Mapping[str, Any]) -> list[str]:
     values = {path[0]: list(options) for path, options in iter_leaves(parameters) if len(path) == 1}
     warnings: list[str] = []
-    for rule in get_catalog(runtime).rules:
+    for rule in catalog.rules:
         if rule.removes:
             continue
         present = [name for name in rule.flags if name in values]

@@ -104,6 +104,14 @@ class TaskCreate(RequestModel):
         max_length=200,
         description='base_runtime "command": argument-list template, e.g. ["python", "server.py", "{model}", "--port", "{port}"].',
     )
+    runtime_version: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^v?[0-9][0-9A-Za-z.+-]*$",
+        description="The engine version whose catalog checks the flags (GET /api/runtimes/{runtime}/versions); "
+        "default: the installed engine's when it has a catalog, else the newest.",
+    )
     deployment_mode: Literal["local"] = "local"
     gpus: int | None = Field(default=None, ge=1, le=1024, description="GPUs the task may use (rules check tp x dp).")
     parameters: dict[str, Any] | None = Field(default=None, description="The space to search (or use presets).")
@@ -128,6 +136,9 @@ class TaskUpdate(RequestModel):
     description: str | None = Field(default=None, max_length=10_000)
     model: ModelSpec | None = None
     base_runtime: RuntimeField | None = None
+    runtime_version: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=r"^v?[0-9][0-9A-Za-z.+-]*$", description="As in TaskCreate."
+    )
     command: list[str] | None = Field(default=None, max_length=200)
     gpus: int | None = Field(default=None, ge=1, le=1024)
     parameters: dict[str, Any] | None = None
@@ -163,6 +174,7 @@ class TaskRead(BaseModel):
     description: str | None
     model: ModelSpec
     base_runtime: Runtime
+    runtime_version: str | None = Field(description="The engine version whose catalog checked the flags.")
     command: list[str] | None
     deployment_mode: str
     gpus: int | None
@@ -193,6 +205,9 @@ class SpaceDraft(RequestModel):
     """A space to count before a task exists: parameters and/or presets, as in TaskCreate."""
 
     base_runtime: RuntimeField = Runtime.sglang
+    runtime_version: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=r"^v?[0-9][0-9A-Za-z.+-]*$", description="As in TaskCreate."
+    )
     gpus: int | None = Field(default=None, ge=1, le=1024)
     parameters: dict[str, Any] | None = None
     presets: PresetSelection | None = None

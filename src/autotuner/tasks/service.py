@@ -10,7 +10,7 @@ from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from autotuner.core.actors import Actor
-from autotuner.core.enums import Runtime, TaskStatus, Visibility, engine_runtime
+from autotuner.core.enums import ENGINE_RUNTIMES, Runtime, TaskStatus, Visibility, engine_runtime
 from autotuner.core.errors import Forbidden, InvalidState, NameConflict, ValidationFailed
 from autotuner.core.parameters import count_combinations
 from autotuner.core.text import reject_unstorable
@@ -21,12 +21,31 @@ from autotuner.db.session import begin_write, flush_unique
 from autotuner.presets import service as presets_service
 from autotuner.presets.merger import NamedSpace, PresetMerger
 from autotuner.presets.schemas import Sharing
+from autotuner.runtimes.loading import check_version, default_version
 from autotuner.tasks.schemas import PresetSelection, SpaceDraft, TaskCreate, TaskUpdate
 from autotuner.tuning.benchmark import BenchmarkConfig
+from autotuner.tuning.engine.preflight import installed_engine_version
 from autotuner.tuning.scoring import validate_slo
 from autotuner.tuning.space import SpaceReport, analyze_space
 
 # --- the parameter space --------------------------------------------------------------------
+
+
+def resolve_runtime_version(base_runtime: str, pinned: str | None) -> str | None:
+    """The engine version whose catalog checks a task's flags: ``pinned`` when it has a catalog
+    (else a 422 naming those there are), else the version installed here when it has one, else the
+    newest catalog; None for a runtime without a catalog (``command``)."""
+    runtime = engine_runtime(base_runtime)
+    if runtime is None:
+        if pinned is not None:
+            raise ValidationFailed(
+                f"runtime_version applies to engines with a catalog ({', '.join(ENGINE_RUNTIMES)}), "
+                f"not to base_runtime '{base_runtime}': leave it out."
+            )
+        return None
+    if pinned is not None:
+        return check_version(runtime, pinned)
+    return default_version(runtime, installed_engine_version(runtime))
 
 
 def resolve_parameters(
@@ -35,13 +54,15 @@ def resolve_parameters(
     parameters: dict[str, Any] | None,
     presets: PresetSelection | None,
     actor: Actor,
+    version: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any] | None, list[str]]:
     """The final space of a task, its provenance and warnings.
 
     With presets, they are merged in order with their strategy; ``parameters`` given beside them
     and then ``presets.overrides`` are applied last, key by key (deep merge). Without presets,
-    ``parameters`` is the space. The result is checked against the runtime's catalog: a wrong
-    value is a 422, an unknown flag a warning.
+    ``parameters`` is the space. The result is checked against the runtime's catalog at
+    ``version``: a wrong value, or a flag that engine version does not have, is a 422; an unknown
+    group leaf or a deprecated flag a warning.
     """
     warnings: list[str] = []
     provenance: dict[str, Any] | None = None
@@ -100,7 +121,11 @@ def resolve_parameters(
                 f"The merged parameter space is empty ({'; '.join(c.message for c in result.conflicts[:3])}): "
                 "switch to union or last_wins, or choose other presets."
             )
-    warnings.extend(presets_service.check_against_catalog(engine_runtime(base_runtime), final))
+    warnings.extend(
+        presets_service.check_against_catalog(
+            engine_runtime(base_runtime), final, version=version, missing_is_error=True
+        )
+    )
     return final, provenance, warnings
 
 
@@ -215,8 +240,9 @@ def create_task(session: Session, data: TaskCreate, *, actor: Actor) -> Task:
     begin_write(session)
     fields = data.model_dump(mode="json", exclude={"presets", "parameters"})
     check_settings(fields, actor)
+    version = resolve_runtime_version(data.base_runtime, data.runtime_version)
     parameters, provenance, warnings = resolve_parameters(
-        session, data.base_runtime, data.parameters, data.presets, actor
+        session, data.base_runtime, data.parameters, data.presets, actor, version
     )
     _name_free(session, data.task_name)
     task = Task(
@@ -224,6 +250,7 @@ def create_task(session: Session, data: TaskCreate, *, actor: Actor) -> Task:
         description=data.description,
         model=fields["model"],
         base_runtime=data.base_runtime,
+        runtime_version=version,
         command=data.command,
         deployment_mode=data.deployment_mode,
         gpus=data.gpus,
@@ -268,17 +295,31 @@ def update_task(session: Session, task_id: int | str, data: TaskUpdate, *, actor
         "description": data.description if "description" in fields else task.description,
     }
     check_settings(merged, actor)
+    if "runtime_version" in fields or "base_runtime" in fields:
+        version = resolve_runtime_version(merged["base_runtime"], data.runtime_version)
+    else:
+        version = task.runtime_version
     if "presets" in fields and data.presets is not None:
         parameters, provenance, warnings = resolve_parameters(
-            session, merged["base_runtime"], data.parameters if "parameters" in fields else None, data.presets, actor
+            session,
+            merged["base_runtime"],
+            data.parameters if "parameters" in fields else None,
+            data.presets,
+            actor,
+            version,
         )
         task.parameters, task.provenance, task.warnings = parameters, provenance, warnings
     elif "parameters" in fields:
-        parameters, _, warnings = resolve_parameters(session, merged["base_runtime"], data.parameters, None, actor)
+        parameters, _, warnings = resolve_parameters(
+            session, merged["base_runtime"], data.parameters, None, actor, version
+        )
         # Hand-edited parameters: the presets are no longer where the space came from.
         task.parameters, task.provenance, task.warnings = parameters, None, warnings
-    elif "base_runtime" in fields:
-        task.warnings = presets_service.check_against_catalog(engine_runtime(merged["base_runtime"]), task.parameters)
+    elif "base_runtime" in fields or "runtime_version" in fields:
+        task.warnings = presets_service.check_against_catalog(
+            engine_runtime(merged["base_runtime"]), task.parameters, version=version, missing_is_error=True
+        )
+    task.runtime_version = version
     if merged["task_name"] != task.task_name:
         _name_free(session, merged["task_name"], exclude_id=task.id)
     for key in ("task_name", "description", "base_runtime", "command", "model", "benchmark", "slo"):
@@ -335,7 +376,10 @@ def space_report(task: Task, *, offset: int = 0, limit: int = 50) -> SpaceReport
 def draft_space(
     session: Session, draft: SpaceDraft, actor: Actor, *, offset: int = 0, limit: int = 50
 ) -> tuple[SpaceReport, dict[str, Any], list[str]]:
-    parameters, _, warnings = resolve_parameters(session, draft.base_runtime, draft.parameters, draft.presets, actor)
+    version = resolve_runtime_version(draft.base_runtime, draft.runtime_version)
+    parameters, _, warnings = resolve_parameters(
+        session, draft.base_runtime, draft.parameters, draft.presets, actor, version
+    )
     benchmark = draft.benchmark.model_dump(mode="json") if draft.benchmark is not None else None
     report = analyze_space(
         parameters, engine_runtime(draft.base_runtime), gpus=draft.gpus, benchmark=benchmark, offset=offset, limit=limit
@@ -349,6 +393,7 @@ def task_config(task: Task) -> dict[str, Any]:
         "task_name": task.task_name,
         "model": dict(task.model),
         "base_runtime": task.base_runtime,
+        "runtime_version": task.runtime_version,
         "command": list(task.command) if task.command else None,
         "deployment_mode": task.deployment_mode,
         "gpus": task.gpus,

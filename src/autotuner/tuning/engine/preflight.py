@@ -48,6 +48,14 @@ def _installed_version(distribution: str) -> str | None:
         return None
 
 
+def installed_engine_version(runtime: str) -> str | None:
+    """The version of ``runtime`` installed for this interpreter (SGLang and vLLM, from their
+    package metadata; quick, nothing is imported), or None (not installed, or llama.cpp)."""
+    if runtime in (Runtime.sglang, Runtime.vllm):
+        return _installed_version(str(runtime))
+    return None
+
+
 def _version_note(name: str, installed: str | None, release: str | None) -> str | None:
     if installed is None or release is None or installed.lstrip("v") == release.lstrip("v"):
         return None

@@ -33,6 +33,11 @@ export function TaskSummary({ task }: { task: Task }) {
         <Field label="Runtime">
           {labelOf(RUNTIMES, task.base_runtime)} · {task.deployment_mode}
           {task.gpus != null && ` · ${task.gpus} ${task.gpus === 1 ? 'GPU' : 'GPUs'}`}
+          {task.runtime_version && (
+            <Text size="xs" c="dimmed" data-testid="runtime-version">
+              Flags checked against {labelOf(RUNTIMES, task.base_runtime)} {task.runtime_version}
+            </Text>
+          )}
         </Field>
         <Field label="Optimization">
           {labelOf(OPTIMIZATION_STRATEGIES, task.optimization?.strategy)} · {labelOf(OBJECTIVES, task.optimization?.objective)}
