@@ -221,7 +221,9 @@ def test_docker_options_are_checked_when_the_task_is_made(client):
         422,
     )
     no_image = {**body, "docker": {}}
-    assert_error(client.post("/api/tasks/", json=no_image), 422, 'A docker task with base_runtime "command" needs docker.image')
+    assert_error(
+        client.post("/api/tasks/", json=no_image), 422, 'A docker task with base_runtime "command" needs docker.image'
+    )
 
 
 # --- nothing outlives the service -------------------------------------------------------------------
@@ -253,7 +255,9 @@ def test_leftovers_of_a_dead_service_are_removed_at_start_up_and_live_ones_kept(
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead_owner = containers.owner_id(os.getpid()).rsplit("/", 2)[0] + f"/{int(dead.stdout)}/1"
     labels = {containers.LABEL: "1", containers.LABEL_TASK: f"leftover-{MARK}"}
-    left = daemon.containers.create(image, ["python3", "-c", "pass"], labels={**labels, containers.LABEL_OWNER: dead_owner})
+    left = daemon.containers.create(
+        image, ["python3", "-c", "pass"], labels={**labels, containers.LABEL_OWNER: dead_owner}
+    )
     alive = daemon.containers.create(
         image, ["python3", "-c", "pass"], labels={**labels, containers.LABEL_OWNER: containers.owner_id()}
     )
