@@ -273,3 +273,21 @@ def free_port() -> int:
     from autotuner.tuning.engine.process import free_port as pick
 
     return pick()
+
+
+# --- /api/system ------------------------------------------------------------------------------------
+
+
+def test_system_shows_the_daemon(client, daemon):
+    state = client.get("/api/system").json()["docker"]
+    assert state["reachable"] is True and state["error"] is None
+    assert state["version"] == daemon.version()["Version"]
+    assert state["nvidia_runtime"] is False  # this machine has none
+
+
+def test_system_says_what_to_do_without_a_daemon(client, monkeypatch, tmp_path):
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'gone.sock'}")
+    state = client.get("/api/system").json()["docker"]
+    assert state["reachable"] is False and state["version"] is None
+    assert state["url"] == f"unix://{tmp_path / 'gone.sock'}"
+    assert state["error"].startswith(f"Cannot reach the Docker daemon at unix://{tmp_path / 'gone.sock'}: ")

@@ -14,8 +14,8 @@ import hashlib
 import io
 import os
 import subprocess
-import time
 import tarfile
+import time
 from pathlib import Path
 
 import httpx

@@ -27,9 +27,9 @@ from autotuner.db.session import session_scope
 from autotuner.runs import service
 from autotuner.runtimes.loading import catalog_release
 from autotuner.tasks.service import task_config
+from autotuner.tuning.engine.containers import remove_leftover_containers
 from autotuner.tuning.engine.gpus import detected_gpu_count
 from autotuner.tuning.engine.preflight import EngineMissing, check_engine
-from autotuner.tuning.engine.containers import remove_leftover_containers
 from autotuner.tuning.engine.process import stop_stale_engines
 from autotuner.tuning.experiment import ExperimentOutcome
 from autotuner.tuning.runner import SearchHooks, run_search

@@ -415,7 +415,7 @@ class DockerEngine(EngineProcess):
             try:
                 if container is not None:
                     try:
-                        container.stop(timeout=max(0, int(round(grace))))
+                        container.stop(timeout=max(0, round(grace)))
                     except (NotFound, APIError):
                         pass
                     self._exited.wait(timeout=grace + 5.0)
@@ -434,3 +434,28 @@ class DockerEngine(EngineProcess):
                     self.client.close()
                     self.client = None
             return self._exit_code
+
+
+def daemon_state(timeout: float = 3.0) -> dict[str, Any]:
+    """What ``/api/system`` shows of the Docker daemon: whether it answers, its version, whether it
+    has the NVIDIA runtime, and the sentence saying what is wrong when it does not answer."""
+    state: dict[str, Any] = {"url": daemon_url(), "reachable": False, "version": None, "nvidia_runtime": False}
+    try:
+        client = connect(timeout=timeout)
+    except DockerUnavailable as exc:
+        return {**state, "error": exc.message}
+    try:
+        info = client.info()
+        runtimes = info.get("Runtimes") or {}
+        return {
+            **state,
+            "reachable": True,
+            "version": info.get("ServerVersion"),
+            "nvidia_runtime": "nvidia" in runtimes,
+            "containers_running": sum(1 for _ in client.api.containers(filters={"label": LABEL})),
+            "error": None,
+        }
+    except Exception as exc:
+        return {**state, "error": f"The Docker daemon at {daemon_url()} answered but failed: {_reason(exc)}."}
+    finally:
+        client.close()
