@@ -439,7 +439,13 @@ class DockerEngine(EngineProcess):
 def daemon_state(timeout: float = 3.0) -> dict[str, Any]:
     """What ``/api/system`` shows of the Docker daemon: whether it answers, its version, whether it
     has the NVIDIA runtime, and the sentence saying what is wrong when it does not answer."""
-    state: dict[str, Any] = {"url": daemon_url(), "reachable": False, "version": None, "nvidia_runtime": False}
+    state: dict[str, Any] = {
+        "url": daemon_url(),
+        "reachable": False,
+        "version": None,
+        "nvidia_runtime": False,
+        "default_images": {runtime: default_image(runtime) for runtime in OFFICIAL_IMAGES},
+    }
     try:
         client = connect(timeout=timeout)
     except DockerUnavailable as exc:

@@ -27,6 +27,9 @@ class DockerRead(BaseModel):
     nvidia_runtime: bool = Field(description="Whether containers can be given GPUs (the NVIDIA runtime is there).")
     containers_running: int = Field(default=0, description="Engine containers of the autotuner running now.")
     error: str | None = Field(description="What is wrong and what to do, when it does not answer.")
+    default_images: dict[str, str | None] = Field(
+        description="Per runtime, the image a docker task runs when it names none (the official one)."
+    )
 
 
 def docker_read() -> DockerRead:
