@@ -221,29 +221,33 @@ def remove_leftover_containers() -> int:
 
 # --- the watcher that outlives a killed service -------------------------------------------------
 
-_watcher: subprocess.Popen[bytes] | None = None
+# One watcher per daemon this process has started containers on (DOCKER_HOST can differ).
+_watchers: dict[str, subprocess.Popen[bytes]] = {}
 _watcher_lock = threading.Lock()
 
 
 def ensure_watcher() -> None:
-    """Start, once per service process, the watcher that removes this process's containers when it
-    goes away (even by SIGKILL): it holds the read end of a pipe only this process writes to."""
-    global _watcher
+    """Start, once per service process and daemon, the watcher that removes this process's
+    containers when it goes away (even by SIGKILL): it holds the read end of a pipe only this
+    process writes to (children never inherit the write end: they are started with close_fds)."""
+    url = daemon_url()
     with _watcher_lock:
-        if _watcher is not None and _watcher.poll() is None:
+        running = _watchers.get(url)
+        if running is not None and running.poll() is None:
             return
-        _watcher = subprocess.Popen(
+        _watchers[url] = subprocess.Popen(
             [sys.executable, "-m", "autotuner.tuning.engine.container_watch", owner_id()],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,  # a Ctrl-C or a signal to our process group does not reach it
-            env={**os.environ, "DOCKER_HOST": daemon_url()},
+            env={**os.environ, "DOCKER_HOST": url},
         )
 
 
 def watcher_pid() -> int | None:
-    return _watcher.pid if _watcher is not None else None
+    running = _watchers.get(daemon_url())
+    return running.pid if running is not None else None
 
 
 # --- the running container ----------------------------------------------------------------------
