@@ -6,6 +6,8 @@ Python that runs it: Debian's interpreter (``/usr/bin/python3.11``), the shared 
 standard-library modules the stand-in imports while it serves (``-X importtime``), about 10 MB. The
 root filesystem goes into the daemon as a tar stream (``docker import``); the tag is a hash of
 the files, so the image is built once per machine and rebuilt only when a file changes.
+
+:func:`llama_server_image` does the same for the real llama-server (``autotuner-llama-server:<hash>``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from autotuner.tuning.engine.process import free_port
 from support.paths import ROOT, TOY
 
 STANDIN_REPOSITORY = "autotuner-standin"
+LLAMA_REPOSITORY = "autotuner-llama-server"
+LLAMA_SERVER_IN_IMAGE = "/app/llama-server"
 STANDIN_SCRIPT = "/opt/standin/toy_engine.py"
 PYTHON_IN_IMAGE = "/usr/bin/python3"
 # Debian's interpreter: libpython linked in, so the image stays small.
@@ -128,15 +132,29 @@ def _rootfs(files: dict[str, str]) -> bytes:
 
 def standin_image() -> str:
     """The tag of the stand-in engine's image, building and importing it when the daemon lacks it."""
+    return _image(STANDIN_REPOSITORY, _standin_files())
+
+
+def llama_server_image(llama_server: Path) -> str:
+    """``autotuner-llama-server:<hash>``: the real llama-server at ``/app/llama-server`` (where
+    llama.cpp's official image has it) with the shared libraries it links; the model is not in
+    it (a docker task mounts it read-only)."""
+    program = os.path.realpath(llama_server)
+    files = {LLAMA_SERVER_IN_IMAGE: program}
+    for lib in _shared_libraries(program):
+        files[lib] = os.path.realpath(lib)
+    return _image(LLAMA_REPOSITORY, files)
+
+
+def _image(repository: str, files: dict[str, str]) -> str:
     import docker
     from docker.errors import ImageNotFound
 
-    files = _standin_files()
     digest = hashlib.sha256()
     for target in sorted(files):
         digest.update(target.encode())
         digest.update(Path(files[target]).read_bytes())
-    tag = f"{STANDIN_REPOSITORY}:{digest.hexdigest()[:12]}"
+    tag = f"{repository}:{digest.hexdigest()[:12]}"
     client = docker.from_env()
     try:
         try:
