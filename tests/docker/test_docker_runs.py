@@ -17,6 +17,7 @@ import textwrap
 import uuid
 
 import docker
+import httpx
 import pytest
 from support.docker_images import STANDIN_SCRIPT, standin_image
 from support.factories import assert_error, create_task
@@ -249,6 +250,48 @@ def test_containers_are_removed_when_the_service_is_killed_outright(tmp_path, im
     container_id, watcher = service.stdout.split()
     wait_for(lambda: not exists(daemon, container_id), "the watcher to remove the container", 60)
     wait_for(lambda: not pid_alive(int(watcher)), "the watcher to exit", 30)
+
+
+def test_containers_go_when_the_service_itself_is_killed_outright(tmp_path, image, daemon):
+    """`autotuner serve` runs a docker task; SIGKILL it mid-experiment; no container is left."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "AUTOTUNER_DATA_DIR": str(tmp_path / "data"),
+        "AUTOTUNER_ALLOW_COMMAND_RUNTIME": "true",
+        "AUTOTUNER_UI_DIR": str(tmp_path / "no-ui"),
+    }
+    env.pop("AUTOTUNER_DATABASE_URL", None)
+    service = subprocess.Popen(
+        [sys.executable, "-m", "autotuner.cli.main", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        headers = {"X-Autotuner-CSRF": "1"}
+
+        def answers() -> bool:
+            try:
+                return httpx.get(base + "/api/system/", timeout=5).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_for(answers, "the service to answer", 60, interval=0.2)
+        # A slow stand-in (long benchmark) so that the kill lands while the container runs.
+        body = docker_task("served", image, "--delay-scale", "300", parameters={"tp-size": [1, 2]})
+        created = httpx.post(base + "/api/tasks/", json=body, headers=headers, timeout=30)
+        assert created.status_code == 201, created.text
+        started = httpx.post(f"{base}/api/tasks/{created.json()['id']}/start", headers=headers, timeout=30)
+        assert started.status_code == 200, started.text
+        wait_for(lambda: ours(daemon), "the engine's container", 60, interval=0.2)
+    finally:
+        service.kill()  # SIGKILL: no teardown runs in the service
+        service.wait(timeout=30)
+    assert service.returncode == -signal.SIGKILL
+    wait_for(lambda: not ours(daemon), "the watcher to remove the killed service's container", 60, interval=0.2)
 
 
 def test_leftovers_of_a_dead_service_are_removed_at_start_up_and_live_ones_kept(image, daemon):
