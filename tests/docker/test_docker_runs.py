@@ -225,6 +225,20 @@ def test_docker_options_are_checked_when_the_task_is_made(client):
     assert_error(
         client.post("/api/tasks/", json=no_image), 422, 'A docker task with base_runtime "command" needs docker.image'
     )
+    local = create_task(client, {**body, "deployment_mode": "local", "docker": None})
+    assert local["deployment_mode"] == "local" and local["docker"] is None
+    assert_error(
+        client.put(f"/api/tasks/{local['id']}", json={"deployment_mode": "docker"}),
+        422,
+        'A docker task with base_runtime "command" needs docker.image',
+    )
+    changed = client.put(
+        f"/api/tasks/{local['id']}",
+        json={"deployment_mode": "docker", "docker": {"image": "img:2", "env": ["HF_HOME"]}},
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["deployment_mode"] == "docker"
+    assert changed.json()["docker"] == {"image": "img:2", "host_network": False, "shm_size": None, "env": ["HF_HOME"]}
 
 
 # --- nothing outlives the service -------------------------------------------------------------------
