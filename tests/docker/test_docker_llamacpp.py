@@ -28,7 +28,7 @@ def settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 def worker(app, settings):
-    runner = Worker(app.state.session_factory, settings.log_dir, poll_interval=0.05)
+    runner = Worker(app.state.session_factory, settings.log_dir, allow_command_runtime=False, poll_interval=0.05)
     yield runner
     runner.stop()
 
