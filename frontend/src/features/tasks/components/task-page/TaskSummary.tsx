@@ -33,6 +33,12 @@ export function TaskSummary({ task }: { task: Task }) {
         <Field label="Runtime">
           {labelOf(RUNTIMES, task.base_runtime)} · {task.deployment_mode}
           {task.gpus != null && ` · ${task.gpus} ${task.gpus === 1 ? 'GPU' : 'GPUs'}`}
+          {task.deployment_mode === 'docker' && (
+            <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+              {task.docker?.image ?? 'the official image'}
+              {task.docker?.host_network ? ' · host network' : ''}
+            </Text>
+          )}
         </Field>
         <Field label="Optimization">
           {labelOf(OPTIMIZATION_STRATEGIES, task.optimization?.strategy)} · {labelOf(OBJECTIVES, task.optimization?.objective)}
