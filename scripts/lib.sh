@@ -69,3 +69,32 @@ build_ui() {
   say "Building the web UI"
   (cd "$ROOT/frontend" && npm run build --silent)
 }
+
+docker_answers() {
+  "$VENV/bin/python" -c 'import docker; docker.from_env(timeout=5).ping()' >/dev/null 2>&1
+}
+
+# A Docker daemon for the docker tests (deployment_mode "docker"): nothing to do when one answers
+# (DOCKER_HOST or /var/run/docker.sock); else, as root, Debian's docker.io is installed if missing
+# and dockerd is started in the background with the vfs storage driver (the overlay driver may not
+# work inside a container), logging to .docker/dockerd.log. It keeps running after the tests.
+ensure_docker() {
+  docker_answers && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "No Docker daemon answers and starting one needs root: start it (sudo dockerd &, or systemctl start docker) and run again." >&2
+    return 1
+  fi
+  if ! command -v dockerd >/dev/null 2>&1; then
+    say "Installing the Docker daemon from Debian's packages (docker.io)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
+  fi
+  say "Starting dockerd (storage driver vfs; log in .docker/dockerd.log)"
+  mkdir -p "$ROOT/.docker"
+  setsid nohup dockerd --storage-driver=vfs >"$ROOT/.docker/dockerd.log" 2>&1 < /dev/null &
+  for _ in $(seq 1 60); do
+    docker_answers && return 0
+    sleep 0.5
+  done
+  echo "dockerd did not answer within 30 s: see .docker/dockerd.log." >&2
+  return 1
+}

@@ -16,6 +16,9 @@ say "Gates: ruff (lint and format), import-linter (the layers), mypy (strict on 
 say "llama.cpp's llama-server for the llama.cpp tests (built once per machine and version)"
 "$ROOT/scripts/llama_server.sh"
 
+say "A Docker daemon for the docker tests (started when none answers)"
+ensure_docker
+
 say "Python tests on SQLite"
 "$VENV/bin/python" -m pytest -q
 

@@ -99,7 +99,7 @@ def test_runtime_mismatch_and_unknown_flags_are_warnings(client):
         ),
         ({"parameters": {"a": [1]}, "base_runtime": "command"}, 422, 'needs "command"'),
         ({"parameters": {"a": [1]}, "base_runtime": "command", "command": ["python", "s.py"]}, 422, '"{port}"'),
-        ({"parameters": {"a": [1]}, "deployment_mode": "docker"}, 422, "Invalid field 'deployment_mode'"),
+        ({"parameters": {"a": [1]}, "deployment_mode": "kubernetes"}, 422, "Invalid field 'deployment_mode'"),
         ({"parameters": {"a": list(range(60))}}, 422, "The grid holds 60 combinations, more than max_iterations (50)"),
     ],
 )

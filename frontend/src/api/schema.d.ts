@@ -857,6 +857,71 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** DockerRead */
+        DockerRead: {
+            /**
+             * Url
+             * @description The daemon the service talks to (DOCKER_HOST, else the default socket).
+             */
+            url: string;
+            /** Reachable */
+            reachable: boolean;
+            /**
+             * Version
+             * @description The daemon's version when it answers.
+             */
+            version: string | null;
+            /**
+             * Nvidia Runtime
+             * @description Whether containers can be given GPUs (the NVIDIA runtime is there).
+             */
+            nvidia_runtime: boolean;
+            /**
+             * Containers Running
+             * @description Engine containers of the autotuner running now.
+             * @default 0
+             */
+            containers_running: number;
+            /**
+             * Error
+             * @description What is wrong and what to do, when it does not answer.
+             */
+            error: string | null;
+            /**
+             * Default Images
+             * @description Per runtime, the image a docker task runs when it names none (the official one).
+             */
+            default_images: {
+                [key: string]: string | null;
+            };
+        };
+        /**
+         * DockerSpec
+         * @description How the engine's container runs (deployment_mode "docker").
+         */
+        DockerSpec: {
+            /**
+             * Image
+             * @description Default: the engine's official image at the catalog's release (required for base_runtime command).
+             */
+            image?: string | null;
+            /**
+             * Host Network
+             * @description Share the host's network instead of publishing the port.
+             * @default false
+             */
+            host_network: boolean;
+            /**
+             * Shm Size
+             * @description Shared memory, e.g. 16g. Default: SGLang and vLLM share the host's IPC namespace.
+             */
+            shm_size?: string | null;
+            /**
+             * Env
+             * @description NAMES of environment variables passed from the service's environment (values are never stored).
+             */
+            env?: string[];
+        };
         /** EngineFlagRead */
         EngineFlagRead: {
             /** Name */
@@ -1991,6 +2056,7 @@ export interface components {
             /** Version */
             version: string;
             gpus: components["schemas"]["GpusRead"];
+            docker: components["schemas"]["DockerRead"];
         };
         /**
          * TaskCreate
@@ -2035,9 +2101,11 @@ export interface components {
             /**
              * Deployment Mode
              * @default local
-             * @constant
+             * @enum {string}
              */
-            deployment_mode: "local";
+            deployment_mode: "local" | "docker";
+            /** @description deployment_mode "docker": the container's options. */
+            docker?: components["schemas"]["DockerSpec"] | null;
             /**
              * Gpus
              * @description GPUs the task may use (rules check tp x dp).
@@ -2074,6 +2142,7 @@ export interface components {
             command: string[] | null;
             /** Deployment Mode */
             deployment_mode: string;
+            docker?: components["schemas"]["DockerSpec"] | null;
             /** Gpus */
             gpus: number | null;
             /** Parameters */
@@ -2157,6 +2226,9 @@ export interface components {
             runtime_version?: string | null;
             /** Command */
             command?: string[] | null;
+            /** Deployment Mode */
+            deployment_mode?: ("local" | "docker") | null;
+            docker?: components["schemas"]["DockerSpec"] | null;
             /** Gpus */
             gpus?: number | null;
             /** Parameters */
@@ -2370,6 +2442,8 @@ export type AuditEventRead = components['schemas']['AuditEventRead'];
 export type BenchmarkSpec = components['schemas']['BenchmarkSpec'];
 export type ConflictRead = components['schemas']['ConflictRead'];
 export type DecisionRead = components['schemas']['DecisionRead'];
+export type DockerRead = components['schemas']['DockerRead'];
+export type DockerSpec = components['schemas']['DockerSpec'];
 export type EngineFlagRead = components['schemas']['EngineFlagRead'];
 export type ErrorItem = components['schemas']['ErrorItem'];
 export type ErrorResponse = components['schemas']['ErrorResponse'];

@@ -12,11 +12,21 @@ afterEach(() => {
   notifications.clean();
 });
 
+const DOCKER_UP = {
+  url: 'unix:///var/run/docker.sock',
+  reachable: true,
+  version: '20.10.24',
+  nvidia_runtime: false,
+  containers_running: 0,
+  error: null,
+  default_images: { sglang: 'lmsysorg/sglang:v0.5.4', vllm: 'vllm/vllm-openai:v0.11.0', llamacpp: 'ghcr.io/ggml-org/llama.cpp:server' },
+};
+
 function serve(gpus: number, onCreate: (body: unknown) => Response = (body) => jsonResponse({ ...task('pending'), ...(body as object), id: 42 }, 201)) {
   const created: unknown[] = [];
   mockApi({
     'GET /api/presets/': () => jsonResponse([]),
-    'GET /api/system/': () => jsonResponse({ version: '0.1.0', gpus: { count: gpus, source: gpus ? 'nvidia-smi' : 'none' } }),
+    'GET /api/system/': () => jsonResponse({ version: '0.1.0', gpus: { count: gpus, source: gpus ? 'nvidia-smi' : 'none' }, docker: DOCKER_UP }),
     'GET /api/runtimes/sglang/parameters': () => jsonResponse([]),
     'POST /api/tasks/': ({ body }) => {
       created.push(body);
@@ -55,6 +65,32 @@ describe('NewTaskPage', () => {
     expect(created[0]).toMatchObject({ base_runtime: 'llamacpp', parameters: { parallel: [1, 4], threads: [1] } });
     expect((created[0] as { parameters: object }).parameters).not.toHaveProperty('tp-size');
   });
+
+  it('offers Docker with its options, says what the daemon can do, and sends the container options', async () => {
+    const created = serve(2);
+    expect(screen.queryByTestId('docker-options')).toBeNull();
+    await userEvent.click(screen.getByText('Docker'));
+    const options = await screen.findByTestId('docker-options');
+    expect(within(options).getByTestId('docker-state')).toHaveTextContent(
+      'Docker 20.10.24 answers at unix:///var/run/docker.sock; it has no NVIDIA runtime, so containers cannot get GPUs.',
+    );
+    await waitFor(() => expect(within(options).getByText(/GPUs are set: their experiments will fail/)).toBeInTheDocument());
+    expect(within(options).getByRole('textbox', { name: 'Image' })).toHaveAttribute('placeholder', 'lmsysorg/sglang:v0.5.4');
+    await userEvent.click(within(options).getByRole('textbox', { name: 'Image' }));
+    await userEvent.paste('my-sglang:dev');
+    await userEvent.click(within(options).getByRole('textbox', { name: 'Shared memory' }));
+    await userEvent.paste('16g');
+    await userEvent.click(within(options).getByPlaceholderText('HF_TOKEN'));
+    await userEvent.paste('HF_TOKEN');
+    await userEvent.keyboard('{Enter}');
+    await userEvent.click(within(options).getByRole('checkbox', { name: /Host networking/ }));
+    await userEvent.click(screen.getByRole('button', { name: 'Submit task' }));
+    await waitFor(() => expect(created).toHaveLength(1));
+    expect(created[0]).toMatchObject({
+      deployment_mode: 'docker',
+      docker: { image: 'my-sglang:dev', shm_size: '16g', env: ['HF_TOKEN'], host_network: true },
+    });
+  }, 60_000);
 
   it('defaults GPUs to what the system sees, and sends what the user sets', async () => {
     const created = serve(4);

@@ -97,6 +97,17 @@ describe('TaskDetailPage run view', () => {
     expect(screen.getByTestId('run-status-line')).toHaveTextContent('Not started. Start runs up to 4 experiments');
     expect(screen.queryByTestId('score-chart')).toBeNull();
   });
+
+  it('a docker task shows its deployment and image', async () => {
+    serve({
+      '/api/tasks/7': () =>
+        jsonResponse(task('pending', { deployment_mode: 'docker', docker: { image: 'lmsysorg/sglang:v0.5.4', host_network: true, env: [] } })),
+      '/api/tasks/7/experiments': () => jsonResponse([]),
+    });
+    renderPage();
+    expect(await screen.findByText('lmsysorg/sglang:v0.5.4 · host network')).toBeInTheDocument();
+    expect(screen.getByText(/Command · docker/)).toBeInTheDocument();
+  });
 });
 
 describe('TaskDetailPage engine catalog version', () => {

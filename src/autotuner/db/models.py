@@ -144,6 +144,8 @@ class Task(Owned, Base):
     # Argument-list template for base_runtime "command" (e.g. ["python", "server.py", "--port", "{port}"]).
     command: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)
     deployment_mode: Mapped[str] = mapped_column(String(32), nullable=False, default="local")
+    # deployment_mode "docker": {"image", "host_network", "shm_size", "env": [NAMES]}; never values.
+    docker: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     # GPUs the task may use (rules such as tp-size x dp-size <= gpus); None: not limited.
     gpus: Mapped[int | None] = mapped_column(Integer, nullable=True)
     parameters: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)

@@ -27,6 +27,7 @@ from autotuner.db.session import session_scope
 from autotuner.runs import service
 from autotuner.runtimes.loading import catalog_release
 from autotuner.tasks.service import task_config
+from autotuner.tuning.engine.containers import remove_leftover_containers
 from autotuner.tuning.engine.gpus import detected_gpu_count
 from autotuner.tuning.engine.preflight import EngineMissing, check_engine
 from autotuner.tuning.engine.process import stop_stale_engines
@@ -102,6 +103,9 @@ class Worker:
         stopped = stop_stale_engines(self.log_dir / "tasks")
         if stopped:
             log.warning("Stopped %d engine(s) left running by a service that did not shut down cleanly", stopped)
+        removed = remove_leftover_containers()
+        if removed:
+            log.warning("Removed %d engine container(s) left by a service that did not shut down cleanly", removed)
         with session_scope(self.factory, write=True) as session:
             session.execute(
                 update(Experiment)

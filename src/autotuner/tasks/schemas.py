@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Literal
 
@@ -76,6 +77,40 @@ class PresetSelection(RequestModel):
     )
 
 
+class DockerSpec(RequestModel):
+    """How the engine's container runs (deployment_mode "docker")."""
+
+    image: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._/:@-]*$",
+        description="Default: the engine's official image at the catalog's release (required for base_runtime command).",
+    )
+    host_network: bool = Field(default=False, description="Share the host's network instead of publishing the port.")
+    shm_size: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]+[bkmgBKMG]?$",
+        max_length=20,
+        description="Shared memory, e.g. 16g. Default: SGLang and vLLM share the host's IPC namespace.",
+    )
+    env: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="NAMES of environment variables passed from the service's environment (values are never stored).",
+    )
+
+    @field_validator("env")
+    @classmethod
+    def _names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,127}", name):
+                raise ValueError(
+                    f"'{name[:130]}' is not an environment variable name: give names only (HF_TOKEN), never values"
+                )
+        return value
+
+
 class TaskCreate(RequestModel):
     model_config = ConfigDict(
         strict=True,
@@ -112,7 +147,8 @@ class TaskCreate(RequestModel):
         description="The engine version whose catalog checks the flags (GET /api/runtimes/{runtime}/versions); "
         "default: the installed engine's when it has a catalog, else the newest.",
     )
-    deployment_mode: Literal["local"] = "local"
+    deployment_mode: Literal["local", "docker"] = "local"
+    docker: DockerSpec | None = Field(default=None, description='deployment_mode "docker": the container\'s options.')
     gpus: int | None = Field(default=None, ge=1, le=1024, description="GPUs the task may use (rules check tp x dp).")
     parameters: dict[str, Any] | None = Field(default=None, description="The space to search (or use presets).")
     presets: PresetSelection | None = None
@@ -140,6 +176,8 @@ class TaskUpdate(RequestModel):
         default=None, min_length=1, max_length=64, pattern=r"^v?[0-9][0-9A-Za-z.+-]*$", description="As in TaskCreate."
     )
     command: list[str] | None = Field(default=None, max_length=200)
+    deployment_mode: Literal["local", "docker"] | None = None
+    docker: DockerSpec | None = None
     gpus: int | None = Field(default=None, ge=1, le=1024)
     parameters: dict[str, Any] | None = None
     presets: PresetSelection | None = None
@@ -177,6 +215,7 @@ class TaskRead(BaseModel):
     runtime_version: str | None = Field(description="The engine version whose catalog checked the flags.")
     command: list[str] | None
     deployment_mode: str
+    docker: DockerSpec | None = None
     gpus: int | None
     parameters: dict[str, Any]
     optimization: OptimizationSpec

@@ -156,6 +156,11 @@ def check_settings(data: dict[str, Any], actor: Actor) -> None:
             )
         if not any("{port}" in arg for arg in command):
             raise ValidationFailed('The command must pass "{port}" to the server, e.g. "--port", "{port}".')
+        if data.get("deployment_mode") == "docker" and not (data.get("docker") or {}).get("image"):
+            raise ValidationFailed(
+                'A docker task with base_runtime "command" needs docker.image, the image that holds its program '
+                '(e.g. {"image": "my-engine:1.0"}).'
+            )
     reject_unstorable(data, "Invalid task")
 
 
@@ -253,6 +258,7 @@ def create_task(session: Session, data: TaskCreate, *, actor: Actor) -> Task:
         runtime_version=version,
         command=data.command,
         deployment_mode=data.deployment_mode,
+        docker=fields["docker"],
         gpus=data.gpus,
         parameters=parameters,
         optimization=fields["optimization"],
@@ -293,6 +299,10 @@ def update_task(session: Session, task_id: int | str, data: TaskUpdate, *, actor
         "model": dumped["model"] if "model" in fields else task.model,
         "task_name": data.task_name if "task_name" in fields else task.task_name,
         "description": data.description if "description" in fields else task.description,
+        "deployment_mode": data.deployment_mode
+        if "deployment_mode" in fields and data.deployment_mode
+        else task.deployment_mode,
+        "docker": dumped["docker"] if "docker" in fields else task.docker,
     }
     check_settings(merged, actor)
     if "runtime_version" in fields or "base_runtime" in fields:
@@ -322,9 +332,10 @@ def update_task(session: Session, task_id: int | str, data: TaskUpdate, *, actor
     task.runtime_version = version
     if merged["task_name"] != task.task_name:
         _name_free(session, merged["task_name"], exclude_id=task.id)
-    for key in ("task_name", "description", "base_runtime", "command", "model", "benchmark", "slo"):
+    for key in ("task_name", "description", "base_runtime", "command", "model", "benchmark", "slo", "docker"):
         if key in fields:
             setattr(task, key, merged[key])
+    task.deployment_mode = merged["deployment_mode"]
     if "gpus" in fields:
         task.gpus = data.gpus
     if "optimization" in fields:
@@ -396,6 +407,7 @@ def task_config(task: Task) -> dict[str, Any]:
         "runtime_version": task.runtime_version,
         "command": list(task.command) if task.command else None,
         "deployment_mode": task.deployment_mode,
+        "docker": copy.deepcopy(task.docker),
         "gpus": task.gpus,
         "parameters": copy.deepcopy(task.parameters),
         "optimization": dict(task.optimization),

@@ -24,6 +24,7 @@ from typing import Any
 from autotuner.core.errors import AutotunerError
 from autotuner.tuning.benchmark import BenchmarkAborted, BenchmarkConfig, run_benchmark_sync
 from autotuner.tuning.engine.commands import build_command, model_of
+from autotuner.tuning.engine.containers import DockerEngine
 from autotuner.tuning.engine.errors import LaunchCancelled, LaunchError
 from autotuner.tuning.engine.gpus import engine_environment
 from autotuner.tuning.engine.process import DEFAULT_GRACE_PERIOD, EngineProcess, free_port
@@ -73,6 +74,26 @@ def _append_log(path: Path, line: str) -> None:
         pass
 
 
+def make_engine(
+    task: dict[str, Any],
+    parameters: dict[str, Any],
+    log_path: Path,
+    *,
+    port: int,
+    env: dict[str, str],
+    cwd: str | Path | None,
+    grace_period: float,
+) -> EngineProcess:
+    """The engine handle for the task's ``deployment_mode``: a local process, or a container
+    (GPUs by the indices the local path would put in ``CUDA_VISIBLE_DEVICES``)."""
+    if task.get("deployment_mode") == "docker":
+        visible = env.get("CUDA_VISIBLE_DEVICES", "")
+        gpus = [index for index in visible.split(",") if index.strip()]
+        return DockerEngine(task, parameters, log_path, port=port, gpu_indices=gpus, cwd=cwd, grace_period=grace_period)
+    command = build_command(task, parameters, port)
+    return EngineProcess(command, log_path, port=port, env=env, cwd=cwd, grace_period=grace_period)
+
+
 def run_experiment(
     task: dict[str, Any],
     parameters: dict[str, Any],
@@ -109,8 +130,9 @@ def run_experiment(
         objective = validate_objective((task.get("optimization") or {}).get("objective", "maximize_throughput"))
         slo = validate_slo(task.get("slo"))
         port = free_port()
-        command = build_command(task, parameters, port)
         env = engine_environment(parameters, runtime, gpu_count)
+        engine = make_engine(task, parameters, log_path, port=port, env=env, cwd=cwd, grace_period=grace_period)
+        command = engine.command
     except AutotunerError as exc:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         return outcome("failed", exc.message)
@@ -123,7 +145,6 @@ def run_experiment(
         return outcome("cancelled", CANCELLED_MESSAGE)
     if on_status:
         on_status("deploying")
-    engine = EngineProcess(command, log_path, port=port, env=env, cwd=cwd, grace_period=grace_period)
     result: tuple[str, str | None, dict[str, Any] | None, float | None] = (
         "failed",
         "The experiment did not run.",

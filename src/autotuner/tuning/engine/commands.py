@@ -73,14 +73,24 @@ def model_of(task: dict[str, Any]) -> str:
     return str(model or "")
 
 
-def build_command(task: dict[str, Any], combination: dict[str, Any], port: int | str, host: str = HOST) -> list[str]:
-    """The argument list that starts ``task``'s engine with ``combination`` on ``port``."""
+def build_command(
+    task: dict[str, Any],
+    combination: dict[str, Any],
+    port: int | str,
+    host: str = HOST,
+    programs: dict[str, str] | None = None,
+) -> list[str]:
+    """The argument list that starts ``task``'s engine with ``combination`` on ``port``.
+
+    ``programs`` names the programs elsewhere than on this machine (a container image):
+    ``{"python": "python3", "llamacpp": "/app/llama-server"}``."""
     runtime = task.get("base_runtime", "sglang")
     model = model_of(task)
     flags = render_flags(combination, runtime)
+    python = (programs or {}).get("python", sys.executable)
     if runtime == "sglang":
         base = [
-            sys.executable,
+            python,
             "-m",
             "sglang.launch_server",
             "--model-path",
@@ -93,8 +103,10 @@ def build_command(task: dict[str, Any], combination: dict[str, Any], port: int |
     elif runtime == "vllm":
         base = ["vllm", "serve", model, "--host", host, "--port", str(port)]
     elif runtime == "llamacpp":
-        found = find_llama_server()
-        program = str(found.path) if found is not None else LLAMA_SERVER
+        program = (programs or {}).get("llamacpp") or ""
+        if not program:
+            found = find_llama_server()
+            program = str(found.path) if found is not None else LLAMA_SERVER
         base = [program, "-m", model, "--host", host, "--port", str(port)]
     elif runtime == "command":
         template = task.get("command")
@@ -103,7 +115,7 @@ def build_command(task: dict[str, Any], combination: dict[str, Any], port: int |
                 "A task with base_runtime 'command' needs a field 'command' holding an argument list such as "
                 '["python", "my_server.py", "{model}", "--port", "{port}"].'
             )
-        values = {"model": model, "port": str(port), "host": host, "python": sys.executable}
+        values = {"model": model, "port": str(port), "host": host, "python": python}
         base = [_substitute(arg, values) for arg in template]
     else:
         raise LaunchError(f"Unknown base_runtime '{runtime}': use one of sglang, vllm, llamacpp, command.")

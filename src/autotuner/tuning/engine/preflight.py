@@ -7,6 +7,8 @@ fails the task at once with one sentence instead of failing every experiment aft
 - ``llamacpp``: a ``llama-server`` (``AUTOTUNER_LLAMA_SERVER``, ``PATH``, or the one ``autotuner
   engines install llamacpp`` cached; see :mod:`.install`), and the model file (``model.id_or_path``
   is the path of a ``.gguf`` file, relative paths read from ``cwd``);
+- deployment mode ``docker``: the Docker daemon answers and has the task's image (pulled when
+  missing and a registry answers; see :mod:`.containers`); nothing is checked on this machine;
 - ``command``: the template's program (on ``PATH``, or a path that exists and is executable), and
   every argument that names a Python script (``*.py``) exists, relative paths read from ``cwd``.
 
@@ -71,6 +73,8 @@ def _resolve_program(program: str, cwd: Path) -> str | None:
 
 def check_engine(task: dict[str, Any], *, cwd: str | Path | None = None, release: str | None = None) -> EngineFound:
     """Raise :class:`EngineMissing` with one sentence when the task's engine cannot start here."""
+    if task.get("deployment_mode") == "docker":
+        return _check_docker(task)
     runtime = task.get("base_runtime", Runtime.sglang)
     here = Path(cwd) if cwd is not None else Path.cwd()
     if runtime == Runtime.sglang:
@@ -107,6 +111,18 @@ def check_engine(task: dict[str, Any], *, cwd: str | Path | None = None, release
                 "service starts in."
             )
     return EngineFound(None, None)
+
+
+def _check_docker(task: dict[str, Any]) -> EngineFound:
+    """deployment_mode docker: the daemon answers and has the image (pulled when it can be)."""
+    from autotuner.tuning.engine.containers import check_docker
+    from autotuner.tuning.engine.errors import LaunchError
+
+    try:
+        image = check_docker(task)
+    except LaunchError as exc:
+        raise EngineMissing(exc.message) from exc
+    return EngineFound(None, f"The engine runs in containers of the image {image}.")
 
 
 def _check_llamacpp(task: dict[str, Any], here: Path) -> EngineFound:

@@ -1,4 +1,4 @@
-"""/api/system: what this service runs on (version, GPUs) — for the UI's defaults."""
+"""/api/system: what this service runs on (version, GPUs, the Docker daemon) — for the UI's defaults."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from autotuner import __version__
+from autotuner.tuning.engine.containers import daemon_state
 from autotuner.tuning.engine.gpus import detected_gpu_count
 from autotuner.web.errors import ERROR_RESPONSES
 from autotuner.web.routing import SlashTolerantRouter
@@ -19,12 +20,32 @@ class GpusRead(BaseModel):
     source: Literal["nvidia-smi", "none"] = Field(description="How they were found.")
 
 
+class DockerRead(BaseModel):
+    url: str = Field(description="The daemon the service talks to (DOCKER_HOST, else the default socket).")
+    reachable: bool
+    version: str | None = Field(description="The daemon's version when it answers.")
+    nvidia_runtime: bool = Field(description="Whether containers can be given GPUs (the NVIDIA runtime is there).")
+    containers_running: int = Field(default=0, description="Engine containers of the autotuner running now.")
+    error: str | None = Field(description="What is wrong and what to do, when it does not answer.")
+    default_images: dict[str, str | None] = Field(
+        description="Per runtime, the image a docker task runs when it names none (the official one)."
+    )
+
+
+def docker_read() -> DockerRead:
+    """The Docker daemon's state (deployment_mode docker)."""
+    return DockerRead(**daemon_state())
+
+
 class SystemRead(BaseModel):
     version: str
     gpus: GpusRead
+    docker: DockerRead
 
 
 @router.get("/", response_model=SystemRead, summary="The service's version and the GPUs it sees")
 def get_system() -> SystemRead:
     count = detected_gpu_count()
-    return SystemRead(version=__version__, gpus=GpusRead(count=count, source="nvidia-smi" if count else "none"))
+    return SystemRead(
+        version=__version__, gpus=GpusRead(count=count, source="nvidia-smi" if count else "none"), docker=docker_read()
+    )

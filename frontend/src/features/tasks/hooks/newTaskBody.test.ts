@@ -25,6 +25,30 @@ describe('newTaskBody', () => {
     expect(result.body.presets).toBeUndefined();
   });
 
+  it('sends deployment local without container options by default, and docker with them', () => {
+    const local = newTaskBody(NEW_TASK_DEFAULTS, own(rows(['tp-size', [1]])));
+    expect('body' in local && local.body.deployment_mode).toBe('local');
+    expect('body' in local && local.body).not.toHaveProperty('docker');
+    const docker = { image: ' my-engine:1 ', hostNetwork: true, shmSize: '16g', env: ['HF_TOKEN'] };
+    const result = newTaskBody({ ...NEW_TASK_DEFAULTS, deployment: 'docker', docker }, own(rows(['tp-size', [1]])));
+    expect('body' in result && result.body).toMatchObject({
+      deployment_mode: 'docker',
+      docker: { image: 'my-engine:1', host_network: true, shm_size: '16g', env: ['HF_TOKEN'] },
+    });
+    const defaults = newTaskBody({ ...NEW_TASK_DEFAULTS, deployment: 'docker' }, own(rows(['tp-size', [1]])));
+    expect('body' in defaults && defaults.body.docker).toEqual({ image: null, host_network: false, shm_size: null, env: [] });
+  });
+
+  it('refuses a value where a variable name belongs, and a malformed shared-memory size', () => {
+    const base = { ...NEW_TASK_DEFAULTS, deployment: 'docker' as const };
+    const withValue = newTaskBody({ ...base, docker: { ...base.docker, env: ['HF_TOKEN=hf_x'] } }, own(rows(['tp-size', [1]])));
+    expect(withValue).toEqual({
+      problem: "'HF_TOKEN=hf_x' is not an environment variable name: give names only (HF_TOKEN); the values are read on the server.",
+    });
+    const badShm = newTaskBody({ ...base, docker: { ...base.docker, shmSize: 'lots' } }, own(rows(['tp-size', [1]])));
+    expect(badShm).toEqual({ problem: 'Shared memory is a size such as 16g or 512m, or empty.' });
+  });
+
   it('sends gpus null when the field is empty (the GPU rules do not apply)', () => {
     const result = newTaskBody(NEW_TASK_DEFAULTS, own(rows(['tp-size', [1]])));
     expect('body' in result && result.body.gpus).toBeNull();

@@ -21,6 +21,19 @@ export const SLO_LABELS: Record<SloName, string> = {
   latency: 'End-to-end latency',
 };
 
+export type DeploymentMode = 'local' | 'docker';
+
+/** The container's options (deployment "docker"); empty strings mean the server's defaults. */
+export interface DockerFields {
+  /** Empty: the runtime's official image. */
+  image: string;
+  hostNetwork: boolean;
+  /** Shared memory such as 16g; empty: SGLang and vLLM share the host's IPC namespace. */
+  shmSize: string;
+  /** NAMES of environment variables passed from the server's environment (never values). */
+  env: string[];
+}
+
 export interface NewTaskFields {
   taskName: string;
   description: string;
@@ -28,6 +41,8 @@ export interface NewTaskFields {
   runtime: Runtime;
   /** GPUs the task may use: a whole number of at least 1, or '' (not set: GPU rules do not apply). */
   gpus: number | '';
+  deployment: DeploymentMode;
+  docker: DockerFields;
   strategy: OptimizationStrategy;
   objective: Objective;
   maxIterations: number | string;
@@ -44,6 +59,8 @@ export const NEW_TASK_DEFAULTS: NewTaskFields = {
   model: 'Qwen/Qwen2.5-0.5B-Instruct',
   runtime: 'sglang',
   gpus: '',
+  deployment: 'local',
+  docker: { image: '', hostNetwork: false, shmSize: '', env: [] },
   strategy: 'grid_search',
   objective: 'maximize_throughput',
   maxIterations: 20,
@@ -80,6 +97,28 @@ export function gpusProblem(gpus: number | ''): string | undefined {
   return Number.isInteger(gpus) && gpus >= 1 ? undefined : 'GPUs is a whole number of at least 1, or empty.';
 }
 
+/** The first thing wrong with the container's options, in one sentence. */
+export function dockerProblem(docker: DockerFields): string | undefined {
+  const value = docker.env.find((name) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
+  if (value !== undefined) {
+    return `'${value}' is not an environment variable name: give names only (HF_TOKEN); the values are read on the server.`;
+  }
+  if (docker.shmSize.trim() && !/^[0-9]+[bkmgBKMG]?$/.test(docker.shmSize.trim())) {
+    return 'Shared memory is a size such as 16g or 512m, or empty.';
+  }
+  if (docker.image.trim() && /\s/.test(docker.image.trim())) return 'The image is one name such as lmsysorg/sglang:v0.5.4, without spaces.';
+  return undefined;
+}
+
+function dockerBody(docker: DockerFields): NonNullable<TaskCreate['docker']> {
+  return {
+    image: docker.image.trim() || null,
+    host_network: docker.hostNetwork,
+    shm_size: docker.shmSize.trim() || null,
+    env: docker.env,
+  };
+}
+
 function sloBody(fields: NewTaskFields): TaskCreate['slo'] {
   if (!fields.withSlo) return null;
   const out: NonNullable<TaskCreate['slo']> = {};
@@ -102,13 +141,16 @@ export function newTaskBody(fields: NewTaskFields, space: SpaceChoice): { body: 
   if (badConcurrency) return { problem: badConcurrency };
   const badGpus = gpusProblem(fields.gpus);
   if (badGpus) return { problem: badGpus };
+  const badDocker = fields.deployment === 'docker' ? dockerProblem(fields.docker) : undefined;
+  if (badDocker) return { problem: badDocker };
   const finalSpace = rowsToSpace(space.rows);
   const body: TaskCreate = {
     task_name: fields.taskName.trim(),
     description: fields.description.trim() || null,
     model: { id_or_path: fields.model.trim() },
     base_runtime: fields.runtime,
-    deployment_mode: 'local',
+    deployment_mode: fields.deployment,
+    ...(fields.deployment === 'docker' ? { docker: dockerBody(fields.docker) } : {}),
     gpus: fields.gpus === '' ? null : fields.gpus,
     optimization: {
       strategy: fields.strategy,

@@ -118,7 +118,12 @@ export function useNewTaskForm() {
       setGpusTouched(true);
       setFields((current) => ({ ...current, gpus: value }));
     },
-    system: { gpus: systemGpus, source: system.data?.gpus.source ?? null, known: system.isSuccess },
+    system: {
+      gpus: systemGpus,
+      source: system.data?.gpus.source ?? null,
+      known: system.isSuccess,
+      docker: system.data?.docker ?? null,
+    },
     concurrencyProblem: concurrencyProblem(fields.concurrency),
     presets: {
       on: usePresetsOn,

@@ -1,9 +1,10 @@
-import { Badge, Group, NumberInput, SegmentedControl, SimpleGrid, Stack, Text, TextInput, Textarea } from '@mantine/core';
+import { Group, NumberInput, SegmentedControl, SimpleGrid, Stack, Text, TextInput, Textarea } from '@mantine/core';
 import { optionsOf, RUNTIMES, type Runtime } from '../../../../api/enums';
 import { Section } from '../../../../components/Section';
 import type { NewTaskForm } from '../../hooks/useNewTaskForm';
+import { DeploymentSwitch, DockerOptions } from './DeploymentFields';
 
-/** What to tune: name, model, runtime and the GPUs it may use. */
+/** What to tune: name, model, runtime, where it runs (local or Docker) and the GPUs it may use. */
 export function TaskSection({ form }: { form: NewTaskForm }) {
   const { fields, set, fieldErrors } = form;
   const gpuHint =
@@ -58,14 +59,7 @@ export function TaskSection({ form }: { form: NewTaskForm }) {
               data={optionsOf(RUNTIMES)}
             />
           </Stack>
-          <Stack gap={4}>
-            <Text size="sm" fw={500}>
-              Deployment
-            </Text>
-            <Badge variant="light" color="gray" size="lg" tt="none">
-              Local
-            </Badge>
-          </Stack>
+          <DeploymentSwitch form={form} />
           <NumberInput
             label="GPUs"
             placeholder="not set"
@@ -81,6 +75,7 @@ export function TaskSection({ form }: { form: NewTaskForm }) {
             data-testid="gpus"
           />
         </Group>
+        <DockerOptions form={form} />
       </Stack>
     </Section>
   );

@@ -38,6 +38,12 @@ export function TaskSummary({ task }: { task: Task }) {
               Flags checked against {labelOf(RUNTIMES, task.base_runtime)} {task.runtime_version}
             </Text>
           )}
+          {task.deployment_mode === 'docker' && (
+            <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+              {task.docker?.image ?? 'the official image'}
+              {task.docker?.host_network ? ' · host network' : ''}
+            </Text>
+          )}
         </Field>
         <Field label="Optimization">
           {labelOf(OPTIMIZATION_STRATEGIES, task.optimization?.strategy)} · {labelOf(OBJECTIVES, task.optimization?.objective)}
