@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from autotuner.runtimes.loading import catalog_release
 from autotuner.tuning.engine import containers
 from autotuner.tuning.engine.errors import LaunchError
 
@@ -50,8 +51,12 @@ def test_the_engine_command_inside_the_official_images():
 
 
 def test_default_images_are_the_official_ones_at_the_catalog_release():
-    assert containers.image_of(task("sglang")) == "lmsysorg/sglang:v0.5.4"
-    assert containers.image_of(task("vllm")) == "vllm/vllm-openai:v0.11.0"
+    newest_sglang = catalog_release("sglang")
+    assert newest_sglang is not None and not newest_sglang.startswith("v")
+    assert containers.image_of(task("sglang")) == f"lmsysorg/sglang:v{newest_sglang}"
+    assert containers.image_of(task("vllm")) == f"vllm/vllm-openai:v{catalog_release('vllm')}"
+    # A task that pins the engine's version runs that version's image.
+    assert containers.image_of({**task("vllm"), "runtime_version": "0.32.0"}) == "vllm/vllm-openai:v0.32.0"
     assert containers.image_of(task("llamacpp")) == "ghcr.io/ggml-org/llama.cpp:server"
     assert containers.image_of(task("sglang", image="lmsysorg/sglang:dev")) == "lmsysorg/sglang:dev"
     with pytest.raises(LaunchError, match=r"needs docker\.image"):

@@ -66,20 +66,22 @@ class DockerUnavailable(LaunchError):
     """The daemon cannot be reached, or the image is missing: the message says what to do."""
 
 
-def runtime_image_tag(runtime: str) -> str | None:
-    """The tag of the runtime's official image: the engine release the catalog describes
-    (``v0.5.4``), ``server`` for llama.cpp (its images are tagged by build), None for commands."""
+def runtime_image_tag(runtime: str, version: str | None = None) -> str | None:
+    """The tag of the runtime's official image: ``v`` and the engine release whose catalog checks
+    the task's flags (its ``runtime_version``, else the newest catalog: ``v0.5.23``), ``server`` for
+    llama.cpp (its images are tagged by build), None for commands."""
     if runtime == "llamacpp":
         return "server"
     if runtime in ("sglang", "vllm"):
-        return catalog_release(runtime)
+        release = catalog_release(runtime, version)
+        return f"v{release.removeprefix('v')}" if release else None
     return None
 
 
-def default_image(runtime: str) -> str | None:
-    """``lmsysorg/sglang:v0.5.4``, ``vllm/vllm-openai:v0.11.0``, ``ghcr.io/ggml-org/llama.cpp:server``."""
+def default_image(runtime: str, version: str | None = None) -> str | None:
+    """``lmsysorg/sglang:v0.5.23``, ``vllm/vllm-openai:v0.33.0``, ``ghcr.io/ggml-org/llama.cpp:server``."""
     repository = OFFICIAL_IMAGES.get(runtime)
-    tag = runtime_image_tag(runtime)
+    tag = runtime_image_tag(runtime, version)
     return f"{repository}:{tag}" if repository and tag else None
 
 
@@ -89,7 +91,9 @@ def docker_options(task: dict[str, Any]) -> dict[str, Any]:
 
 
 def image_of(task: dict[str, Any]) -> str:
-    image = docker_options(task).get("image") or default_image(task.get("base_runtime", "sglang"))
+    image = docker_options(task).get("image") or default_image(
+        task.get("base_runtime", "sglang"), task.get("runtime_version")
+    )
     if not image:
         raise LaunchError(
             "A docker task with base_runtime 'command' needs docker.image, the image that holds its program: "
