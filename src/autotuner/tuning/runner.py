@@ -84,7 +84,7 @@ def run_search(
         placement = None
         try:
             try:
-                need = gpus_needed(combination, runtime)
+                need = pool.demand(gpus_needed(combination, runtime))
                 pool.check_fits(need)
             except LaunchError as exc:
                 locked(hooks.start, sequence, combination)

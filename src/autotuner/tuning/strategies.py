@@ -233,21 +233,21 @@ class Strategy:
     def propose(self) -> dict[str, Any] | None:
         """A new combination for a batch (see the module's notes), or None for now."""
         if self._pending is not None:  # a suggestion made sequentially joins the batch
-            combination, self._pending = self._pending, None
-            self.in_flight[combination_key(combination)] = combination
-            return combination
+            pending, self._pending = self._pending, None
+            self.in_flight[combination_key(pending)] = pending
+            return pending
         if len(self.history) + len(self.in_flight) >= self.max_iterations:
             self.stop_reason = f"reached max_iterations ({self.max_iterations})"
             return None
         if self.patience is not None and self.since_improvement >= self.patience:
             self.stop_reason = f"no improvement in the last {self.patience} experiments (early stop)"
             return None
-        combination = self._next()
-        if combination is None:
+        proposed = self._next()
+        if proposed is None:
             self.stop_reason = self.stop_reason or "every combination has been tried"
             return None
-        self.in_flight[combination_key(combination)] = combination
-        return combination
+        self.in_flight[combination_key(proposed)] = proposed
+        return proposed
 
     def forget(self, combination: dict[str, Any]) -> None:
         """A proposed combination that will not run (cancelled): no longer in flight."""

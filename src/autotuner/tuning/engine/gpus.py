@@ -5,7 +5,8 @@ The pool (:class:`DevicePool`, one per service: :func:`service_pool`) holds eith
 
 * GPUs: the indices in ``AUTOTUNER_GPUS`` (e.g. ``0,1,2,3``), else those ``nvidia-smi -L`` lists;
 * or, on a machine without GPUs, ``AUTOTUNER_SLOTS`` declared slots (for CPU engines and tests);
-* or else one slot, so experiments run one at a time.
+* or else one slot, so experiments run one at a time (that slot stands for the machine, not for
+  a GPU: every experiment takes it whatever its parallel sizes).
 
 An experiment reserves as many devices as its parameters need (tp x pp x dp, see
 :func:`autotuner.tuning.scoring.gpus_needed`) and gets a :class:`Placement`: the one place every
@@ -88,12 +89,14 @@ class DeviceState:
 class DevicePool:
     """Devices that experiments reserve, shared fairly between groups (tasks)."""
 
-    def __init__(self, devices: list[str], kind: DeviceKind, source: str) -> None:
+    def __init__(self, devices: list[str], kind: DeviceKind, source: str, *, per_gpu: bool = True) -> None:
         if not devices:
             raise ValueError("a pool needs at least one device")
         self.devices = list(devices)
         self.kind: DeviceKind = kind
         self.source = source
+        # True: an experiment takes one device per GPU it needs; False: one device whatever it needs.
+        self.per_gpu = per_gpu
         self._holders: dict[str, tuple[Any, dict[str, Any]]] = {}
         self._waiting: list[_Request] = []
         self._order = itertools.count()
@@ -110,6 +113,10 @@ class DevicePool:
         if not self._waiting:
             return None
         return min(self._waiting, key=lambda r: (self._held_by(r.group), r.order))
+
+    def demand(self, gpus: int) -> int:
+        """Devices an experiment needing ``gpus`` GPUs takes from this pool."""
+        return gpus if self.per_gpu else 1
 
     def check_fits(self, count: int) -> None:
         """Raise a :class:`LaunchError` when no placement of ``count`` devices can ever exist."""
@@ -194,7 +201,7 @@ def pool_from_environment(environ: Mapping[str, str] | None = None) -> DevicePoo
         if not slots.isdigit() or not 1 <= int(slots) <= 1024:
             raise ValidationFailed(f"AUTOTUNER_SLOTS={slots!r} is not a number of slots from 1 to 1024: write e.g. 4.")
         return DevicePool([f"slot-{i}" for i in range(int(slots))], "slot", "AUTOTUNER_SLOTS")
-    return DevicePool(["slot-0"], "slot", "default")
+    return DevicePool(["slot-0"], "slot", "default", per_gpu=False)
 
 
 _service_pool: DevicePool | None = None
