@@ -160,6 +160,7 @@ def test_two_tasks_share_the_pool_and_cancel_stops_every_experiment_of_one(clien
     first = create_task(client, toy_task("first", "--delay-scale", "40"))["id"]
     second = create_task(client, toy_task("second", "--delay-scale", "40"))["id"]
     assert client.post(f"/api/tasks/{first}/start").status_code == 200
+    app.state.worker = worker  # as the service's embedded worker: /api/system/ reports it
     worker.start()
     try:
 
@@ -195,7 +196,9 @@ def test_two_tasks_share_the_pool_and_cancel_stops_every_experiment_of_one(clien
         wait_for(lambda: client.get(f"/api/tasks/{second}").json()["status"] == "cancelled", "the cancel", timeout=30)
     finally:
         worker.stop()
+        app.state.worker = None
     assert pool.in_use() == 0
+    assert client.get("/api/system/").json()["worker"] == {"state": "external", "running_tasks": []}
 
 
 # --- engines never outlive the service -----------------------------------------------------------
@@ -269,7 +272,7 @@ def test_kill_9_of_the_service_leaves_no_engine_and_resume_reruns_the_interrupte
     body["parameters"] = {"schedule-policy": ["fcfs", "lpm", "random"]}
     try:
         task_id = api.post("/api/tasks/", json=body).json()["id"]
-        assert api.post(f"/api/tasks/{task_id}/start").status_code == 200
+        assert api.post(f"/api/tasks/{task_id}/start", json={}).status_code == 200
         wait_for(
             lambda: (
                 [e["status"] for e in api.get(f"/api/tasks/{task_id}/experiments").json()].count("benchmarking") == 2
@@ -288,8 +291,11 @@ def test_kill_9_of_the_service_leaves_no_engine_and_resume_reruns_the_interrupte
     assert service.returncode == -signal.SIGKILL
     # Gone within seconds (a bound on the wait, not a timing assertion): the supervisors saw the
     # service's pipe close and killed their whole trees.
-    wait_for(lambda: not toy_engine_processes(MARK), "every engine process to go after kill -9", timeout=20)
-    assert all(not pid_alive(pid) for pid, _ in engines)
+    wait_for(
+        lambda: not toy_engine_processes(MARK) and not any(pid_alive(pid) for pid, _ in engines),
+        "every engine process to go after kill -9",
+        timeout=20,
+    )
 
     # The next start resumes the task: the two interrupted experiments are not failures, they run again.
     service = start_serve(tmp_path, port, AUTOTUNER_SLOTS="2", STUBBORN="0", TOY_DELAY_SCALE="1")

@@ -519,7 +519,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The service's version and the GPUs it sees */
+        /** The service: version, database, worker and device pool */
         get: operations["get_system_api_system__get"];
         put?: never;
         post?: never;
@@ -790,6 +790,19 @@ export interface components {
                 [key: string]: unknown[];
             };
         };
+        /** DatabaseRead */
+        DatabaseRead: {
+            /**
+             * Dialect
+             * @description sqlite or postgresql.
+             */
+            dialect: string;
+            /**
+             * Ok
+             * @description Whether it answered a query just now.
+             */
+            ok: boolean;
+        };
         /** DecisionRead */
         DecisionRead: {
             /** Parameter */
@@ -805,6 +818,37 @@ export interface components {
             dropped: unknown[];
             /** Message */
             message: string;
+        };
+        /** DeviceRead */
+        DeviceRead: {
+            /**
+             * Id
+             * @description GPU index, or slot name (slot-0, ...).
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "gpu" | "slot";
+            /** Busy */
+            busy: boolean;
+            /** Task Id */
+            task_id?: number | null;
+            /**
+             * Task Name
+             * @description Shown for tasks you may read.
+             */
+            task_name?: string | null;
+            /** Experiment Sequence */
+            experiment_sequence?: number | null;
+            /**
+             * Parameters
+             * @description Shown for tasks you may read.
+             */
+            parameters?: {
+                [key: string]: unknown;
+            } | null;
         };
         /** ErrorItem */
         ErrorItem: {
@@ -1144,6 +1188,11 @@ export interface components {
              * @default 0
              */
             seed: number;
+            /**
+             * Parallel
+             * @description Experiments run at once (each on the GPUs or slots it needs); default: as many as the pool holds.
+             */
+            parallel?: number | null;
         };
         /**
          * ParameterSource
@@ -1173,6 +1222,25 @@ export interface components {
             current_password?: string | null;
             /** New Password */
             new_password: string;
+        };
+        /** PoolRead */
+        PoolRead: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "gpu" | "slot";
+            /**
+             * Source
+             * @description AUTOTUNER_GPUS, nvidia-smi, AUTOTUNER_SLOTS, or default (one slot).
+             */
+            source: string;
+            /** Size */
+            size: number;
+            /** In Use */
+            in_use: number;
+            /** Devices */
+            devices: components["schemas"]["DeviceRead"][];
         };
         /**
          * PresetBundle
@@ -1875,6 +1943,9 @@ export interface components {
             /** Version */
             version: string;
             gpus: components["schemas"]["GpusRead"];
+            database: components["schemas"]["DatabaseRead"];
+            worker: components["schemas"]["WorkerRead"];
+            pool: components["schemas"]["PoolRead"];
         };
         /**
          * TaskCreate
@@ -2200,6 +2271,20 @@ export interface components {
          * @enum {string}
          */
         Visibility: "private" | "teams" | "public";
+        /** WorkerRead */
+        WorkerRead: {
+            /**
+             * State
+             * @description running: the worker inside this service runs tasks; external: it is turned off (AUTOTUNER_EMBEDDED_WORKER=false) and a separate `autotuner worker` may run them.
+             * @enum {string}
+             */
+            state: "running" | "stopped" | "external";
+            /**
+             * Running Tasks
+             * @description Tasks this service's worker is running now.
+             */
+            running_tasks: number[];
+        };
     };
     responses: never;
     parameters: never;
@@ -2211,7 +2296,9 @@ export type AppliedPreset = components['schemas']['AppliedPreset'];
 export type AuditEventRead = components['schemas']['AuditEventRead'];
 export type BenchmarkSpec = components['schemas']['BenchmarkSpec'];
 export type ConflictRead = components['schemas']['ConflictRead'];
+export type DatabaseRead = components['schemas']['DatabaseRead'];
 export type DecisionRead = components['schemas']['DecisionRead'];
+export type DeviceRead = components['schemas']['DeviceRead'];
 export type ErrorItem = components['schemas']['ErrorItem'];
 export type ErrorResponse = components['schemas']['ErrorResponse'];
 export type ExperimentRead = components['schemas']['ExperimentRead'];
@@ -2231,6 +2318,7 @@ export type ModelSpec = components['schemas']['ModelSpec'];
 export type OptimizationSpec = components['schemas']['OptimizationSpec'];
 export type ParameterSource = components['schemas']['ParameterSource'];
 export type PasswordChange = components['schemas']['PasswordChange'];
+export type PoolRead = components['schemas']['PoolRead'];
 export type PresetBundle = components['schemas']['PresetBundle'];
 export type PresetCreate = components['schemas']['PresetCreate'];
 export type PresetDuplicate = components['schemas']['PresetDuplicate'];
@@ -2279,6 +2367,7 @@ export type UserUpdate = components['schemas']['UserUpdate'];
 export type ValuesChange = components['schemas']['ValuesChange'];
 export type ValuesEntry = components['schemas']['ValuesEntry'];
 export type Visibility = components['schemas']['Visibility'];
+export type WorkerRead = components['schemas']['WorkerRead'];
 export type $defs = Record<string, never>;
 export interface operations {
     login_api_auth_login_post: {
