@@ -182,8 +182,25 @@ def test_two_tasks_share_the_pool_and_cancel_stops_every_experiment_of_one(clien
         }
         busy = [d for d in system["pool"]["devices"] if d["task_id"] == second]
         assert all(d["task_name"] == "second" and d["parameters"] in list(iter_combinations(SPACE)) for d in busy)
-        running = [e for e in experiments_of(client, first) if e["status"] in ("deploying", "benchmarking")]
-        assert len(running) == 2, "the API lists every running experiment"
+
+        def running(task_id: int) -> list[int]:
+            experiments = experiments_of(client, task_id)
+            return sorted(e["sequence"] for e in experiments if e["status"] in ("deploying", "benchmarking"))
+
+        # The API lists every running experiment: those holding a slot (polled: an experiment is
+        # recorded a moment after it gets its slot).
+        wait_for(
+            lambda: (
+                running(first)
+                == sorted(
+                    d["experiment_sequence"]
+                    for d in client.get("/api/system/").json()["pool"]["devices"]
+                    if d["task_id"] == first
+                )
+                and len(running(first)) == 2
+            ),
+            "the first task's two running experiments in the API",
+        )
 
         assert client.post(f"/api/tasks/{first}/cancel").status_code == 200
         wait_for(lambda: client.get(f"/api/tasks/{first}").json()["status"] == "cancelled", "the cancel", timeout=30)

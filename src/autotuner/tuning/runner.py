@@ -71,7 +71,7 @@ def run_search(
     pool = pool or service_pool()
     limit = parallel or parallel_limit(task, pool)
     runtime = task.get("base_runtime", "sglang")
-    results: queue.Queue[tuple[int, dict[str, Any], ExperimentOutcome | None]] = queue.Queue()
+    results: queue.Queue[tuple[int, dict[str, Any], ExperimentOutcome | None, BaseException | None]] = queue.Queue()
     hook_lock = threading.Lock()
     in_flight: dict[int, threading.Thread] = {}
 
@@ -82,6 +82,7 @@ def run_search(
     def one(sequence: int, combination: dict[str, Any]) -> None:
         outcome: ExperimentOutcome | None = None
         placement = None
+        error: BaseException | None = None
         try:
             try:
                 need = pool.demand(gpus_needed(combination, runtime))
@@ -89,45 +90,46 @@ def run_search(
             except LaunchError as exc:
                 locked(hooks.start, sequence, combination)
                 outcome = _not_run(exc.message)
-                return
-            placement = pool.acquire(
-                need,
-                group=group,
-                label={**(label or {}), "sequence": sequence, "parameters": combination},
-                cancel_event=cancel_event,
-            )
-            if placement is None:  # cancelled while waiting: it never started
-                return
-            log_path = locked(hooks.start, sequence, combination)
-            outcome = run_experiment(
-                task,
-                combination,
-                log_path=log_path,
-                cancel_event=cancel_event,
-                on_status=partial(locked, hooks.status, sequence),
-                cwd=cwd,
-                placement=placement,
-            )
-        except Exception as exc:  # a hook failed: the experiment counts as failed, the loop goes on
-            outcome = _not_run(f"The experiment failed unexpectedly: {type(exc).__name__}: {exc}")
+            else:
+                placement = pool.acquire(
+                    need,
+                    group=group,
+                    label={**(label or {}), "sequence": sequence, "parameters": combination},
+                    cancel_event=cancel_event,
+                )
+                if placement is not None:  # None: cancelled while waiting, it never started
+                    log_path = locked(hooks.start, sequence, combination)
+                    outcome = run_experiment(
+                        task,
+                        combination,
+                        log_path=log_path,
+                        cancel_event=cancel_event,
+                        on_status=partial(locked, hooks.status, sequence),
+                        cwd=cwd,
+                        placement=placement,
+                    )
+            if outcome is not None:
+                # Recorded before its devices go to another experiment, so what the pool and
+                # the experiments say always agree.
+                locked(hooks.finish, sequence, combination, outcome)
+        except Exception as exc:  # a hook failed: handed to the search loop, which raises it
+            error = exc
         finally:
             pool.release(placement)
-            results.put((sequence, combination, outcome))
+            results.put((sequence, combination, outcome, error))
 
     def settle(block: bool) -> None:
-        """Record the experiments that have ended."""
+        """Tell the strategy about the experiments that have ended."""
         while in_flight:
             try:
-                sequence, combination, outcome = results.get(timeout=0.2) if block else results.get_nowait()
+                sequence, combination, outcome, error = results.get(timeout=0.2) if block else results.get_nowait()
             except queue.Empty:
                 return
             in_flight.pop(sequence).join()
             block = False
-            if outcome is None:
-                strategy.forget(combination)
-                continue
-            locked(hooks.finish, sequence, combination, outcome)
-            if outcome.status == "cancelled":
+            if error is not None:
+                raise error
+            if outcome is None or outcome.status == "cancelled":
                 strategy.forget(combination)
             else:
                 strategy.record(combination, outcome.score if outcome.status == "succeeded" else None)
@@ -152,11 +154,14 @@ def run_search(
                     return strategy.stop_reason or "the search is over"
             settle(block=True)
     finally:
-        if in_flight:  # cancelled, or the caller is being interrupted: every experiment stops
+        if in_flight:  # cancelled, an error, or the caller is being interrupted: every experiment stops
             cancel_event.set()
             pool.wake()
             while in_flight:
-                settle(block=True)
+                try:
+                    settle(block=True)
+                except Exception:  # the first error is the one raised
+                    continue
     return "cancelled"
 
 
