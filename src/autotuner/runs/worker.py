@@ -81,12 +81,13 @@ class Worker:
         with self._lock:
             for event in self._cancels.values():
                 event.set()
-            threads = list(self._task_threads.values())
         self.pool.wake()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
-        for thread in threads:
+        with self._lock:  # after the loop ended, so no task thread starts after this list
+            threads = list(self._task_threads.values())
+        for thread in threads:  # a thread started meanwhile sees _stop and cancels at once
             thread.join(timeout)
         self.state = "stopped"
 
