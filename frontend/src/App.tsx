@@ -11,6 +11,7 @@ import { NotFoundPage } from './pages/NotFound';
 import { PresetsPage } from './pages/Presets';
 import { TaskDetailPage } from './pages/TaskDetail';
 import { TasksPage } from './pages/Tasks';
+import { SystemPage } from './pages/System';
 import { TokensPage } from './pages/Tokens';
 import { UsersTeamsPage } from './pages/UsersTeams';
 import { paths, patterns } from './routes';
@@ -45,6 +46,7 @@ export const routes: RouteObject[] = [
       { path: patterns.tokens, element: <TokensPage /> },
       { path: patterns.users, element: <UsersTeamsPage /> },
       { path: patterns.audit, element: <AuditLogPage /> },
+      { path: patterns.system, element: <SystemPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -17,6 +17,8 @@ export const paths = {
   users: '/admin/users',
   /** Admins: the audit log. */
   audit: '/admin/audit',
+  /** The service: version, database, worker and the GPU / slot pool. */
+  system: '/system',
 } as const;
 
 /** Route patterns for the router, relative to the app's root route. */
@@ -28,4 +30,5 @@ export const patterns = {
   tokens: 'account/tokens',
   users: 'admin/users',
   audit: 'admin/audit',
+  system: 'system',
 } as const;

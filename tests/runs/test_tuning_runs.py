@@ -377,7 +377,7 @@ def test_a_task_resumes_after_the_service_stops_mid_task(client, app, settings, 
     assert "resuming after 2 recorded experiment(s)" in client.get(f"/api/tasks/{task_id}/logs").text
 
 
-def test_recover_marks_a_crashed_experiment_failed_and_stops_its_engine(client, app, settings):
+def test_recover_marks_a_crashed_experiment_interrupted_and_stops_its_engine(client, app, settings):
     """A service killed outright leaves an experiment 'benchmarking' and its engine running."""
     task_id = create_task(client, toy_task("crashed", parameters={"tp-size": [1, 2]}))["id"]
     start(client, task_id)
@@ -403,22 +403,23 @@ def test_recover_marks_a_crashed_experiment_failed_and_stops_its_engine(client, 
         worker = Worker(app.state.session_factory, settings.log_dir, allow_command_runtime=True, poll_interval=0.05)
         worker.recover()
         orphan.process.wait(timeout=10)  # it was signalled; reap it (the test is its parent)
-        assert not recovery.group_alive(orphan.pid)
+        assert not recovery.group_alive(orphan.process.pid) and not pid_alive(orphan.pid)
         assert not orphan.pid_path.exists()
     finally:
         orphan.terminate(grace_period=1)
     experiment = experiments_of(client, task_id)[0]
-    assert experiment["status"] == "failed" and experiment["error_message"] == INTERRUPTED
+    assert experiment["status"] == "cancelled" and experiment["error_message"] == INTERRUPTED
     assert experiment["ended_at"] is not None
 
-    # The task then resumes: the interrupted combination counts as a failure and is not retried.
+    # The task then resumes: the interrupted combination is not a result, it runs again.
     assert worker.run_once() is True
     task = task_get(client, task_id)
     assert task["status"] == "completed" and task["experiments_done"] == 2
     experiments = experiments_of(client, task_id)
     assert [(e["sequence"], e["parameters"], e["status"]) for e in experiments] == [
-        (1, {"tp-size": 1}, "failed"),
-        (2, {"tp-size": 2}, "succeeded"),
+        (1, {"tp-size": 1}, "cancelled"),
+        (2, {"tp-size": 1}, "succeeded"),
+        (3, {"tp-size": 2}, "succeeded"),
     ]
 
 

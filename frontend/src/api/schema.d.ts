@@ -570,7 +570,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The service's version and the GPUs it sees */
+        /** The service: version, database, worker and device pool */
         get: operations["get_system_api_system__get"];
         put?: never;
         post?: never;
@@ -841,6 +841,19 @@ export interface components {
                 [key: string]: unknown[];
             };
         };
+        /** DatabaseRead */
+        DatabaseRead: {
+            /**
+             * Dialect
+             * @description sqlite or postgresql.
+             */
+            dialect: string;
+            /**
+             * Ok
+             * @description Whether it answered a query just now.
+             */
+            ok: boolean;
+        };
         /** DecisionRead */
         DecisionRead: {
             /** Parameter */
@@ -856,6 +869,37 @@ export interface components {
             dropped: unknown[];
             /** Message */
             message: string;
+        };
+        /** DeviceRead */
+        DeviceRead: {
+            /**
+             * Id
+             * @description GPU index, or slot name (slot-0, ...).
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "gpu" | "slot";
+            /** Busy */
+            busy: boolean;
+            /** Task Id */
+            task_id?: number | null;
+            /**
+             * Task Name
+             * @description Shown for tasks you may read.
+             */
+            task_name?: string | null;
+            /** Experiment Sequence */
+            experiment_sequence?: number | null;
+            /**
+             * Parameters
+             * @description Shown for tasks you may read.
+             */
+            parameters?: {
+                [key: string]: unknown;
+            } | null;
         };
         /** DockerRead */
         DockerRead: {
@@ -1310,6 +1354,11 @@ export interface components {
              * @default 0
              */
             seed: number;
+            /**
+             * Parallel
+             * @description Experiments run at once (each on the GPUs or slots it needs); default: as many as the pool holds.
+             */
+            parallel?: number | null;
         };
         /**
          * ParameterSource
@@ -1339,6 +1388,25 @@ export interface components {
             current_password?: string | null;
             /** New Password */
             new_password: string;
+        };
+        /** PoolRead */
+        PoolRead: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "gpu" | "slot";
+            /**
+             * Source
+             * @description AUTOTUNER_GPUS, nvidia-smi, AUTOTUNER_SLOTS, or default (one slot).
+             */
+            source: string;
+            /** Size */
+            size: number;
+            /** In Use */
+            in_use: number;
+            /** Devices */
+            devices: components["schemas"]["DeviceRead"][];
         };
         /**
          * PresetBundle
@@ -2056,6 +2124,9 @@ export interface components {
             /** Version */
             version: string;
             gpus: components["schemas"]["GpusRead"];
+            database: components["schemas"]["DatabaseRead"];
+            worker: components["schemas"]["WorkerRead"];
+            pool: components["schemas"]["PoolRead"];
             docker: components["schemas"]["DockerRead"];
         };
         /**
@@ -2430,6 +2501,20 @@ export interface components {
          * @enum {string}
          */
         Visibility: "private" | "teams" | "public";
+        /** WorkerRead */
+        WorkerRead: {
+            /**
+             * State
+             * @description running: the worker inside this service runs tasks; external: it is turned off (AUTOTUNER_EMBEDDED_WORKER=false) and a separate `autotuner worker` may run them.
+             * @enum {string}
+             */
+            state: "running" | "stopped" | "external";
+            /**
+             * Running Tasks
+             * @description Tasks this service's worker is running now.
+             */
+            running_tasks: number[];
+        };
     };
     responses: never;
     parameters: never;
@@ -2441,7 +2526,9 @@ export type AppliedPreset = components['schemas']['AppliedPreset'];
 export type AuditEventRead = components['schemas']['AuditEventRead'];
 export type BenchmarkSpec = components['schemas']['BenchmarkSpec'];
 export type ConflictRead = components['schemas']['ConflictRead'];
+export type DatabaseRead = components['schemas']['DatabaseRead'];
 export type DecisionRead = components['schemas']['DecisionRead'];
+export type DeviceRead = components['schemas']['DeviceRead'];
 export type DockerRead = components['schemas']['DockerRead'];
 export type DockerSpec = components['schemas']['DockerSpec'];
 export type EngineFlagRead = components['schemas']['EngineFlagRead'];
@@ -2464,6 +2551,7 @@ export type ModelSpec = components['schemas']['ModelSpec'];
 export type OptimizationSpec = components['schemas']['OptimizationSpec'];
 export type ParameterSource = components['schemas']['ParameterSource'];
 export type PasswordChange = components['schemas']['PasswordChange'];
+export type PoolRead = components['schemas']['PoolRead'];
 export type PresetBundle = components['schemas']['PresetBundle'];
 export type PresetCreate = components['schemas']['PresetCreate'];
 export type PresetDuplicate = components['schemas']['PresetDuplicate'];
@@ -2513,6 +2601,7 @@ export type ValuesChange = components['schemas']['ValuesChange'];
 export type ValuesEntry = components['schemas']['ValuesEntry'];
 export type VersionRead = components['schemas']['VersionRead'];
 export type Visibility = components['schemas']['Visibility'];
+export type WorkerRead = components['schemas']['WorkerRead'];
 export type $defs = Record<string, never>;
 export interface operations {
     login_api_auth_login_post: {

@@ -108,11 +108,12 @@ def _load_task(path: Path) -> dict[str, Any]:
 
 
 class TuneProgress(Progress):
-    """The counter and the bar on one line, the running and the best combination on lines of
-    their own below it, so that an 80-column terminal keeps the bar."""
+    """The counter and the bar on one line, each running combination (several run at once on a
+    pool of GPUs or slots) and the best one on lines of their own below it, so that an 80-column
+    terminal keeps the bar."""
 
     def __init__(self, *, console: Console, disable: bool) -> None:
-        self.running: dict[str, Any] | None = None
+        self.running: dict[int, dict[str, Any]] = {}  # sequence -> combination
         self.best: tuple[int, float, dict[str, Any]] | None = None
         super().__init__(
             TextColumn("[bold]Experiment"),
@@ -125,8 +126,8 @@ class TuneProgress(Progress):
 
     def get_renderables(self) -> Iterable[RenderableType]:
         yield from super().get_renderables()
-        if self.running is not None:
-            yield Text.assemble(("now  ", "dim"), json.dumps(self.running))
+        for sequence, combination in sorted(self.running.items()):
+            yield Text.assemble(("now  ", "dim"), f"#{sequence} {json.dumps(combination)}")
         if self.best is not None:
             sequence, score, combination = self.best
             yield Text.assemble(("best ", "dim"), f"{score:.4g} (experiment {sequence}) {json.dumps(combination)}")
@@ -191,13 +192,14 @@ def tune_file(path: Path, *, dry_run: bool, log_dir: Path | None, as_json: bool)
     bar = progress.add_task("", total=planned)
 
     def start(sequence: int, combination: dict[str, Any]) -> Path:
-        progress.running = combination
+        progress.running[sequence] = combination
         progress.refresh()
         return log_dir / f"experiment-{sequence}.log"
 
     def finish(sequence: int, combination: dict[str, Any], outcome: ExperimentOutcome) -> None:
         rows.append((sequence, combination, outcome))
-        progress.running = None
+        progress.running.pop(sequence, None)
+        rows.sort(key=lambda row: row[0])
         at = best_index([o.score for _, _, o in rows])
         if at is not None:
             best_sequence, best_combination, best_outcome = rows[at]

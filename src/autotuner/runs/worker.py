@@ -1,11 +1,14 @@
-"""The tuning worker: runs started tasks one at a time, recording every experiment.
+"""The tuning worker: runs started tasks, recording every experiment.
 
 Embedded in ``autotuner serve`` (a background thread) or run alone by ``autotuner worker``; one
-worker per database. Tasks whose status is ``running`` are its queue, oldest start first. When it
-starts, a task it finds ``running`` resumes: its recorded experiments are replayed into the
-search, and an experiment left half-done by a stopped service is marked failed. Cancelling
-(``cancel_requested``, set by the API) stops the engine within seconds; shutting the worker down
-stops the engine too, and leaves the task ``running`` so the next start resumes it.
+worker per database. Every task whose status is ``running`` gets a thread; each task runs up to
+``optimization.parallel`` experiments at once on devices of the worker's pool
+(:class:`~autotuner.tuning.engine.gpus.DevicePool`), which the tasks share fairly (see
+:mod:`autotuner.tuning.runner`). When it starts, a task it finds ``running`` resumes: its
+recorded experiments are replayed into the search, and an experiment left half-done by a service
+that died is marked cancelled (``INTERRUPTED``) so that its combination runs again. Cancelling
+(``cancel_requested``, set by the API) stops the task's engines within seconds; shutting the
+worker down stops every engine too, and leaves the tasks ``running`` so the next start resumes them.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from autotuner.runs import service
 from autotuner.runtimes.loading import catalog_release
 from autotuner.tasks.service import task_config
 from autotuner.tuning.engine.containers import remove_leftover_containers
-from autotuner.tuning.engine.gpus import detected_gpu_count
+from autotuner.tuning.engine.gpus import DevicePool, service_pool
 from autotuner.tuning.engine.preflight import EngineMissing, check_engine
 from autotuner.tuning.engine.process import stop_stale_engines
 from autotuner.tuning.experiment import ExperimentOutcome
@@ -37,7 +40,7 @@ from autotuner.tuning.scoring import is_better
 
 log = logging.getLogger("autotuner.worker")
 
-INTERRUPTED = "Interrupted: the service stopped during this experiment."
+INTERRUPTED = "Interrupted: the service stopped during this experiment; it runs again when the task resumes."
 SHUTDOWN = "Interrupted by the service shutting down; the task resumes at the next start."
 
 
@@ -50,17 +53,22 @@ class Worker:
         allow_command_runtime: bool,
         poll_interval: float = 1.0,
         cwd: Path | None = None,
+        pool: DevicePool | None = None,
     ) -> None:
         self.factory = factory
         self.log_dir = Path(log_dir)
         self.poll_interval = poll_interval
         self.cwd = cwd
         self.allow_command_runtime = allow_command_runtime
+        self.pool = pool or service_pool()
         self._stop = threading.Event()
         self._wake = threading.Event()
-        self._cancel = threading.Event()
+        self._lock = threading.Lock()
+        self._cancels: dict[int, threading.Event] = {}  # the tasks running now
+        self._task_threads: dict[int, threading.Thread] = {}
         self._thread: threading.Thread | None = None
         self._recovered = False
+        self.state = "stopped"
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -69,37 +77,87 @@ class Worker:
         self._thread.start()
 
     def stop(self, timeout: float = 60.0) -> None:
-        """Stop after tearing down the running engine (the task stays running, to resume)."""
+        """Stop after tearing down the running engines (the tasks stay running, to resume)."""
         self._stop.set()
-        self._cancel.set()
+        with self._lock:
+            for event in self._cancels.values():
+                event.set()
+        self.pool.wake()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        with self._lock:  # after the loop ended, so no task thread starts after this list
+            threads = list(self._task_threads.values())
+        for thread in threads:  # a thread started meanwhile sees _stop and cancels at once
+            thread.join(timeout)
+        self.state = "stopped"
+
+    def running_tasks(self) -> list[int]:
+        with self._lock:
+            return sorted(self._cancels)
 
     def notify(self) -> None:
         """Look for work now (a task was started or cancelled)."""
         self._wake.set()
 
     def run_forever(self) -> None:
-        log.info("Worker started")
+        log.info("Worker started with %d %s(s) in its pool", self.pool.size, self.pool.kind)
+        self.state = "running"
         while not self._stop.is_set():
             try:
-                worked = self.run_once()
+                self.dispatch()
             except Exception:  # keep the worker alive; the error is in worker.log
                 log.exception("Worker loop error")
-                worked = False
-            if not worked:
-                self._wake.wait(self.poll_interval)
-                self._wake.clear()
+            self._wake.wait(self.poll_interval)
+            self._wake.clear()
         log.info("Worker stopped")
+
+    def dispatch(self) -> int:
+        """Give every running task that has none a thread of its own; returns how many started."""
+        if not self._recovered:
+            self.recover()
+        with self._lock:
+            for task_id, thread in list(self._task_threads.items()):
+                if not thread.is_alive():
+                    del self._task_threads[task_id]
+        started = 0
+        for task_id, config in self._queued():
+            if self._stop.is_set():
+                break
+            thread = threading.Thread(
+                target=self._run_guarded, args=(task_id, config), name=f"autotuner-task-{task_id}", daemon=True
+            )
+            with self._lock:
+                self._task_threads[task_id] = thread
+            thread.start()
+            started += 1
+        return started
+
+    def _queued(self) -> list[tuple[int, dict[str, Any]]]:
+        """Running tasks without a thread, oldest start first."""
+        with session_scope(self.factory) as session:
+            tasks = session.scalars(
+                select(Task).where(Task.status == TaskStatus.running).order_by(Task.started_at, Task.id)
+            ).all()
+            with self._lock:
+                busy = set(self._task_threads) | set(self._cancels)
+            return [(task.id, task_config(task)) for task in tasks if task.id not in busy]
+
+    def _run_guarded(self, task_id: int, config: dict[str, Any]) -> None:
+        try:
+            self.run_task(task_id, config)
+        except Exception:
+            log.exception("Task %s stopped on an error", task_id)
+        finally:
+            self._wake.set()
 
     # --- one task ----------------------------------------------------------------------------
 
     def recover(self) -> None:
         """After a service that stopped without a teardown: engines it left running are stopped
-        (from their ``.pid`` records, see :func:`~autotuner.tuning.engine.process.stop_stale_engines`)
-        and experiments it left mid-way are marked failed (they are replayed as failures, not
-        retried)."""
+        (from their ``.pid`` records, see :func:`~autotuner.tuning.engine.process.stop_stale_engines`;
+        their supervisors normally stopped them already) and experiments it left mid-way are
+        marked cancelled with ``INTERRUPTED``: they are not replayed, so they run again."""
         stopped = stop_stale_engines(self.log_dir / "tasks")
         if stopped:
             log.warning("Stopped %d engine(s) left running by a service that did not shut down cleanly", stopped)
@@ -110,44 +168,46 @@ class Worker:
             session.execute(
                 update(Experiment)
                 .where(Experiment.status.in_(ACTIVE_EXPERIMENT))
-                .values(status=ExperimentStatus.failed, error_message=INTERRUPTED, ended_at=utcnow())
+                .values(status=ExperimentStatus.cancelled, error_message=INTERRUPTED, ended_at=utcnow())
             )
         self._recovered = True
 
     def run_once(self) -> bool:
-        """Run the next started task to its end (or until stopped). Returns False when idle."""
+        """Run the next started task to its end (or until stopped) in this thread. Returns False
+        when idle."""
         if not self._recovered:
             self.recover()
-        with session_scope(self.factory) as session:
-            task = session.scalar(
-                select(Task).where(Task.status == TaskStatus.running).order_by(Task.started_at, Task.id).limit(1)
-            )
-            if task is None:
-                return False
-            task_id, config = task.id, task_config(task)
-        self.run_task(task_id, config)
+        queued = self._queued()
+        if not queued:
+            return False
+        self.run_task(*queued[0])
         return True
 
     def run_task(self, task_id: int, config: dict[str, Any]) -> None:
-        self._cancel.clear()
-        if self._stop.is_set():  # stop() came before the clear: honour it (it sets _stop first)
-            self._cancel.set()
+        cancel = threading.Event()
+        with self._lock:
+            self._cancels[task_id] = cancel
+        if self._stop.is_set():  # stop() came before we registered: honour it
+            cancel.set()
         task_log = service.task_log_path(self.log_dir, task_id)
         task_log.parent.mkdir(parents=True, exist_ok=True)
-        watcher = threading.Thread(target=self._watch_cancel, args=(task_id,), daemon=True)
+        done = threading.Event()
+        watcher = threading.Thread(target=self._watch_cancel, args=(task_id, cancel, done), daemon=True)
         watcher.start()
         try:
-            self._run_task(task_id, config, task_log)
+            self._run_task(task_id, config, task_log, cancel)
         finally:
-            self._cancel.set()  # ends the watcher
+            done.set()  # ends the watcher
             watcher.join(5)
+            with self._lock:
+                self._cancels.pop(task_id, None)
 
     def _say(self, task_log: Path, message: str) -> None:
         log.info("%s", message)
         with open(task_log, "a", encoding="utf-8") as handle:
             handle.write(f"{utcnow().isoformat(timespec='seconds')} {message}\n")
 
-    def _run_task(self, task_id: int, config: dict[str, Any], task_log: Path) -> None:
+    def _run_task(self, task_id: int, config: dict[str, Any], task_log: Path, cancel: threading.Event) -> None:
         with session_scope(self.factory) as session:
             cancelled_before = session.scalar(select(Task.cancel_requested).where(Task.id == task_id))
         if cancelled_before:  # cancelled while it waited for the worker: run nothing
@@ -184,7 +244,6 @@ class Worker:
             f"Task {task_id} '{config['task_name']}': {strategy.name} over {strategy.valid_count:,} valid combination(s)"
             + (f", resuming after {replayed} recorded experiment(s)" if replayed else ""),
         )
-        gpu_count = detected_gpu_count()
         hooks = SearchHooks(
             start=lambda seq, combo: self._start_experiment(task_id, seq, combo, task_log),
             status=lambda seq, status: self._experiment_status(task_id, seq, status),
@@ -195,9 +254,11 @@ class Worker:
             strategy,
             hooks,
             first_sequence=next_sequence,
-            cancel_event=self._cancel,
-            gpu_count=gpu_count or None,
+            cancel_event=cancel,
             cwd=self.cwd,
+            pool=self.pool,
+            group=task_id,
+            label={"task_id": task_id, "task_name": config["task_name"]},
         )
         if self._stop.is_set():
             self._say(task_log, f"Task {task_id} paused: the service is shutting down; it resumes at the next start")
@@ -287,9 +348,9 @@ class Worker:
             f"Task {task_id} {status}" + (f": {error}" if error else f" ({stop_reason})" if stop_reason else ""),
         )
 
-    def _watch_cancel(self, task_id: int) -> None:
-        """Turn the database's cancel flag into the running experiment's cancel event."""
-        while not self._cancel.wait(0.5):
+    def _watch_cancel(self, task_id: int, cancel: threading.Event, done: threading.Event) -> None:
+        """Turn the database's cancel flag into the task's cancel event (its experiments stop)."""
+        while not done.wait(0.5) and not cancel.is_set():
             try:
                 with session_scope(self.factory) as session:
                     requested = session.scalar(select(Task.cancel_requested).where(Task.id == task_id))
@@ -297,5 +358,6 @@ class Worker:
                 log.exception("Could not read the cancel flag of task %s", task_id)
                 continue
             if requested is None or requested:
-                self._cancel.set()
+                cancel.set()
+                self.pool.wake()
                 return

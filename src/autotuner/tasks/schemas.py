@@ -33,6 +33,12 @@ class OptimizationSpec(RequestModel):
         default=False, description="grid_search: sample max_iterations combinations of a larger space."
     )
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    parallel: int | None = Field(
+        default=None,
+        ge=1,
+        le=1024,
+        description="Experiments run at once (each on the GPUs or slots it needs); default: as many as the pool holds.",
+    )
 
 
 class BenchmarkSpec(RequestModel):

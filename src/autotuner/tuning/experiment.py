@@ -26,7 +26,7 @@ from autotuner.tuning.benchmark import BenchmarkAborted, BenchmarkConfig, run_be
 from autotuner.tuning.engine.commands import build_command, model_of
 from autotuner.tuning.engine.containers import DockerEngine
 from autotuner.tuning.engine.errors import LaunchCancelled, LaunchError
-from autotuner.tuning.engine.gpus import engine_environment
+from autotuner.tuning.engine.gpus import Placement, engine_environment
 from autotuner.tuning.engine.process import DEFAULT_GRACE_PERIOD, EngineProcess, free_port
 from autotuner.tuning.scoring import score_metrics, validate_objective, validate_slo
 from autotuner.tuning.strategies import BayesianSearch, make_strategy
@@ -105,9 +105,11 @@ def run_experiment(
     grace_period: float = DEFAULT_GRACE_PERIOD,
     cwd: str | Path | None = None,
     gpu_count: int | None = None,
+    placement: Placement | None = None,
 ) -> ExperimentOutcome:
     """Run one experiment of ``task`` with the combination ``parameters``; never raises for
-    engine or benchmark trouble (that is a ``failed`` outcome)."""
+    engine or benchmark trouble (that is a ``failed`` outcome). ``placement``: the devices it
+    holds (see :mod:`autotuner.tuning.engine.gpus`); without one, the machine's first GPUs."""
     started_at = _now()
     t0 = time.monotonic()
     timeout = experiment_timeout(task) if timeout is None else float(timeout)
@@ -130,7 +132,7 @@ def run_experiment(
         objective = validate_objective((task.get("optimization") or {}).get("objective", "maximize_throughput"))
         slo = validate_slo(task.get("slo"))
         port = free_port()
-        env = engine_environment(parameters, runtime, gpu_count)
+        env = engine_environment(parameters, runtime, gpu_count, placement)
         engine = make_engine(task, parameters, log_path, port=port, env=env, cwd=cwd, grace_period=grace_period)
         command = engine.command
     except AutotunerError as exc:

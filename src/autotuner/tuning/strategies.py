@@ -11,7 +11,12 @@ Every strategy has the same small interface::
 
 ``suggest()`` returns the next combination (nested like the space, groups as dicts) or ``None``
 when the search is over (``stop_reason`` says why). Calling it again before ``record`` returns
-the same combination. Scores follow :mod:`autotuner.tuning.scoring`: higher is better, ``None``
+the same combination.
+
+Batches (several experiments at once): ``propose()`` returns a *new* combination each call, one
+that is neither recorded nor already in flight, until ``record`` (a result) or ``forget`` (it did
+not run) closes it; ``None`` means nothing more can be proposed now (the limit counts the
+experiments in flight; when some are, more may come once they are recorded). Scores follow :mod:`autotuner.tuning.scoring`: higher is better, ``None``
 is a failed experiment and never the best. ``max_iterations`` bounds the number of recorded
 experiments; ``patience`` (optional) stops after that many experiments in a row without a new
 best. No strategy suggests a combination it has already recorded.
@@ -22,7 +27,10 @@ best. No strategy suggests a combination it has already recorded.
   random sample of ``max_iterations`` of them runs, in grid order.
 * ``random_search``: the valid combinations in a seeded random order.
 * ``bayesian``: Optuna's TPE sampler (seeded; the first ``n_startup_trials`` are random), one
-  categorical distribution per leaf of the space. When TPE suggests a combination already run,
+  categorical distribution per leaf of the space. A batch asks several trials before telling
+  any; it stays diverse because TPE runs with ``constant_liar`` (trials still running count as
+  the worst result, so the next ask moves away from them) and a proposal equal to one in flight
+  is dropped and asked anew. When TPE suggests a combination already run,
   the recorded result is told to Optuna again and it is asked anew, so nothing runs twice; after
   ``MAX_REPEATS`` repeats in a row (the space is nearly exhausted) an untried valid combination
   is picked at random.
@@ -200,6 +208,7 @@ class Strategy:
         self.since_improvement = 0
         self.stop_reason: str | None = None
         self._pending: dict[str, Any] | None = None
+        self.in_flight: dict[CombinationKey, dict[str, Any]] = {}
         self._source: Iterator[dict[str, Any]] = iter(())  # the order _first_untried follows
         self._current: dict[str, Any] | None = None
 
@@ -221,9 +230,38 @@ class Strategy:
         self._pending = combination
         return combination
 
+    def propose(self) -> dict[str, Any] | None:
+        """A new combination for a batch (see the module's notes), or None for now."""
+        if self._pending is not None:  # a suggestion made sequentially joins the batch
+            pending, self._pending = self._pending, None
+            self.in_flight[combination_key(pending)] = pending
+            return pending
+        if len(self.history) + len(self.in_flight) >= self.max_iterations:
+            self.stop_reason = f"reached max_iterations ({self.max_iterations})"
+            return None
+        if self.patience is not None and self.since_improvement >= self.patience:
+            self.stop_reason = f"no improvement in the last {self.patience} experiments (early stop)"
+            return None
+        proposed = self._next()
+        if proposed is None:
+            self.stop_reason = self.stop_reason or "every combination has been tried"
+            return None
+        self.in_flight[combination_key(proposed)] = proposed
+        return proposed
+
+    def forget(self, combination: dict[str, Any]) -> None:
+        """A proposed combination that will not run (cancelled): no longer in flight."""
+        key = combination_key(combination)
+        self.in_flight.pop(key, None)
+        self._forgotten(key)
+
+    def _forgotten(self, key: CombinationKey) -> None:
+        pass
+
     def record(self, combination: dict[str, Any], score: float | None) -> None:
         """Record an experiment's result (also used to replay earlier experiments on resume)."""
         key = combination_key(combination)
+        self.in_flight.pop(key, None)
         self.history.append((combination, score))
         self.scores[key] = score
         if self._pending is not None and combination_key(self._pending) == key:
@@ -271,7 +309,8 @@ class Strategy:
                 self._current = next(self._source, None)
                 if self._current is None:
                     return None
-            if combination_key(self._current) not in self.scores:
+            key = combination_key(self._current)
+            if key not in self.scores and key not in self.in_flight:
                 return self._current
             self._current = None
 
@@ -325,9 +364,9 @@ class BayesianSearch(Strategy):
             name: CategoricalDistribution(values)
             for name, (_path, values) in zip(self.param_names, self.leaves, strict=False)
         }
-        sampler = optuna.samplers.TPESampler(seed=self.seed, n_startup_trials=n_startup_trials)
+        sampler = optuna.samplers.TPESampler(seed=self.seed, n_startup_trials=n_startup_trials, constant_liar=True)
         self.study = optuna.create_study(direction="maximize", sampler=sampler)
-        self._trial: optuna.trial.Trial | None = None
+        self._trials: dict[CombinationKey, optuna.trial.Trial] = {}  # asked, not yet told
         self.repeats_told = 0
 
     def _params_of(self, combination: dict[str, Any]) -> dict[str, Any]:
@@ -362,32 +401,47 @@ class BayesianSearch(Strategy):
                 self.repeats_told += 1
                 self._tell(trial, self.scores[key])
                 continue
-            self._trial = trial
+            if key in self.in_flight or key in self._trials:
+                # The same as an experiment running now: drop it (a failed trial teaches TPE
+                # nothing) and ask again; constant_liar makes the next ask look elsewhere.
+                self.study.tell(trial, state=TrialState.FAIL)
+                continue
+            self._trials[key] = trial
             return combination
         combination = self._untried_at_random()
         if combination is None:
             return None
         self.study.enqueue_trial(self._params_of(combination))
-        self._trial = self.study.ask(self.distributions)
-        return self._combination_of(self._trial.params)
+        trial = self.study.ask(self.distributions)
+        combination = self._combination_of(trial.params)
+        self._trials[combination_key(combination)] = trial
+        return combination
 
     def _untried_at_random(self) -> dict[str, Any] | None:
         """An untried valid combination picked at random, or None when every one has been tried.
         A small space is scanned; a large one is sampled by index (a bounded number of draws,
         then a scan in grid order, which only a nearly exhausted space reaches)."""
         if self.valid_count <= SMALL_SPACE:
-            untried = [c for c in self.iter_valid() if combination_key(c) not in self.scores]
+            untried = [c for c in self.iter_valid() if self._untried(combination_key(c))]
             return self.rng.choice(untried) if untried else None
         for _ in range(FALLBACK_DRAWS):
             combination = self.valid_at(self.rng.randrange(self.valid_count))
-            if combination_key(combination) not in self.scores:
+            if self._untried(combination_key(combination)):
                 return combination
-        return next((c for c in self.iter_valid() if combination_key(c) not in self.scores), None)
+        return next((c for c in self.iter_valid() if self._untried(combination_key(c))), None)
+
+    def _untried(self, key: CombinationKey) -> bool:
+        return key not in self.scores and key not in self.in_flight and key not in self._trials
+
+    def _forgotten(self, key: CombinationKey) -> None:
+        trial = self._trials.pop(key, None)
+        if trial is not None:
+            self.study.tell(trial, state=TrialState.FAIL)
 
     def _recorded(self, combination: dict[str, Any], key: CombinationKey, score: float | None) -> None:
-        if self._trial is not None and combination_key(self._combination_of(self._trial.params)) == key:
-            self._tell(self._trial, score)
-            self._trial = None
+        trial = self._trials.pop(key, None)
+        if trial is not None:
+            self._tell(trial, score)
             return
         # A replayed (or unexpected) result: add it to the study as a finished trial.
         params = self._params_of(combination)

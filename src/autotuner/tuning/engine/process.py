@@ -1,32 +1,30 @@
 """One running inference engine (deployment mode ``local``).
 
-The engine runs as a child process in its own process group (``start_new_session=True``),
-started from an argument list, never through a shell, with stdout and stderr going to the
+The engine runs under a small supervisor process (:mod:`.supervisor`) started from an argument
+list, never through a shell, in its own process group, with stdout and stderr going to the
 experiment's log file. It is ready when ``GET /health`` or ``GET /v1/models`` answers 200.
 
 Its command line comes from :mod:`.commands`.
 
 Teardown always happens: SIGTERM to the whole process group, SIGKILL after a grace period
-(default 10 s), then the leader is reaped. Every live engine is in a module registry so that
+(default 10 s), then the supervisor is reaped. Every live engine is in a module registry so that
 :func:`terminate_all` can stop them when the service shuts down.
 
 When the service itself dies without a teardown (SIGKILL, a crash, power cut of the container):
 
-* on Linux the engine is started with ``PR_SET_PDEATHSIG`` = SIGTERM, so the kernel sends it
-  SIGTERM when its parent goes. Caveat: the signal follows the *thread* that started the engine,
-  not the process; the worker and ``autotuner tune`` start engines from a thread that outlives
-  them (they tear the engine down before the thread ends), so this holds. It reaches only the
-  leader: grandchildren (SGLang's scheduler processes) rely on the leader's own SIGTERM handling;
+* the supervisor holds a pipe from the service; the kernel closes it when the service dies, and
+  the supervisor then stops the engine's whole process tree (SIGTERM, SIGKILL after its grace
+  period), children that left the group included (it is their child subreaper). This does not
+  depend on the service ever starting again;
 * and while an engine runs, ``<experiment log>.pid`` records its process group (with the boot id
   and the leader's start time). The worker calls :func:`stop_stale_engines` when it starts, which
-  stops every group still alive from such a record, so nothing outlives a crashed service beyond
-  its next start.
+  stops every group still alive from such a record (the case of a supervisor killed too).
 """
 
 from __future__ import annotations
 
 import collections
-import ctypes
+import json
 import os
 import re
 import signal
@@ -35,9 +33,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import httpx
 
@@ -46,51 +42,36 @@ from autotuner.tuning.engine.errors import LaunchCancelled, LaunchError
 from autotuner.tuning.engine.recovery import (
     PID_SUFFIX,
     group_alive,
+    proc_stat,
     remove_record,
     signal_group,
     stop_stale_engine,
     write_record,
 )
 
-if TYPE_CHECKING:
-    from _ctypes import CFuncPtr
-
+SUPERVISOR = str(Path(__file__).with_name("supervisor.py"))
+# How long the supervisor gives the engine between SIGTERM and SIGKILL once the service is gone.
+ORPHAN_GRACE_PERIOD = 3.0
 DEFAULT_GRACE_PERIOD = 10.0
 TAIL_LINES = 20
 READY_PATHS = ("/health", "/v1/models")
-_PR_SET_PDEATHSIG = 1
-
-_prctl: CFuncPtr | None  # a foreign function
-try:  # Linux: resolved once, here, so the child only makes the call between fork and exec
-    _prctl = ctypes.CDLL(None, use_errno=True).prctl
-    _prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
-    _prctl.restype = ctypes.c_int
-except (OSError, AttributeError):  # pragma: no cover - not Linux
-    _prctl = None
 
 
-def _die_with_parent(parent_pid: int) -> Callable[[], None] | None:
-    """A ``preexec_fn`` asking the kernel to SIGTERM the child when its parent dies (Linux only).
-
-    It runs in the child after fork and only calls prctl (no imports, no locks), which is why it
-    is safe in a threaded service."""
-    if _prctl is None or not sys.platform.startswith("linux"):
-        return None
-
-    def preexec() -> None:
-        _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-        if os.getppid() != parent_pid:  # the parent died before prctl: act as if signalled
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    return preexec
+_recent_ports: collections.deque[int] = collections.deque(maxlen=256)
+_ports_lock = threading.Lock()
 
 
 def free_port(host: str = HOST) -> int:
-    """A TCP port nobody listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A TCP port nobody listens on right now (the OS picks it), and not one handed out lately:
+    experiments starting at the same time never get the same port."""
+    with _ports_lock:
+        while True:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                sock.bind((host, 0))
+                port: int = sock.getsockname()[1]
+            if port not in _recent_ports:
+                _recent_ports.append(port)
+                return port
 
 
 # --- the running engine -------------------------------------------------------------------------
@@ -143,7 +124,8 @@ class EngineProcess:
         self.env = env
         self.cwd = cwd
         self.grace_period = grace_period
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: subprocess.Popen[bytes] | None = None  # the supervisor
+        self.engine_pid: int | None = None
         self._log_start = 0
         self._lock = threading.Lock()
 
@@ -153,6 +135,9 @@ class EngineProcess:
 
     @property
     def pid(self) -> int | None:
+        """The engine's own process id (its supervisor's until the engine runs)."""
+        if self.engine_pid is not None:
+            return self.engine_pid
         return self.process.pid if self.process else None
 
     def __enter__(self) -> EngineProcess:
@@ -164,29 +149,55 @@ class EngineProcess:
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        status_read, status_write = os.pipe()
         with open(self.log_path, "ab") as log:
             log.write(f"$ {' '.join(self.command)}\n".encode())
             log.flush()
             self._log_start = log.tell()
             try:
                 self.process = subprocess.Popen(
-                    self.command,
-                    stdin=subprocess.DEVNULL,
+                    [sys.executable, SUPERVISOR],
+                    stdin=subprocess.PIPE,
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     env=self.env,
                     cwd=self.cwd,
                     start_new_session=True,
-                    preexec_fn=_die_with_parent(os.getpid()),
+                    pass_fds=(status_write,),
                 )
             except OSError as exc:
+                os.close(status_read)
                 raise LaunchError(
-                    f"Could not start the engine ({self.command[0]}): {exc.strerror or exc}; "
-                    "check that the engine is installed and the command is right."
+                    f"Could not start the engine's supervisor: {exc.strerror or exc}; check the service's Python."
                 ) from exc
+            finally:
+                os.close(status_write)
         with _registry_lock:
             _registry.add(self)
         write_record(self.pid_path, self.process.pid)
+        assert self.process.stdin is not None
+        request = {
+            "command": self.command,
+            "grace": self.grace_period,
+            "orphan_grace": ORPHAN_GRACE_PERIOD,
+            "status_fd": status_write,
+        }
+        with os.fdopen(status_read, "r") as status:
+            try:
+                self.process.stdin.write((json.dumps(request) + "\n").encode())
+                self.process.stdin.flush()  # the pipe stays open: its end tells the supervisor we are gone
+            except OSError:
+                pass
+            answer = status.readline().strip()
+        if answer.startswith("ok "):
+            self.engine_pid = int(answer[3:])
+            return
+        self.terminate(grace_period=0)
+        reason = answer[6:] if answer.startswith("error ") else "its supervisor exited first"
+        raise LaunchError(
+            f"Could not start the engine ({self.command[0]}): {reason}; "
+            "check that the engine is installed and the command is right."
+        )
 
     @property
     def pid_path(self) -> Path:
@@ -194,8 +205,17 @@ class EngineProcess:
         return self.log_path.with_name(self.log_path.name + PID_SUFFIX)
 
     def returncode(self) -> int | None:
-        """The exit code once the engine has exited, else None."""
-        return self.process.poll() if self.process else None
+        """The exit code once the engine has exited, else None (the supervisor exits with the
+        engine's code a moment after it; when the engine is already gone, wait for that)."""
+        if self.process is None:
+            return None
+        code = self.process.poll()
+        if code is None and self.engine_pid is not None and proc_stat(self.engine_pid) is None:
+            try:
+                code = self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                code = None
+        return code
 
     def output_tail(self, lines: int = TAIL_LINES) -> str:
         """The last ``lines`` lines the engine wrote."""
@@ -266,10 +286,13 @@ class EngineProcess:
             proc = self.process
             if proc is None:
                 return None
-            pgid = proc.pid  # start_new_session: the leader's pid is the group id
+            pgid = proc.pid  # start_new_session: the supervisor's pid is the group id
             if proc.poll() is None or group_alive(pgid):
                 signal_group(pgid, signal.SIGTERM)
-                deadline = time.monotonic() + grace
+                # The supervisor SIGKILLs its tree after the grace period it was started with;
+                # the group-wide SIGKILL below is the fallback (a moment later, or at once when
+                # a shorter grace is asked for).
+                deadline = time.monotonic() + (grace + 1.0 if grace >= self.grace_period else grace)
                 while time.monotonic() < deadline:
                     proc.poll()
                     if proc.returncode is not None and not group_alive(pgid):
@@ -284,6 +307,11 @@ class EngineProcess:
                 proc.wait(timeout=max(grace, 5.0))
             except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
                 pass
+            if proc.stdin is not None:
+                try:
+                    proc.stdin.close()
+                except OSError:
+                    pass
             with _registry_lock:
                 _registry.discard(self)
             if not group_alive(pgid):

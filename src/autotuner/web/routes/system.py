@@ -1,14 +1,21 @@
-"""/api/system: what this service runs on (version, GPUs, the Docker daemon) — for the UI's defaults."""
+"""/api/system: what this service runs on - version, database, worker, the device pool with what
+each GPU or slot is doing, and the Docker daemon (for the UI's System page and its defaults)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
+from fastapi import Request
 from pydantic import BaseModel, Field
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from autotuner import __version__
+from autotuner.db.models import Task
+from autotuner.tasks.service import readable
 from autotuner.tuning.engine.containers import daemon_state
-from autotuner.tuning.engine.gpus import detected_gpu_count
+from autotuner.tuning.engine.gpus import DevicePool, detected_gpu_count, service_pool
+from autotuner.web.deps import ActorDep, SessionDep
 from autotuner.web.errors import ERROR_RESPONSES
 from autotuner.web.routing import SlashTolerantRouter
 
@@ -37,15 +44,97 @@ def docker_read() -> DockerRead:
     return DockerRead(**daemon_state())
 
 
+class DatabaseRead(BaseModel):
+    dialect: str = Field(description="sqlite or postgresql.")
+    ok: bool = Field(description="Whether it answered a query just now.")
+
+
+class WorkerRead(BaseModel):
+    state: Literal["running", "stopped", "external"] = Field(
+        description="running: the worker inside this service runs tasks; external: it is turned off "
+        "(AUTOTUNER_EMBEDDED_WORKER=false) and a separate `autotuner worker` may run them."
+    )
+    running_tasks: list[int] = Field(description="Tasks this service's worker is running now.")
+
+
+class DeviceRead(BaseModel):
+    id: str = Field(description="GPU index, or slot name (slot-0, ...).")
+    kind: Literal["gpu", "slot"]
+    busy: bool
+    task_id: int | None = None
+    task_name: str | None = Field(default=None, description="Shown for tasks you may read.")
+    experiment_sequence: int | None = None
+    parameters: dict[str, Any] | None = Field(default=None, description="Shown for tasks you may read.")
+
+
+class PoolRead(BaseModel):
+    kind: Literal["gpu", "slot"]
+    source: str = Field(description="AUTOTUNER_GPUS, nvidia-smi, AUTOTUNER_SLOTS, or default (one slot).")
+    size: int
+    in_use: int
+    devices: list[DeviceRead]
+
+
 class SystemRead(BaseModel):
     version: str
     gpus: GpusRead
+    database: DatabaseRead
+    worker: WorkerRead
+    pool: PoolRead
     docker: DockerRead
 
 
-@router.get("/", response_model=SystemRead, summary="The service's version and the GPUs it sees")
-def get_system() -> SystemRead:
+def pool_read(session: Session, pool: DevicePool, actor: Any) -> PoolRead:
+    states = pool.snapshot()
+    task_ids = {s.holder["task_id"] for s in states if s.holder and isinstance(s.holder.get("task_id"), int)}
+    visible = (
+        {t.id for t in session.scalars(select(Task).where(Task.id.in_(task_ids))) if readable(actor, t)}
+        if task_ids
+        else set()
+    )
+    devices = []
+    for state in states:
+        holder = state.holder or {}
+        task_id = holder.get("task_id")
+        shown = task_id in visible
+        devices.append(
+            DeviceRead(
+                id=state.id,
+                kind=state.kind,
+                busy=state.holder is not None,
+                task_id=task_id,
+                task_name=holder.get("task_name") if shown else None,
+                experiment_sequence=holder.get("sequence"),
+                parameters=holder.get("parameters") if shown else None,
+            )
+        )
+    return PoolRead(
+        kind=pool.kind,
+        source=pool.source,
+        size=pool.size,
+        in_use=sum(1 for d in devices if d.busy),
+        devices=devices,
+    )
+
+
+@router.get("/", response_model=SystemRead, summary="The service: version, database, worker and device pool")
+def get_system(request: Request, session: SessionDep, actor: ActorDep) -> SystemRead:
     count = detected_gpu_count()
+    try:
+        session.execute(text("SELECT 1"))
+        database_ok = True
+    except Exception:  # reported, not raised: this page is where a broken database shows
+        database_ok = False
+    worker = getattr(request.app.state, "worker", None)
+    pool = worker.pool if worker is not None else service_pool()
     return SystemRead(
-        version=__version__, gpus=GpusRead(count=count, source="nvidia-smi" if count else "none"), docker=docker_read()
+        version=__version__,
+        gpus=GpusRead(count=count, source="nvidia-smi" if count else "none"),
+        database=DatabaseRead(dialect=session.get_bind().dialect.name, ok=database_ok),
+        worker=WorkerRead(
+            state=("running" if worker.state == "running" else "stopped") if worker is not None else "external",
+            running_tasks=worker.running_tasks() if worker is not None else [],
+        ),
+        pool=pool_read(session, pool, actor),
+        docker=docker_read(),
     )

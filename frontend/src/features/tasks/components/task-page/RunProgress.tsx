@@ -17,15 +17,19 @@ export function progressColor(task: Task): string {
 
 function statusLine(task: Task, experiments: Experiment[]): string {
   const { planned } = plannedExperiments(task);
-  const active = experiments.find(isActiveExperiment);
+  const active = experiments.filter(isActiveExperiment);
   if (task.status === 'pending' && task.experiments_done === 0) {
     return `Not started. Start runs up to ${planned} ${planned === 1 ? 'experiment' : 'experiments'} (${labelOf(OPTIMIZATION_STRATEGIES, task.optimization?.strategy) || 'search'}).`;
   }
-  if (task.status === 'running' && task.cancel_requested) return 'Cancelling: the running engine is being stopped.';
+  if (task.status === 'running' && task.cancel_requested) return 'Cancelling: the running engines are being stopped.';
   if (task.status === 'running') {
-    if (!active) return 'Waiting for the worker to pick the next combination…';
-    const params = parameterPairs(active.parameters).map(([k, v]) => `${k} ${v}`).join(', ');
-    return `Experiment #${active.sequence} is ${active.status === 'pending' ? 'queued' : active.status}: ${params}`;
+    if (active.length === 0) return 'Waiting for the worker to pick the next combination…';
+    if (active.length > 1) {
+      return `${active.length} experiments running at once: ${active.map((e) => `#${e.sequence} ${e.status}`).join(', ')}.`;
+    }
+    const [only] = active;
+    const params = parameterPairs(only.parameters).map(([k, v]) => `${k} ${v}`).join(', ');
+    return `Experiment #${only.sequence} is ${only.status === 'pending' ? 'queued' : only.status}: ${params}`;
   }
   if (task.status === 'completed') return `Completed${task.stop_reason ? `: ${task.stop_reason}` : ''}.`;
   if (task.status === 'cancelled') return `Cancelled${task.stop_reason ? `: ${task.stop_reason}` : ''}.`;

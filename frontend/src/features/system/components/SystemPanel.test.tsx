@@ -1,0 +1,53 @@
+import { screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { renderWithProviders } from '../../../test/render';
+import type { SystemStatus } from '../api/systemService';
+import { SystemPanel } from './SystemPanel';
+
+const SYSTEM: SystemStatus = {
+  version: '0.1.0',
+  gpus: { count: 0, source: 'none' },
+  database: { dialect: 'sqlite', ok: true },
+  worker: { state: 'running', running_tasks: [7] },
+  pool: {
+    kind: 'slot',
+    source: 'AUTOTUNER_SLOTS',
+    size: 2,
+    in_use: 1,
+    devices: [
+      {
+        id: 'slot-0',
+        kind: 'slot',
+        busy: true,
+        task_id: 7,
+        task_name: 'toy sweep',
+        experiment_sequence: 3,
+        parameters: { 'tp-size': 1, 'schedule-policy': 'lpm' },
+      },
+      { id: 'slot-1', kind: 'slot', busy: false, task_id: null, task_name: null, experiment_sequence: null, parameters: null },
+    ],
+  },
+};
+
+describe('SystemPanel', () => {
+  it('shows the worker, the database and what each slot is doing', () => {
+    renderWithProviders(<SystemPanel system={SYSTEM} />);
+    expect(screen.getByTestId('worker-state')).toHaveTextContent('Running');
+    expect(screen.getByTestId('database-state')).toHaveTextContent('answering');
+    expect(screen.getByText('Slot pool: 1 of 2 in use')).toBeInTheDocument();
+    const [busy, idle] = screen.getAllByTestId('pool-device');
+    expect(within(busy).getByRole('link', { name: 'toy sweep' })).toHaveAttribute('href', '/tasks/7');
+    expect(busy).toHaveTextContent('#3');
+    expect(busy).toHaveTextContent('tp-size 1, schedule-policy lpm');
+    expect(idle).toHaveTextContent('idle');
+  });
+
+  it('names a task the viewer may not read by its id only, and a stopped worker in red', () => {
+    const hidden = { ...SYSTEM.pool.devices[0], task_name: null, parameters: null };
+    renderWithProviders(
+      <SystemPanel system={{ ...SYSTEM, worker: { state: 'stopped', running_tasks: [] }, pool: { ...SYSTEM.pool, devices: [hidden] } }} />,
+    );
+    expect(screen.getByRole('link', { name: 'Task 7' })).toBeInTheDocument();
+    expect(screen.getByTestId('worker-state')).toHaveTextContent('Stopped');
+  });
+});

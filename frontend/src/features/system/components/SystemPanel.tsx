@@ -1,0 +1,118 @@
+import { Badge, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { IconCpu, IconDatabase, IconServer } from '@tabler/icons-react';
+import { Link } from 'react-router-dom';
+import { paths } from '../../../routes';
+import type { PoolDevice, SystemStatus } from '../api/systemService';
+
+const WORKER_STATE: Record<SystemStatus['worker']['state'], { label: string; color: string }> = {
+  running: { label: 'Running', color: 'teal' },
+  stopped: { label: 'Stopped', color: 'red' },
+  external: { label: 'Separate process', color: 'gray' },
+};
+
+const POOL_SOURCE: Record<string, string> = {
+  AUTOTUNER_GPUS: 'fixed by AUTOTUNER_GPUS',
+  'nvidia-smi': 'found by nvidia-smi',
+  AUTOTUNER_SLOTS: 'declared by AUTOTUNER_SLOTS (no GPUs)',
+  default: 'one slot (no GPUs found, no AUTOTUNER_SLOTS): experiments run one at a time',
+};
+
+function Fact({ icon, label, children }: { icon: React.ReactNode; label: string; children: React.ReactNode }) {
+  return (
+    <Paper withBorder p="md">
+      <Group gap={8} mb={4}>
+        {icon}
+        <Text size="xs" c="dimmed" tt="uppercase" fw={600} lts={0.4}>
+          {label}
+        </Text>
+      </Group>
+      {children}
+    </Paper>
+  );
+}
+
+function parametersText(device: PoolDevice): string {
+  if (!device.parameters) return '';
+  return Object.entries(device.parameters)
+    .map(([key, value]) => `${key} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    .join(', ');
+}
+
+/** What the service runs on and what each GPU or slot of its pool is doing. */
+export function SystemPanel({ system }: { system: SystemStatus }) {
+  const worker = WORKER_STATE[system.worker.state];
+  const noun = system.pool.kind === 'gpu' ? 'GPU' : 'Slot';
+  return (
+    <Stack gap="lg">
+      <SimpleGrid cols={{ base: 1, sm: 3 }}>
+        <Fact icon={<IconServer size={18} />} label="Service">
+          <Text fw={600}>Autotuner {system.version}</Text>
+        </Fact>
+        <Fact icon={<IconDatabase size={18} />} label="Database">
+          <Group gap={8}>
+            <Text fw={600}>{system.database.dialect}</Text>
+            <Badge color={system.database.ok ? 'teal' : 'red'} variant="light" data-testid="database-state">
+              {system.database.ok ? 'answering' : 'not answering'}
+            </Badge>
+          </Group>
+        </Fact>
+        <Fact icon={<IconCpu size={18} />} label="Worker">
+          <Group gap={8}>
+            <Badge color={worker.color} variant="light" data-testid="worker-state">
+              {worker.label}
+            </Badge>
+            <Text size="sm" c="dimmed">
+              {system.worker.running_tasks.length} task(s) running
+            </Text>
+          </Group>
+        </Fact>
+      </SimpleGrid>
+      <Paper withBorder p="lg">
+        <Group justify="space-between" mb="xs" wrap="wrap">
+          <Title order={4}>
+            {noun} pool: {system.pool.in_use} of {system.pool.size} in use
+          </Title>
+          <Text size="sm" c="dimmed">
+            {POOL_SOURCE[system.pool.source] ?? system.pool.source}
+          </Text>
+        </Group>
+        <Table.ScrollContainer minWidth={520}>
+          <Table data-testid="pool-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{noun}</Table.Th>
+                <Table.Th>State</Table.Th>
+                <Table.Th>Task</Table.Th>
+                <Table.Th>Experiment</Table.Th>
+                <Table.Th>Parameters</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {system.pool.devices.map((device) => (
+                <Table.Tr key={device.id} data-testid="pool-device">
+                  <Table.Td ff="monospace">{device.id}</Table.Td>
+                  <Table.Td>
+                    <Badge color={device.busy ? 'indigo' : 'gray'} variant="light">
+                      {device.busy ? 'busy' : 'idle'}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    {device.task_id != null ? (
+                      <Link to={paths.task(device.task_id)}>{device.task_name ?? `Task ${device.task_id}`}</Link>
+                    ) : (
+                      '—'
+                    )}
+                  </Table.Td>
+                  <Table.Td>{device.experiment_sequence != null ? `#${device.experiment_sequence}` : '—'}</Table.Td>
+                  <Table.Td className="wrap-anywhere">
+                    <Text size="sm">{parametersText(device) || '—'}</Text>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      </Paper>
+    </Stack>
+  );
+}
