@@ -59,7 +59,7 @@ def _check_runtime_allowed(task: Task, actor: Actor) -> None:
         actor.check_may_run_commands()
 
 
-def start_task(session: Session, task_id: int, *, actor: Actor, restarted: bool = False) -> Task:
+def start_task(session: Session, task_id: int | str, *, actor: Actor, restarted: bool = False) -> Task:
     """Queue a task for the worker. A task with experiments continues from them; one whose every
     planned experiment has run is refused (it can be run again from the start)."""
     begin_write(session)
@@ -89,7 +89,7 @@ def start_task(session: Session, task_id: int, *, actor: Actor, restarted: bool 
     return task
 
 
-def restart_task(session: Session, task_id: int, *, actor: Actor) -> Task:
+def restart_task(session: Session, task_id: int | str, *, actor: Actor) -> Task:
     """A fresh run of a task that is not running: its experiments are deleted, then it starts.
     The caller removes the old logs (:func:`remove_task_logs`) before it commits."""
     begin_write(session)

@@ -45,6 +45,7 @@ def get_experiment(session: SessionDep, actor: ActorDep, experiment_id: int) -> 
 @router.get(
     "/{experiment_id:int}/logs",
     response_class=PlainTextResponse,
+    response_model=None,
     responses={
         200: {"content": {"text/plain": {"schema": {"type": "string"}}, EVENT_STREAM: {"schema": {"type": "string"}}}},
         **TEXT_ROUTE_ERROR_RESPONSES,
