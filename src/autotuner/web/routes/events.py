@@ -41,10 +41,20 @@ HEARTBEAT_SECONDS = 15.0
 RETRY_MS = 2000  # EventSource's reconnection delay, sent in the stream
 
 EVENT_STREAM = "text/event-stream"
+# One server-sent event (OpenAPI 3.1 reads a stream's schema as that of each event).
+EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string", "description": "Resume after this event with Last-Event-ID or ?after=."},
+        "event": {"type": "string", "description": "status, experiment.started, ..., log, end (see the README)."},
+        "data": {"type": "string", "description": "A JSON object."},
+        "retry": {"type": "integer"},
+    },
+}
 STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "A stream of server-sent events (see the README's 'Watching a run').",
-        "content": {EVENT_STREAM: {"schema": {"type": "string"}}},
+        "content": {EVENT_STREAM: {"schema": EVENT_SCHEMA}},
     },
     **ERROR_RESPONSES,
 }

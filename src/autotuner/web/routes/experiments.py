@@ -15,7 +15,14 @@ from autotuner.runs import service as runs
 from autotuner.tasks.schemas import ExperimentPage, ExperimentRead, SaveAsPreset
 from autotuner.web.deps import ActorDep, SessionDep
 from autotuner.web.errors import ERROR_RESPONSES, TEXT_ROUTE_ERROR_RESPONSES
-from autotuner.web.routes.events import EVENT_STREAM, After, LastEventId, experiment_log_events, start_cursor
+from autotuner.web.routes.events import (
+    EVENT_SCHEMA,
+    EVENT_STREAM,
+    After,
+    LastEventId,
+    experiment_log_events,
+    start_cursor,
+)
 from autotuner.web.routing import SlashTolerantRouter
 
 router = SlashTolerantRouter(prefix="/api/experiments", tags=["experiments"], responses=ERROR_RESPONSES)
@@ -47,7 +54,7 @@ def get_experiment(session: SessionDep, actor: ActorDep, experiment_id: int) -> 
     response_class=PlainTextResponse,
     response_model=None,
     responses={
-        200: {"content": {"text/plain": {"schema": {"type": "string"}}, EVENT_STREAM: {"schema": {"type": "string"}}}},
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}, EVENT_STREAM: {"schema": EVENT_SCHEMA}}},
         **TEXT_ROUTE_ERROR_RESPONSES,
     },
     summary="The end of an experiment's engine log, or the log followed as it grows",
