@@ -46,6 +46,11 @@ MAX_LOG_BYTES_PER_READ = 256 * 1024
 
 
 def record(session: Session, task_id: int, kind: str, data: dict[str, Any]) -> None:
+    # The task's row is locked until the commit, so that a task's events get their ids in the
+    # order they commit: on PostgreSQL a sequence hands out ids at insert time, and a reader must
+    # never see id 11 of a task committed while its id 10 is not yet (it would resume past 10).
+    # SQLite has one writer at a time anyway (FOR UPDATE is left out there).
+    session.execute(select(Task.id).where(Task.id == task_id).with_for_update())
     session.add(TaskEvent(task_id=task_id, kind=kind, data=data))
 
 
