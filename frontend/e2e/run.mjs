@@ -420,14 +420,28 @@ test('run the toy task: start, watch it finish, read a log, save the best as a p
   const id = created.body.id;
   assert.equal(created.body.combinations, 4);
 
+  // Which requests the page makes while it follows the run: its live stream, and no polling.
+  const requests = [];
+  const onRequest = (request) => requests.push(new URL(request.url()).pathname);
+  page.on('request', onRequest);
   await page.goto(`${BASE}/tasks/${id}`);
   await page.getByRole('heading', { name }).waitFor();
   assert.equal(await page.getByTestId('task-status').getAttribute('data-status'), 'pending');
   await page.getByText('No experiments yet').waitFor();
+  // A marker that a reload would wipe out.
+  await page.evaluate(() => {
+    window.__e2eSamePage = 'kept';
+  });
   await page.getByRole('button', { name: 'Start', exact: true }).click();
 
   // The page follows the run by itself (no reload): four experiments, the task completed.
   await page.locator('[data-testid="task-status"][data-status="completed"]').waitFor({ timeout: 90_000 });
+  assert.equal(await page.evaluate(() => window.__e2eSamePage), 'kept', 'the page was not reloaded');
+  page.off('request', onRequest);
+  assert.ok(requests.includes(`/api/tasks/${id}/events`), 'the task page follows the task\'s event stream');
+  // Without polling, the task is fetched once per change it went through, not once a second.
+  const taskFetches = requests.filter((path) => path === `/api/tasks/${id}`).length;
+  assert.ok(taskFetches <= 12, `the task was fetched ${taskFetches} times: is it polled?`);
   const rows = page.getByTestId('experiment-row');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="experiment-row"][data-status="succeeded"]').length === 4, null, { timeout: 15_000 });
   assert.equal(await rows.count(), 4);
@@ -481,10 +495,39 @@ test('run the toy task: start, watch it finish, read a log, save the best as a p
 
   // The tasks list shows the task's status and progress.
   await page.goto(`${BASE}/tasks`);
+  await page.locator(`[data-testid="task-row"][data-task-name="${name}"]`).waitFor();
   const taskRow = page.locator(`[data-testid="task-row"][data-task-name="${name}"]`);
   assert.equal(await taskRow.getByTestId('task-row-status').getAttribute('data-status'), 'completed');
   assert.equal((await taskRow.getByTestId('task-row-status').textContent()).trim(), 'Completed');
   assert.match(await taskRow.getByTestId('task-row-progress').textContent(), /4 \/ 4/);
+});
+
+test('the Tasks list follows a task started elsewhere, without reloading', async (page) => {
+  const name = `e2e-list-live-${Date.now()}`;
+  await page.goto(`${BASE}/tasks`);
+  const created = await api(page, 'POST', '/api/tasks/', toyTask(name));
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const taskRow = page.locator(`[data-testid="task-row"][data-task-name="${name}"]`);
+  await page.reload(); // the task exists before the page is watched
+  await taskRow.waitFor();
+  await page.evaluate(() => {
+    window.__e2eSamePage = 'kept';
+  });
+  const status = taskRow.getByTestId('task-row-status');
+  assert.equal(await status.getAttribute('data-status'), 'pending');
+  // Started by someone else (here, the API): the row moves by itself.
+  await api(page, 'POST', `/api/tasks/${created.body.id}/start`);
+  await taskRow.locator('[data-testid="task-row-status"][data-status="running"]').or(
+    taskRow.locator('[data-testid="task-row-status"][data-status="completed"]'),
+  ).first().waitFor({ timeout: 30_000 });
+  await taskRow.locator('[data-testid="task-row-status"][data-status="completed"]').waitFor({ timeout: 90_000 });
+  await page.waitForFunction(
+    (n) => /4 \/ 4/.test(document.querySelector(`[data-testid="task-row"][data-task-name="${n}"] [data-testid="task-row-progress"]`)?.textContent ?? ''),
+    name,
+    { timeout: 15_000 },
+  );
+  assert.equal(await page.evaluate(() => window.__e2eSamePage), 'kept', 'the page was not reloaded');
+  await api(page, 'DELETE', `/api/tasks/${created.body.id}`);
 });
 
 test('a task that tried every combination offers Run again, which starts a fresh run', async (page) => {

@@ -404,7 +404,8 @@ export interface paths {
         get: operations["task_experiments_api_tasks__task_id__experiments_get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete a task's experiments and logs (not while it runs) */
+        delete: operations["clear_experiments_api_tasks__task_id__experiments_delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -419,6 +420,53 @@ export interface paths {
         };
         /** The end of a task's log */
         get: operations["task_logs_api_tasks__task_id__logs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{task_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow a task live (server-sent events)
+         * @description Status changes, experiments started and finished (with score and status) and the lines of
+         *     the task's log, from the start of its current run, as they happen. Events: ``status``,
+         *     ``experiment.started``, ``experiment.status``, ``experiment.finished``,
+         *     ``experiments.cleared``, ``log``; the stream ends with ``end`` once the task has ended
+         *     (completed, failed or cancelled) and everything was sent. Event ids look like ``12.3456``
+         *     (the last stored event, the bytes of log read).
+         */
+        get: operations["task_events_api_tasks__task_id__events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow every task the caller may see (server-sent events, for lists)
+         * @description The stored events of every task the caller may see (no log lines), for lists: it starts
+         *     with ``ready`` (whose id to resume from) and then sends new events as they happen; it does not
+         *     end by itself.
+         */
+        get: operations["all_task_events_api_tasks_events_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -512,6 +560,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/experiments/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List experiments across tasks, newest first
+         * @description The experiments of the tasks the caller may see (its own, its teams', public ones).
+         */
+        get: operations["list_experiments_api_experiments__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/experiments/{experiment_id}": {
         parameters: {
             query?: never;
@@ -536,7 +604,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The end of an experiment's engine log */
+        /** The end of an experiment's engine log, or the log followed as it grows */
         get: operations["experiment_logs_api_experiments__experiment_id__logs_get"];
         put?: never;
         post?: never;
@@ -1041,6 +1109,23 @@ export interface components {
              */
             errors?: components["schemas"]["ErrorItem"][] | null;
         };
+        /** ExperimentPage */
+        ExperimentPage: {
+            /**
+             * Total
+             * @description How many experiments match the filters.
+             */
+            total: number;
+            /** Offset */
+            offset: number;
+            /** Limit */
+            limit: number;
+            /**
+             * Experiments
+             * @description Newest first.
+             */
+            experiments: components["schemas"]["ExperimentRead"][];
+        };
         /** ExperimentRead */
         ExperimentRead: {
             /** Id */
@@ -1084,6 +1169,16 @@ export interface components {
          * @enum {string}
          */
         ExperimentStatus: "pending" | "deploying" | "benchmarking" | "succeeded" | "failed" | "cancelled";
+        /** ExperimentsCleared */
+        ExperimentsCleared: {
+            /** Task Id */
+            task_id: number;
+            /**
+             * Cleared
+             * @description How many experiments were deleted.
+             */
+            cleared: number;
+        };
         /** FieldChange */
         FieldChange: {
             /** Field */
@@ -2534,8 +2629,10 @@ export type DockerSpec = components['schemas']['DockerSpec'];
 export type EngineFlagRead = components['schemas']['EngineFlagRead'];
 export type ErrorItem = components['schemas']['ErrorItem'];
 export type ErrorResponse = components['schemas']['ErrorResponse'];
+export type ExperimentPage = components['schemas']['ExperimentPage'];
 export type ExperimentRead = components['schemas']['ExperimentRead'];
 export type ExperimentStatus = components['schemas']['ExperimentStatus'];
+export type ExperimentsCleared = components['schemas']['ExperimentsCleared'];
 export type FieldChange = components['schemas']['FieldChange'];
 export type FlagRead = components['schemas']['FlagRead'];
 export type GpusRead = components['schemas']['GpusRead'];
@@ -5932,6 +6029,118 @@ export interface operations {
             };
         };
     };
+    clear_experiments_api_tasks__task_id__experiments_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentsCleared"];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     task_logs_api_tasks__task_id__logs_get: {
         parameters: {
             query?: never;
@@ -6050,6 +6259,256 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
                     "text/plain": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    task_events_api_tasks__task_id__events_get: {
+        parameters: {
+            query?: {
+                /** @description Like Last-Event-ID, for clients that cannot send the header (the header wins). */
+                after?: string | null;
+            };
+            header?: {
+                /** @description The id of the last event received: the stream resumes after it. */
+                "Last-Event-ID"?: string | null;
+            };
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A stream of server-sent events (see the README's 'Watching a run'). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": {
+                        /** @description Resume after this event with Last-Event-ID or ?after=. */
+                        id?: string;
+                        /** @description status, experiment.started, ..., log, end (see the README). */
+                        event?: string;
+                        /** @description A JSON object. */
+                        data?: string;
+                        retry?: number;
+                    };
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    all_task_events_api_tasks_events_get: {
+        parameters: {
+            query?: {
+                /** @description Like Last-Event-ID, for clients that cannot send the header (the header wins). */
+                after?: string | null;
+            };
+            header?: {
+                /** @description The id of the last event received: the stream resumes after it. */
+                "Last-Event-ID"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A stream of server-sent events (see the README's 'Watching a run'). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": {
+                        /** @description Resume after this event with Last-Event-ID or ?after=. */
+                        id?: string;
+                        /** @description status, experiment.started, ..., log, end (see the README). */
+                        event?: string;
+                        /** @description A JSON object. */
+                        data?: string;
+                        retry?: number;
+                    };
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -6621,6 +7080,122 @@ export interface operations {
             };
         };
     };
+    list_experiments_api_experiments__get: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["ExperimentStatus"] | null;
+                /** @description Only this task's experiments. */
+                task_id?: number | null;
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentPage"];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     get_experiment_api_experiments__experiment_id__get: {
         parameters: {
             query?: never;
@@ -6735,8 +7310,16 @@ export interface operations {
     };
     experiment_logs_api_experiments__experiment_id__logs_get: {
         parameters: {
-            query?: never;
-            header?: never;
+            query?: {
+                /** @description Stream the log as server-sent 'log' events (id: the byte offset after the line) until the experiment has ended; resume with Last-Event-ID or 'after'. */
+                follow?: boolean;
+                /** @description Like Last-Event-ID, for clients that cannot send the header (the header wins). */
+                after?: string | null;
+            };
+            header?: {
+                /** @description The id of the last event received: the stream resumes after it. */
+                "Last-Event-ID"?: string | null;
+            };
             path: {
                 experiment_id: number;
             };
@@ -6751,6 +7334,15 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                    "text/event-stream": {
+                        /** @description Resume after this event with Last-Event-ID or ?after=. */
+                        id?: string;
+                        /** @description status, experiment.started, ..., log, end (see the README). */
+                        event?: string;
+                        /** @description A JSON object. */
+                        data?: string;
+                        retry?: number;
+                    };
                 };
             };
             /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */

@@ -7,6 +7,7 @@ the engine catalogs (~0.5 s) that ``autotuner --help`` should not wait for.
 from __future__ import annotations
 
 import json
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -187,3 +188,122 @@ def tasks_delete(task_id: TaskRef) -> None:
         name = service.get_task(session, task_id, actor).task_name
         service.delete_task(session, task_id, actor)
     console.print(Text.assemble("Deleted task ", (name, "bold"), "."))
+
+
+# --- running and watching -------------------------------------------------------------------
+
+WatchLog = Annotated[bool, typer.Option("--log", help="Also print the lines of the task's log.")]
+
+
+@app.command("start", cls=Command)
+def tasks_start(task_id: TaskRef, watch: Annotated[bool, typer.Option(help="Then follow it.")] = False) -> None:
+    """Queue a task for the worker of `autotuner serve` or `autotuner worker` (a task with
+    experiments continues from them)."""
+    from autotuner.runs import service as runs
+
+    with open_session() as session:
+        task = runs.start_task(session, task_id, actor=acting_actor(session))
+        name, number = task.task_name, task.id
+    console.print(Text.assemble("Started task ", (name, "bold"), f" (id {number}): a running worker picks it up."))
+    if watch:
+        tasks_watch(str(number))
+
+
+@app.command("restart", cls=Command)
+def tasks_restart(task_id: TaskRef, watch: Annotated[bool, typer.Option(help="Then follow it.")] = False) -> None:
+    """Run a finished, failed or cancelled task again from the start: its experiments and logs
+    are deleted first."""
+    from autotuner.core.settings import get_settings
+    from autotuner.runs import service as runs
+
+    with open_session() as session:
+        task = runs.restart_task(session, task_id, actor=acting_actor(session))
+        runs.remove_task_logs(get_settings().log_dir, task.id)
+        name, number = task.task_name, task.id
+    console.print(Text.assemble("Restarted task ", (name, "bold"), f" (id {number}): a running worker picks it up."))
+    if watch:
+        tasks_watch(str(number))
+
+
+@app.command("watch", cls=Command)
+def tasks_watch(task_id: TaskRef, log: WatchLog = False, as_json: JsonOpt = False) -> None:
+    """Follow a task as it runs, wherever it was started: status changes, experiments started and
+    finished with their scores (and with --log its log lines). Ends when the task ends: exit
+    status 0 when it completed, 1 when it failed or was cancelled. Ctrl-C stops watching only."""
+    import time
+
+    from autotuner.core.settings import get_settings
+    from autotuner.db.session import session_scope
+    from autotuner.runs import events
+    from autotuner.runs import service as runs
+    from autotuner.startup import prepare_database
+    from autotuner.tasks import service
+
+    settings = get_settings()
+    with open_session(settings) as session:
+        actor = acting_actor(session)
+        task = service.get_task(session, task_id, actor)
+        number, name = task.id, task.task_name
+    if not as_json:
+        console.print(Text.assemble("Watching task ", (name, "bold"), f" (id {number}); Ctrl-C to stop watching."))
+    engine, factory = prepare_database(settings)
+    cursor = events.Cursor()
+    log_path = runs.task_log_path(settings.log_dir, number)
+    status = "unknown"
+    try:
+        while True:
+            with session_scope(factory) as session:
+                current = session.get(type(task), number)
+                if current is None or not service.readable(actor, current):
+                    fail(f"Task {number} was deleted while it was watched.")
+                batch = events.read_task(session, current, cursor, log_path)
+                status = current.status
+            cursor = batch.cursor
+            for event in batch.events:
+                if event.kind == events.LOG and not log:
+                    continue
+                if as_json:
+                    sys.stdout.write(json.dumps({"id": str(event.cursor), "event": event.kind, **event.data}) + "\n")
+                    sys.stdout.flush()
+                else:
+                    console.print(watch_line(event.kind, event.data), highlight=False, markup=False)
+            if batch.ended:
+                break
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        if not as_json:
+            console.print(
+                f"Stopped watching; task {number} goes on (autotuner tasks watch {number} to follow it again)."
+            )
+        raise typer.Exit(130) from None
+    finally:
+        engine.dispose()
+    if not as_json:
+        console.print(f"Task {number} {status}.")
+    if status != "completed":
+        raise typer.Exit(1)
+
+
+def watch_line(kind: str, data: dict[str, Any]) -> str:
+    """One event of a task as a line of `tasks watch`."""
+    at = str(data.get("at", ""))[11:19]
+    if kind == "log":
+        return f"  | {data['line']}"
+    if kind == "status":
+        done, total = data.get("experiments_done"), data.get("experiments_total")
+        progress = f" ({done}/{total} experiments)" if total else ""
+        why = data.get("error_message") or data.get("stop_reason")
+        cancelling = ", cancelling" if data.get("cancel_requested") else ""
+        return f"{at} task {data['status']}{cancelling}{progress}" + (f": {why}" if why else "")
+    if kind == "experiment.started":
+        shown = ", ".join(f"{k}={v}" for k, v in data["parameters"].items())
+        return f"{at} experiment {data['sequence']} started: {shown}"
+    if kind == "experiment.status":
+        return f"{at} experiment {data['sequence']} {data['status']}"
+    if kind == "experiment.finished":
+        score = data.get("score")
+        detail = f"score {score:.4g}" if score is not None else (data.get("error_message") or "")
+        return f"{at} experiment {data['sequence']} {data['status']}" + (f": {detail}" if detail else "")
+    if kind == "experiments.cleared":
+        return f"{at} {data['count']} experiment(s) cleared"
+    return f"{at} {kind}"

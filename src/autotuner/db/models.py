@@ -193,6 +193,23 @@ class Experiment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
+class TaskEvent(Base):
+    """Something that happened to a task, for the live stream (``GET /api/tasks/{id}/events``)
+    and ``autotuner tasks watch``: written by the run layer in the transaction of the change it
+    describes, so a reader never sees a change without its event. The id only grows (SQLite
+    AUTOINCREMENT, a sequence on PostgreSQL): it is the stream's event id."""
+
+    __tablename__ = "task_events"
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 (SQLAlchemy reads it)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False, index=True)
+    # status, experiment.started, experiment.status, experiment.finished, experiments.cleared
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
 # --- people, teams and their credentials ----------------------------------------------------------
 
 

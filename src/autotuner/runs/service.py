@@ -8,19 +8,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, false, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from autotuner.core.actors import Actor
-from autotuner.core.enums import FINISHED_TASK, ExperimentStatus, Runtime, TaskStatus, engine_runtime
+from autotuner.core.enums import FINISHED_TASK, ExperimentStatus, Runtime, TaskStatus, Visibility, engine_runtime
 from autotuner.core.errors import InvalidState, ValidationFailed
 from autotuner.db import audit
 from autotuner.db.base import utcnow
 from autotuner.db.lookup import get_by_ref
-from autotuner.db.models import Experiment, ParameterPreset, Task
+from autotuner.db.models import Experiment, ParameterPreset, Task, TaskShare
 from autotuner.db.session import begin_write
 from autotuner.presets import service as presets_service
 from autotuner.presets.schemas import PresetCreate
+from autotuner.runs import events
 from autotuner.tasks import service as tasks_service
 from autotuner.tasks.service import get_task, get_task_to_change, task_config
 from autotuner.tuning.strategies import Strategy, make_strategy
@@ -57,7 +59,7 @@ def _check_runtime_allowed(task: Task, actor: Actor) -> None:
         actor.check_may_run_commands()
 
 
-def start_task(session: Session, task_id: int, *, actor: Actor) -> Task:
+def start_task(session: Session, task_id: int | str, *, actor: Actor, restarted: bool = False) -> Task:
     """Queue a task for the worker. A task with experiments continues from them; one whose every
     planned experiment has run is refused (it can be run again from the start)."""
     begin_write(session)
@@ -82,11 +84,12 @@ def start_task(session: Session, task_id: int, *, actor: Actor) -> Task:
     if task.started_at is None:
         task.started_at = utcnow()
     session.flush()
+    events.record_status(session, task, restarted=restarted)
     audit.record(session, actor, "task.start", "task", task.id, f"Started task '{task.task_name}'")
     return task
 
 
-def restart_task(session: Session, task_id: int, *, actor: Actor) -> Task:
+def restart_task(session: Session, task_id: int | str, *, actor: Actor) -> Task:
     """A fresh run of a task that is not running: its experiments are deleted, then it starts.
     The caller removes the old logs (:func:`remove_task_logs`) before it commits."""
     begin_write(session)
@@ -94,14 +97,41 @@ def restart_task(session: Session, task_id: int, *, actor: Actor) -> Task:
     if task.status == TaskStatus.running:
         raise InvalidState(f"Task '{task.task_name}' is running: cancel it before you run it again.")
     _check_runtime_allowed(task, actor)
+    _clear(session, task)
+    task.started_at = None
+    session.flush()
+    audit.record(session, actor, "task.restart", "task", task.id, f"Cleared task '{task.task_name}' to run it again")
+    return start_task(session, task.id, actor=actor, restarted=True)
+
+
+def _clear(session: Session, task: Task) -> int:
+    cleared = session.scalar(select(func.count()).select_from(Experiment).where(Experiment.task_id == task.id)) or 0
     session.execute(delete(Experiment).where(Experiment.task_id == task.id))
     task.experiments_done = 0
     task.experiments_total = None
     task.best_experiment_id = None
-    task.started_at = None
+    events.record_cleared(session, task.id, cleared)
+    return cleared
+
+
+def clear_experiments(session: Session, task_id: int, *, actor: Actor) -> int:
+    """Delete every experiment of a task that is not running (its logs go with them: the caller
+    removes them, :func:`remove_task_logs`, before it commits). Returns how many there were."""
+    begin_write(session)
+    task = get_task_to_change(session, task_id, actor, "clear the experiments of")
+    if task.status == TaskStatus.running:
+        raise InvalidState(f"Task '{task.task_name}' is running: cancel it before you clear its experiments.")
+    cleared = _clear(session, task)
     session.flush()
-    audit.record(session, actor, "task.restart", "task", task.id, f"Cleared task '{task.task_name}' to run it again")
-    return start_task(session, task.id, actor=actor)
+    audit.record(
+        session,
+        actor,
+        "task.clear_experiments",
+        "task",
+        task.id,
+        f"Cleared the {cleared} experiment(s) of task '{task.task_name}'",
+    )
+    return cleared
 
 
 def remove_task_logs(log_dir: Path, task_id: int) -> None:
@@ -121,6 +151,7 @@ def cancel_task(session: Session, task_id: int, actor: Actor) -> Task:
     else:
         task.cancel_requested = True
     session.flush()
+    events.record_status(session, task)
     audit.record(session, actor, "task.cancel", "task", task.id, f"Cancelled task '{task.task_name}'")
     return task
 
@@ -128,6 +159,43 @@ def cancel_task(session: Session, task_id: int, actor: Actor) -> Task:
 def list_experiments(session: Session, task_id: int, actor: Actor) -> list[Experiment]:
     get_task(session, task_id, actor)
     return list(session.scalars(select(Experiment).where(Experiment.task_id == task_id).order_by(Experiment.sequence)))
+
+
+def _readable_task_ids(actor: Actor) -> Any:
+    """The ids of the tasks ``actor`` may read, as SQL (the rule of Actor.may_read)."""
+    query = select(Task.id)
+    if actor.is_admin:
+        return query
+    shared = select(TaskShare.task_id).where(TaskShare.team_id.in_(list(actor.team_roles)))
+    return query.where(
+        or_(
+            Task.owner_id == actor.user_id if actor.user_id is not None else false(),
+            Task.visibility == Visibility.public,
+            and_(Task.visibility == Visibility.teams, Task.id.in_(shared)),
+        )
+    )
+
+
+def list_all_experiments(
+    session: Session,
+    actor: Actor,
+    *,
+    status: ExperimentStatus | None = None,
+    task_id: int | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[int, list[Experiment]]:
+    """Experiments of every task ``actor`` may read (or of one task), newest first: how many
+    match, and the page."""
+    where: list[ColumnElement[bool]] = [Experiment.task_id.in_(_readable_task_ids(actor))]
+    if task_id is not None:
+        get_task(session, task_id, actor)  # a sentence for a task one cannot see
+        where.append(Experiment.task_id == task_id)
+    if status is not None:
+        where.append(Experiment.status == status)
+    total = session.scalar(select(func.count()).select_from(Experiment).where(*where)) or 0
+    rows = session.scalars(select(Experiment).where(*where).order_by(Experiment.id.desc()).offset(offset).limit(limit))
+    return total, list(rows)
 
 
 def get_experiment(session: Session, experiment_id: int, actor: Actor) -> Experiment:
@@ -154,6 +222,22 @@ def read_log(path: str | Path | None, tail_bytes: int = LOG_TAIL_BYTES) -> str:
             return handle.read().decode("utf-8", errors="replace")
     except FileNotFoundError:
         return ""
+
+
+def log_tail_offset(path: str | Path | None, tail_bytes: int = LOG_TAIL_BYTES) -> int:
+    """Where the end of a log that :func:`read_log` shows starts (0 for a short or missing log)."""
+    if not path:
+        return 0
+    try:
+        with open(path, "rb") as handle:
+            size = handle.seek(0, 2)
+            if size <= tail_bytes:
+                return 0
+            handle.seek(size - tail_bytes)
+            handle.readline()
+            return handle.tell()
+    except FileNotFoundError:
+        return 0
 
 
 def task_log_path(log_dir: Path, task_id: int) -> Path:

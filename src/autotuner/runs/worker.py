@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from autotuner.core.actors import COMMAND_RUNTIME_OFF
@@ -27,7 +27,7 @@ from autotuner.core.errors import AutotunerError
 from autotuner.db.base import utcnow
 from autotuner.db.models import Experiment, Task
 from autotuner.db.session import session_scope
-from autotuner.runs import service
+from autotuner.runs import events, service
 from autotuner.runtimes.loading import catalog_release
 from autotuner.tasks.service import task_config
 from autotuner.tuning.engine.containers import remove_leftover_containers
@@ -165,11 +165,13 @@ class Worker:
         if removed:
             log.warning("Removed %d engine container(s) left by a service that did not shut down cleanly", removed)
         with session_scope(self.factory, write=True) as session:
-            session.execute(
-                update(Experiment)
-                .where(Experiment.status.in_(ACTIVE_EXPERIMENT))
-                .values(status=ExperimentStatus.cancelled, error_message=INTERRUPTED, ended_at=utcnow())
-            )
+            for experiment in session.scalars(select(Experiment).where(Experiment.status.in_(ACTIVE_EXPERIMENT))):
+                experiment.status = ExperimentStatus.cancelled
+                experiment.error_message = INTERRUPTED
+                experiment.ended_at = utcnow()
+                events.record(
+                    session, experiment.task_id, events.EXPERIMENT_FINISHED, events.experiment_data(experiment)
+                )
         self._recovered = True
 
     def run_once(self) -> bool:
@@ -235,6 +237,7 @@ class Worker:
                 failure = None
                 task.experiments_total = min(resumed.strategy.max_iterations, resumed.strategy.valid_count)
                 task.experiments_done = resumed.replayed
+                events.record_status(session, task)
         if failure is not None:
             self._finish(task_id, TaskStatus.failed, failure, task_log)
             return
@@ -287,26 +290,27 @@ class Worker:
         path = service.experiment_log_path(self.log_dir, task_id, sequence)
         path.parent.mkdir(parents=True, exist_ok=True)
         with session_scope(self.factory, write=True) as session:
-            session.add(
-                Experiment(
-                    task_id=task_id,
-                    sequence=sequence,
-                    parameters=combination,
-                    status=ExperimentStatus.deploying,
-                    started_at=utcnow(),
-                    log_path=str(path),
-                )
+            experiment = Experiment(
+                task_id=task_id,
+                sequence=sequence,
+                parameters=combination,
+                status=ExperimentStatus.deploying,
+                started_at=utcnow(),
+                log_path=str(path),
             )
+            session.add(experiment)
+            session.flush()
+            events.record(session, task_id, events.EXPERIMENT_STARTED, events.experiment_data(experiment))
         self._say(task_log, f"Experiment {sequence}: {combination}")
         return path
 
     def _experiment_status(self, task_id: int, sequence: int, status: str) -> None:
         with session_scope(self.factory, write=True) as session:
-            session.execute(
-                update(Experiment)
-                .where(Experiment.task_id == task_id, Experiment.sequence == sequence)
-                .values(status=status)
-            )
+            experiment = session.scalars(
+                select(Experiment).where(Experiment.task_id == task_id, Experiment.sequence == sequence)
+            ).one()
+            experiment.status = status
+            events.record(session, task_id, events.EXPERIMENT_STATUS, events.experiment_data(experiment))
 
     def _finish_experiment(self, task_id: int, sequence: int, outcome: ExperimentOutcome, task_log: Path) -> None:
         status, error = outcome.status, outcome.error
@@ -330,6 +334,9 @@ class Worker:
                 best = session.get(Experiment, task.best_experiment_id) if task.best_experiment_id else None
                 if is_better(outcome.score, best.score if best is not None else None):
                     task.best_experiment_id = experiment.id
+            session.flush()
+            events.record(session, task_id, events.EXPERIMENT_FINISHED, events.experiment_data(experiment))
+            events.record_status(session, task)
         detail = f"score {outcome.score:.4g}" if outcome.score is not None else (error or "")
         self._say(task_log, f"Experiment {sequence} {status}: {detail}")
 
@@ -343,10 +350,13 @@ class Worker:
             task.stop_reason = stop_reason
             task.cancel_requested = False
             task.completed_at = utcnow()
-        self._say(
-            task_log,
-            f"Task {task_id} {status}" + (f": {error}" if error else f" ({stop_reason})" if stop_reason else ""),
-        )
+            session.flush()
+            events.record_status(session, task)
+            # Written before the commit: a reader that sees the task ended finds its last log line.
+            self._say(
+                task_log,
+                f"Task {task_id} {status}" + (f": {error}" if error else f" ({stop_reason})" if stop_reason else ""),
+            )
 
     def _watch_cancel(self, task_id: int, cancel: threading.Event, done: threading.Event) -> None:
         """Turn the database's cancel flag into the task's cancel event (its experiments stop)."""

@@ -299,6 +299,18 @@ class ExperimentRead(BaseModel):
     created_at: datetime
 
 
+class ExperimentPage(BaseModel):
+    total: int = Field(description="How many experiments match the filters.")
+    offset: int
+    limit: int
+    experiments: list[ExperimentRead] = Field(description="Newest first.")
+
+
+class ExperimentsCleared(BaseModel):
+    task_id: int
+    cleared: int = Field(description="How many experiments were deleted.")
+
+
 class SaveAsPreset(RequestModel):
     name: str = Field(min_length=1, max_length=255)
     description: str | None = Field(default=None, max_length=10_000)

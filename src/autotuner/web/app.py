@@ -17,7 +17,19 @@ from autotuner.web.deps import AUTHENTICATED
 from autotuner.web.docs import mount_docs
 from autotuner.web.errors import install_error_handlers
 from autotuner.web.preset_list_cache import PresetListCache
-from autotuner.web.routes import audit, auth, experiments, presets, runtimes, system, tasks, teams, tokens, users
+from autotuner.web.routes import (
+    audit,
+    auth,
+    events,
+    experiments,
+    presets,
+    runtimes,
+    system,
+    tasks,
+    teams,
+    tokens,
+    users,
+)
 from autotuner.web.security import RequestGuard
 from autotuner.web.ui import mount_ui
 
@@ -87,7 +99,7 @@ def create_app(settings: Settings | None = None, *, prepare_db: bool = True) -> 
         )
     app.add_middleware(RequestGuard, settings=settings)  # outermost: refuses before anything runs
     app.include_router(auth.router)  # the only API routes that need no sign-in
-    for module in (presets, tasks, runtimes, experiments, system, users, teams, tokens, audit):
+    for module in (presets, tasks, events, runtimes, experiments, system, users, teams, tokens, audit):
         app.include_router(module.router, dependencies=AUTHENTICATED)
     mount_docs(app)
     mount_ui(app, settings.ui_dir)

@@ -14,6 +14,7 @@ from autotuner.runs import service as runs
 from autotuner.tasks import service
 from autotuner.tasks.schemas import (
     ExperimentRead,
+    ExperimentsCleared,
     SpaceDraft,
     SpaceRead,
     TaskCreate,
@@ -127,6 +128,18 @@ def cancel_task(session: SessionDep, actor: ActorDep, request: Request, task_id:
     session.commit()
     _notify_worker(request)
     return _read(task)
+
+
+@router.delete(
+    "/{task_id:int}/experiments",
+    response_model=ExperimentsCleared,
+    summary="Delete a task's experiments and logs (not while it runs)",
+)
+def clear_experiments(session: SessionDep, actor: ActorDep, request: Request, task_id: int) -> ExperimentsCleared:
+    cleared = runs.clear_experiments(session, task_id, actor=actor)
+    runs.remove_task_logs(request.app.state.settings.log_dir, task_id)
+    session.commit()
+    return ExperimentsCleared(task_id=task_id, cleared=cleared)
 
 
 @router.get("/{task_id:int}/experiments", response_model=list[ExperimentRead], summary="A task's experiments, in order")

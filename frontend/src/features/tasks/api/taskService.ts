@@ -1,13 +1,12 @@
 /** The task API: tasks, their runs, experiments and logs; query keys and hooks. */
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { apiPath, apiRequest, apiText } from '../../../api/client';
 import { EXPERIMENT_STATUS, type TaskStatus } from '../../../api/enums';
 import type { Sharing, Visibility } from '../../auth';
 import { useInvalidatePresets, type Preset } from '../../presets';
 import type { Experiment, SaveAsPresetBody, SystemInfo, Task, TaskCreate } from '../types/task';
-
-/** How often a running task, its experiments and a live log are fetched again. */
-export const POLL_MS = 1500;
+import { FALLBACK_POLL_MS, useBatched, useEventStream, type StreamEventKind, type StreamState } from './taskEvents';
 
 const taskPath = (id: number) => apiPath('/api/tasks/{task_id}', { task_id: id });
 const experimentPath = (id: number) => apiPath('/api/experiments/{experiment_id}', { experiment_id: id });
@@ -60,29 +59,44 @@ export const taskKeys = {
 };
 
 const isRunning = (task: Task | undefined) => task?.status === 'running';
+const isFinished = (task: Task | undefined) => task !== undefined && task.status !== 'running' && task.status !== 'pending';
+
+/** The live streams' URLs (server-sent events; see ./taskEvents). */
+export const streamUrls = {
+  task: (id: number) => apiPath('/api/tasks/{task_id}/events', { task_id: id }),
+  tasks: () => apiPath('/api/tasks/events'),
+  experimentLog: (id: number) => `${apiPath('/api/experiments/{experiment_id}/logs', { experiment_id: id })}?follow=true`,
+};
 
 /** Experiment states in which the engine is still being started or measured. */
 export function isActiveExperiment(experiment: Pick<Experiment, 'status'>): boolean {
   return EXPERIMENT_STATUS[experiment.status]?.active ?? false;
 }
 
-export const taskListQuery = (filters: TaskFilters = {}) =>
+/** `live`: the stream's state; only when it failed is a running task polled (slowly). */
+export const taskListQuery = (filters: TaskFilters = {}, live: StreamState = 'live') =>
   queryOptions({
     queryKey: taskKeys.list(filters),
     queryFn: ({ signal }) => taskService.list(filters, signal),
-    // Keep progress moving while any listed task runs.
-    refetchInterval: (query) => (query.state.data?.some(isRunning) ? POLL_MS : false),
+    refetchInterval: (query) => (live === 'failed' && query.state.data?.some(isRunning) ? FALLBACK_POLL_MS : false),
   });
 
-export const taskDetailQuery = (id: number) =>
+export const taskDetailQuery = (id: number, live: StreamState = 'live') =>
   queryOptions({
     queryKey: taskKeys.detail(id),
     queryFn: ({ signal }) => taskService.get(id, signal),
-    refetchInterval: (query) => (isRunning(query.state.data) ? POLL_MS : false),
+    refetchInterval: (query) => (live === 'failed' && isRunning(query.state.data) ? FALLBACK_POLL_MS : false),
   });
 
+/** The tasks, kept current by the stream of every task's events (status and progress changes). */
 export function useTasks(filters: TaskFilters = {}) {
-  return useQuery(taskListQuery(filters));
+  const client = useQueryClient();
+  const refresh = useBatched(() => void client.invalidateQueries({ queryKey: taskKeys.lists() }));
+  const live = useEventStream(streamUrls.tasks(), (kind) => {
+    // `ready`: (re)connected, catch up on what happened before; the rest: a task moved.
+    if (kind === 'ready' || kind === 'status' || kind === 'experiments.cleared') refresh();
+  });
+  return useQuery(taskListQuery(filters, live));
 }
 
 export function useShareTask() {
@@ -96,8 +110,27 @@ export function useShareTask() {
   });
 }
 
+/**
+ * A task, kept current by its live stream while it is pending or running: each event refreshes
+ * what it concerns (the task, its experiments, its log). The stream ends with the task; starting
+ * it again opens a new one.
+ */
 export function useTask(id: number) {
-  return useQuery({ ...taskDetailQuery(id), enabled: Number.isFinite(id) });
+  const client = useQueryClient();
+  const valid = Number.isFinite(id);
+  const [live, setLive] = useState<StreamState>('connecting');
+  const query = useQuery({ ...taskDetailQuery(id, live), enabled: valid });
+  const refreshTask = useBatched(() => void client.invalidateQueries({ queryKey: taskKeys.detail(id), exact: true }));
+  const refreshExperiments = useBatched(() => void client.invalidateQueries({ queryKey: taskKeys.experiments(id) }));
+  const refreshLog = useBatched(() => void client.invalidateQueries({ queryKey: taskKeys.log(id) }), 500);
+  const following = valid && query.data !== undefined && !isFinished(query.data);
+  const state = useEventStream(following ? streamUrls.task(id) : null, (kind: StreamEventKind) => {
+    if (kind === 'status' || kind === 'end') refreshTask();
+    if (kind.startsWith('experiment') || kind === 'end') refreshExperiments();
+    if (kind === 'log' || kind === 'experiments.cleared') refreshLog();
+  });
+  if (state !== live) setLive(state);
+  return query;
 }
 
 /** What the service's machine offers (GPUs); fetched once per session. */
@@ -110,20 +143,30 @@ export function useSystemInfo() {
   });
 }
 
-/** A task's experiments; polled while `live` (the task runs), fetched once otherwise. */
+/** A task's experiments: refreshed by the task's live stream (see useTask), never polled. */
 export function useExperiments(taskId: number, live: boolean) {
   return useQuery({
     queryKey: taskKeys.experiments(taskId),
     queryFn: ({ signal }) => taskService.experiments(taskId, signal),
-    refetchInterval: live ? POLL_MS : false,
     staleTime: live ? 0 : 5_000,
   });
 }
 
 export type LogRef = { kind: 'task' | 'experiment'; id: number };
 
-/** The end of a log, polled while `live`. `source` null disables the query (drawer closed). */
+/**
+ * The end of a log; while `live`, a task's log is refreshed by the task's stream (see useTask)
+ * and an experiment's by following it (`?follow=true`). `source` null: no query (drawer closed).
+ */
 export function useLog(source: LogRef | null, live: boolean) {
+  const client = useQueryClient();
+  const followed = live && source?.kind === 'experiment' ? source.id : null;
+  const refresh = useBatched(() => {
+    if (followed !== null) void client.invalidateQueries({ queryKey: taskKeys.experimentLog(followed) });
+  }, 500);
+  const state = useEventStream(followed !== null ? streamUrls.experimentLog(followed) : null, (kind) => {
+    if (kind === 'log' || kind === 'end') refresh();
+  });
   return useQuery({
     queryKey: source
       ? source.kind === 'task'
@@ -135,7 +178,7 @@ export function useLog(source: LogRef | null, live: boolean) {
       return source.kind === 'task' ? taskService.taskLog(source.id, signal) : taskService.experimentLog(source.id, signal);
     },
     enabled: source !== null,
-    refetchInterval: live ? POLL_MS : false,
+    refetchInterval: followed !== null && state === 'failed' ? FALLBACK_POLL_MS : false,
     staleTime: 0,
   });
 }
@@ -159,7 +202,7 @@ export function useDeleteTask() {
   });
 }
 
-/** Start, restart and cancel answer with the task: it replaces the cached one, so polling follows its status. */
+/** Start, restart and cancel answer with the task: it replaces the cached one, and its live stream follows it. */
 function useTaskTransition(call: (id: number) => Promise<Task>) {
   const client = useQueryClient();
   return useMutation({

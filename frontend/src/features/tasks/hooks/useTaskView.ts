@@ -18,7 +18,7 @@ export function useTaskView(task: Task) {
   const [saveId, setSaveId] = useState<number | null>(null);
 
   // The experiments follow the task: fetch them again whenever its progress or status moves
-  // (this also picks up the final state once polling stops).
+  // (the task's live stream refreshes them too; this covers the fallback polling of the task).
   const client = useQueryClient();
   const progressKey = `${task.status}:${task.experiments_done}:${task.best_experiment_id}`;
   const seen = useRef(progressKey);

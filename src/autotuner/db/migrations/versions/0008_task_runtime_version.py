@@ -4,7 +4,7 @@ Existing tasks keep NULL: they were checked against the one catalog there was, a
 checked against the newest catalog of their engine.
 
 Revision ID: 0008
-Revises: 0005 (0006 and 0007 are being added in parallel; the integration chains them)
+Revises: 0007 (0006 and 0007 are being added in parallel; the integration chains them)
 Create Date: 2026-11-30
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
