@@ -4,7 +4,7 @@ Existing tasks keep NULL: they were checked against the one catalog there was, a
 checked against the newest catalog of their engine.
 
 Revision ID: 0008
-Revises: 0007 (0006 and 0007 are being added in parallel; the integration chains them)
+Revises: 0007
 Create Date: 2026-11-30
 """
 
