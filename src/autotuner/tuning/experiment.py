@@ -27,7 +27,7 @@ from autotuner.tuning.engine.commands import build_command, model_of
 from autotuner.tuning.engine.errors import LaunchCancelled, LaunchError
 from autotuner.tuning.engine.gpus import engine_environment
 from autotuner.tuning.engine.process import DEFAULT_GRACE_PERIOD, EngineProcess, free_port
-from autotuner.tuning.scoring import score_metrics, validate_objective, validate_slo
+from autotuner.tuning.scoring import score_metrics, slo_thresholds, validate_objective, validate_slo
 from autotuner.tuning.strategies import BayesianSearch, make_strategy
 
 DEFAULT_TIMEOUT = 600.0
@@ -108,6 +108,7 @@ def run_experiment(
         config = BenchmarkConfig.from_task(task.get("benchmark"))
         objective = validate_objective((task.get("optimization") or {}).get("objective", "maximize_throughput"))
         slo = validate_slo(task.get("slo"))
+        config.count_over_ms = slo_thresholds(slo)
         port = free_port()
         command = build_command(task, parameters, port)
         env = engine_environment(parameters, runtime, gpu_count)
