@@ -259,9 +259,7 @@ def test_additional_params_cannot_take_the_clients_own_fields():
 
 def test_additional_params_arrive_in_every_request_and_slow_requests_are_counted(tmp_path_factory):
     record = tmp_path_factory.mktemp("record") / "requests.jsonl"
-    engine = start_toy(
-        tmp_path_factory, "--ttft-ms", "1", "--tpot-ms", "1", "--record-requests", str(record)
-    )
+    engine = start_toy(tmp_path_factory, "--ttft-ms", "1", "--tpot-ms", "1", "--record-requests", str(record))
     try:
         config = BenchmarkConfig.from_task(
             {

@@ -21,9 +21,10 @@ from autotuner.db.session import begin_write, flush_unique
 from autotuner.presets import service as presets_service
 from autotuner.presets.merger import NamedSpace, PresetMerger
 from autotuner.presets.schemas import Sharing
+from autotuner.runtimes.neutral_flags import expand_neutral, flags_of
 from autotuner.tasks.schemas import PresetSelection, SpaceDraft, TaskCreate, TaskUpdate
 from autotuner.tuning.benchmark import BenchmarkConfig
-from autotuner.tuning.scoring import validate_slo
+from autotuner.tuning.scoring import normalize_slo, validate_slo
 from autotuner.tuning.space import SpaceReport, analyze_space
 
 # --- the parameter space --------------------------------------------------------------------
@@ -35,8 +36,13 @@ def resolve_parameters(
     parameters: dict[str, Any] | None,
     presets: PresetSelection | None,
     actor: Actor,
+    parallel: dict[str, Any] | None = None,
+    quantization: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any] | None, list[str]]:
     """The final space of a task, its provenance and warnings.
+
+    The engine-neutral ``parallel`` and ``quantization`` spaces are added last as the runtime's
+    own flags (:mod:`autotuner.runtimes.neutral_flags`); a flag given both ways is a 422.
 
     With presets, they are merged in order with their strategy; ``parameters`` given beside them
     and then ``presets.overrides`` are applied last, key by key (deep merge). Without presets,
@@ -46,12 +52,13 @@ def resolve_parameters(
     warnings: list[str] = []
     provenance: dict[str, Any] | None = None
     if presets is None:
-        if not parameters:
+        if not parameters and not parallel and not quantization:
             raise ValidationFailed(
-                "The task has no parameter space: give 'parameters' (e.g. {\"tp-size\": [1, 2]}) or 'presets'.",
+                "The task has no parameter space: give 'parameters' (e.g. {\"tp-size\": [1, 2]}), 'presets', "
+                "'parallel' or 'quantization'.",
                 errors=[{"loc": ["body", "parameters"], "msg": "required without presets"}],
             )
-        final = presets_service.normalize_space(parameters)
+        final = presets_service.normalize_space(parameters) if parameters else {}
     else:
         extra = presets_service.normalize_space(parameters) if parameters else None
         overrides = (
@@ -100,8 +107,20 @@ def resolve_parameters(
                 f"The merged parameter space is empty ({'; '.join(c.message for c in result.conflicts[:3])}): "
                 "switch to union or last_wins, or choose other presets."
             )
-    warnings.extend(presets_service.check_against_catalog(engine_runtime(base_runtime), final))
+    final, unlisted = expand_neutral(str(getattr(base_runtime, "value", base_runtime)), final, parallel, quantization)
+    catalog_warnings = presets_service.check_against_catalog(engine_runtime(base_runtime), final)
+    # A flag the neutral words brought in is named once, with where it came from.
+    warnings.extend(w for w in catalog_warnings if not any(w.startswith(f"'{flag}' ") for flag in unlisted))
+    warnings.extend(unlisted.values())
     return final, provenance, warnings
+
+
+def _neutral(value: Any) -> dict[str, Any] | None:
+    """A ParallelSpec/QuantizationSpec (or its stored dict) as plain data without unset words."""
+    if value is None:
+        return None
+    data = value.model_dump(mode="json", exclude_none=True) if hasattr(value, "model_dump") else dict(value)
+    return data or None
 
 
 def _deep_apply(base: dict[str, Any] | None, top: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -214,9 +233,11 @@ def _name_free(session: Session, name: str, exclude_id: int | None = None) -> No
 def create_task(session: Session, data: TaskCreate, *, actor: Actor) -> Task:
     begin_write(session)
     fields = data.model_dump(mode="json", exclude={"presets", "parameters"})
+    fields["slo"] = normalize_slo(fields["slo"]) or None
     check_settings(fields, actor)
+    parallel, quantization = _neutral(data.parallel), _neutral(data.quantization)
     parameters, provenance, warnings = resolve_parameters(
-        session, data.base_runtime, data.parameters, data.presets, actor
+        session, data.base_runtime, data.parameters, data.presets, actor, parallel, quantization
     )
     _name_free(session, data.task_name)
     task = Task(
@@ -228,6 +249,8 @@ def create_task(session: Session, data: TaskCreate, *, actor: Actor) -> Task:
         deployment_mode=data.deployment_mode,
         gpus=data.gpus,
         parameters=parameters,
+        parallel=parallel,
+        quantization=quantization,
         optimization=fields["optimization"],
         benchmark=fields["benchmark"],
         slo=fields["slo"],
@@ -262,23 +285,45 @@ def update_task(session: Session, task_id: int | str, data: TaskUpdate, *, actor
         "base_runtime": dumped["base_runtime"] if "base_runtime" in fields else task.base_runtime,
         "command": dumped["command"] if "command" in fields else task.command,
         "benchmark": dumped["benchmark"] if "benchmark" in fields else task.benchmark,
-        "slo": dumped["slo"] if "slo" in fields else task.slo,
+        "slo": (normalize_slo(dumped["slo"]) or None) if "slo" in fields else task.slo,
         "model": dumped["model"] if "model" in fields else task.model,
         "task_name": data.task_name if "task_name" in fields else task.task_name,
         "description": data.description if "description" in fields else task.description,
     }
     check_settings(merged, actor)
+    parallel = _neutral(data.parallel) if "parallel" in fields else task.parallel
+    quantization = _neutral(data.quantization) if "quantization" in fields else task.quantization
+    runtime = merged["base_runtime"]
     if "presets" in fields and data.presets is not None:
         parameters, provenance, warnings = resolve_parameters(
-            session, merged["base_runtime"], data.parameters if "parameters" in fields else None, data.presets, actor
+            session,
+            runtime,
+            data.parameters if "parameters" in fields else None,
+            data.presets,
+            actor,
+            parallel,
+            quantization,
         )
         task.parameters, task.provenance, task.warnings = parameters, provenance, warnings
     elif "parameters" in fields:
-        parameters, _, warnings = resolve_parameters(session, merged["base_runtime"], data.parameters, None, actor)
+        parameters, _, warnings = resolve_parameters(
+            session, runtime, data.parameters, None, actor, parallel, quantization
+        )
         # Hand-edited parameters: the presets are no longer where the space came from.
         task.parameters, task.provenance, task.warnings = parameters, None, warnings
+    elif fields & {"parallel", "quantization", "base_runtime"} and (
+        task.parallel or task.quantization or parallel or quantization
+    ):
+        # The neutral words' old flags go, their new ones (for this runtime) come.
+        old = set(
+            flags_of(str(getattr(task.base_runtime, "value", task.base_runtime)), task.parallel, task.quantization)
+        )
+        base = {k: v for k, v in task.parameters.items() if k not in old}
+        parameters, _, warnings = resolve_parameters(session, runtime, base, None, actor, parallel, quantization)
+        task.parameters, task.warnings = parameters, warnings
     elif "base_runtime" in fields:
         task.warnings = presets_service.check_against_catalog(engine_runtime(merged["base_runtime"]), task.parameters)
+    task.parallel, task.quantization = parallel, quantization
     if merged["task_name"] != task.task_name:
         _name_free(session, merged["task_name"], exclude_id=task.id)
     for key in ("task_name", "description", "base_runtime", "command", "model", "benchmark", "slo"):
@@ -335,7 +380,15 @@ def space_report(task: Task, *, offset: int = 0, limit: int = 50) -> SpaceReport
 def draft_space(
     session: Session, draft: SpaceDraft, actor: Actor, *, offset: int = 0, limit: int = 50
 ) -> tuple[SpaceReport, dict[str, Any], list[str]]:
-    parameters, _, warnings = resolve_parameters(session, draft.base_runtime, draft.parameters, draft.presets, actor)
+    parameters, _, warnings = resolve_parameters(
+        session,
+        draft.base_runtime,
+        draft.parameters,
+        draft.presets,
+        actor,
+        _neutral(draft.parallel),
+        _neutral(draft.quantization),
+    )
     benchmark = draft.benchmark.model_dump(mode="json") if draft.benchmark is not None else None
     report = analyze_space(
         parameters, engine_runtime(draft.base_runtime), gpus=draft.gpus, benchmark=benchmark, offset=offset, limit=limit

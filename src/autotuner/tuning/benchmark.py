@@ -824,9 +824,7 @@ async def run_benchmark(
                         config.seconds_per_level,
                     )
                     levels.append(
-                        LevelResult.from_requests(
-                            scenario.text, concurrency, results, duration, config.count_over_ms
-                        )
+                        LevelResult.from_requests(scenario.text, concurrency, results, duration, config.count_over_ms)
                     )
             return levels, config.warmup_requests, warm_failed
 

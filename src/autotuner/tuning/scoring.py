@@ -126,7 +126,7 @@ def _limit(name: str, rule: Any, where: str) -> dict[str, Any]:
     percentile = rule.get("percentile", "p90")
     if percentile not in PERCENTILES:
         raise InvalidSLO(f"SLO {where} has percentile {percentile!r}: use one of {', '.join(PERCENTILES)}.")
-    max_ms = rule.get("max_ms")
+    max_ms: Any = rule.get("max_ms")
     if not _number(max_ms) or max_ms <= 0:
         raise InvalidSLO(f"SLO {where} needs max_ms, a positive number of milliseconds.")
     hard = rule.get("hard", False)
@@ -307,11 +307,7 @@ def score_metrics(
                         )
                     slow_fraction = int(counted) / int(level["requests_succeeded"])
                 over = observed is not None and observed > rule["max_ms"]
-                fails = (
-                    slow_fraction > rule["fail_ratio"]
-                    if slow_fraction is not None
-                    else (rule["hard"] and over)
-                )
+                fails = slow_fraction > rule["fail_ratio"] if slow_fraction is not None else (rule["hard"] and over)
                 if not over and not fails:
                     continue
                 violation: dict[str, Any] = {
