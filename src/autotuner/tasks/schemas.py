@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from autotuner.core.enums import ExperimentStatus, Runtime, RuntimeField, TaskStatus, Visibility
 from autotuner.core.requests import RequestModel
@@ -47,8 +47,15 @@ class BenchmarkSpec(RequestModel):
         ),
     )
     concurrency: list[int] = Field(default_factory=lambda: [1, 4, 8], min_length=1, max_length=20)
-    requests_per_level: int | None = Field(default=50, ge=1, le=100_000)
-    seconds_per_level: float | None = Field(default=None, gt=0, le=86_400)
+    requests_per_level: int | None = Field(
+        default=50,
+        ge=1,
+        le=100_000,
+        description="Requests per level; with seconds_per_level, the first reached ends it.",
+    )
+    seconds_per_level: float | None = Field(
+        default=None, gt=0, le=86_400, description="Seconds per level; given alone, requests_per_level is unset."
+    )
     warmup_requests: int = Field(default=2, ge=0, le=1000)
     endpoint: Literal["completions", "chat"] = "completions"
     additional_params: dict[str, Any] = Field(
@@ -63,6 +70,13 @@ class BenchmarkSpec(RequestModel):
         if any(c < 1 or c > 4096 for c in value):
             raise ValueError("concurrency levels must be whole numbers from 1 to 4096")
         return value
+
+    @model_validator(mode="after")
+    def _time_alone(self) -> BenchmarkSpec:
+        # seconds_per_level given without requests_per_level: a timed level, not the first of 50 requests.
+        if self.seconds_per_level is not None and "requests_per_level" not in self.model_fields_set:
+            self.requests_per_level = None
+        return self
 
 
 class SLOLimit(RequestModel):
@@ -328,6 +342,20 @@ class ExperimentRead(BaseModel):
     started_at: datetime | None
     ended_at: datetime | None
     created_at: datetime
+
+
+class ImportLine(BaseModel):
+    field: str = Field(description="The file's field, dotted (benchmark.num_concurrency).")
+    outcome: Literal["mapped", "converted", "defaulted", "not_supported", "dropped"]
+    detail: str = Field(description="What became of it, in words.")
+
+
+class TaskImported(BaseModel):
+    task: TaskRead
+    format: Literal["reference", "autotuner"] = Field(
+        description="reference: a novitalabs/inference-autotuner task file; autotuner: this product's own task."
+    )
+    report: list[ImportLine] = Field(description="Every field of the file and what became of it.")
 
 
 class SaveAsPreset(RequestModel):

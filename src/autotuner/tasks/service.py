@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
@@ -13,6 +14,7 @@ from autotuner.core.actors import Actor
 from autotuner.core.enums import Runtime, TaskStatus, Visibility, engine_runtime
 from autotuner.core.errors import Forbidden, InvalidState, NameConflict, ValidationFailed
 from autotuner.core.parameters import count_combinations
+from autotuner.core.sentences import validation_sentence
 from autotuner.core.text import reject_unstorable
 from autotuner.db import audit
 from autotuner.db.lookup import get_by_ref
@@ -22,6 +24,7 @@ from autotuner.presets import service as presets_service
 from autotuner.presets.merger import NamedSpace, PresetMerger
 from autotuner.presets.schemas import Sharing
 from autotuner.runtimes.neutral_flags import expand_neutral, flags_of
+from autotuner.tasks.reference_import import convert_task_file
 from autotuner.tasks.schemas import PresetSelection, SpaceDraft, TaskCreate, TaskUpdate
 from autotuner.tuning.benchmark import BenchmarkConfig
 from autotuner.tuning.scoring import normalize_slo, validate_slo
@@ -394,6 +397,24 @@ def draft_space(
         parameters, engine_runtime(draft.base_runtime), gpus=draft.gpus, benchmark=benchmark, offset=offset, limit=limit
     )
     return report, parameters, warnings
+
+
+def import_task_file(
+    session: Session, data: Any, actor: Actor, *, task_name: str | None = None
+) -> tuple[Task, list[dict[str, str]], str]:
+    """Create a task from a task file, the reference autotuner's or this product's own export:
+    the task, the report (every field of the file and what became of it) and the format read."""
+    body, report, kind = convert_task_file(data)
+    if task_name is not None:
+        body["task_name"] = task_name
+        report.append({"field": "task_name", "outcome": "converted", "detail": f"renamed on import to '{task_name}'"})
+    try:
+        request = TaskCreate.model_validate(body)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            "The task file cannot be imported: " + validation_sentence([dict(e) for e in exc.errors()])
+        ) from None
+    return create_task(session, request, actor=actor), report, kind
 
 
 def task_config(task: Task) -> dict[str, Any]:

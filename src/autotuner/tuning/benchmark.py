@@ -36,7 +36,8 @@ owns (``model``, ``prompt``, ``messages``, ``max_tokens``, ``stream``, ...) cann
 ``over_ms`` (``{"latency_ms": {"2000.0": 3}}``, keys by :func:`over_key`).
 
 Each (scenario, concurrency) pair is one *level*: ``concurrency`` workers send requests back to
-back until ``requests_per_level`` requests are sent (or ``seconds_per_level`` have passed). A
+back until ``requests_per_level`` requests are sent or ``seconds_per_level`` have passed, whichever
+comes first when both are set (as genai-bench's max requests and max time per run). A
 few warm-up requests go first and are not counted. Per level the result holds requests
 sent/succeeded/failed, TTFT, TPOT and end-to-end latency (mean, p50, p90, p99, in ms), and output
 tokens/s, total tokens/s and requests/s over the level's wall time.
@@ -820,7 +821,7 @@ async def run_benchmark(
                         scenario,
                         concurrency,
                         rng,
-                        config.requests_per_level if not config.seconds_per_level else None,
+                        config.requests_per_level,
                         config.seconds_per_level,
                     )
                     levels.append(
