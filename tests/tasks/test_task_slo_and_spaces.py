@@ -123,6 +123,12 @@ def test_parallel_and_quantization_become_sglang_flags_crossed_with_the_space(cl
     assert task["parallel"] == {"tp": [1, 2], "pp": None, "dp": [1, 2], "ep": None}
     assert task["quantization"] == {"weights": ["fp8", None], "kv_cache": ["auto", "fp8_e5m2"]}
     assert task["combinations"] == 2 * 2 * 2 * 2 * 2
+    assert task["neutral_flags"] == {
+        "tp-size": "parallel.tp",
+        "dp-size": "parallel.dp",
+        "quantization": "quantization.weights",
+        "kv-cache-dtype": "quantization.kv_cache",
+    }
     assert any(w.startswith("quantization.weights becomes --quantization") for w in task["warnings"])
     # the runtime changes: the neutral words' flags follow it
     moved = client.put(f"/api/tasks/{task['id']}", json={"base_runtime": "vllm"})

@@ -180,3 +180,14 @@ def flags_of(runtime: str, parallel: dict[str, Any] | None, quantization: dict[s
     table = NEUTRAL_FLAGS.get(runtime, {})
     words = [*(parallel or {}), *(quantization or {})]
     return [table[w] for w in words if w in table]
+
+
+def flag_sources(runtime: str, parallel: dict[str, Any] | None, quantization: dict[str, Any] | None) -> dict[str, str]:
+    """Each flag the neutral spaces became and the word it came from: ``{"tp-size": "parallel.tp"}``."""
+    table = NEUTRAL_FLAGS.get(runtime, {})
+    out: dict[str, str] = {}
+    for section, given in (("parallel", parallel), ("quantization", quantization)):
+        for word, values in (given or {}).items():
+            if word in table and values is not None:
+                out[table[word]] = f"{section}.{word}"
+    return out

@@ -32,6 +32,7 @@ The reference's format, field by field:
 from __future__ import annotations
 
 import copy
+import json
 import re
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -107,6 +108,7 @@ READ_ONLY_FIELDS = {
     "owner",
     "visibility",
     "team_ids",
+    "neutral_flags",
 }
 REFERENCE_ONLY = {
     "runtime_image_tag",
@@ -142,6 +144,11 @@ class _Report:
 
     def add(self, field: str, outcome: str, detail: str) -> None:
         self.lines.append(ReportLine(field, outcome, detail))
+
+
+def _j(value: Any) -> str:
+    """A value as JSON, as the file and the API write it."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _fail(sentence: str) -> ValidationFailed:
@@ -382,10 +389,10 @@ def _parameters(parameters: Any, body: dict[str, Any], report: _Report) -> None:
             if spec.get("type") != "choice" or not isinstance(spec.get("values"), list):
                 raise _fail(f'{where} must be a list or {{"type": "choice", "values": [...]}}.')
             values = spec["values"]
-            how = f"the choice {values} became the list of values of {flag}"
+            how = f"the choice {_j(values)} became the list of values of {flag}"
         elif isinstance(spec, list):
             values = spec
-            how = f"{flag}: {values}"
+            how = f"{flag}: {_j(values)}"
         else:
             raise _fail(f'{where} must be a list or {{"type": "choice", "values": [...]}}.')
         if not values:
@@ -426,7 +433,7 @@ def _parallel(config: Any, body: dict[str, Any], report: _Report) -> None:
             continue
         values = values if isinstance(values, list) else [values]
         out[word] = values
-        report.add(f"parallel_config.{key}", MAPPED, f"parallel.{word}: {values}")
+        report.add(f"parallel_config.{key}", MAPPED, f"parallel.{word}: {_j(values)}")
     body["parallel"] = out or None
 
 
@@ -473,14 +480,14 @@ def _quantization(config: Any, body: dict[str, Any], report: _Report) -> None:
     report.add(
         "quant_config.gemm_dtype",
         MAPPED if "weights" in out else DROPPED,
-        f"quantization.weights: {weights} (auto: no --quantization flag)"
+        f"quantization.weights: {_j(weights)} (auto: null, no --quantization flag)"
         if "weights" in out
         else "auto only: the engine's default, no --quantization flag",
     )
     report.add(
         "quant_config.kvcache_dtype",
         MAPPED if "kv_cache" in out else DROPPED,
-        f"quantization.kv_cache: {kv_cache}" if "kv_cache" in out else "auto only: the engine's default",
+        f"quantization.kv_cache: {_j(kv_cache)}" if "kv_cache" in out else "auto only: the engine's default",
     )
     if len(combos) > 1 and "weights" in out and "kv_cache" in out:
         report.add(
@@ -559,7 +566,7 @@ def _benchmark(benchmark: Any, body: dict[str, Any], report: _Report) -> None:
         report.add("benchmark.num_concurrency", DEFAULTED, "not in the file: concurrency [1], the reference's default")
     else:
         out["concurrency"] = concurrency if isinstance(concurrency, list) else [concurrency]
-        report.add("benchmark.num_concurrency", CONVERTED, f"concurrency: {out['concurrency']}")
+        report.add("benchmark.num_concurrency", CONVERTED, f"concurrency: {_j(out['concurrency'])}")
     requests = benchmark.get("max_requests_per_iteration")
     minutes = benchmark.get("max_time_per_iteration")
     out["requests_per_level"] = requests if requests is not None else REFERENCE_REQUESTS
@@ -590,7 +597,7 @@ def _benchmark(benchmark: Any, body: dict[str, Any], report: _Report) -> None:
         report.add(
             "benchmark.additional_params",
             CONVERTED if changed else MAPPED,
-            f"sent in every request: {converted}"
+            f"sent in every request: {_j(converted)}"
             + (f" ({', '.join(changed)} written as a string in the file, sent as a number)" if changed else ""),
         )
     out["warmup_requests"] = 0

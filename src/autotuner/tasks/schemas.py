@@ -265,6 +265,10 @@ class TaskRead(BaseModel):
     )
     parallel: ParallelSpec | None = None
     quantization: QuantizationSpec | None = None
+    neutral_flags: dict[str, str] = Field(
+        default_factory=dict,
+        description='The flags of parameters that parallel and quantization became: {"tp-size": "parallel.tp"}.',
+    )
     optimization: OptimizationSpec
     benchmark: BenchmarkSpec
     slo: SLORead | None

@@ -23,7 +23,7 @@ from autotuner.db.session import begin_write, flush_unique
 from autotuner.presets import service as presets_service
 from autotuner.presets.merger import NamedSpace, PresetMerger
 from autotuner.presets.schemas import Sharing
-from autotuner.runtimes.neutral_flags import expand_neutral, flags_of
+from autotuner.runtimes.neutral_flags import expand_neutral, flag_sources, flags_of
 from autotuner.tasks.reference_import import convert_task_file
 from autotuner.tasks.schemas import PresetSelection, SpaceDraft, TaskCreate, TaskUpdate
 from autotuner.tuning.benchmark import BenchmarkConfig
@@ -439,4 +439,6 @@ def task_read(task: Task) -> dict[str, Any]:
     data["combinations"] = count_combinations(task.parameters)
     data["owner"] = task.owner_name
     data["team_ids"] = task.team_ids
+    runtime = str(getattr(task.base_runtime, "value", task.base_runtime))
+    data["neutral_flags"] = flag_sources(runtime, task.parallel, task.quantization)
     return data
