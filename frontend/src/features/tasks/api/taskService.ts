@@ -4,7 +4,7 @@ import { apiPath, apiRequest, apiText } from '../../../api/client';
 import { EXPERIMENT_STATUS, type TaskStatus } from '../../../api/enums';
 import type { Sharing, Visibility } from '../../auth';
 import { useInvalidatePresets, type Preset } from '../../presets';
-import type { Experiment, SaveAsPresetBody, SystemInfo, Task, TaskCreate } from '../types/task';
+import type { Experiment, SaveAsPresetBody, SystemInfo, Task, TaskCreate, TaskImported } from '../types/task';
 
 /** How often a running task, its experiments and a live log are fetched again. */
 export const POLL_MS = 1500;
@@ -28,6 +28,9 @@ export const taskService = {
   get: (id: number, signal?: AbortSignal) => apiRequest<Task>(taskPath(id), { signal }),
   /** A task from the form, or from a task file's content as it is (the server checks it). */
   create: (body: TaskCreate | Record<string, unknown>) => apiRequest<Task>(apiPath('/api/tasks/'), { method: 'POST', json: body }),
+  /** A task file (the reference autotuner's format or ours), converted and created by the server. */
+  importFile: (body: Record<string, unknown>) =>
+    apiRequest<TaskImported>(apiPath('/api/tasks/import'), { method: 'POST', json: body }),
   remove: (id: number) => apiRequest<void>(taskPath(id), { method: 'DELETE' }),
   start: (id: number) => apiRequest<Task>(apiPath('/api/tasks/{task_id}/start', { task_id: id }), { method: 'POST' }),
   /** A fresh run: the task's experiments and logs are cleared first. */
