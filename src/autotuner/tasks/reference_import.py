@@ -448,7 +448,7 @@ def _quantization(config: Any, body: dict[str, Any], report: _Report) -> None:
         key = "presets" if "presets" in config else "preset"
         listed = names if isinstance(names, list) else [names]
         for name in listed:
-            if name not in QUANT_PRESETS:
+            if not isinstance(name, str) or name not in QUANT_PRESETS:
                 raise _fail(f"quant_config.{key} names '{name}', not one of {', '.join(QUANT_PRESETS)}.")
             combos.append(QUANT_PRESETS[name])
         report.add(

@@ -118,7 +118,7 @@ def resolve_parameters(
     return final, provenance, warnings
 
 
-def _neutral(value: Any) -> dict[str, Any] | None:
+def neutral_space(value: Any) -> dict[str, Any] | None:
     """A ParallelSpec/QuantizationSpec (or its stored dict) as plain data without unset words."""
     if value is None:
         return None
@@ -238,7 +238,7 @@ def create_task(session: Session, data: TaskCreate, *, actor: Actor) -> Task:
     fields = data.model_dump(mode="json", exclude={"presets", "parameters"})
     fields["slo"] = normalize_slo(fields["slo"]) or None
     check_settings(fields, actor)
-    parallel, quantization = _neutral(data.parallel), _neutral(data.quantization)
+    parallel, quantization = neutral_space(data.parallel), neutral_space(data.quantization)
     parameters, provenance, warnings = resolve_parameters(
         session, data.base_runtime, data.parameters, data.presets, actor, parallel, quantization
     )
@@ -294,8 +294,8 @@ def update_task(session: Session, task_id: int | str, data: TaskUpdate, *, actor
         "description": data.description if "description" in fields else task.description,
     }
     check_settings(merged, actor)
-    parallel = _neutral(data.parallel) if "parallel" in fields else task.parallel
-    quantization = _neutral(data.quantization) if "quantization" in fields else task.quantization
+    parallel = neutral_space(data.parallel) if "parallel" in fields else task.parallel
+    quantization = neutral_space(data.quantization) if "quantization" in fields else task.quantization
     runtime = merged["base_runtime"]
     if "presets" in fields and data.presets is not None:
         parameters, provenance, warnings = resolve_parameters(
@@ -389,8 +389,8 @@ def draft_space(
         draft.parameters,
         draft.presets,
         actor,
-        _neutral(draft.parallel),
-        _neutral(draft.quantization),
+        neutral_space(draft.parallel),
+        neutral_space(draft.quantization),
     )
     benchmark = draft.benchmark.model_dump(mode="json") if draft.benchmark is not None else None
     report = analyze_space(
