@@ -404,6 +404,7 @@ def import_task_file(
 ) -> tuple[Task, list[dict[str, str]], str]:
     """Create a task from a task file, the reference autotuner's or this product's own export:
     the task, the report (every field of the file and what became of it) and the format read."""
+    reject_unstorable(data, "The task file cannot be imported")
     body, report, kind = convert_task_file(data)
     if task_name is not None:
         body["task_name"] = task_name
