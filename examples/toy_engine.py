@@ -132,6 +132,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ignore-sigterm", action="store_true")
     parser.add_argument("--omit-usage", action="store_true")
     parser.add_argument("--tokenize", action="store_true")
+    parser.add_argument(
+        "--record-requests", default=None, help="Append every generation request's body to this file, one JSON a line."
+    )
     args, unknown = parser.parse_known_args(argv)
     args.unknown = unknown
     return args
@@ -237,6 +240,9 @@ class ToyEngine:
     # --- generation ----------------------------------------------------------------------------
 
     async def generate(self, request: dict, chat: bool, writer: asyncio.StreamWriter) -> bool:
+        if self.args.record_requests:
+            with open(self.args.record_requests, "a", encoding="utf-8") as record:
+                record.write(json.dumps(request) + "\n")
         if chat:
             messages = request.get("messages") or []
             prompt = " ".join(str(m.get("content", "")) for m in messages if isinstance(m, dict))

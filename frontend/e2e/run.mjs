@@ -393,7 +393,7 @@ function toyTask(name) {
   };
 }
 
-test('the Tasks page makes a task from a task file, or says why not', async (page) => {
+test('the Tasks page imports a task file, shows its report, or says why not', async (page) => {
   await page.goto(`${BASE}/tasks`);
   const bad = join(tmpdir(), `e2e-bad-task-${process.pid}.json`);
   writeFileSync(bad, JSON.stringify({ task_name: 'no-model' }));
@@ -403,9 +403,15 @@ test('the Tasks page makes a task from a task file, or says why not', async (pag
   assert.match(await problem.textContent(), /model/i);
   assert.doesNotMatch(await problem.textContent(), /^Error$/);
 
+  await page.keyboard.press('Escape');
+
   const good = join(tmpdir(), `e2e-task-file-${process.pid}.json`);
   writeFileSync(good, JSON.stringify(toyTask('e2e-from-a-task-file')));
   await page.locator('input[type="file"]').setInputFiles(good);
+  // The import answers with what became of every field of the file, shown before the task opens.
+  await page.getByTestId('import-report').waitFor();
+  assert.ok((await page.getByTestId('import-report-line').count()) >= 5);
+  await page.getByRole('button', { name: 'Open task' }).click();
   await page.waitForURL(/\/tasks\/\d+$/);
   await page.getByRole('heading', { name: 'e2e-from-a-task-file' }).waitFor();
   assert.equal(await page.getByTestId('task-status').getAttribute('data-status'), 'pending');

@@ -334,3 +334,21 @@ def test_warnings_go_to_stderr_so_that_json_stays_json(cli_env, tmp_path):
     ]
     assert "Warning:" in result.stderr and "'no-such-flag'" in result.stderr
     assert "Warning: SGLang is not installed for this Python" in result.stderr  # listed all the same
+
+
+def test_dry_run_expands_parallel_and_quantization_into_the_engines_flags(cli_env, tmp_path):
+    path = tmp_path / "task.json"
+    task = {
+        "task_name": "p",
+        "model": {"id_or_path": "m"},
+        "base_runtime": "vllm",
+        "parameters": {"max-num-seqs": [64]},
+        "parallel": {"tp": [1, 2]},
+        "quantization": {"kv_cache": ["auto", "fp8"]},
+    }
+    path.write_text(json.dumps(task))
+    result = runner.invoke(app, ["tune", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    commands = [line for line in result.stdout.splitlines() if line.startswith("vllm serve")]
+    assert len(commands) == 4
+    assert "--tensor-parallel-size 2 --kv-cache-dtype fp8" in commands[3]

@@ -219,3 +219,65 @@ def test_without_a_tokenizer_the_metrics_say_prompts_are_approximate(delayed_ser
         .token_counts["prompts"]
         .startswith("about one word per input token (chat")
     )
+
+
+# --- uniform and embedding scenarios, additional_params, slow-request counts ---
+
+
+def test_uniform_scenarios_draw_whole_lengths_within_their_bounds():
+    u = parse_scenario("U(50,150)/(20, 80)")
+    rng = random.Random(3)
+    samples = [u.sample(rng) for _ in range(400)]
+    assert all(50 <= i <= 150 and 20 <= o <= 80 for i, o in samples)
+    assert {min(i for i, _ in samples), max(i for i, _ in samples)} == {50, 150}
+    assert u.request_tokens_bound() == 150 + 80
+
+
+@pytest.mark.parametrize(
+    ("bad", "words"),
+    [
+        ("E(1024)", "embedding scenario, which this benchmark cannot drive"),
+        ("U(10,5)/(1,2)", "each minimum no larger than its maximum"),
+        ("U(0,5)/(1,2)", "each minimum no larger than its maximum"),
+        ("U(10,20)", "with both ranges, U(in_min,in_max)/(out_min,out_max)"),
+        ("I(512,512)", "U(in_min,in_max)/(out_min,out_max)"),
+    ],
+)
+def test_embedding_and_malformed_uniform_scenarios_are_refused_naming_what_is_supported(bad, words):
+    with pytest.raises(InvalidBenchmark) as info:
+        parse_scenario(bad)
+    assert words in info.value.message
+    assert "D(100,100)" in info.value.message or "U(50,150)/(20,80)" in info.value.message
+
+
+def test_additional_params_cannot_take_the_clients_own_fields():
+    with pytest.raises(InvalidBenchmark, match="additional_params cannot set 'max_tokens'"):
+        BenchmarkConfig.from_task({"additional_params": {"max_tokens": 5, "top_p": 0.9}})
+    with pytest.raises(InvalidBenchmark, match="must be an object"):
+        BenchmarkConfig.from_task({"additional_params": ["temperature"]})
+
+
+def test_additional_params_arrive_in_every_request_and_slow_requests_are_counted(tmp_path_factory):
+    record = tmp_path_factory.mktemp("record") / "requests.jsonl"
+    engine = start_toy(tmp_path_factory, "--ttft-ms", "1", "--tpot-ms", "1", "--record-requests", str(record))
+    try:
+        config = BenchmarkConfig.from_task(
+            {
+                "traffic_scenarios": ["U(3,6)/(2,4)"],
+                "concurrency": [2],
+                "requests_per_level": 6,
+                "warmup_requests": 1,
+                "additional_params": {"temperature": 0.7, "top_p": 0.9, "seed": 11},
+            }
+        )
+        config.count_over_ms = {"latency_ms": [0.001, 1e9]}
+        result = run_benchmark_sync(engine.base_url, config)
+    finally:
+        engine.terminate()
+    bodies = [json.loads(line) for line in record.read_text().splitlines()]
+    assert len(bodies) == 7  # 1 warm-up + 6
+    assert all(b["temperature"] == 0.7 and b["top_p"] == 0.9 and b["seed"] == 11 for b in bodies)
+    assert all(2 <= b["max_tokens"] <= 4 for b in bodies)
+    level = result.levels[0]
+    assert level.requests_succeeded == 6
+    assert level.over_ms == {"latency_ms": {"0.001": 6, "1000000000.0": 0}}

@@ -334,3 +334,16 @@ def test_dry_run_lists_one_command_per_planned_combination():
     assert commands[0][-6:] == ["--tp-size", "1", "--mem-fraction-static", "0.8", "--schedule-policy", "fcfs"]
     assert all("<port>" in c for c in commands)
     assert len({tuple(c) for c in commands}) == 12
+
+
+def test_experiment_counts_slow_requests_for_a_hard_limits_fail_ratio(tmp_path):
+    task = toy_task("--ttft-ms", "1", "--tpot-ms", "1")
+    task["slo"] = {"latency": {"percentile": "p50", "max_ms": 0.001, "hard": True, "fail_ratio": 0.5}}
+    outcome = run_experiment(task, BEST, log_path=tmp_path / "x.log")
+    assert outcome.status == "failed" and outcome.score is None
+    assert "100.0% of requests had latency over 0.001 ms (more than the tolerated 50.0%)" in outcome.error
+    assert outcome.metrics["levels"][0]["over_ms"] == {"latency_ms": {"0.001": 6}}
+    task["slo"]["latency"]["max_ms"] = 600_000
+    outcome = run_experiment(task, BEST, log_path=tmp_path / "y.log")
+    assert outcome.status == "succeeded", outcome.error
+    assert outcome.metrics["levels"][0]["over_ms"] == {"latency_ms": {"600000.0": 0}}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from autotuner.tuning.scoring import (
@@ -9,7 +11,9 @@ from autotuner.tuning.scoring import (
     InvalidSLO,
     best_index,
     gpus_needed,
+    normalize_slo,
     score_metrics,
+    slo_thresholds,
     validate_slo,
 )
 
@@ -102,7 +106,17 @@ def test_invalid_objective_and_slo_are_refused_readably():
         score_metrics(metrics(level()), "maximize_fun")
     assert validate_slo(None) == {}
     assert validate_slo({"ttft": {"max_ms": 5}}) == {
-        "ttft": {"percentile": "p90", "max_ms": 5.0, "hard": False, "weight": 1.0}
+        "ttft": [
+            {
+                "percentile": "p90",
+                "max_ms": 5.0,
+                "hard": False,
+                "weight": 1.0,
+                "fail_ratio": None,
+                "penalty": "linear",
+                "steepness": None,
+            }
+        ]
     }
     for bad, message in (
         ({"itl": {"max_ms": 1}}, "Unknown SLO 'itl'"),
@@ -120,3 +134,106 @@ def test_failed_experiments_never_rank_best():
     assert best_index([None, None]) is None
     assert best_index([]) is None
     assert gpus_needed({"tp-size": True}) == 1  # a boolean is not a size
+
+
+# --- the SLO model: subsets, several percentiles, fail_ratio, exponential penalties ---
+
+
+def test_one_metric_alone_is_a_whole_slo():
+    # latency only, met: p99 700 <= 10000
+    r = score_metrics(metrics(level()), "maximize_throughput", slo={"latency": {"percentile": "p99", "max_ms": 10000}})
+    assert r.score == 1000 and r.violations == []
+    # tpot only, missed softly: p90 12 over 10 -> excess 0.2 -> 1000 / 1.2
+    r = score_metrics(metrics(level()), "maximize_throughput", slo={"tpot": {"percentile": "p90", "max_ms": 10}})
+    assert r.score == pytest.approx(1000 / 1.2)
+
+
+def test_several_percentiles_of_one_metric_each_with_its_own_limit():
+    slo = {
+        "latency": [
+            {"percentile": "p50", "max_ms": 400},  # 500 / 400 - 1 = 0.25
+            {"percentile": "p99", "max_ms": 600, "weight": 2},  # 2 x (700 / 600 - 1) = 1/3
+            {"percentile": "p90", "max_ms": 900},  # 600: met
+        ]
+    }
+    r = score_metrics(metrics(level()), "maximize_throughput", slo=slo)
+    assert r.penalties == [pytest.approx(0.25 + 1 / 3, abs=1e-6)]
+    assert r.score == pytest.approx(1000 / (1 + 0.25 + 1 / 3))
+    assert [(v["percentile"], v["max_ms"]) for v in r.violations] == [("p50", 400.0), ("p99", 600.0)]
+    # a latency objective: minus the mean, times (1 + p)
+    r = score_metrics(metrics(level()), "minimize_latency", slo=slo)
+    assert r.score == pytest.approx(-500 * (1 + 0.25 + 1 / 3))
+
+
+def test_exponential_penalty_with_steepness():
+    # ttft p90 120 over 100: excess 0.2; weight 2, steepness 0.1 -> 2 e^2
+    slo = {"ttft": {"percentile": "p90", "max_ms": 100, "weight": 2, "penalty": "exponential", "steepness": 0.1}}
+    r = score_metrics(metrics(level()), "maximize_throughput", slo=slo)
+    assert r.score == pytest.approx(1000 / (1 + 2 * math.e**2))
+    # steepness 0.2 is gentler: 2 e^1
+    slo["ttft"]["steepness"] = 0.2
+    assert score_metrics(metrics(level()), "maximize_throughput", slo=slo).score == pytest.approx(
+        1000 / (1 + 2 * math.e)
+    )
+    # the default steepness is 0.1
+    assert validate_slo({"ttft": {"max_ms": 1, "penalty": "exponential"}})["ttft"][0]["steepness"] == 0.1
+
+
+def test_fail_ratio_is_the_tolerated_fraction_of_slow_requests():
+    lv = level()
+    lv["over_ms"] = {"latency_ms": {"600.0": 2}}  # 2 of 10 successful requests over 600 ms: 20%
+    slo = {"latency": {"percentile": "p99", "max_ms": 600, "hard": True, "fail_ratio": 0.1}}
+    r = score_metrics(metrics(lv), "maximize_throughput", slo=slo)
+    assert r.failed and r.score is None
+    assert "20.0% of requests had latency over 600 ms (more than the tolerated 10.0%)" in r.reason
+    # 20% tolerated: no failure, but p99 700 over 600 costs as a soft limit: 1000 / (1 + 1/6)
+    slo["latency"]["fail_ratio"] = 0.25
+    r = score_metrics(metrics(lv), "maximize_throughput", slo=slo)
+    assert not r.failed and r.score == pytest.approx(1000 / (1 + 1 / 6))
+    # without fail_ratio the same hard limit fails on the percentile
+    del slo["latency"]["fail_ratio"]
+    assert "p99 latency 700.0 ms > 600 ms" in score_metrics(metrics(lv), "maximize_throughput", slo=slo).reason
+
+
+def test_fail_ratio_without_counts_fails_with_a_sentence():
+    slo = {"ttft": {"max_ms": 500, "hard": True, "fail_ratio": 0.1}}
+    r = score_metrics(metrics(level()), "maximize_throughput", slo=slo)
+    assert r.failed and "did not count the ttft requests over 500 ms" in r.reason
+    assert slo_thresholds(slo) == {"ttft_ms": [500.0]}
+    assert slo_thresholds({"ttft": {"max_ms": 500, "hard": True}}) == {}
+
+
+def test_old_single_object_rows_read_as_lists():
+    old = {"ttft": {"percentile": "p90", "max_ms": 500, "hard": False}, "tpot": None}
+    assert normalize_slo(old) == {
+        "ttft": [
+            {
+                "percentile": "p90",
+                "max_ms": 500.0,
+                "hard": False,
+                "weight": 1.0,
+                "fail_ratio": None,
+                "penalty": "linear",
+                "steepness": None,
+            }
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("slo", "words"),
+    [
+        ({"ttft": {"max_ms": 5, "fail_ratio": 0.1}}, "fail_ratio on a soft limit"),
+        ({"ttft": {"max_ms": 5, "hard": True, "fail_ratio": 1}}, "fail_ratio 1"),
+        ({"ttft": {"max_ms": 5, "steepness": 0.1}}, "steepness on a linear penalty"),
+        ({"ttft": {"max_ms": 5, "penalty": "cubic"}}, "use linear or exponential"),
+        ({"ttft": {"max_ms": 5, "penalty": "exponential", "steepness": 0}}, "steepness 0"),
+        ({"latency": []}, "1 to 12 limits"),
+        ({"latency": [{"max_ms": 5}, {"percentile": "p42", "max_ms": 5}]}, "'latency' limit 2 has percentile"),
+        ({"latency": {"max_ms": 5, "threshold": 1}}, "unknown field 'threshold'"),
+    ],
+)
+def test_bad_limits_are_refused_with_a_sentence(slo, words):
+    with pytest.raises(InvalidSLO) as info:
+        validate_slo(slo)
+    assert words in info.value.message

@@ -103,6 +103,7 @@ export const OBJECTIVES: Record<Objective, Labelled & { score: string }> = {
 };
 
 export const PERCENTILES: Record<Percentile, Labelled> = {
+  mean: { label: 'mean' },
   p50: { label: 'p50' },
   p90: { label: 'p90' },
   p99: { label: 'p99' },

@@ -272,6 +272,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tasks/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a task from a task file (the reference autotuner's format or this product's own)
+         * @description Converts the file, creates the task, and answers with it and a report: every field of the
+         *     file and what became of it (mapped, converted from seconds to ms, not supported here and why).
+         */
+        post: operations["import_task_api_tasks_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tasks/space": {
         parameters: {
             query?: never;
@@ -855,17 +876,21 @@ export interface components {
         BenchmarkSpec: {
             /**
              * Traffic Scenarios
-             * @description genai-bench notation: D(input_tokens,output_tokens).
+             * @description genai-bench notation: D(input_tokens,output_tokens), N(in_mean,in_std)/(out_mean,out_std) or U(in_min,in_max)/(out_min,out_max). Embedding scenarios E(size) are refused.
              */
             traffic_scenarios?: string[];
             /** Concurrency */
             concurrency?: number[];
             /**
              * Requests Per Level
+             * @description Requests per level; with seconds_per_level, the first reached ends it.
              * @default 50
              */
             requests_per_level: number | null;
-            /** Seconds Per Level */
+            /**
+             * Seconds Per Level
+             * @description Seconds per level; given alone, requests_per_level is unset.
+             */
             seconds_per_level?: number | null;
             /**
              * Warmup Requests
@@ -878,6 +903,13 @@ export interface components {
              * @enum {string}
              */
             endpoint: "completions" | "chat";
+            /**
+             * Additional Params
+             * @description Sent in every request body, e.g. {"temperature": 0.7, "top_p": 0.9} (replaces temperature 0).
+             */
+            additional_params?: {
+                [key: string]: unknown;
+            };
         };
         /** ConflictRead */
         ConflictRead: {
@@ -1244,6 +1276,24 @@ export interface components {
              */
             source: "nvidia-smi" | "none";
         };
+        /** ImportLine */
+        ImportLine: {
+            /**
+             * Field
+             * @description The file's field, dotted (benchmark.num_concurrency).
+             */
+            field: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "mapped" | "converted" | "defaulted" | "not_supported" | "dropped";
+            /**
+             * Detail
+             * @description What became of it, in words.
+             */
+            detail: string;
+        };
         /** ImportResult */
         ImportResult: {
             /** Imported */
@@ -1454,6 +1504,32 @@ export interface components {
              * @description Experiments run at once (each on the GPUs or slots it needs); default: as many as the pool holds.
              */
             parallel?: number | null;
+        };
+        /**
+         * ParallelSpec
+         * @description Parallel sizes in engine-neutral words; each list is one dimension of the space.
+         */
+        ParallelSpec: {
+            /**
+             * Tp
+             * @description Tensor parallel sizes (SGLang --tp-size, vLLM --tensor-parallel-size).
+             */
+            tp?: number[] | null;
+            /**
+             * Pp
+             * @description Pipeline parallel sizes.
+             */
+            pp?: number[] | null;
+            /**
+             * Dp
+             * @description Data parallel sizes.
+             */
+            dp?: number[] | null;
+            /**
+             * Ep
+             * @description Expert parallel sizes (vLLM: 1 off, more on).
+             */
+            ep?: number[] | null;
         };
         /**
          * ParameterSource
@@ -2039,6 +2115,22 @@ export interface components {
                 [key: string]: unknown;
             }[];
         };
+        /**
+         * QuantizationSpec
+         * @description Quantization in engine-neutral words; null: no flag, the engine's default.
+         */
+        QuantizationSpec: {
+            /**
+             * Weights
+             * @description Weight quantization (--quantization), e.g. ["fp8", null].
+             */
+            weights?: (string | null)[] | null;
+            /**
+             * Kv Cache
+             * @description KV-cache dtype (--kv-cache-dtype), e.g. ["auto", "fp8_e5m2"].
+             */
+            kv_cache?: (string | null)[] | null;
+        };
         /** RuleEffectRead */
         RuleEffectRead: {
             /** Rule */
@@ -2108,15 +2200,21 @@ export interface components {
             /** Rules */
             rules: components["schemas"]["RuleRead"][];
         };
-        /** SLOLimit */
+        /**
+         * SLOLimit
+         * @description One limit on one metric; see ``autotuner.tuning.scoring`` for the scoring.
+         */
         SLOLimit: {
             /**
              * Percentile
              * @default p90
              * @enum {string}
              */
-            percentile: "p50" | "p90" | "p99";
-            /** Max Ms */
+            percentile: "mean" | "p50" | "p90" | "p99";
+            /**
+             * Max Ms
+             * @description The limit, in milliseconds.
+             */
             max_ms: number;
             /**
              * Hard
@@ -2124,12 +2222,53 @@ export interface components {
              * @default false
              */
             hard: boolean;
+            /**
+             * Weight
+             * @description Scales the penalty of a soft violation.
+             * @default 1
+             */
+            weight: number;
+            /**
+             * Fail Ratio
+             * @description Hard limits: the tolerated fraction of requests over max_ms before the experiment fails.
+             */
+            fail_ratio?: number | null;
+            /**
+             * Penalty
+             * @description linear: weight x excess; exponential: weight x exp(excess / steepness); excess = observed / max_ms - 1.
+             * @default linear
+             * @enum {string}
+             */
+            penalty: "linear" | "exponential";
+            /**
+             * Steepness
+             * @description Exponential penalties only (default 0.1): smaller is steeper.
+             */
+            steepness?: number | null;
         };
-        /** SLOSpec */
+        /**
+         * SLORead
+         * @description A task's SLOs as stored: a list of limits per metric, every default filled in.
+         */
+        SLORead: {
+            /** Ttft */
+            ttft?: components["schemas"]["SLOLimit"][] | null;
+            /** Tpot */
+            tpot?: components["schemas"]["SLOLimit"][] | null;
+            /** Latency */
+            latency?: components["schemas"]["SLOLimit"][] | null;
+        };
+        /**
+         * SLOSpec
+         * @description Any subset of ttft, tpot and latency; each one limit or a list (several percentiles).
+         */
         SLOSpec: {
-            ttft?: components["schemas"]["SLOLimit"] | null;
-            tpot?: components["schemas"]["SLOLimit"] | null;
-            latency?: components["schemas"]["SLOLimit"] | null;
+            /** Ttft */
+            ttft?: components["schemas"]["SLOLimit"] | components["schemas"]["SLOLimit"][] | null;
+            /** Tpot */
+            tpot?: components["schemas"]["SLOLimit"] | components["schemas"]["SLOLimit"][] | null;
+            /** Latency */
+            latency?: components["schemas"]["SLOLimit"] | components["schemas"]["SLOLimit"][] | null;
         };
         /** SaveAsPreset */
         SaveAsPreset: {
@@ -2183,6 +2322,8 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             presets?: components["schemas"]["PresetSelection"] | null;
+            parallel?: components["schemas"]["ParallelSpec"] | null;
+            quantization?: components["schemas"]["QuantizationSpec"] | null;
             /** @description The task's benchmark: its largest traffic scenario is context for rules (llama.cpp's ctx-size). */
             benchmark?: components["schemas"]["BenchmarkSpec"] | null;
         };
@@ -2285,9 +2426,28 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             presets?: components["schemas"]["PresetSelection"] | null;
+            /** @description Parallel sizes to sweep, added to the space as the runtime's flags. */
+            parallel?: components["schemas"]["ParallelSpec"] | null;
+            /** @description Quantizations to sweep, added to the space as the runtime's flags. */
+            quantization?: components["schemas"]["QuantizationSpec"] | null;
             optimization?: components["schemas"]["OptimizationSpec"];
             benchmark?: components["schemas"]["BenchmarkSpec"];
             slo?: components["schemas"]["SLOSpec"] | null;
+        };
+        /** TaskImported */
+        TaskImported: {
+            task: components["schemas"]["TaskRead"];
+            /**
+             * Format
+             * @description reference: a novitalabs/inference-autotuner task file; autotuner: this product's own task.
+             * @enum {string}
+             */
+            format: "reference" | "autotuner";
+            /**
+             * Report
+             * @description Every field of the file and what became of it.
+             */
+            report: components["schemas"]["ImportLine"][];
         };
         /** TaskRead */
         TaskRead: {
@@ -2311,13 +2471,25 @@ export interface components {
             docker?: components["schemas"]["DockerSpec"] | null;
             /** Gpus */
             gpus: number | null;
-            /** Parameters */
+            /**
+             * Parameters
+             * @description The space searched: the flags of parallel and quantization included.
+             */
             parameters: {
                 [key: string]: unknown;
             };
+            parallel?: components["schemas"]["ParallelSpec"] | null;
+            quantization?: components["schemas"]["QuantizationSpec"] | null;
+            /**
+             * Neutral Flags
+             * @description The flags of parameters that parallel and quantization became: {"tp-size": "parallel.tp"}.
+             */
+            neutral_flags?: {
+                [key: string]: string;
+            };
             optimization: components["schemas"]["OptimizationSpec"];
             benchmark: components["schemas"]["BenchmarkSpec"];
-            slo: components["schemas"]["SLOSpec"] | null;
+            slo: components["schemas"]["SLORead"] | null;
             provenance: components["schemas"]["Provenance"] | null;
             /** Warnings */
             warnings: string[];
@@ -2402,6 +2574,8 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             presets?: components["schemas"]["PresetSelection"] | null;
+            parallel?: components["schemas"]["ParallelSpec"] | null;
+            quantization?: components["schemas"]["QuantizationSpec"] | null;
             optimization?: components["schemas"]["OptimizationSpec"] | null;
             benchmark?: components["schemas"]["BenchmarkSpec"] | null;
             slo?: components["schemas"]["SLOSpec"] | null;
@@ -2636,6 +2810,7 @@ export type ExperimentsCleared = components['schemas']['ExperimentsCleared'];
 export type FieldChange = components['schemas']['FieldChange'];
 export type FlagRead = components['schemas']['FlagRead'];
 export type GpusRead = components['schemas']['GpusRead'];
+export type ImportLine = components['schemas']['ImportLine'];
 export type ImportResult = components['schemas']['ImportResult'];
 export type LoginRequest = components['schemas']['LoginRequest'];
 export type MeRead = components['schemas']['MeRead'];
@@ -2646,6 +2821,7 @@ export type MergeResponse = components['schemas']['MergeResponse'];
 export type MergeSpaceRead = components['schemas']['MergeSpaceRead'];
 export type ModelSpec = components['schemas']['ModelSpec'];
 export type OptimizationSpec = components['schemas']['OptimizationSpec'];
+export type ParallelSpec = components['schemas']['ParallelSpec'];
 export type ParameterSource = components['schemas']['ParameterSource'];
 export type PasswordChange = components['schemas']['PasswordChange'];
 export type PoolRead = components['schemas']['PoolRead'];
@@ -2667,12 +2843,14 @@ export type PresetVersionRead = components['schemas']['PresetVersionRead'];
 export type PresetVersionRef = components['schemas']['PresetVersionRef'];
 export type PresetVersionSummary = components['schemas']['PresetVersionSummary'];
 export type Provenance = components['schemas']['Provenance'];
+export type QuantizationSpec = components['schemas']['QuantizationSpec'];
 export type RuleEffectRead = components['schemas']['RuleEffectRead'];
 export type RuleRead = components['schemas']['RuleRead'];
 export type RuleRemovalRead = components['schemas']['RuleRemovalRead'];
 export type Runtime = components['schemas']['Runtime'];
 export type RuntimeRead = components['schemas']['RuntimeRead'];
 export type SloLimit = components['schemas']['SLOLimit'];
+export type SloRead = components['schemas']['SLORead'];
 export type SloSpec = components['schemas']['SLOSpec'];
 export type SaveAsPreset = components['schemas']['SaveAsPreset'];
 export type Sharing = components['schemas']['Sharing'];
@@ -2681,6 +2859,7 @@ export type SpaceDraft = components['schemas']['SpaceDraft'];
 export type SpaceRead = components['schemas']['SpaceRead'];
 export type SystemRead = components['schemas']['SystemRead'];
 export type TaskCreate = components['schemas']['TaskCreate'];
+export type TaskImported = components['schemas']['TaskImported'];
 export type TaskRead = components['schemas']['TaskRead'];
 export type TaskStatus = components['schemas']['TaskStatus'];
 export type TaskUpdate = components['schemas']['TaskUpdate'];
@@ -4797,6 +4976,125 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TaskRead"];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    import_task_api_tasks_import_post: {
+        parameters: {
+            query?: {
+                /** @description Name the new task this instead. */
+                task_name?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskImported"];
                 };
             };
             /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */

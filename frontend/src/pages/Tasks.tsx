@@ -6,7 +6,7 @@ import { keysOf, TASK_STATUS, type TaskStatus } from '../api/enums';
 import { ApiErrorAlert } from '../components/ApiErrorAlert';
 import { PageHeader } from '../components/Layout';
 import { OwnerFilterSelect, ownerFilterQuery, type OwnerFilter } from '../features/auth';
-import { TaskFileButton, TaskFileProblem, TasksTable, useCreateTaskFromFile, useTasks } from '../features/tasks';
+import { ImportTaskFile, TasksTable, useTasks } from '../features/tasks';
 import { paths } from '../routes';
 
 type Filter = 'all' | TaskStatus;
@@ -19,7 +19,6 @@ export function TasksPage() {
   const [filter, setFilter] = useState<Filter>('all');
   const [owner, setOwner] = useState<OwnerFilter>('all');
   const tasks = useTasks({ status: filter === 'all' ? undefined : filter, ...ownerFilterQuery(owner) });
-  const fromFile = useCreateTaskFromFile();
   const rows = tasks.data ?? [];
 
   return (
@@ -29,14 +28,13 @@ export function TasksPage() {
         description="Every task, how far its search has got, and where its parameters came from."
         actions={
           <>
-            <TaskFileButton onFile={fromFile.upload} loading={fromFile.pending} />
+            <ImportTaskFile />
             <Button component={Link} to={paths.newTask} leftSection={<IconPlus size={16} />}>
               New task
             </Button>
           </>
         }
       />
-      {fromFile.problem && <TaskFileProblem file={fromFile.problem.file} message={fromFile.problem.message} onClose={fromFile.dismiss} />}
       <Paper withBorder p="md" shadow="xs">
         <Group mb="md" gap="sm" wrap="wrap" align="center">
           <SegmentedControl
@@ -63,7 +61,7 @@ export function TasksPage() {
             icon={<IconListDetails size={26} />}
             variant="light"
             title={owner !== 'all' ? 'No task matches' : filter === 'all' ? 'No tasks yet' : `No ${TASK_STATUS[filter].label.toLowerCase()} tasks`}
-            description="Create a task from presets or from your own parameter space, or upload a task file."
+            description="Create a task from presets or from your own parameter space, or import a task file (this product's or the reference autotuner's)."
           >
             <EmptyState.Actions>
               <Button component={Link} to={paths.newTask}>

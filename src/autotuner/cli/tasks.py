@@ -307,3 +307,39 @@ def watch_line(kind: str, data: dict[str, Any]) -> str:
     if kind == "experiments.cleared":
         return f"{at} {data['count']} experiment(s) cleared"
     return f"{at} {kind}"
+
+
+@app.command("import", cls=Command)
+def tasks_import(
+    file: Annotated[str, typer.Argument(metavar="FILE", help="A task file (JSON): the reference autotuner's or ours.")],
+    name: Annotated[str | None, typer.Option(help="Name the new task this instead.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a task from a task file of novitalabs/inference-autotuner (or this product's own
+    task, as `tasks show --json` prints it), and say what became of every field of the file."""
+    from pathlib import Path
+
+    from autotuner.tasks import service
+
+    path = Path(file)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        fail(f"Cannot read {file}: {exc.strerror or exc}.")
+    except ValueError as exc:
+        fail(f"{file} is not valid JSON ({exc}): a task file holds one JSON object.")
+    with open_session() as session:
+        task, report, kind = service.import_task_file(session, data, acting_actor(session), task_name=name)
+        row = task_dict(task)
+    if as_json:
+        print_json({"task": row, "format": kind, "report": report})
+        return
+    source = "the reference autotuner's format" if kind == "reference" else "this product's task format"
+    console.print(f"Imported {file} ({source}):", highlight=False)
+    print_task(row)
+    console.print("What became of each field of the file:")
+    for line in report:
+        console.print(
+            Text.assemble("  ", (line["field"], "bold"), f" ({line['outcome'].replace('_', ' ')}): {line['detail']}"),
+            highlight=False,
+        )

@@ -92,18 +92,28 @@ def _load_task(path: Path) -> dict[str, Any]:
         model = fields["model"]
         model["id_or_path"] = resolve_command_paths([model["id_or_path"]], path.parent)[0]
     service.check_settings(fields, OPERATOR)
+    version = service.resolve_runtime_version(data.base_runtime, data.runtime_version)
+    fields["runtime_version"] = version
+    neutral = (version, service.neutral_space(data.parallel), service.neutral_space(data.quantization))
     if data.presets is not None:
         engine, factory = prepare_database(get_settings())
         try:
             with session_scope(factory) as session:
                 parameters, _, warnings = service.resolve_parameters(
-                    session, data.base_runtime, data.parameters, data.presets, OPERATOR
+                    session, data.base_runtime, data.parameters, data.presets, OPERATOR, *neutral
                 )
         finally:
             engine.dispose()
     else:
         # Without presets no database is needed.
-        parameters, _, warnings = service.resolve_parameters(None, data.base_runtime, data.parameters, None, OPERATOR)  # type: ignore[arg-type]
+        parameters, _, warnings = service.resolve_parameters(
+            None,  # type: ignore[arg-type]
+            data.base_runtime,
+            data.parameters,
+            None,
+            OPERATOR,
+            *neutral,
+        )
     return {**fields, "parameters": parameters, "warnings": warnings}
 
 

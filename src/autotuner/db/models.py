@@ -149,6 +149,9 @@ class Task(Owned, Base):
     # GPUs the task may use (rules such as tp-size x dp-size <= gpus); None: not limited.
     gpus: Mapped[int | None] = mapped_column(Integer, nullable=True)
     parameters: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    # Engine-neutral spaces ({"tp": [1, 2]}, {"kv_cache": ["auto", "fp8_e5m2"]}); their flags are in parameters.
+    parallel: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    quantization: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     optimization: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
     benchmark: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
     slo: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from autotuner.core.enums import ExperimentStatus, Runtime, RuntimeField, TaskStatus, Visibility
 from autotuner.core.requests import RequestModel
 from autotuner.presets.schemas import ResolutionField
+from autotuner.tuning.scoring import normalize_slo
 
 Strategy = Literal["grid_search", "random_search", "bayesian"]
 Objective = Literal["maximize_throughput", "minimize_latency", "minimize_ttft", "minimize_tpot"]
-Percentile = Literal["p50", "p90", "p99"]
+Percentile = Literal["mean", "p50", "p90", "p99"]
+Penalty = Literal["linear", "exponential"]
 
 
 class ModelSpec(RequestModel):
@@ -46,13 +48,28 @@ class BenchmarkSpec(RequestModel):
         default_factory=lambda: ["D(100,100)"],
         min_length=1,
         max_length=20,
-        description="genai-bench notation: D(input_tokens,output_tokens).",
+        description=(
+            "genai-bench notation: D(input_tokens,output_tokens), N(in_mean,in_std)/(out_mean,out_std) or "
+            "U(in_min,in_max)/(out_min,out_max). Embedding scenarios E(size) are refused."
+        ),
     )
     concurrency: list[int] = Field(default_factory=lambda: [1, 4, 8], min_length=1, max_length=20)
-    requests_per_level: int | None = Field(default=50, ge=1, le=100_000)
-    seconds_per_level: float | None = Field(default=None, gt=0, le=86_400)
+    requests_per_level: int | None = Field(
+        default=50,
+        ge=1,
+        le=100_000,
+        description="Requests per level; with seconds_per_level, the first reached ends it.",
+    )
+    seconds_per_level: float | None = Field(
+        default=None, gt=0, le=86_400, description="Seconds per level; given alone, requests_per_level is unset."
+    )
     warmup_requests: int = Field(default=2, ge=0, le=1000)
     endpoint: Literal["completions", "chat"] = "completions"
+    additional_params: dict[str, Any] = Field(
+        default_factory=dict,
+        max_length=50,
+        description='Sent in every request body, e.g. {"temperature": 0.7, "top_p": 0.9} (replaces temperature 0).',
+    )
 
     @field_validator("concurrency")
     @classmethod
@@ -61,17 +78,86 @@ class BenchmarkSpec(RequestModel):
             raise ValueError("concurrency levels must be whole numbers from 1 to 4096")
         return value
 
+    @model_validator(mode="after")
+    def _time_alone(self) -> BenchmarkSpec:
+        # seconds_per_level given without requests_per_level: a timed level, not the first of 50 requests.
+        if self.seconds_per_level is not None and "requests_per_level" not in self.model_fields_set:
+            self.requests_per_level = None
+        return self
+
 
 class SLOLimit(RequestModel):
+    """One limit on one metric; see ``autotuner.tuning.scoring`` for the scoring."""
+
     percentile: Percentile = "p90"
-    max_ms: float = Field(gt=0, le=86_400_000)
+    max_ms: float = Field(gt=0, le=86_400_000, description="The limit, in milliseconds.")
     hard: bool = Field(default=False, description="Hard: a violation fails the experiment. Soft: a penalty.")
+    weight: float = Field(default=1.0, ge=0, le=1_000_000, description="Scales the penalty of a soft violation.")
+    fail_ratio: float | None = Field(
+        default=None,
+        ge=0,
+        lt=1,
+        description="Hard limits: the tolerated fraction of requests over max_ms before the experiment fails.",
+    )
+    penalty: Penalty = Field(
+        default="linear",
+        description="linear: weight x excess; exponential: weight x exp(excess / steepness); excess = observed / max_ms - 1.",
+    )
+    steepness: float | None = Field(
+        default=None, gt=0, le=1000, description="Exponential penalties only (default 0.1): smaller is steeper."
+    )
+
+
+SLOLimits = SLOLimit | Annotated[list[SLOLimit], Field(min_length=1, max_length=12)]
 
 
 class SLOSpec(RequestModel):
-    ttft: SLOLimit | None = None
-    tpot: SLOLimit | None = None
-    latency: SLOLimit | None = None
+    """Any subset of ttft, tpot and latency; each one limit or a list (several percentiles)."""
+
+    ttft: SLOLimits | None = None
+    tpot: SLOLimits | None = None
+    latency: SLOLimits | None = None
+
+
+class SLORead(BaseModel):
+    """A task's SLOs as stored: a list of limits per metric, every default filled in."""
+
+    ttft: list[SLOLimit] | None = None
+    tpot: list[SLOLimit] | None = None
+    latency: list[SLOLimit] | None = None
+
+
+def read_slo(value: Any) -> Any:
+    """Stored SLOs in the read shape (rows written before limit lists held one object per metric)."""
+    if not isinstance(value, dict):
+        return value
+    return normalize_slo(value) or None
+
+
+ParallelSizes = Annotated[list[Annotated[int, Field(ge=1, le=1024)]], Field(min_length=1, max_length=20)]
+Dtypes = Annotated[list[Annotated[str, Field(min_length=1, max_length=64)] | None], Field(min_length=1, max_length=20)]
+
+
+class ParallelSpec(RequestModel):
+    """Parallel sizes in engine-neutral words; each list is one dimension of the space."""
+
+    tp: ParallelSizes | None = Field(
+        default=None, description="Tensor parallel sizes (SGLang --tp-size, vLLM --tensor-parallel-size)."
+    )
+    pp: ParallelSizes | None = Field(default=None, description="Pipeline parallel sizes.")
+    dp: ParallelSizes | None = Field(default=None, description="Data parallel sizes.")
+    ep: ParallelSizes | None = Field(default=None, description="Expert parallel sizes (vLLM: 1 off, more on).")
+
+
+class QuantizationSpec(RequestModel):
+    """Quantization in engine-neutral words; null: no flag, the engine's default."""
+
+    weights: Dtypes | None = Field(
+        default=None, description='Weight quantization (--quantization), e.g. ["fp8", null].'
+    )
+    kv_cache: Dtypes | None = Field(
+        default=None, description='KV-cache dtype (--kv-cache-dtype), e.g. ["auto", "fp8_e5m2"].'
+    )
 
 
 class PresetSelection(RequestModel):
@@ -158,6 +244,12 @@ class TaskCreate(RequestModel):
     gpus: int | None = Field(default=None, ge=1, le=1024, description="GPUs the task may use (rules check tp x dp).")
     parameters: dict[str, Any] | None = Field(default=None, description="The space to search (or use presets).")
     presets: PresetSelection | None = None
+    parallel: ParallelSpec | None = Field(
+        default=None, description="Parallel sizes to sweep, added to the space as the runtime's flags."
+    )
+    quantization: QuantizationSpec | None = Field(
+        default=None, description="Quantizations to sweep, added to the space as the runtime's flags."
+    )
     optimization: OptimizationSpec = Field(default_factory=OptimizationSpec)
     benchmark: BenchmarkSpec = Field(default_factory=BenchmarkSpec)
     slo: SLOSpec | None = None
@@ -187,6 +279,8 @@ class TaskUpdate(RequestModel):
     gpus: int | None = Field(default=None, ge=1, le=1024)
     parameters: dict[str, Any] | None = None
     presets: PresetSelection | None = None
+    parallel: ParallelSpec | None = None
+    quantization: QuantizationSpec | None = None
     optimization: OptimizationSpec | None = None
     benchmark: BenchmarkSpec | None = None
     slo: SLOSpec | None = None
@@ -223,10 +317,18 @@ class TaskRead(BaseModel):
     deployment_mode: str
     docker: DockerSpec | None = None
     gpus: int | None
-    parameters: dict[str, Any]
+    parameters: dict[str, Any] = Field(
+        description="The space searched: the flags of parallel and quantization included."
+    )
+    parallel: ParallelSpec | None = None
+    quantization: QuantizationSpec | None = None
+    neutral_flags: dict[str, str] = Field(
+        default_factory=dict,
+        description='The flags of parameters that parallel and quantization became: {"tp-size": "parallel.tp"}.',
+    )
     optimization: OptimizationSpec
     benchmark: BenchmarkSpec
-    slo: SLOSpec | None
+    slo: SLORead | None
     provenance: Provenance | None
     warnings: list[str]
     combinations: int
@@ -245,6 +347,11 @@ class TaskRead(BaseModel):
     visibility: Visibility = Field(description="private (its owner), teams (those in team_ids), or public.")
     team_ids: list[int] = Field(description="The teams it is shared with (visibility 'teams').")
 
+    @field_validator("slo", mode="before")
+    @classmethod
+    def _slo_lists(cls, value: Any) -> Any:
+        return read_slo(value)
+
 
 class SpaceDraft(RequestModel):
     """A space to count before a task exists: parameters and/or presets, as in TaskCreate."""
@@ -256,6 +363,8 @@ class SpaceDraft(RequestModel):
     gpus: int | None = Field(default=None, ge=1, le=1024)
     parameters: dict[str, Any] | None = None
     presets: PresetSelection | None = None
+    parallel: ParallelSpec | None = None
+    quantization: QuantizationSpec | None = None
     benchmark: BenchmarkSpec | None = Field(
         default=None,
         description="The task's benchmark: its largest traffic scenario is context for rules (llama.cpp's ctx-size).",
@@ -309,6 +418,20 @@ class ExperimentPage(BaseModel):
 class ExperimentsCleared(BaseModel):
     task_id: int
     cleared: int = Field(description="How many experiments were deleted.")
+
+
+class ImportLine(BaseModel):
+    field: str = Field(description="The file's field, dotted (benchmark.num_concurrency).")
+    outcome: Literal["mapped", "converted", "defaulted", "not_supported", "dropped"]
+    detail: str = Field(description="What became of it, in words.")
+
+
+class TaskImported(BaseModel):
+    task: TaskRead
+    format: Literal["reference", "autotuner"] = Field(
+        description="reference: a novitalabs/inference-autotuner task file; autotuner: this product's own task."
+    )
+    report: list[ImportLine] = Field(description="Every field of the file and what became of it.")
 
 
 class SaveAsPreset(RequestModel):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
@@ -13,6 +14,7 @@ from autotuner.core.actors import Actor
 from autotuner.core.enums import ENGINE_RUNTIMES, Runtime, TaskStatus, Visibility, engine_runtime
 from autotuner.core.errors import Forbidden, InvalidState, NameConflict, ValidationFailed
 from autotuner.core.parameters import count_combinations
+from autotuner.core.sentences import validation_sentence
 from autotuner.core.text import reject_unstorable
 from autotuner.db import audit
 from autotuner.db.lookup import get_by_ref
@@ -22,10 +24,12 @@ from autotuner.presets import service as presets_service
 from autotuner.presets.merger import NamedSpace, PresetMerger
 from autotuner.presets.schemas import Sharing
 from autotuner.runtimes.loading import check_version, default_version
+from autotuner.runtimes.neutral_flags import expand_neutral, flag_sources, flags_of
+from autotuner.tasks.reference_import import convert_task_file
 from autotuner.tasks.schemas import PresetSelection, SpaceDraft, TaskCreate, TaskUpdate
 from autotuner.tuning.benchmark import BenchmarkConfig
 from autotuner.tuning.engine.preflight import installed_engine_version
-from autotuner.tuning.scoring import validate_slo
+from autotuner.tuning.scoring import normalize_slo, validate_slo
 from autotuner.tuning.space import SpaceReport, analyze_space
 
 # --- the parameter space --------------------------------------------------------------------
@@ -55,8 +59,13 @@ def resolve_parameters(
     presets: PresetSelection | None,
     actor: Actor,
     version: str | None = None,
+    parallel: dict[str, Any] | None = None,
+    quantization: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any] | None, list[str]]:
     """The final space of a task, its provenance and warnings.
+
+    The engine-neutral ``parallel`` and ``quantization`` spaces are added last as the runtime's
+    own flags (:mod:`autotuner.runtimes.neutral_flags`); a flag given both ways is a 422.
 
     With presets, they are merged in order with their strategy; ``parameters`` given beside them
     and then ``presets.overrides`` are applied last, key by key (deep merge). Without presets,
@@ -67,12 +76,13 @@ def resolve_parameters(
     warnings: list[str] = []
     provenance: dict[str, Any] | None = None
     if presets is None:
-        if not parameters:
+        if not parameters and not parallel and not quantization:
             raise ValidationFailed(
-                "The task has no parameter space: give 'parameters' (e.g. {\"tp-size\": [1, 2]}) or 'presets'.",
+                "The task has no parameter space: give 'parameters' (e.g. {\"tp-size\": [1, 2]}), 'presets', "
+                "'parallel' or 'quantization'.",
                 errors=[{"loc": ["body", "parameters"], "msg": "required without presets"}],
             )
-        final = presets_service.normalize_space(parameters)
+        final = presets_service.normalize_space(parameters) if parameters else {}
     else:
         extra = presets_service.normalize_space(parameters) if parameters else None
         overrides = (
@@ -121,12 +131,22 @@ def resolve_parameters(
                 f"The merged parameter space is empty ({'; '.join(c.message for c in result.conflicts[:3])}): "
                 "switch to union or last_wins, or choose other presets."
             )
-    warnings.extend(
-        presets_service.check_against_catalog(
-            engine_runtime(base_runtime), final, version=version, missing_is_error=True
-        )
+    final, unlisted = expand_neutral(str(getattr(base_runtime, "value", base_runtime)), final, parallel, quantization)
+    catalog_warnings = presets_service.check_against_catalog(
+        engine_runtime(base_runtime), final, version=version, missing_is_error=True
     )
+    # A flag the neutral words brought in is named once, with where it came from.
+    warnings.extend(w for w in catalog_warnings if not any(w.startswith(f"'{flag}' ") for flag in unlisted))
+    warnings.extend(unlisted.values())
     return final, provenance, warnings
+
+
+def neutral_space(value: Any) -> dict[str, Any] | None:
+    """A ParallelSpec/QuantizationSpec (or its stored dict) as plain data without unset words."""
+    if value is None:
+        return None
+    data = value.model_dump(mode="json", exclude_none=True) if hasattr(value, "model_dump") else dict(value)
+    return data or None
 
 
 def _deep_apply(base: dict[str, Any] | None, top: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -244,10 +264,12 @@ def _name_free(session: Session, name: str, exclude_id: int | None = None) -> No
 def create_task(session: Session, data: TaskCreate, *, actor: Actor) -> Task:
     begin_write(session)
     fields = data.model_dump(mode="json", exclude={"presets", "parameters"})
+    fields["slo"] = normalize_slo(fields["slo"]) or None
     check_settings(fields, actor)
     version = resolve_runtime_version(data.base_runtime, data.runtime_version)
+    parallel, quantization = neutral_space(data.parallel), neutral_space(data.quantization)
     parameters, provenance, warnings = resolve_parameters(
-        session, data.base_runtime, data.parameters, data.presets, actor, version
+        session, data.base_runtime, data.parameters, data.presets, actor, version, parallel, quantization
     )
     _name_free(session, data.task_name)
     task = Task(
@@ -261,6 +283,8 @@ def create_task(session: Session, data: TaskCreate, *, actor: Actor) -> Task:
         docker=fields["docker"],
         gpus=data.gpus,
         parameters=parameters,
+        parallel=parallel,
+        quantization=quantization,
         optimization=fields["optimization"],
         benchmark=fields["benchmark"],
         slo=fields["slo"],
@@ -295,7 +319,7 @@ def update_task(session: Session, task_id: int | str, data: TaskUpdate, *, actor
         "base_runtime": dumped["base_runtime"] if "base_runtime" in fields else task.base_runtime,
         "command": dumped["command"] if "command" in fields else task.command,
         "benchmark": dumped["benchmark"] if "benchmark" in fields else task.benchmark,
-        "slo": dumped["slo"] if "slo" in fields else task.slo,
+        "slo": (normalize_slo(dumped["slo"]) or None) if "slo" in fields else task.slo,
         "model": dumped["model"] if "model" in fields else task.model,
         "task_name": data.task_name if "task_name" in fields else task.task_name,
         "description": data.description if "description" in fields else task.description,
@@ -309,27 +333,45 @@ def update_task(session: Session, task_id: int | str, data: TaskUpdate, *, actor
         version = resolve_runtime_version(merged["base_runtime"], data.runtime_version)
     else:
         version = task.runtime_version
+    parallel = neutral_space(data.parallel) if "parallel" in fields else task.parallel
+    quantization = neutral_space(data.quantization) if "quantization" in fields else task.quantization
+    runtime = merged["base_runtime"]
     if "presets" in fields and data.presets is not None:
         parameters, provenance, warnings = resolve_parameters(
             session,
-            merged["base_runtime"],
+            runtime,
             data.parameters if "parameters" in fields else None,
             data.presets,
             actor,
             version,
+            parallel,
+            quantization,
         )
         task.parameters, task.provenance, task.warnings = parameters, provenance, warnings
     elif "parameters" in fields:
         parameters, _, warnings = resolve_parameters(
-            session, merged["base_runtime"], data.parameters, None, actor, version
+            session, runtime, data.parameters, None, actor, version, parallel, quantization
         )
         # Hand-edited parameters: the presets are no longer where the space came from.
         task.parameters, task.provenance, task.warnings = parameters, None, warnings
+    elif fields & {"parallel", "quantization", "base_runtime"} and (
+        task.parallel or task.quantization or parallel or quantization
+    ):
+        # The neutral words' old flags go, their new ones (for this runtime) come.
+        old = set(
+            flags_of(str(getattr(task.base_runtime, "value", task.base_runtime)), task.parallel, task.quantization)
+        )
+        base = {k: v for k, v in task.parameters.items() if k not in old}
+        parameters, _, warnings = resolve_parameters(
+            session, runtime, base, None, actor, version, parallel, quantization
+        )
+        task.parameters, task.warnings = parameters, warnings
     elif "base_runtime" in fields or "runtime_version" in fields:
         task.warnings = presets_service.check_against_catalog(
             engine_runtime(merged["base_runtime"]), task.parameters, version=version, missing_is_error=True
         )
     task.runtime_version = version
+    task.parallel, task.quantization = parallel, quantization
     if merged["task_name"] != task.task_name:
         _name_free(session, merged["task_name"], exclude_id=task.id)
     for key in ("task_name", "description", "base_runtime", "command", "model", "benchmark", "slo", "docker"):
@@ -389,13 +431,39 @@ def draft_space(
 ) -> tuple[SpaceReport, dict[str, Any], list[str]]:
     version = resolve_runtime_version(draft.base_runtime, draft.runtime_version)
     parameters, _, warnings = resolve_parameters(
-        session, draft.base_runtime, draft.parameters, draft.presets, actor, version
+        session,
+        draft.base_runtime,
+        draft.parameters,
+        draft.presets,
+        actor,
+        version,
+        neutral_space(draft.parallel),
+        neutral_space(draft.quantization),
     )
     benchmark = draft.benchmark.model_dump(mode="json") if draft.benchmark is not None else None
     report = analyze_space(
         parameters, engine_runtime(draft.base_runtime), gpus=draft.gpus, benchmark=benchmark, offset=offset, limit=limit
     )
     return report, parameters, warnings
+
+
+def import_task_file(
+    session: Session, data: Any, actor: Actor, *, task_name: str | None = None
+) -> tuple[Task, list[dict[str, str]], str]:
+    """Create a task from a task file, the reference autotuner's or this product's own export:
+    the task, the report (every field of the file and what became of it) and the format read."""
+    reject_unstorable(data, "The task file cannot be imported")
+    body, report, kind = convert_task_file(data)
+    if task_name is not None:
+        body["task_name"] = task_name
+        report.append({"field": "task_name", "outcome": "converted", "detail": f"renamed on import to '{task_name}'"})
+    try:
+        request = TaskCreate.model_validate(body)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            "The task file cannot be imported: " + validation_sentence([dict(e) for e in exc.errors()])
+        ) from None
+    return create_task(session, request, actor=actor), report, kind
 
 
 def task_config(task: Task) -> dict[str, Any]:
@@ -422,4 +490,6 @@ def task_read(task: Task) -> dict[str, Any]:
     data["combinations"] = count_combinations(task.parameters)
     data["owner"] = task.owner_name
     data["team_ids"] = task.team_ids
+    runtime = str(getattr(task.base_runtime, "value", task.base_runtime))
+    data["neutral_flags"] = flag_sources(runtime, task.parallel, task.quantization)
     return data

@@ -20,10 +20,24 @@ Traffic scenarios use genai-bench's notation:
 
 * ``D(in,out)`` - every request has ``in`` input and ``out`` output tokens (deterministic);
 * ``N(in_mean,in_std)/(out_mean,out_std)`` - lengths drawn from normal distributions (seeded,
-  at least 1 token).
+  at least 1 token);
+* ``U(in_min,in_max)/(out_min,out_max)`` - lengths drawn uniformly from the ranges (whole numbers,
+  bounds included, seeded).
+
+genai-bench's embedding scenarios ``E(size)`` (and image ones, ``I(...)``) are refused with a
+sentence: this client drives text generation (completions or chat) only.
+
+``additional_params`` (e.g. ``{"temperature": 0.7, "top_p": 0.9}``) are added to every request
+body, warm-up included; they replace this client's own ``temperature`` 0. The fields the client
+owns (``model``, ``prompt``, ``messages``, ``max_tokens``, ``stream``, ...) cannot be set there.
+
+``count_over_ms`` (``{"latency_ms": [2000.0]}``, filled from the task's hard SLO limits that have a
+``fail_ratio``) makes each level count its successful requests slower than each limit, in
+``over_ms`` (``{"latency_ms": {"2000.0": 3}}``, keys by :func:`over_key`).
 
 Each (scenario, concurrency) pair is one *level*: ``concurrency`` workers send requests back to
-back until ``requests_per_level`` requests are sent (or ``seconds_per_level`` have passed). A
+back until ``requests_per_level`` requests are sent or ``seconds_per_level`` have passed, whichever
+comes first when both are set (as genai-bench's max requests and max time per run). A
 few warm-up requests go first and are not counted. Per level the result holds requests
 sent/succeeded/failed, TTFT, TPOT and end-to-end latency (mean, p50, p90, p99, in ms), and output
 tokens/s, total tokens/s and requests/s over the level's wall time.
@@ -221,6 +235,19 @@ class BenchmarkAborted(Exception):
 _NUM = r"\s*(\d+(?:\.\d+)?)\s*"
 _D_RE = re.compile(rf"^D\({_NUM},{_NUM}\)$")
 _N_RE = re.compile(rf"^N\({_NUM},{_NUM}\)\s*/\s*\({_NUM},{_NUM}\)$")
+_U_RE = re.compile(rf"^U\({_NUM},{_NUM}\)\s*/\s*\({_NUM},{_NUM}\)$")
+_OTHER_RE = re.compile(r"^\s*([A-Za-z]+)\s*\(")
+SUPPORTED_SCENARIOS = (
+    "D(input_tokens,output_tokens) such as D(100,100), N(in_mean,in_std)/(out_mean,out_std) such as "
+    "N(480,240)/(300,150), or U(in_min,in_max)/(out_min,out_max) such as U(50,150)/(20,80)"
+)
+# Request body fields the client sets itself: additional_params cannot change them.
+CLIENT_FIELDS = ("model", "prompt", "messages", "max_tokens", "ignore_eos", "stream", "stream_options")
+
+
+def over_key(max_ms: float) -> str:
+    """The key of a limit in a level's ``over_ms`` counts: ``over_key(2000) == "2000.0"``."""
+    return repr(float(max_ms))
 
 
 @dataclass(frozen=True)
@@ -230,16 +257,24 @@ class Scenario:
     output_mean: float
     input_std: float = 0.0
     output_std: float = 0.0
+    # U(...): (min, max) of input and output tokens; None for D and N.
+    uniform: tuple[int, int, int, int] | None = None
 
     def request_tokens_bound(self) -> int:
         """Input + output tokens one request of this scenario needs in the engine's context: exact
-        for ``D(in,out)``; for ``N(...)`` each mean plus three standard deviations, rounded up."""
+        for ``D(in,out)`` and ``U(...)`` (the maxima); for ``N(...)`` each mean plus three standard
+        deviations, rounded up."""
+        if self.uniform is not None:
+            return self.uniform[1] + self.uniform[3]
         inp = math.ceil(self.input_mean + 3 * self.input_std)
         out = math.ceil(self.output_mean + 3 * self.output_std)
         return inp + out
 
     def sample(self, rng: random.Random) -> tuple[int, int]:
         """(input tokens, output tokens) for one request."""
+        if self.uniform is not None:
+            in_min, in_max, out_min, out_max = self.uniform
+            return rng.randint(in_min, in_max), rng.randint(out_min, out_max)
         if not self.input_std and not self.output_std:
             return int(self.input_mean), int(self.output_mean)
         inp = max(1, round(rng.gauss(self.input_mean, self.input_std)))
@@ -262,11 +297,33 @@ def parse_scenario(text: str) -> Scenario:
         in_mean, in_std, out_mean, out_std = (float(g) for g in match.groups())
         if in_mean >= 1 and out_mean >= 1:
             return Scenario(compact, in_mean, out_mean, in_std, out_std)
-    raise InvalidBenchmark(
-        f"Traffic scenario '{text}' is not understood: write D(input_tokens,output_tokens) with whole "
-        "numbers of at least 1, such as D(100,100), or N(in_mean,in_std)/(out_mean,out_std) such as "
-        "N(480,240)/(300,150)."
-    )
+    match = _U_RE.match(compact)
+    if match:
+        numbers = [float(g) for g in match.groups()]
+        in_min, in_max, out_min, out_max = (int(n) for n in numbers)
+        if all(n == int(n) for n in numbers) and 1 <= in_min <= in_max and 1 <= out_min <= out_max:
+            return Scenario(
+                compact,
+                (in_min + in_max) / 2,
+                (out_min + out_max) / 2,
+                uniform=(in_min, in_max, out_min, out_max),
+            )
+        raise InvalidBenchmark(
+            f"Traffic scenario '{text}' needs whole numbers of at least 1 with each minimum no larger than "
+            "its maximum, such as U(50,150)/(20,80)."
+        )
+    other = _OTHER_RE.match(compact)
+    if other and other.group(1) == "E":
+        raise InvalidBenchmark(
+            f"Traffic scenario '{text}' is an embedding scenario, which this benchmark cannot drive (it measures "
+            f"text generation through completions or chat): use {SUPPORTED_SCENARIOS}."
+        )
+    if other and other.group(1) == "U":
+        raise InvalidBenchmark(
+            f"Traffic scenario '{text}' is not understood: write the uniform scenario with both ranges, "
+            "U(in_min,in_max)/(out_min,out_max), such as U(50,150)/(20,80)."
+        )
+    raise InvalidBenchmark(f"Traffic scenario '{text}' is not understood: write {SUPPORTED_SCENARIOS}.")
 
 
 def synthesize_prompt(tokens: int, rng: random.Random) -> str:
@@ -287,6 +344,8 @@ class BenchmarkConfig:
     endpoint: str = "completions"
     request_timeout: float = 300.0
     seed: int = 0
+    additional_params: dict[str, Any] = field(default_factory=dict)
+    count_over_ms: dict[str, list[float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.parsed = [parse_scenario(s) for s in self.scenarios]
@@ -308,6 +367,7 @@ class BenchmarkConfig:
             raise InvalidBenchmark(f"Benchmark endpoint '{self.endpoint}' is unknown: use 'completions' or 'chat'.")
         if not isinstance(self.warmup_requests, int) or self.warmup_requests < 0:
             raise InvalidBenchmark("warmup_requests must be a whole number, 0 or more.")
+        check_additional_params(self.additional_params)
 
     @classmethod
     def from_task(cls, benchmark: dict[str, Any] | None) -> BenchmarkConfig:
@@ -323,6 +383,7 @@ class BenchmarkConfig:
                 "endpoint",
                 "request_timeout",
                 "seed",
+                "additional_params",
             )
             if k in benchmark and benchmark[k] is not None
         }
@@ -333,6 +394,19 @@ class BenchmarkConfig:
         if "seconds_per_level" in known and "requests_per_level" not in benchmark:
             known["requests_per_level"] = None
         return cls(**known)
+
+
+def check_additional_params(params: Any) -> dict[str, Any]:
+    """``additional_params`` must be an object of JSON values whose keys the client does not own."""
+    if not isinstance(params, dict):
+        raise InvalidBenchmark('additional_params must be an object such as {"temperature": 0.7, "top_p": 0.9}.')
+    owned = sorted(k for k in params if k in CLIENT_FIELDS)
+    if owned:
+        raise InvalidBenchmark(
+            f"additional_params cannot set '{owned[0]}': the benchmark sets {', '.join(CLIENT_FIELDS)} itself "
+            "(use the traffic scenarios for lengths and 'endpoint' for chat)."
+        )
+    return params
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -388,10 +462,17 @@ class LevelResult:
     total_tokens_per_s: float
     requests_per_s: float
     errors: list[str]
+    # Successful requests slower than each counted limit: {"latency_ms": {"2000.0": 3}}.
+    over_ms: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @classmethod
     def from_requests(
-        cls, scenario: str, concurrency: int, results: list[RequestResult], duration: float
+        cls,
+        scenario: str,
+        concurrency: int,
+        results: list[RequestResult],
+        duration: float,
+        count_over_ms: dict[str, list[float]] | None = None,
     ) -> LevelResult:
         good = [r for r in results if r.ok]
         errors: list[str] = []
@@ -401,6 +482,11 @@ class LevelResult:
         inp = sum(r.input_tokens for r in good)
         out = sum(r.output_tokens for r in good)
         duration = max(duration, 1e-9)
+        over: dict[str, dict[str, int]] = {}
+        for metric, limits in (count_over_ms or {}).items():
+            attribute = metric.removesuffix("_ms")
+            values = [getattr(r, attribute) for r in good if getattr(r, attribute, None) is not None]
+            over[metric] = {over_key(limit): sum(1 for v in values if v * 1000.0 > limit) for limit in limits}
         return cls(
             scenario=scenario,
             concurrency=concurrency,
@@ -417,6 +503,7 @@ class LevelResult:
             total_tokens_per_s=round((inp + out) / duration, 4),
             requests_per_s=round(len(good) / duration, 4),
             errors=errors,
+            over_ms=over,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -553,6 +640,7 @@ class _Client:
             "stream": True,
             "stream_options": {"include_usage": True},
         }
+        body.update(self.config.additional_params)
         if self.chat:
             body["messages"] = [{"role": "user", "content": prompt}]
         else:
@@ -733,10 +821,12 @@ async def run_benchmark(
                         scenario,
                         concurrency,
                         rng,
-                        config.requests_per_level if not config.seconds_per_level else None,
+                        config.requests_per_level,
                         config.seconds_per_level,
                     )
-                    levels.append(LevelResult.from_requests(scenario.text, concurrency, results, duration))
+                    levels.append(
+                        LevelResult.from_requests(scenario.text, concurrency, results, duration, config.count_over_ms)
+                    )
             return levels, config.warmup_requests, warm_failed
 
         main = asyncio.ensure_future(body())

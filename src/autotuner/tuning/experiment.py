@@ -28,7 +28,7 @@ from autotuner.tuning.engine.containers import DockerEngine
 from autotuner.tuning.engine.errors import LaunchCancelled, LaunchError
 from autotuner.tuning.engine.gpus import Placement, engine_environment
 from autotuner.tuning.engine.process import DEFAULT_GRACE_PERIOD, EngineProcess, free_port
-from autotuner.tuning.scoring import score_metrics, validate_objective, validate_slo
+from autotuner.tuning.scoring import score_metrics, slo_thresholds, validate_objective, validate_slo
 from autotuner.tuning.strategies import BayesianSearch, make_strategy
 
 DEFAULT_TIMEOUT = 600.0
@@ -131,6 +131,7 @@ def run_experiment(
         config = BenchmarkConfig.from_task(task.get("benchmark"))
         objective = validate_objective((task.get("optimization") or {}).get("objective", "maximize_throughput"))
         slo = validate_slo(task.get("slo"))
+        config.count_over_ms = slo_thresholds(slo)
         port = free_port()
         env = engine_environment(parameters, runtime, gpu_count, placement)
         engine = make_engine(task, parameters, log_path, port=port, env=env, cwd=cwd, grace_period=grace_period)

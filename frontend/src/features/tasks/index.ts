@@ -1,6 +1,6 @@
 /** The tasks feature: what pages may use of it (nothing else is public). */
 export { useTask, useTasks, type TaskFilters } from './api/taskService';
-export { TaskFileButton, TaskFileProblem, useCreateTaskFromFile } from './components/CreateTaskFromFile';
+export { ImportTaskFile } from './components/ImportTaskFile';
 export { DiscardEditsDialog } from './components/new-task/DiscardEditsDialog';
 export { ParametersSection } from './components/new-task/ParametersSection';
 export { BenchmarkSection, OptimizationSection, SloSection } from './components/new-task/SearchSections';

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Query, Request, Response, status
+from fastapi import Body, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
 from autotuner.core.enums import TaskStatus, Visibility
@@ -18,6 +18,7 @@ from autotuner.tasks.schemas import (
     SpaceDraft,
     SpaceRead,
     TaskCreate,
+    TaskImported,
     TaskRead,
     TaskUpdate,
 )
@@ -52,6 +53,32 @@ def list_tasks(
 @router.post("/", response_model=TaskRead, status_code=status.HTTP_201_CREATED, summary="Create a task")
 def create_task(session: SessionDep, actor: ActorDep, data: TaskCreate) -> TaskRead:
     return _read(service.create_task(session, data, actor=actor))
+
+
+@router.post(
+    "/import",
+    response_model=TaskImported,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a task from a task file (the reference autotuner's format or this product's own)",
+)
+def import_task(
+    session: SessionDep,
+    actor: ActorDep,
+    data: Annotated[
+        dict[str, Any],
+        Body(
+            description="The task file's JSON: a novitalabs/inference-autotuner task, or a task of this product "
+            "(as GET /api/tasks/{id} shows it, or as POST /api/tasks/ takes it)."
+        ),
+    ],
+    task_name: Annotated[
+        str | None, Query(min_length=1, max_length=255, description="Name the new task this instead.")
+    ] = None,
+) -> TaskImported:
+    """Converts the file, creates the task, and answers with it and a report: every field of the
+    file and what became of it (mapped, converted from seconds to ms, not supported here and why)."""
+    task, report, kind = service.import_task_file(session, data, actor, task_name=task_name)
+    return TaskImported(task=_read(task), format=kind, report=report)
 
 
 @router.post("/space", response_model=SpaceRead, summary="Count the space of a draft task")

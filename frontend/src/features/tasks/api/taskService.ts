@@ -5,7 +5,7 @@ import { apiPath, apiRequest, apiText } from '../../../api/client';
 import { EXPERIMENT_STATUS, type TaskStatus } from '../../../api/enums';
 import type { Sharing, Visibility } from '../../auth';
 import { useInvalidatePresets, type Preset } from '../../presets';
-import type { Experiment, SaveAsPresetBody, SystemInfo, Task, TaskCreate } from '../types/task';
+import type { Experiment, SaveAsPresetBody, SystemInfo, Task, TaskCreate, TaskImported } from '../types/task';
 import { FALLBACK_POLL_MS, useBatched, useEventStream, type StreamEventKind, type StreamState } from './taskEvents';
 
 const taskPath = (id: number) => apiPath('/api/tasks/{task_id}', { task_id: id });
@@ -27,6 +27,9 @@ export const taskService = {
   get: (id: number, signal?: AbortSignal) => apiRequest<Task>(taskPath(id), { signal }),
   /** A task from the form, or from a task file's content as it is (the server checks it). */
   create: (body: TaskCreate | Record<string, unknown>) => apiRequest<Task>(apiPath('/api/tasks/'), { method: 'POST', json: body }),
+  /** A task file (the reference autotuner's format or ours), converted and created by the server. */
+  importFile: (body: Record<string, unknown>) =>
+    apiRequest<TaskImported>(apiPath('/api/tasks/import'), { method: 'POST', json: body }),
   remove: (id: number) => apiRequest<void>(taskPath(id), { method: 'DELETE' }),
   start: (id: number) => apiRequest<Task>(apiPath('/api/tasks/{task_id}/start', { task_id: id }), { method: 'POST' }),
   /** A fresh run: the task's experiments and logs are cleared first. */

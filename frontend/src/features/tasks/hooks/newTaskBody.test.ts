@@ -96,7 +96,7 @@ describe('newTaskBody', () => {
   it('sends only the SLOs that are switched on', () => {
     const fields = { ...NEW_TASK_DEFAULTS, withSlo: true };
     const result = newTaskBody(fields, own(rows(['tp-size', [1]])));
-    expect('body' in result && result.body.slo).toEqual({ ttft: { percentile: 'p90', max_ms: 500, hard: false } });
+    expect('body' in result && result.body.slo).toEqual({ ttft: { percentile: 'p90', max_ms: 500, hard: false, weight: 1, penalty: 'linear' } });
   });
 });
 

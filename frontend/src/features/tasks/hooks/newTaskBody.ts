@@ -124,7 +124,7 @@ function sloBody(fields: NewTaskFields): TaskCreate['slo'] {
   const out: NonNullable<TaskCreate['slo']> = {};
   for (const name of Object.keys(fields.slos) as SloName[]) {
     const s = fields.slos[name];
-    if (s.enabled) out[name] = { percentile: s.percentile, max_ms: Number(s.max_ms), hard: s.hard };
+    if (s.enabled) out[name] = { percentile: s.percentile, max_ms: Number(s.max_ms), hard: s.hard, weight: 1, penalty: 'linear' };
   }
   return Object.keys(out).length ? out : null;
 }

@@ -34,6 +34,8 @@ export type Task = Omit<Schemas['TaskRead'], 'parameters' | 'provenance'> & {
 };
 
 export type Experiment = Schemas['ExperimentRead'];
+/** POST /api/tasks/import's answer: the task, the format read, and what became of every field. */
+export type TaskImported = Omit<Schemas['TaskImported'], 'task'> & { task: Task };
 
 /** What "save as preset" sends. */
 export type SaveAsPresetBody = { name: string; description?: string | null; category?: string | null };

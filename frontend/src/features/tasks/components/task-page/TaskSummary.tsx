@@ -17,9 +17,14 @@ function Field({ label, children }: { label: string; children: React.ReactNode }
 }
 
 function sloText(task: Task): string {
-  const set = Object.entries(task.slo ?? {}).filter(([, v]) => v);
-  if (!set.length) return 'none';
-  return set.map(([k, v]) => `${k} ${v?.percentile} ≤ ${v?.max_ms} ms${v?.hard ? ' (hard)' : ''}`).join(' · ');
+  const limits = Object.entries(task.slo ?? {}).flatMap(([k, v]) => (v ?? []).map((l) => [k, l] as const));
+  if (!limits.length) return 'none';
+  return limits
+    .map(([k, l]) => {
+      const how = l.hard ? (l.fail_ratio != null ? ` (hard, ${l.fail_ratio * 100}% may exceed)` : ' (hard)') : l.penalty === 'exponential' ? ' (exp.)' : '';
+      return `${k} ${l.percentile} ≤ ${l.max_ms} ms${how}`;
+    })
+    .join(' · ');
 }
 
 /** What the task runs, and how it searches and measures. */
