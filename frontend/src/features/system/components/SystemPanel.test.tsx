@@ -27,6 +27,15 @@ const SYSTEM: SystemStatus = {
       { id: 'slot-1', kind: 'slot', busy: false, task_id: null, task_name: null, experiment_sequence: null, parameters: null },
     ],
   },
+  docker: {
+    url: 'unix:///var/run/docker.sock',
+    reachable: true,
+    version: '20.10.24',
+    nvidia_runtime: false,
+    containers_running: 2,
+    error: null,
+    default_images: { sglang: 'lmsysorg/sglang:v0.5.23' },
+  },
 };
 
 describe('SystemPanel', () => {
@@ -40,6 +49,17 @@ describe('SystemPanel', () => {
     expect(busy).toHaveTextContent('#3');
     expect(busy).toHaveTextContent('tp-size 1, schedule-policy lpm');
     expect(idle).toHaveTextContent('idle');
+    expect(screen.getByTestId('docker-state')).toHaveTextContent('Docker 20.10.24');
+    expect(screen.getByText('2 engine container(s) · no GPU runtime')).toBeInTheDocument();
+  });
+
+  it("says why Docker cannot be used when no daemon answers", () => {
+    const error = 'Cannot reach the Docker daemon at unix:///var/run/docker.sock: start one with dockerd.';
+    renderWithProviders(
+      <SystemPanel system={{ ...SYSTEM, docker: { ...SYSTEM.docker, reachable: false, version: null, error } }} />,
+    );
+    expect(screen.getByTestId('docker-state')).toHaveTextContent('no daemon');
+    expect(screen.getByText(error)).toBeInTheDocument();
   });
 
   it('names a task the viewer may not read by its id only, and a stopped worker in red', () => {

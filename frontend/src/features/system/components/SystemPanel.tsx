@@ -1,5 +1,5 @@
 import { Badge, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
-import { IconCpu, IconDatabase, IconServer } from '@tabler/icons-react';
+import { IconBrandDocker, IconCpu, IconDatabase, IconServer } from '@tabler/icons-react';
 import { Link } from 'react-router-dom';
 import { paths } from '../../../routes';
 import type { PoolDevice, SystemStatus } from '../api/systemService';
@@ -44,7 +44,7 @@ export function SystemPanel({ system }: { system: SystemStatus }) {
   const noun = system.pool.kind === 'gpu' ? 'GPU' : 'Slot';
   return (
     <Stack gap="lg">
-      <SimpleGrid cols={{ base: 1, sm: 3 }}>
+      <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }}>
         <Fact icon={<IconServer size={18} />} label="Service">
           <Text fw={600}>Autotuner {system.version}</Text>
         </Fact>
@@ -65,6 +65,23 @@ export function SystemPanel({ system }: { system: SystemStatus }) {
               {system.worker.running_tasks.length} task(s) running
             </Text>
           </Group>
+        </Fact>
+        <Fact icon={<IconBrandDocker size={18} />} label="Docker">
+          <Group gap={8}>
+            <Badge color={system.docker.reachable ? 'teal' : 'gray'} variant="light" data-testid="docker-state">
+              {system.docker.reachable ? `Docker ${system.docker.version ?? ''}`.trim() : 'no daemon'}
+            </Badge>
+            {system.docker.reachable && (
+              <Text size="sm" c="dimmed">
+                {system.docker.containers_running} engine container(s){system.docker.nvidia_runtime ? '' : ' · no GPU runtime'}
+              </Text>
+            )}
+          </Group>
+          {!system.docker.reachable && system.docker.error && (
+            <Text size="xs" c="dimmed" mt={4} className="wrap-anywhere">
+              {system.docker.error}
+            </Text>
+          )}
         </Fact>
       </SimpleGrid>
       <Paper withBorder p="lg">
