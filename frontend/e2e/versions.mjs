@@ -1,6 +1,7 @@
 // Browser tests of issue 15: a preset's history (versions, diff, restore), two tabs editing one
 // preset (the second save is refused with the server's sentence and Reload works), an extends
-// chain with effective values and their sources, and Smart merge with a choice per conflict.
+// chain with effective values and their sources, Smart merge with a choice per conflict, and
+// the Presets page's badge on a preset naming a flag the newest engine catalog renamed (issue 19).
 //   E2E_BASE_URL=http://127.0.0.1:8011 SCREENSHOT_DIR=../test-artifacts/screenshots node e2e/versions.mjs
 // Started by scripts/e2e.sh after run.mjs, on the same temporary service (single-user mode).
 import assert from 'node:assert/strict';

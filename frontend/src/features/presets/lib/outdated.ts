@@ -17,6 +17,20 @@ function flagNames(space: ParameterSpace | null | undefined): string[] {
     .map(([name]) => name);
 }
 
+type EngineFlag = NewestCatalog['flags'][number];
+/** Each catalog's flags by every spelling (name and aliases), built once per fetched catalog. */
+const indexes = new WeakMap<NewestCatalog, Map<string, EngineFlag>>();
+
+function spellings(catalog: NewestCatalog): Map<string, EngineFlag> {
+  let index = indexes.get(catalog);
+  if (!index) {
+    index = new Map();
+    for (const flag of catalog.flags) for (const spelling of [flag.name, ...(flag.aliases ?? [])]) if (!index.has(spelling)) index.set(spelling, flag);
+    indexes.set(catalog, index);
+  }
+  return index;
+}
+
 /**
  * One sentence per flag of `preset` (its own parameters, then those it inherits) that `catalog`
  * does not have (naming the new flag when the engine renamed it) or has deprecated. Empty when
@@ -25,8 +39,7 @@ function flagNames(space: ParameterSpace | null | undefined): string[] {
 export function outdatedFlags(preset: Pick<Preset, 'parameters' | 'effective_parameters'>, catalog: NewestCatalog): string[] {
   if (!catalog.flags.length) return [];
   const { label, renamed } = catalog.version;
-  const bySpelling = new Map<string, NewestCatalog['flags'][number]>();
-  for (const flag of catalog.flags) for (const spelling of [flag.name, ...(flag.aliases ?? [])]) if (!bySpelling.has(spelling)) bySpelling.set(spelling, flag);
+  const bySpelling = spellings(catalog);
   const names = [...new Set([...flagNames(preset.parameters), ...flagNames(preset.effective_parameters)])];
   const out: string[] = [];
   for (const name of names) {
