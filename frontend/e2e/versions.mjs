@@ -1,6 +1,7 @@
 // Browser tests of issue 15: a preset's history (versions, diff, restore), two tabs editing one
 // preset (the second save is refused with the server's sentence and Reload works), an extends
-// chain with effective values and their sources, and Smart merge with a choice per conflict.
+// chain with effective values and their sources, Smart merge with a choice per conflict, and
+// the Presets page's badge on a preset naming a flag the newest engine catalog renamed (issue 19).
 //   E2E_BASE_URL=http://127.0.0.1:8011 SCREENSHOT_DIR=../test-artifacts/screenshots node e2e/versions.mjs
 // Started by scripts/e2e.sh after run.mjs, on the same temporary service (single-user mode).
 import assert from 'node:assert/strict';
@@ -335,6 +336,34 @@ test('Smart merge: a choice per conflict changes the preview and the created tas
   await selected.waitFor();
   assert.equal(await selected.getAttribute('data-selected'), 'true');
   await shot(page, 'preset-history-from-task');
+});
+
+// ---------------------------------------------------------------- outdated flags (issue 19)
+
+test('presets page: a preset naming a flag the newest catalog renamed shows a warning badge with the sentence', async (page) => {
+  await page.goto(`${BASE}/presets`);
+  const versions = await api(page, 'GET', '/api/runtimes/sglang/versions');
+  assert.equal(versions.status, 200);
+  const newest = versions.body[0];
+  const [old, now] = Object.entries(newest.renamed)[0];
+  const name = `E2E Outdated ${RUN}`;
+  const created = await createPreset(page, { name, runtime: 'sglang', parameters: { 'tp-size': [1, 2], [old]: [160] } });
+  // Saving already warned (the notification); the page warns again every time it lists it.
+  assert.ok(created.warnings.some((w) => w.includes(`'${old}'`)), JSON.stringify(created.warnings));
+
+  await gotoPresets(page, name);
+  const badge = row(page, name).getByTestId('preset-outdated');
+  await badge.waitFor();
+  assert.equal((await badge.textContent()).trim(), '1 flag outdated');
+  // The system presets name only current flags: no badge on any of them.
+  const system = await api(page, 'GET', '/api/presets/?is_system=true');
+  assert.ok(system.body.length > 0);
+  for (const p of system.body) assert.equal(await row(page, p.name).getByTestId('preset-outdated').count(), 0, p.name);
+  await badge.click();
+  const sentence = page.getByTestId('preset-outdated-sentence');
+  await sentence.waitFor();
+  assert.equal((await sentence.textContent()).trim(), `'${old}' is not a flag of ${newest.label}: it was renamed to '${now}'.`);
+  await shot(page, 'preset-outdated-flags', row(page, name));
 });
 
 // ---------------------------------------------------------------- runner

@@ -1,2 +1,11 @@
 /** The engine catalog feature: what other features may use of it. */
-export { useRuntimeParameters, runtimeKeys, type RuntimeParameter, type RuntimeInfo } from './api/runtimeService';
+export {
+  useNewestCatalogs,
+  useRuntimeParameters,
+  runtimeKeys,
+  type EngineFlag,
+  type NewestCatalog,
+  type RuntimeParameter,
+  type RuntimeInfo,
+  type RuntimeVersion,
+} from './api/runtimeService';

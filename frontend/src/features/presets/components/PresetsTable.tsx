@@ -3,16 +3,18 @@
  * wrap, the actions are icons that wrap onto a second line, and below 1200 px the category,
  * runtime and date move into the preset's own cell instead of widening the table.
  */
-import { ActionIcon, Badge, ColorSwatch, Group, Stack, Table, Text, Tooltip } from '@mantine/core';
+import { ActionIcon, Badge, ColorSwatch, Group, List, Popover, Stack, Table, Text, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconCopy, IconDownload, IconHierarchy2, IconHistory, IconLock, IconPencil, IconShare, IconTrash } from '@tabler/icons-react';
+import { IconAlertTriangle, IconCopy, IconDownload, IconHierarchy2, IconHistory, IconLock, IconPencil, IconShare, IconTrash } from '@tabler/icons-react';
 import { labelOf, PRESET_RUNTIMES } from '../../../api/enums';
 import { ParameterChips } from '../../../components/ParameterChips';
 import { fullDate, relativeTime } from '../../../lib/dates';
 import { canDelete, canEdit, canShare, OwnerLine, useViewer } from '../../auth';
+import { useNewestCatalogs } from '../../runtimes';
 import { presetService } from '../api/presetService';
 import { categoryColor, categoryLabel } from '../categories';
 import { extendersOf } from '../lib/effective';
+import { outdatedFlags } from '../lib/outdated';
 import type { Preset } from '../types/preset';
 
 interface Props {
@@ -32,6 +34,8 @@ interface Props {
 }
 
 export function PresetsTable({ presets, onEdit, onDuplicate, onDelete, onShare, onCopy, onHistory, all }: Props) {
+  // The newest catalog of each engine the listed presets are for, fetched once per engine.
+  const catalogs = useNewestCatalogs(presets.flatMap((p) => (p.runtime ? [p.runtime] : [])));
   return (
     <Table verticalSpacing="sm" highlightOnHover aria-label="Presets" className="fit-table">
       <Table.Thead>
@@ -61,6 +65,7 @@ export function PresetsTable({ presets, onEdit, onDuplicate, onDelete, onShare, 
             onCopy={onCopy && (() => onCopy(preset))}
             onHistory={onHistory && (() => onHistory(preset))}
             extenders={extendersOf(preset, all ?? presets)}
+            outdated={preset.runtime && catalogs[preset.runtime] ? outdatedFlags(preset, catalogs[preset.runtime]!) : []}
           />
         ))}
       </Table.Tbody>
@@ -100,9 +105,50 @@ interface RowProps {
   onHistory?: () => void;
   /** The names of the presets that extend it (those the user sees). */
   extenders: string[];
+  /** Sentences about the flags its engine's newest catalog no longer has or has deprecated. */
+  outdated: string[];
 }
 
-function PresetRow({ preset, onEdit, onDuplicate, onDelete, onShare, onCopy, onHistory, extenders }: RowProps) {
+/** A warning badge whose popover (on hover, focus or click) lists the outdated flags' sentences. */
+function OutdatedBadge({ sentences }: { sentences: string[] }) {
+  const label = `${sentences.length} flag${sentences.length === 1 ? '' : 's'} outdated`;
+  return (
+    <Popover width={340} position="bottom-start" withArrow shadow="md">
+      <Popover.Target>
+        <Badge
+          component="button"
+          type="button"
+          size="xs"
+          variant="light"
+          color="orange"
+          leftSection={<IconAlertTriangle size={10} />}
+          style={{ flexShrink: 0, cursor: 'pointer' }}
+          data-testid="preset-outdated"
+          aria-label={`${label}: ${sentences.join(' ')}`}
+        >
+          {label}
+        </Badge>
+      </Popover.Target>
+      <Popover.Dropdown data-testid="preset-outdated-details">
+        <Text size="xs" fw={600} mb={4}>
+          The newest engine catalog does not accept these flags as written:
+        </Text>
+        <List size="xs" spacing={2}>
+          {sentences.map((s) => (
+            <List.Item key={s} data-testid="preset-outdated-sentence" className="wrap-anywhere">
+              {s}
+            </List.Item>
+          ))}
+        </List>
+        <Text size="xs" c="dimmed" mt={6}>
+          A task on this version would be refused at creation: edit the preset, or pin the task's runtime version to one that has them.
+        </Text>
+      </Popover.Dropdown>
+    </Popover>
+  );
+}
+
+function PresetRow({ preset, onEdit, onDuplicate, onDelete, onShare, onCopy, onHistory, extenders, outdated }: RowProps) {
   const { viewer } = useViewer();
   const editable = canEdit(viewer, preset);
   const deletable = canDelete(viewer, preset);
@@ -142,6 +188,7 @@ function PresetRow({ preset, onEdit, onDuplicate, onDelete, onShare, onCopy, onH
                 </Badge>
               </Tooltip>
             )}
+            {outdated.length > 0 && <OutdatedBadge sentences={outdated} />}
           </Group>
           {(preset.extends ?? []).length > 0 && (
             <Text size="xs" c="dimmed" className="wrap-anywhere" data-testid="preset-extends">
