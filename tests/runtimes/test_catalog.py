@@ -373,3 +373,14 @@ def test_rules_use_defaults_and_three_valued_logic():
     assert negated.evaluate({"a": 2.0}) is False and negated.evaluate({"a": 3}) is True
     total = _rule({"eq": [{"sum": [{"flag": "a"}, {"flag": "a"}]}, 4]})
     assert total.evaluate({"a": 2}) is True and total.violated_by({"a": 3})
+
+
+def test_false_leaves_an_optional_flag_off_but_is_refused_where_a_default_exists():
+    catalog = get_catalog("sglang")
+    quantization = catalog.resolve("quantization")
+    assert quantization is not None and quantization.default is None
+    assert quantization.problem(False) is None  # "no quantization": the flag is left off
+    assert "wrong type" in (quantization.problem(True) or "")
+    policy = catalog.resolve("schedule-policy")
+    assert policy is not None and policy.default == "fcfs"
+    assert "wrong type" in (policy.problem(False) or "")  # it has a default: false would mean nothing

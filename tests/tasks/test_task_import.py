@@ -164,6 +164,7 @@ def test_reference_defaults_presets_and_a_grid_larger_than_max_iterations(client
         "model": {"id_or_path": "m"},
         "base_runtime": "sglang",
         "deployment_mode": "docker",
+        "runtime_image_tag": "v0.5.23",
         "parameters": {"tp_size": {"type": "choice", "values": [1, 2]}, "mem_frac": [0.8, 0.9]},
         "quant_config": {"presets": ["default", "kv-cache-fp8"]},
         "optimization": {"strategy": "grid_search", "objective": "minimize_latency", "max_iterations": 3},
@@ -181,7 +182,9 @@ def test_reference_defaults_presets_and_a_grid_larger_than_max_iterations(client
     assert task["benchmark"]["concurrency"] == [1] and task["benchmark"]["requests_per_level"] == 50
     assert task["benchmark"]["seconds_per_level"] == 600.0
     assert lines["benchmark.num_concurrency"]["outcome"] == "defaulted"
-    assert "docker is not supported yet" in lines["deployment_mode"]["detail"]
+    assert task["deployment_mode"] == "docker" and lines["deployment_mode"]["outcome"] == "mapped"
+    assert task["docker"]["image"] == "lmsysorg/sglang:v0.5.23"
+    assert lines["runtime_image_tag"]["outcome"] == "converted"
     assert task["optimization"]["sample_if_larger"] is True  # 8 combinations, max_iterations 3
     assert "the reference runs the first 3 of its grid" in lines["optimization.max_iterations"]["detail"]
     assert task["slo"]["latency"] == [exp_limit("p90", 2000.0, 1.0, steepness=0.1)]

@@ -101,8 +101,14 @@ class FlagSpec:
         return not (below or above)
 
     def problem(self, value: Any, shown_name: str | None = None) -> str | None:
-        """A sentence saying why ``value`` is not accepted, or None when it is."""
+        """A sentence saying why ``value`` is not accepted, or None when it is.
+
+        ``false`` for a flag that is not a switch and whose default is ``null`` means "leave the
+        flag off, the engine decides" (the command builder omits it): e.g. ``quantization:
+        ["fp8", false]`` compares FP8 with the unquantized model."""
         name = shown_name or self.name
+        if value is False and self.type != "bool" and self.default is None:
+            return None
         if not self.type_matches(value):
             return f"'{name}' value {describe(value)} has the wrong type: use {self.allowed()}"
         if self.choices is not None:

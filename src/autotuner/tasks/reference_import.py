@@ -24,9 +24,10 @@ The reference's format, field by field:
   ``steepness`` (default 0.1), as the reference scores them; ``hard_fail`` with ``fail_ratio``
   (the reference's tolerated relative excess, default 0.5) -> a hard limit at
   ``threshold x (1 + fail_ratio)`` beside the soft one at the threshold;
-* ``deployment_mode``, ``runtime_image_tag``, ``clusterbasemodel_config``,
-  ``clusterservingruntime_config``, ``storage``: deployment on Docker or OME (Kubernetes), not
-  supported here (yet, for Docker): imported as a local task, each with its line.
+* ``deployment_mode`` docker -> docker, with ``runtime_image_tag`` -> ``docker.image`` (the
+  engine's official image at that tag); ome (Kubernetes, also the reference's default),
+  ``clusterbasemodel_config``, ``clusterservingruntime_config``, ``storage``: not part of this
+  product, imported as a local task, each with its line.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ from typing import Any
 
 from autotuner.core.errors import ValidationFailed
 from autotuner.runtimes.neutral_flags import flags_of
+from autotuner.tasks.schemas import TaskCreate, TaskRead
+from autotuner.tuning.engine.containers import OFFICIAL_IMAGES
 
 MAPPED = "mapped"
 CONVERTED = "converted"
@@ -73,43 +76,8 @@ REFERENCE_STEEPNESS = 0.1
 REFERENCE_FAIL_RATIO = 0.5
 
 # This product's task fields: those a task is created from, and those only a read shows.
-CREATE_FIELDS = {
-    "task_name",
-    "description",
-    "model",
-    "base_runtime",
-    "command",
-    "deployment_mode",
-    "gpus",
-    "parameters",
-    "presets",
-    "parallel",
-    "quantization",
-    "optimization",
-    "benchmark",
-    "slo",
-}
-READ_ONLY_FIELDS = {
-    "id",
-    "provenance",
-    "warnings",
-    "combinations",
-    "status",
-    "error_message",
-    "created_at",
-    "updated_at",
-    "started_at",
-    "completed_at",
-    "experiments_total",
-    "experiments_done",
-    "best_experiment_id",
-    "cancel_requested",
-    "stop_reason",
-    "owner",
-    "visibility",
-    "team_ids",
-    "neutral_flags",
-}
+CREATE_FIELDS = frozenset(TaskCreate.model_fields)
+READ_ONLY_FIELDS = frozenset(TaskRead.model_fields) - CREATE_FIELDS
 REFERENCE_ONLY = {
     "runtime_image_tag",
     "parallel_config",
@@ -159,7 +127,7 @@ def is_reference_file(data: dict[str, Any]) -> bool:
     """True for the reference's format, False for this product's own task (create body or export)."""
     if set(data) & REFERENCE_ONLY:
         return True
-    if data.get("deployment_mode") in ("docker", "ome"):
+    if data.get("deployment_mode") == "ome":
         return True
     benchmark = data.get("benchmark")
     if isinstance(benchmark, dict) and set(benchmark) & REFERENCE_BENCHMARK:
@@ -207,11 +175,9 @@ def _from_own(data: dict[str, Any]) -> tuple[dict[str, Any], _Report]:
             else:
                 report.add(key, DROPPED, "shown by the server, not set by a file: the new task gets its own")
             continue
-        if key == "deployment_mode" and value != "local":
+        if key == "deployment_mode" and value not in ("local", "docker"):
             body[key] = "local"
-            report.add(
-                key, NOT_SUPPORTED, f"'{value}' is not supported yet: imported as local (the engine on this host)"
-            )
+            report.add(key, NOT_SUPPORTED, f"'{value}' is not a deployment mode here: imported as local")
             continue
         body[key] = copy.deepcopy(value)
         report.add(key, MAPPED, f"{key} as it is")
@@ -308,11 +274,8 @@ def _from_reference(data: dict[str, Any]) -> tuple[dict[str, Any], _Report]:
     elif mode == "local":
         report.add("deployment_mode", MAPPED, "local as it is")
     elif mode == "docker":
-        report.add(
-            "deployment_mode",
-            NOT_SUPPORTED,
-            "docker is not supported yet (it is being built): imported as local, the engine installed on this host",
-        )
+        body["deployment_mode"] = "docker"
+        report.add("deployment_mode", MAPPED, "docker: each experiment's engine runs in a container")
     elif mode == "ome":
         report.add(
             "deployment_mode",
@@ -323,12 +286,20 @@ def _from_reference(data: dict[str, Any]) -> tuple[dict[str, Any], _Report]:
         report.add("deployment_mode", NOT_SUPPORTED, f"'{mode}' is unknown here: imported as local")
 
     tag = take("runtime_image_tag")
-    if tag is not None:
+    repository = OFFICIAL_IMAGES.get(str(body.get("base_runtime")))
+    if tag is not None and mode == "docker" and isinstance(tag, str) and repository:
+        body["docker"] = {"image": f"{repository}:{tag}"}
+        report.add(
+            "runtime_image_tag",
+            CONVERTED,
+            f"'{tag}' became docker.image {repository}:{tag}, the engine's official image",
+        )
+    elif tag is not None:
         report.add(
             "runtime_image_tag",
             NOT_SUPPORTED,
             f"'{tag}' picks a container image; a local task runs the engine version installed on this host "
-            "(container deployments are not supported yet)",
+            "(set deployment_mode docker and docker.image to run a container)",
         )
     for key, what in (
         ("clusterbasemodel_config", "an OME ClusterBaseModel (Kubernetes)"),
