@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.config import JsonDict
 
 from autotuner.core.enums import EngineRuntime, Visibility
-from autotuner.core.requests import RequestModel
+from autotuner.core.requests import ParameterSpaceField, RequestModel, SpaceOrEmptyField
 
 EXPORT_VERSION = "1.0"
 
@@ -46,11 +46,11 @@ class PresetCreate(RequestModel):
         },
     )
 
-    name: str = Field(min_length=1, max_length=255)
+    name: str = Field(min_length=1, max_length=255, json_schema_extra={"pattern": r"\S"})
     description: str | None = Field(default=None, max_length=10_000)
     category: str | None = Field(default=None, max_length=100)
     runtime: EngineRuntime | None = None
-    parameters: dict[str, Any] = Field(description="Flag name -> non-empty array of values, or a group.")
+    parameters: ParameterSpaceField
     metadata: PresetMetadata | None = None
     extends: list[int | str] | None = Field(default=None, max_length=100, description=EXTENDS_DESCRIPTION)
 
@@ -58,13 +58,14 @@ class PresetCreate(RequestModel):
 
 
 class PresetUpdate(RequestModel):
-    """Any subset of fields; an explicit ``null`` clears an optional field."""
+    """Any subset of fields; an explicit ``null`` clears an optional field (not ``name`` nor
+    ``parameters``: every preset has them)."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=255)
+    name: str = Field(default=None, min_length=1, max_length=255, json_schema_extra={"pattern": r"\S"})  # type: ignore[assignment]
     description: str | None = Field(default=None, max_length=10_000)
     category: str | None = Field(default=None, max_length=100)
     runtime: EngineRuntime | None = None
-    parameters: dict[str, Any] | None = None
+    parameters: ParameterSpaceField = None  # type: ignore[assignment]
     metadata: PresetMetadata | None = None
     extends: list[int | str] | None = Field(
         default=None, max_length=100, description=EXTENDS_DESCRIPTION + " [] extends nothing."
@@ -179,6 +180,9 @@ class ImportResult(BaseModel):
 
 OnConflict = Literal["error", "rename", "skip", "overwrite"]
 
+# autotuner.presets.merger's STRATEGIES and ALIASES (append = union, override = last_wins).
+MergeStrategy = Literal["union", "intersection", "last_wins", "deep_merge", "smart", "append", "override"]
+
 ResolutionField = Annotated[
     str | list[Any],
     Field(description="union, intersection, first, last, min or max, or the array of values to keep."),
@@ -200,13 +204,12 @@ class MergeRequest(RequestModel):
     preset_ids: list[int | str] = Field(
         min_length=1, max_length=1000, description="Preset ids (or slugs), in the order to merge."
     )
-    merge_strategy: str = Field(
+    merge_strategy: MergeStrategy = Field(
         default="union",
-        max_length=64,
         description="union (default), intersection, last_wins, deep_merge or smart (decides per parameter with "
         "the engine catalog).",
     )
-    overrides: dict[str, Any] | None = Field(default=None, description="Applied last, as fine-tuning.")
+    overrides: SpaceOrEmptyField | None = Field(default=None, description="Applied last, as fine-tuning.")
     resolutions: dict[str, ResolutionField] | None = Field(
         default=None,
         max_length=500,

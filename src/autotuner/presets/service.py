@@ -64,10 +64,20 @@ _merger = PresetMerger()
 # --- helpers -----------------------------------------------------------------------------
 
 
+# The words of the preset routes (merge, import, export, versions...): a slug equal to one would
+# be shadowed by the route. autotuner.web.routes.presets registers them, derived from its paths.
+RESERVED_SLUGS: set[str] = set()
+
+
+def reserve_slugs(words: Collection[str]) -> None:
+    RESERVED_SLUGS.update(words)
+
+
 def slugify(name: str) -> str:
+    """The slug of a name: ``My Preset`` -> ``my-preset``; one that would read as an id (all
+    digits) or as a route word (``merge``) gets the prefix ``preset-``."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:200] or "preset"
-    # An all-digit slug would read as an id.
-    return f"preset-{slug}" if slug.isdigit() else slug
+    return f"preset-{slug}" if slug.isdigit() or slug in RESERVED_SLUGS else slug
 
 
 def _unique_slug(session: Session, name: str, *, exclude_id: int | None = None) -> str:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from autotuner.core.enums import ExperimentStatus, Runtime, RuntimeField, TaskStatus, Visibility
-from autotuner.core.requests import RequestModel
-from autotuner.presets.schemas import ResolutionField
+from autotuner.core.requests import ParameterSpaceField, RequestModel, SpaceOrEmptyField
+from autotuner.presets.schemas import MergeStrategy, ResolutionField
 
 Strategy = Literal["grid_search", "random_search", "bayesian"]
 Objective = Literal["maximize_throughput", "minimize_latency", "minimize_ttft", "minimize_tpot"]
@@ -41,7 +41,9 @@ class BenchmarkSpec(RequestModel):
         max_length=20,
         description="genai-bench notation: D(input_tokens,output_tokens).",
     )
-    concurrency: list[int] = Field(default_factory=lambda: [1, 4, 8], min_length=1, max_length=20)
+    concurrency: list[Annotated[int, Field(ge=1, le=4096)]] = Field(
+        default_factory=lambda: [1, 4, 8], min_length=1, max_length=20
+    )
     requests_per_level: int | None = Field(default=50, ge=1, le=100_000)
     seconds_per_level: float | None = Field(default=None, gt=0, le=86_400)
     warmup_requests: int = Field(default=2, ge=0, le=1000)
@@ -69,8 +71,8 @@ class SLOSpec(RequestModel):
 
 class PresetSelection(RequestModel):
     ids: list[int | str] = Field(min_length=1, max_length=100, description="Preset ids or slugs, in merge order.")
-    merge_strategy: str = Field(default="union", max_length=64)
-    overrides: dict[str, Any] | None = Field(default=None, description="The user's fine-tuning, applied last.")
+    merge_strategy: MergeStrategy = "union"
+    overrides: SpaceOrEmptyField | None = Field(default=None, description="The user's fine-tuning, applied last.")
     resolutions: dict[str, ResolutionField] | None = Field(
         default=None, max_length=500, description="Per parameter, as in POST /api/presets/merge."
     )
@@ -91,11 +93,16 @@ class TaskCreate(RequestModel):
                         "overrides": {"tp-size": [2]},
                     },
                 }
-            ]
+            ],
+            # The space: 'parameters' (non-empty) or 'presets' (then 'parameters' adds to them).
+            "anyOf": [
+                {"required": ["parameters"], "properties": {"parameters": {"type": "object", "minProperties": 1}}},
+                {"required": ["presets"], "properties": {"presets": {"type": "object"}}},
+            ],
         },
     )
 
-    task_name: str = Field(min_length=1, max_length=255)
+    task_name: str = Field(min_length=1, max_length=255, json_schema_extra={"pattern": r"\S"})
     description: str | None = Field(default=None, max_length=10_000)
     model: ModelSpec
     base_runtime: RuntimeField = Runtime.sglang
@@ -106,7 +113,9 @@ class TaskCreate(RequestModel):
     )
     deployment_mode: Literal["local"] = "local"
     gpus: int | None = Field(default=None, ge=1, le=1024, description="GPUs the task may use (rules check tp x dp).")
-    parameters: dict[str, Any] | None = Field(default=None, description="The space to search (or use presets).")
+    parameters: SpaceOrEmptyField | None = Field(
+        default=None, description="The space to search (or use presets; then it adds to them)."
+    )
     presets: PresetSelection | None = None
     optimization: OptimizationSpec = Field(default_factory=OptimizationSpec)
     benchmark: BenchmarkSpec = Field(default_factory=BenchmarkSpec)
@@ -122,18 +131,21 @@ class TaskCreate(RequestModel):
 
 
 class TaskUpdate(RequestModel):
-    """Any subset of fields; allowed while the task is not running."""
+    """Any subset of fields; allowed while the task is not running. An explicit ``null`` clears
+    an optional field; the fields every task has (name, model, runtime, space...) take no null."""
 
-    task_name: str | None = Field(default=None, min_length=1, max_length=255)
+    task_name: str = Field(default=None, min_length=1, max_length=255, json_schema_extra={"pattern": r"\S"})  # type: ignore[assignment]
     description: str | None = Field(default=None, max_length=10_000)
-    model: ModelSpec | None = None
-    base_runtime: RuntimeField | None = None
+    model: ModelSpec = None  # type: ignore[assignment]
+    base_runtime: RuntimeField = None  # type: ignore[assignment]
     command: list[str] | None = Field(default=None, max_length=200)
     gpus: int | None = Field(default=None, ge=1, le=1024)
-    parameters: dict[str, Any] | None = None
+    parameters: SpaceOrEmptyField = Field(  # type: ignore[assignment]
+        default=None, description="The new space ({} only beside 'presets', which it then adds to)."
+    )
     presets: PresetSelection | None = None
-    optimization: OptimizationSpec | None = None
-    benchmark: BenchmarkSpec | None = None
+    optimization: OptimizationSpec = None  # type: ignore[assignment]
+    benchmark: BenchmarkSpec = None  # type: ignore[assignment]
     slo: SLOSpec | None = None
 
 
@@ -194,7 +206,7 @@ class SpaceDraft(RequestModel):
 
     base_runtime: RuntimeField = Runtime.sglang
     gpus: int | None = Field(default=None, ge=1, le=1024)
-    parameters: dict[str, Any] | None = None
+    parameters: SpaceOrEmptyField | None = None
     presets: PresetSelection | None = None
     benchmark: BenchmarkSpec | None = Field(
         default=None,

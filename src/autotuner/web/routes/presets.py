@@ -39,11 +39,16 @@ from autotuner.web.errors import ERROR_RESPONSES
 from autotuner.web.routing import SlashTolerantRouter
 
 
+# The words right after /api/presets/ that are routes of their own: never a preset reference.
+# (tests/web/test_strict_requests.py checks this list against the router's paths.)
+TOP_LEVEL_WORDS = ("merge", "import")
+
+
 class PresetRef(Convertor[str]):
     """A preset id or slug: any path segment except this router's own words (merge, import), so
     that e.g. ``GET /api/presets/merge`` is a 405 naming POST, not a 404 for a slug 'merge'."""
 
-    regex = r"(?!(?:merge|import)$)[^/]+"
+    regex = rf"(?!(?:{'|'.join(TOP_LEVEL_WORDS)})$)[^/]+"
 
     def convert(self, value: str) -> str:
         return value
@@ -395,3 +400,16 @@ def restore_version(
     )
     response.headers["ETag"] = etag(saved.preset)
     return saved.read()
+
+
+def route_words() -> set[str]:
+    """Every fixed word of this router's paths (merge, import, export, versions, diff, ...)."""
+    words: set[str] = set()
+    for route in router.routes:
+        path = getattr(route, "path", "")
+        words.update(part for part in path.removeprefix(router.prefix).split("/") if part and "{" not in part)
+    return words
+
+
+# A preset named like a route word ("merge") gets the slug "preset-merge", reachable by its slug.
+service.reserve_slugs(route_words())
