@@ -14,6 +14,7 @@ from autotuner.db.base import Base, JSONType, UTCDateTime, utcnow
 # SQLite: AUTOINCREMENT, so that the id of a deleted row is never given again (migration 0006).
 NEVER_REUSE_IDS: dict[str, Any] = {"sqlite_autoincrement": True}
 
+
 class Owned:
     """An owner and a visibility (see autotuner.core.actors for who may do what); the class adds
     ``shares``, the teams a ``teams`` visibility reaches."""

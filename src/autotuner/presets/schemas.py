@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic.json_schema import SkipJsonSchema
 from pydantic.config import JsonDict
 
 from autotuner.core.enums import EngineRuntime, Visibility
@@ -29,6 +30,9 @@ class PresetMetadata(RequestModel):
     author: str | None = Field(default=None, max_length=255)
     tags: list[str] | None = Field(default=None, max_length=100)
     recommended_for: list[str] | None = Field(default=None, max_length=100)
+
+
+NameText = Annotated[str, Field(min_length=1, max_length=255)]
 
 
 def _strip_name(value: str) -> str:
@@ -61,11 +65,11 @@ class PresetUpdate(RequestModel):
     """Any subset of fields; an explicit ``null`` clears an optional field (not ``name`` nor
     ``parameters``: every preset has them)."""
 
-    name: str = Field(default=None, min_length=1, max_length=255, json_schema_extra={"pattern": r"\S"})  # type: ignore[assignment]
+    name: NameText | SkipJsonSchema[None] = Field(default=None, json_schema_extra={"pattern": r"\S"})
     description: str | None = Field(default=None, max_length=10_000)
     category: str | None = Field(default=None, max_length=100)
     runtime: EngineRuntime | None = None
-    parameters: ParameterSpaceField = None  # type: ignore[assignment]
+    parameters: ParameterSpaceField | SkipJsonSchema[None] = None
     metadata: PresetMetadata | None = None
     extends: list[int | str] | None = Field(
         default=None, max_length=100, description=EXTENDS_DESCRIPTION + " [] extends nothing."
@@ -181,7 +185,9 @@ class ImportResult(BaseModel):
 OnConflict = Literal["error", "rename", "skip", "overwrite"]
 
 # autotuner.presets.merger's STRATEGIES and ALIASES (append = union, override = last_wins).
-MergeStrategy = Literal["union", "intersection", "last_wins", "deep_merge", "smart", "append", "override"]
+# The schema names them; the merger refuses any other with a sentence listing them.
+MERGE_STRATEGIES = ("union", "intersection", "last_wins", "deep_merge", "smart", "append", "override")
+MergeStrategy = Annotated[str, Field(max_length=64), WithJsonSchema({"type": "string", "enum": list(MERGE_STRATEGIES)})]
 
 ResolutionField = Annotated[
     str | list[Any],

@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from autotuner.core.enums import ExperimentStatus, Runtime, RuntimeField, TaskStatus, Visibility
 from autotuner.core.requests import ParameterSpaceField, RequestModel, SpaceOrEmptyField
-from autotuner.presets.schemas import MergeStrategy, ResolutionField
+from autotuner.presets.schemas import MergeStrategy, NameText, ResolutionField
 
 Strategy = Literal["grid_search", "random_search", "bayesian"]
 Objective = Literal["maximize_throughput", "minimize_latency", "minimize_ttft", "minimize_tpot"]
@@ -134,18 +135,18 @@ class TaskUpdate(RequestModel):
     """Any subset of fields; allowed while the task is not running. An explicit ``null`` clears
     an optional field; the fields every task has (name, model, runtime, space...) take no null."""
 
-    task_name: str = Field(default=None, min_length=1, max_length=255, json_schema_extra={"pattern": r"\S"})  # type: ignore[assignment]
+    task_name: NameText | SkipJsonSchema[None] = Field(default=None, json_schema_extra={"pattern": r"\S"})
     description: str | None = Field(default=None, max_length=10_000)
-    model: ModelSpec = None  # type: ignore[assignment]
-    base_runtime: RuntimeField = None  # type: ignore[assignment]
+    model: ModelSpec | SkipJsonSchema[None] = None
+    base_runtime: RuntimeField | SkipJsonSchema[None] = None
     command: list[str] | None = Field(default=None, max_length=200)
     gpus: int | None = Field(default=None, ge=1, le=1024)
-    parameters: SpaceOrEmptyField = Field(  # type: ignore[assignment]
+    parameters: SpaceOrEmptyField | SkipJsonSchema[None] = Field(
         default=None, description="The new space ({} only beside 'presets', which it then adds to)."
     )
     presets: PresetSelection | None = None
-    optimization: OptimizationSpec = None  # type: ignore[assignment]
-    benchmark: BenchmarkSpec = None  # type: ignore[assignment]
+    optimization: OptimizationSpec | SkipJsonSchema[None] = None
+    benchmark: BenchmarkSpec | SkipJsonSchema[None] = None
     slo: SLOSpec | None = None
 
 
