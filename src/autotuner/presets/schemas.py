@@ -12,7 +12,7 @@ from pydantic.config import JsonDict
 from autotuner.core.enums import EngineRuntime, Visibility
 from autotuner.core.requests import ParameterSpaceField, RequestModel, SpaceOrEmptyField
 
-EXPORT_VERSION = "1.0"
+EXPORT_VERSION: Literal["1.0"] = "1.0"
 
 PARAMETERS_EXAMPLE: JsonDict = {"tp-size": [4, 8], "mem-fraction-static": [0.85]}
 
@@ -143,13 +143,19 @@ class PresetSaved(PresetRead):
 
 
 class PresetExportBody(BaseModel):
-    name: str
+    """One preset in an export file; an import refuses a field it does not know."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=255, json_schema_extra={"pattern": r"\S"})
     description: str | None = None
     category: str | None = None
     runtime: EngineRuntime | None = None
-    parameters: dict[str, Any] = Field(description="Its own parameters.")
+    parameters: ParameterSpaceField = Field(description="Its own parameters.")
     metadata: dict[str, Any] | None = None
-    version: int | None = Field(default=None, description="The preset's version number when it was exported.")
+    version: int | None = Field(
+        default=None, ge=1, description="The preset's version number when it was exported."
+    )
     extends: list[str] | None = Field(
         default=None, description="The names of the presets it extends, in order (restored by import)."
     )
@@ -161,15 +167,19 @@ class PresetExportBody(BaseModel):
 class PresetExport(BaseModel):
     """The file format of export and import (one preset)."""
 
-    version: str = EXPORT_VERSION
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal["1.0"] = EXPORT_VERSION
     preset: PresetExportBody
 
 
 class PresetBundle(BaseModel):
     """Several presets in one file: an export with its bases (``?with_bases=true``), bases first."""
 
-    version: str = EXPORT_VERSION
-    presets: list[PresetExportBody]
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal["1.0"] = EXPORT_VERSION
+    presets: list[PresetExportBody] = Field(min_length=1)
 
 
 class ImportResult(BaseModel):
@@ -180,6 +190,15 @@ class ImportResult(BaseModel):
         default_factory=list,
         description="Sentences about the import: an export older than the preset here, bases whose values differ.",
     )
+
+
+class PresetImported(PresetRead):
+    """The answer to the import of a one-preset file: the preset itself (as the reference
+    autotuner's server answers), with what the import did."""
+
+    skipped: bool = Field(default=False, description="on_conflict=skip kept the preset here (answered with 200).")
+    renamed_from: str | None = Field(default=None, description="on_conflict=rename: the name in the file.")
+    notes: list[str] = Field(default_factory=list, description="As in ImportResult.")
 
 
 OnConflict = Literal["error", "rename", "skip", "overwrite"]

@@ -31,6 +31,7 @@ from autotuner.core.errors import (
     ValidationFailed,
 )
 from autotuner.core.ids import as_id, storable_id
+from autotuner.core.requests import closest_field
 from autotuner.core.parameters import ParameterProblem, ParameterSpace, iter_leaves, normalize_parameters
 from autotuner.core.text import reject_unstorable
 from autotuner.db import audit
@@ -643,7 +644,8 @@ def export_with_bases(preset: ParameterPreset, actor: Actor) -> PresetBundle:
 
 
 def _import_problem(message: str) -> ImportValidationFailed:
-    return ImportValidationFailed(f"Import validation failed: {message}.")
+    end = "" if message.endswith("?") else "."
+    return ImportValidationFailed(f"Import validation failed: {message}{end}")
 
 
 @dataclass(frozen=True)
@@ -656,8 +658,25 @@ class ImportItem:
     effective: ParameterSpace | None = None  # its effective parameters when it was exported
 
 
+IMPORT_FIELDS = tuple(PresetExportBody.model_fields)
+
+
+def _no_unknown_keys(document: dict[str, Any], known: Sequence[str], prefix: str) -> None:
+    """Refuse a key the file format does not have, naming the one meant (as request bodies do)."""
+    for key in document:
+        if key not in known:
+            meant = closest_field(key, list(known))
+            hint = f": did you mean '{meant}'?" if meant else f"; the fields are {', '.join(known)}"
+            raise _import_problem(f"unknown field '{prefix}{key}'{hint}")
+
+
 def parse_import_file(raw: bytes) -> list[ImportItem]:
     """Validate an import file and return its presets; the first problem raises a 422."""
+    return parse_import_document(raw)[0]
+
+
+def parse_import_document(raw: bytes) -> tuple[list[ImportItem], bool]:
+    """The presets of an import file, and whether it is a bundle ("presets")."""
     try:
         document = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -674,6 +693,7 @@ def parse_import_file(raw: bytes) -> list[ImportItem]:
         raise _import_problem(
             f'unsupported version {json.dumps(document["version"])}; this service reads version "{EXPORT_VERSION}"'
         )
+    _no_unknown_keys(document, ("version", "preset", "presets"), "")
     if "preset" in document and "presets" in document:
         raise _import_problem('the file has both "preset" and "presets"; keep one')
     if "preset" in document:
@@ -690,6 +710,7 @@ def parse_import_file(raw: bytes) -> list[ImportItem]:
         where = f"preset {index + 1}" if many else "the preset"
         if not isinstance(item, dict):
             raise _import_problem(f"{where} must be a JSON object")
+        _no_unknown_keys(item, IMPORT_FIELDS, f"presets.{index}." if many else "preset.")
         name = item.get("name")
         if not isinstance(name, str) or not name.strip():
             raise _import_problem(f'{where} has an empty name; give it a "name"')
@@ -732,7 +753,7 @@ def parse_import_file(raw: bytes) -> list[ImportItem]:
             except ParameterProblem as problem:
                 raise _import_problem(f"{label}: effective_parameters: {problem}") from None
         out.append(ImportItem(data, version, tuple(e.strip() for e in extends), effective))
-    return out
+    return out, many
 
 
 def _import_order(items: list[ImportItem]) -> list[ImportItem]:
@@ -773,15 +794,37 @@ def _free_name(session: Session, name: str, reserved: set[str], *, first: bool =
         n += 1
 
 
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What an import did: the presets created or overwritten, the names skipped or renamed, the
+    notes; ``bundle``: the file held "presets" (several), not "preset" (one), which ``placed``
+    holds (the preset created, overwritten or kept for the file's one)."""
+
+    imported: list[ParameterPreset]
+    skipped: list[str]
+    renamed: dict[str, str]
+    notes: list[str]
+    bundle: bool
+    placed: ParameterPreset
+
+
 def import_presets(
     session: Session, raw: bytes, actor: Actor, on_conflict: OnConflict = "error"
 ) -> tuple[list[ParameterPreset], list[str], dict[str, str], list[str]]:
+    """Import every preset of the file or none. Returns (imported, skipped names, renamed, notes);
+    see :func:`import_file`."""
+    outcome = import_file(session, raw, actor, on_conflict)
+    return outcome.imported, outcome.skipped, outcome.renamed, outcome.notes
+
+
+def import_file(session: Session, raw: bytes, actor: Actor, on_conflict: OnConflict = "error") -> ImportOutcome:
     """Import every preset of the file or none. Returns (imported, skipped names, renamed, notes).
 
     A preset's ``extends`` names presets of the same file or presets here (by name); one that is
     in neither is refused. The notes say when an export is older than the preset of that name
     here, and when a base here gives other values than it did where the file was exported."""
-    items = _import_order(parse_import_file(raw))
+    parsed, bundle = parse_import_document(raw)
+    items = _import_order(parsed)
     versioning.lock_presets(session)
     in_file = {item.data.name for item in items}
     for item in items:
@@ -854,7 +897,7 @@ def import_presets(
                 f"'{preset.name}' extends {', '.join(repr(b) for b in item.extends)}, whose values here differ from "
                 "those of the export: its effective parameters here differ from the file's."
             )
-    return imported, skipped, renamed, notes
+    return ImportOutcome(imported, skipped, renamed, notes, bundle, placed[items[-1].data.name])
 
 
 def _preset_named(session: Session, name: str) -> ParameterPreset:

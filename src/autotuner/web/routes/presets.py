@@ -24,6 +24,7 @@ from autotuner.presets.schemas import (
     PresetCreate,
     PresetDuplicate,
     PresetExport,
+    PresetImported,
     PresetRead,
     PresetRestore,
     PresetSaved,
@@ -147,7 +148,14 @@ IMPORT_BODY = {
                     "required": ["file"],
                 }
             },
-            "application/json": {"schema": {"$ref": "#/components/schemas/PresetExport"}},
+            "application/json": {
+                "schema": {
+                    "anyOf": [
+                        {"$ref": "#/components/schemas/PresetExport"},
+                        {"$ref": "#/components/schemas/PresetBundle"},
+                    ]
+                }
+            },
         },
     }
 }
@@ -209,30 +217,46 @@ async def _import_payload(request: Request, limit: int) -> bytes:
 
 @router.post(
     "/import",
-    response_model=ImportResult,
+    response_model=PresetImported | ImportResult,
     status_code=status.HTTP_201_CREATED,
     summary="Import presets from a file",
     description='One file as multipart field "file", or the file\'s JSON as the body. '
-    "All presets of the file are imported or none.",
+    "All presets of the file are imported or none. A one-preset file (\"preset\") is answered with the "
+    "preset itself (201; 200 when on_conflict=skip kept the one here), a bundle (\"presets\") with a "
+    "summary (ImportResult).",
     openapi_extra=IMPORT_BODY,
+    responses={200: {"model": PresetImported, "description": "on_conflict=skip: the preset here, unchanged"}},
 )
 async def import_presets(
     request: Request,
     settings: SettingsDep,
     actor: ActorDep,
     on_conflict: OnConflict = "error",
-) -> ImportResult:
+) -> Response:
     raw = await _import_payload(request, settings.max_import_bytes)
     factory = request.app.state.session_factory
 
-    def work() -> ImportResult:
+    def work() -> Response:
         from autotuner.db.session import session_scope
 
         with session_scope(factory) as session:
-            imported, skipped, renamed, notes = service.import_presets(session, raw, actor, on_conflict)
-            return ImportResult(
-                imported=[PresetRead.model_validate(p) for p in imported], skipped=skipped, renamed=renamed, notes=notes
-            )
+            outcome = service.import_file(session, raw, actor, on_conflict)
+            if outcome.bundle:
+                answer: PresetImported | ImportResult = ImportResult(
+                    imported=[PresetRead.model_validate(p) for p in outcome.imported],
+                    skipped=outcome.skipped,
+                    renamed=outcome.renamed,
+                    notes=outcome.notes,
+                )
+                code = status.HTTP_201_CREATED
+            else:
+                renamed_from = next(iter(outcome.renamed), None)
+                answer = PresetImported.model_validate(outcome.placed).model_copy(
+                    update={"skipped": bool(outcome.skipped), "renamed_from": renamed_from, "notes": outcome.notes}
+                )
+                code = status.HTTP_200_OK if outcome.skipped else status.HTTP_201_CREATED
+            body = answer.model_dump_json().encode()
+        return Response(body, status_code=code, media_type="application/json")
 
     from starlette.concurrency import run_in_threadpool
 

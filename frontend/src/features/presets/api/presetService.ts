@@ -17,6 +17,20 @@ import type {
   PresetUpdate,
 } from '../types/preset';
 
+type PresetImported = Preset & { skipped?: boolean; renamed_from?: string | null; notes?: string[] };
+
+/** A one-preset file is answered with the preset itself, a bundle with a summary: one shape for the page. */
+export function asImportResult(answer: ImportResult | PresetImported): ImportResult {
+  if ('imported' in answer) return answer;
+  const { skipped, renamed_from: from, notes, ...preset } = answer;
+  return {
+    imported: skipped ? [] : [preset],
+    skipped: skipped ? [preset.name] : [],
+    renamed: from ? { [from]: preset.name } : {},
+    notes: notes ?? [],
+  };
+}
+
 const presetPath = (idOrSlug: number | string) => apiPath('/api/presets/{preset_id}', { preset_id: idOrSlug });
 
 export const presetService = {
@@ -42,11 +56,11 @@ export const presetService = {
   import: (file: File, onConflict: OnConflict = 'error') => {
     const form = new FormData();
     form.append('file', file);
-    return apiRequest<ImportResult>(apiPath('/api/presets/import'), {
+    return apiRequest<ImportResult | PresetImported>(apiPath('/api/presets/import'), {
       method: 'POST',
       form,
       query: { on_conflict: onConflict },
-    });
+    }).then(asImportResult);
   },
 };
 
