@@ -92,3 +92,19 @@ ParameterSpaceField = Annotated[dict[str, Any], WithJsonSchema({**_space_schema(
 SpaceOrEmptyField = Annotated[
     dict[str, Any], WithJsonSchema({**_space_schema(1), "minProperties": 0, "description": SPACE_DESCRIPTION})
 ]
+
+
+def not_null(schema: dict[str, Any]) -> None:
+    """``json_schema_extra`` of an optional field that takes no ``null`` (leave it out instead):
+    the schema drops the null the Python type (``X | None = None``) brings."""
+    options = [option for option in schema.pop("anyOf", []) if option.get("type") != "null"]
+    if len(options) == 1:
+        schema.update(options[0])
+    elif options:
+        schema["anyOf"] = options
+
+
+def not_null_nor_blank(schema: dict[str, Any]) -> None:
+    """``not_null`` for a name: a string with some non-space character."""
+    not_null(schema)
+    schema["pattern"] = r"\S"

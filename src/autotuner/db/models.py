@@ -10,7 +10,6 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from autotuner.db.base import Base, JSONType, UTCDateTime, utcnow
 
-
 # SQLite: AUTOINCREMENT, so that the id of a deleted row is never given again (migration 0006).
 NEVER_REUSE_IDS: dict[str, Any] = {"sqlite_autoincrement": True}
 

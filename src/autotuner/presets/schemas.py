@@ -6,11 +6,10 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
-from pydantic.json_schema import SkipJsonSchema
 from pydantic.config import JsonDict
 
 from autotuner.core.enums import EngineRuntime, Visibility
-from autotuner.core.requests import ParameterSpaceField, RequestModel, SpaceOrEmptyField
+from autotuner.core.requests import ParameterSpaceField, RequestModel, SpaceOrEmptyField, not_null, not_null_nor_blank
 
 EXPORT_VERSION: Literal["1.0"] = "1.0"
 
@@ -65,11 +64,11 @@ class PresetUpdate(RequestModel):
     """Any subset of fields; an explicit ``null`` clears an optional field (not ``name`` nor
     ``parameters``: every preset has them)."""
 
-    name: NameText | SkipJsonSchema[None] = Field(default=None, json_schema_extra={"pattern": r"\S"})
+    name: NameText | None = Field(default=None, json_schema_extra=not_null_nor_blank)
     description: str | None = Field(default=None, max_length=10_000)
     category: str | None = Field(default=None, max_length=100)
     runtime: EngineRuntime | None = None
-    parameters: ParameterSpaceField | SkipJsonSchema[None] = None
+    parameters: ParameterSpaceField | None = Field(default=None, json_schema_extra=not_null)
     metadata: PresetMetadata | None = None
     extends: list[int | str] | None = Field(
         default=None, max_length=100, description=EXTENDS_DESCRIPTION + " [] extends nothing."
@@ -153,9 +152,7 @@ class PresetExportBody(BaseModel):
     runtime: EngineRuntime | None = None
     parameters: ParameterSpaceField = Field(description="Its own parameters.")
     metadata: dict[str, Any] | None = None
-    version: int | None = Field(
-        default=None, ge=1, description="The preset's version number when it was exported."
-    )
+    version: int | None = Field(default=None, ge=1, description="The preset's version number when it was exported.")
     extends: list[str] | None = Field(
         default=None, description="The names of the presets it extends, in order (restored by import)."
     )
@@ -169,7 +166,7 @@ class PresetExport(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: Literal["1.0"] = EXPORT_VERSION
+    version: Literal["1.0"] = Field(description='The file format\'s version: "1.0".')
     preset: PresetExportBody
 
 
@@ -178,7 +175,7 @@ class PresetBundle(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: Literal["1.0"] = EXPORT_VERSION
+    version: Literal["1.0"] = Field(description='The file format\'s version: "1.0".')
     presets: list[PresetExportBody] = Field(min_length=1)
 
 

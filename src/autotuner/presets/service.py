@@ -31,8 +31,8 @@ from autotuner.core.errors import (
     ValidationFailed,
 )
 from autotuner.core.ids import as_id, storable_id
-from autotuner.core.requests import closest_field
 from autotuner.core.parameters import ParameterProblem, ParameterSpace, iter_leaves, normalize_parameters
+from autotuner.core.requests import closest_field
 from autotuner.core.text import reject_unstorable
 from autotuner.db import audit
 from autotuner.db.base import utcnow
@@ -687,13 +687,13 @@ def parse_import_document(raw: bytes) -> tuple[list[ImportItem], bool]:
         ) from None
     if not isinstance(document, dict):
         raise _import_problem('the file must hold a JSON object like {"version": "1.0", "preset": {...}}')
+    _no_unknown_keys(document, ("version", "preset", "presets"), "")
     if "version" not in document:
         raise _import_problem('the file has no "version" field; add "version": "1.0"')
     if str(document["version"]) != EXPORT_VERSION:
         raise _import_problem(
             f'unsupported version {json.dumps(document["version"])}; this service reads version "{EXPORT_VERSION}"'
         )
-    _no_unknown_keys(document, ("version", "preset", "presets"), "")
     if "preset" in document and "presets" in document:
         raise _import_problem('the file has both "preset" and "presets"; keep one')
     if "preset" in document:

@@ -6,10 +6,9 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic.json_schema import SkipJsonSchema
 
 from autotuner.core.enums import ExperimentStatus, Runtime, RuntimeField, TaskStatus, Visibility
-from autotuner.core.requests import ParameterSpaceField, RequestModel, SpaceOrEmptyField
+from autotuner.core.requests import RequestModel, SpaceOrEmptyField, not_null, not_null_nor_blank
 from autotuner.presets.schemas import MergeStrategy, NameText, ResolutionField
 
 Strategy = Literal["grid_search", "random_search", "bayesian"]
@@ -135,18 +134,20 @@ class TaskUpdate(RequestModel):
     """Any subset of fields; allowed while the task is not running. An explicit ``null`` clears
     an optional field; the fields every task has (name, model, runtime, space...) take no null."""
 
-    task_name: NameText | SkipJsonSchema[None] = Field(default=None, json_schema_extra={"pattern": r"\S"})
+    task_name: NameText | None = Field(default=None, json_schema_extra=not_null_nor_blank)
     description: str | None = Field(default=None, max_length=10_000)
-    model: ModelSpec | SkipJsonSchema[None] = None
-    base_runtime: RuntimeField | SkipJsonSchema[None] = None
+    model: ModelSpec | None = Field(default=None, json_schema_extra=not_null)
+    base_runtime: RuntimeField | None = Field(default=None, json_schema_extra=not_null)
     command: list[str] | None = Field(default=None, max_length=200)
     gpus: int | None = Field(default=None, ge=1, le=1024)
-    parameters: SpaceOrEmptyField | SkipJsonSchema[None] = Field(
-        default=None, description="The new space ({} only beside 'presets', which it then adds to)."
+    parameters: SpaceOrEmptyField | None = Field(
+        json_schema_extra=not_null,
+        default=None,
+        description="The new space ({} only beside 'presets', which it then adds to).",
     )
     presets: PresetSelection | None = None
-    optimization: OptimizationSpec | SkipJsonSchema[None] = None
-    benchmark: BenchmarkSpec | SkipJsonSchema[None] = None
+    optimization: OptimizationSpec | None = Field(default=None, json_schema_extra=not_null)
+    benchmark: BenchmarkSpec | None = Field(default=None, json_schema_extra=not_null)
     slo: SLOSpec | None = None
 
 

@@ -39,7 +39,6 @@ from autotuner.web.deps import ActorDep, SessionDep, SettingsDep
 from autotuner.web.errors import ERROR_RESPONSES
 from autotuner.web.routing import SlashTolerantRouter
 
-
 # The words right after /api/presets/ that are routes of their own: never a preset reference.
 # (tests/web/test_strict_requests.py checks this list against the router's paths.)
 TOP_LEVEL_WORDS = ("merge", "import")
@@ -221,8 +220,8 @@ async def _import_payload(request: Request, limit: int) -> bytes:
     status_code=status.HTTP_201_CREATED,
     summary="Import presets from a file",
     description='One file as multipart field "file", or the file\'s JSON as the body. '
-    "All presets of the file are imported or none. A one-preset file (\"preset\") is answered with the "
-    "preset itself (201; 200 when on_conflict=skip kept the one here), a bundle (\"presets\") with a "
+    'All presets of the file are imported or none. A one-preset file ("preset") is answered with the '
+    'preset itself (201; 200 when on_conflict=skip kept the one here), a bundle ("presets") with a '
     "summary (ImportResult).",
     openapi_extra=IMPORT_BODY,
     responses={200: {"model": PresetImported, "description": "on_conflict=skip: the preset here, unchanged"}},
