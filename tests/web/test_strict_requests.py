@@ -220,3 +220,25 @@ def test_parameter_maps_take_any_flag_name(client):
     metadata = {"tags": ["x"], "my_own_key": "kept"}
     updated = client.put(f"/api/presets/{preset['id']}", json={"metadata": metadata})
     assert updated.status_code == 200 and updated.json()["metadata"] == metadata
+
+
+def test_the_router_words_the_preset_reference_skips_are_its_own_top_level_routes():
+    from autotuner.web.routes import presets as routes
+
+    top = {
+        route.path.removeprefix(routes.router.prefix).strip("/")
+        for route in routes.router.routes
+        if route.path.count("/") == routes.router.prefix.count("/") + 1 and "{" not in route.path
+    } - {""}
+    assert set(routes.TOP_LEVEL_WORDS) == top == {"merge", "import"}
+    assert {"merge", "import", "export", "versions", "diff", "restore", "sharing", "duplicate"} <= routes.route_words()
+
+
+@pytest.mark.parametrize("name", ["merge", "Import", "export", "versions"])
+def test_a_preset_named_like_a_route_word_gets_another_slug_and_stays_reachable(client, name):
+    preset = create_preset(client, name)
+    assert preset["slug"] == f"preset-{name.lower()}"
+    assert client.get(f"/api/presets/{preset['slug']}").json()["id"] == preset["id"]
+    exported = client.get(f"/api/presets/{preset['slug']}/export")
+    assert exported.status_code == 200 and exported.json()["preset"]["name"] == name
+    assert client.delete(f"/api/presets/{preset['slug']}").status_code == 204
