@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import UploadFile
 from starlette.types import Message
@@ -236,30 +237,42 @@ async def import_presets(
     factory = request.app.state.session_factory
 
     def work() -> Response:
-        from autotuner.db.session import session_scope
-
-        with session_scope(factory) as session:
-            outcome = service.import_file(session, raw, actor, on_conflict)
-            if outcome.bundle:
-                answer: PresetImported | ImportResult = ImportResult(
-                    imported=[PresetRead.model_validate(p) for p in outcome.imported],
-                    skipped=outcome.skipped,
-                    renamed=outcome.renamed,
-                    notes=outcome.notes,
-                )
-                code = status.HTTP_201_CREATED
-            else:
-                renamed_from = next(iter(outcome.renamed), None)
-                answer = PresetImported.model_validate(outcome.placed).model_copy(
-                    update={"skipped": bool(outcome.skipped), "renamed_from": renamed_from, "notes": outcome.notes}
-                )
-                code = status.HTTP_200_OK if outcome.skipped else status.HTTP_201_CREATED
-            body = answer.model_dump_json().encode()
-        return Response(body, status_code=code, media_type="application/json")
+        session = factory()
+        try:
+            try:
+                outcome = service.import_file(session, raw, actor, on_conflict)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            # After the commit: the answer (20,000 presets for a large bundle) is built without
+            # holding the write lock.
+            return _import_answer(session, outcome)
+        finally:
+            session.close()
 
     from starlette.concurrency import run_in_threadpool
 
     return await run_in_threadpool(work)
+
+
+def _import_answer(session: Session, outcome: service.ImportOutcome) -> Response:
+    if outcome.bundle:
+        answer: PresetImported | ImportResult = ImportResult(
+            imported=[PresetRead.model_validate(p) for p in outcome.presets(session)],
+            skipped=outcome.skipped,
+            renamed=outcome.renamed,
+            notes=outcome.notes,
+        )
+        code = status.HTTP_201_CREATED
+    else:
+        renamed_from = next(iter(outcome.renamed), None)
+        answer = PresetImported.model_validate(outcome.preset(session)).model_copy(
+            update={"skipped": bool(outcome.skipped), "renamed_from": renamed_from, "notes": outcome.notes}
+        )
+        code = status.HTTP_200_OK if outcome.skipped else status.HTTP_201_CREATED
+    body = answer.model_dump_json().encode()
+    return Response(body, status_code=code, media_type="application/json")
 
 
 @router.get(
