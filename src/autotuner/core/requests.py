@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from typing import Annotated, Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
@@ -33,6 +34,45 @@ def closest_field(name: str, known: list[str]) -> str | None:
     return max(parts, key=len) if parts else None
 
 
+def _takes_int(annotation: Any) -> tuple[bool, bool]:
+    """(an int field, a list-of-int field) for ``annotation`` (``int``, ``int | None``, ``list[int]``...)."""
+    if annotation is int:
+        return True, False
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _takes_int(args[0])
+    if origin is list and args:
+        return False, _takes_int(args[0])[0]
+    if args and (origin is Union or origin is UnionType):
+        found = [_takes_int(a) for a in args if a is not type(None)]
+        return any(f[0] for f in found), any(f[1] for f in found)
+    return False, False
+
+
+def _whole_floats_as_ints(cls: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
+    """JSON has one number type: ``997.0`` is the whole number 997 (JSON Schema's "integer" says
+    so too), whereas strict validation would refuse it. Only for fields typed as whole numbers;
+    ``true`` stays a boolean and ``"2"`` a string."""
+
+    def whole(value: Any) -> Any:
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+
+    out = None
+    for name, info in cls.model_fields.items():
+        key = info.alias or name
+        if key not in data:
+            continue
+        single, many = _takes_int(info.annotation)
+        value = data[key]
+        if single and isinstance(value, float) and value.is_integer():
+            out = out or dict(data)
+            out[key] = int(value)
+        elif many and isinstance(value, list) and any(isinstance(v, float) for v in value):
+            out = out or dict(data)
+            out[key] = [whole(v) for v in value]
+    return data if out is None else out
+
+
 class RequestModel(BaseModel):
     """A request body: strict types, so that ``true`` is never read as ``1`` nor ``"2"`` as ``2``,
     no field it does not know (a typo is refused, naming the field meant), and no string (or key)
@@ -48,6 +88,8 @@ class RequestModel(BaseModel):
         found = find_unstorable(data)
         if found is not None:
             raise PydanticCustomError(UNSTORABLE_ERROR, unstorable_sentence(*found))
+        if isinstance(data, dict):
+            data = _whole_floats_as_ints(cls, data)
         if isinstance(data, dict) and cls.model_config.get("extra") == "forbid":
             known = [info.alias or name for name, info in cls.model_fields.items()]
             for key in data:

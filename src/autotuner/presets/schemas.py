@@ -224,7 +224,10 @@ class MergeRequest(RequestModel):
     )
 
     preset_ids: list[int | str] = Field(
-        min_length=1, max_length=1000, description="Preset ids (or slugs), in the order to merge."
+        min_length=1,
+        max_length=1000,
+        description="Preset ids (or slugs), in the order to merge, each once.",
+        json_schema_extra={"uniqueItems": True},
     )
     merge_strategy: MergeStrategy = Field(
         default="union",
@@ -304,6 +307,19 @@ class MergeResponse(BaseModel):
 
 class Sharing(RequestModel):
     """Who may see an object besides its owner and the admins."""
+
+    model_config = ConfigDict(
+        strict=True,
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"visibility": {"enum": ["private", "public"]}, "team_ids": {"maxItems": 0}}},
+                {
+                    "properties": {"visibility": {"const": "teams"}, "team_ids": {"minItems": 1}},
+                    "required": ["team_ids"],
+                },
+            ]
+        },
+    )
 
     visibility: Annotated[Visibility, Field(strict=False)]
     team_ids: list[int] = Field(default_factory=list, max_length=100, description="For visibility 'teams'.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 
 from autotuner.core.enums import ExperimentStatus, Runtime, RuntimeField, TaskStatus, Visibility
 from autotuner.core.requests import RequestModel, SpaceOrEmptyField, not_null, not_null_nor_blank
@@ -70,12 +70,24 @@ class SLOSpec(RequestModel):
 
 
 class PresetSelection(RequestModel):
-    ids: list[int | str] = Field(min_length=1, max_length=100, description="Preset ids or slugs, in merge order.")
+    ids: list[int | str] = Field(
+        min_length=1,
+        max_length=100,
+        description="Preset ids or slugs, in merge order, each once.",
+        json_schema_extra={"uniqueItems": True},
+    )
     merge_strategy: MergeStrategy = "union"
     overrides: SpaceOrEmptyField | None = Field(default=None, description="The user's fine-tuning, applied last.")
     resolutions: dict[str, ResolutionField] | None = Field(
         default=None, max_length=500, description="Per parameter, as in POST /api/presets/merge."
     )
+
+
+# The space: 'parameters' (non-empty) or 'presets' (then 'parameters' adds to them).
+SPACE_REQUIRED: list[JsonValue] = [
+    {"required": ["parameters"], "properties": {"parameters": {"type": "object", "minProperties": 1}}},
+    {"required": ["presets"], "properties": {"presets": {"type": "object"}}},
+]
 
 
 class TaskCreate(RequestModel):
@@ -94,11 +106,7 @@ class TaskCreate(RequestModel):
                     },
                 }
             ],
-            # The space: 'parameters' (non-empty) or 'presets' (then 'parameters' adds to them).
-            "anyOf": [
-                {"required": ["parameters"], "properties": {"parameters": {"type": "object", "minProperties": 1}}},
-                {"required": ["presets"], "properties": {"presets": {"type": "object"}}},
-            ],
+            "anyOf": SPACE_REQUIRED,
         },
     )
 
@@ -205,6 +213,8 @@ class TaskRead(BaseModel):
 
 class SpaceDraft(RequestModel):
     """A space to count before a task exists: parameters and/or presets, as in TaskCreate."""
+
+    model_config = ConfigDict(strict=True, json_schema_extra={"anyOf": SPACE_REQUIRED})
 
     base_runtime: RuntimeField = Runtime.sglang
     gpus: int | None = Field(default=None, ge=1, le=1024)

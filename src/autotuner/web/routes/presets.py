@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
@@ -14,6 +14,7 @@ from starlette.types import Message
 
 from autotuner.core.enums import EngineRuntime, Visibility
 from autotuner.core.errors import ImportValidationFailed, PayloadTooLarge, ValidationFailed
+from autotuner.core.requests import not_null
 from autotuner.db.models import ParameterPreset
 from autotuner.presets import history, service
 from autotuner.presets.schemas import (
@@ -62,11 +63,19 @@ register_url_convertor("preset_ref", PresetRef())
 
 router = SlashTolerantRouter(prefix="/api/presets", tags=["presets"], responses=ERROR_RESPONSES)
 
+
+def _etags_schema(schema: dict[str, Any]) -> None:
+    """If-Match: ETags such as "3" (W/ allowed), comma-separated, or *; a header is never null."""
+    not_null(schema)
+    schema["pattern"] = r'^\s*(\*|(W/)?"?[0-9]{1,10}"?(\s*,\s*(W/)?"?[0-9]{1,10}"?)*)?\s*$'
+
+
 IfMatch = Annotated[
     str | None,
     Header(
         max_length=200,
         description='The ETag GET returned (e.g. "3"): the change is refused with 412 if the preset changed since.',
+        json_schema_extra=_etags_schema,
     ),
 ]
 VersionNumber = Annotated[int, Path(ge=1, le=2**31 - 1)]
