@@ -311,13 +311,9 @@ class Sharing(RequestModel):
     model_config = ConfigDict(
         strict=True,
         json_schema_extra={
-            "anyOf": [
-                {"properties": {"visibility": {"enum": ["private", "public"]}, "team_ids": {"maxItems": 0}}},
-                {
-                    "properties": {"visibility": {"const": "teams"}, "team_ids": {"minItems": 1}},
-                    "required": ["team_ids"],
-                },
-            ]
+            "if": {"properties": {"visibility": {"const": "teams"}}},
+            "then": {"required": ["team_ids"], "properties": {"team_ids": {"minItems": 1}}},
+            "else": {"properties": {"team_ids": {"maxItems": 0}}},
         },
     )
 

@@ -83,11 +83,12 @@ class PresetSelection(RequestModel):
     )
 
 
-# The space: 'parameters' (non-empty) or 'presets' (then 'parameters' adds to them).
-SPACE_REQUIRED: list[JsonValue] = [
-    {"required": ["parameters"], "properties": {"parameters": {"type": "object", "minProperties": 1}}},
-    {"required": ["presets"], "properties": {"presets": {"type": "object"}}},
-]
+# The space: 'parameters' (non-empty) or 'presets' (then 'parameters' adds to them). As if/then,
+# which the UI's type generator leaves aside (an anyOf would become a union of partial types).
+SPACE_REQUIRED: dict[str, JsonValue] = {
+    "if": {"properties": {"presets": {"type": "null"}}},
+    "then": {"required": ["parameters"], "properties": {"parameters": {"type": "object", "minProperties": 1}}},
+}
 
 
 class TaskCreate(RequestModel):
@@ -106,7 +107,7 @@ class TaskCreate(RequestModel):
                     },
                 }
             ],
-            "anyOf": SPACE_REQUIRED,
+            **SPACE_REQUIRED,
         },
     )
 
@@ -214,7 +215,7 @@ class TaskRead(BaseModel):
 class SpaceDraft(RequestModel):
     """A space to count before a task exists: parameters and/or presets, as in TaskCreate."""
 
-    model_config = ConfigDict(strict=True, json_schema_extra={"anyOf": SPACE_REQUIRED})
+    model_config = ConfigDict(strict=True, json_schema_extra=SPACE_REQUIRED)
 
     base_runtime: RuntimeField = Runtime.sglang
     gpus: int | None = Field(default=None, ge=1, le=1024)
