@@ -12,10 +12,10 @@ import re
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import Table, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from autotuner.core.actors import Actor
@@ -851,8 +851,8 @@ def import_file(session: Session, raw: bytes, actor: Actor, on_conflict: OnConfl
     notes: list[str] = []
     # New presets that extend nothing (all of a large bundle, usually) are inserted in bulk;
     # the others, one by one in the file's order.
-    here = _names_here(session, in_file)
-    plain = [item for item in items if not item.extends and item.data.name not in here]
+    names_here = _names_here(session, in_file)
+    plain = [item for item in items if not item.extends and item.data.name not in names_here]
     bulk = dict(zip([item.data.name for item in plain], _bulk_create(session, plain, actor), strict=True))
     placed: dict[str, ParameterPreset] = {}  # a name in the file -> the preset it became here
     # The presets made in bulk are loaded only when another preset of the file extends one.
@@ -1004,10 +1004,14 @@ def _bulk_create(session: Session, items: Sequence[ImportItem], actor: Actor) ->
                 "created_at": now,
             }
         )
-    session.execute(ParameterPreset.__table__.insert(), presets)
-    session.execute(PresetVersion.__table__.insert(), versions)
+    session.execute(insert(cast(Table, ParameterPreset.__table__)), presets)  # Core: no ORM bookkeeping per row
+    session.execute(insert(cast(Table, PresetVersion.__table__)), versions)
     audit.record_many(
-        session, actor, "preset.create", "preset", [(row["id"], f"Created preset '{row['name']}'") for row in presets]
+        session,
+        actor,
+        "preset.create",
+        "preset",
+        [(i, f"Created preset '{item.data.name}'") for i, item in zip(ids, items, strict=True)],
     )
     return ids
 
