@@ -242,3 +242,18 @@ def test_a_preset_named_like_a_route_word_gets_another_slug_and_stays_reachable(
     exported = client.get(f"/api/presets/{preset['slug']}/export")
     assert exported.status_code == 200 and exported.json()["preset"]["name"] == name
     assert client.delete(f"/api/presets/{preset['slug']}").status_code == 204
+
+
+def test_the_cli_reading_files_through_the_same_models_says_the_same(cli_env, tmp_path):
+    import json
+
+    from support.cli import run
+
+    task = tmp_path / "task.json"
+    task.write_text(json.dumps({"task_name": "t", "model": {"id_or_path": "m"}, "benchmark": {"num_concurrency": [16]}}))
+    result = run("tune", "--dry-run", str(task), ok=False)
+    assert f"{task}: Unknown field 'benchmark.num_concurrency': did you mean 'concurrency'?" in result.output
+    preset = tmp_path / "preset.json"
+    preset.write_text(json.dumps({"version": "1.0", "preset": {"name": "X", "paramters": {"a": [1]}}}))
+    result = run("presets", "import", str(preset), ok=False)
+    assert "unknown field 'preset.paramters': did you mean 'parameters'?" in result.output
