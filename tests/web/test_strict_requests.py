@@ -250,7 +250,9 @@ def test_the_cli_reading_files_through_the_same_models_says_the_same(cli_env, tm
     from support.cli import run
 
     task = tmp_path / "task.json"
-    task.write_text(json.dumps({"task_name": "t", "model": {"id_or_path": "m"}, "benchmark": {"num_concurrency": [16]}}))
+    task.write_text(
+        json.dumps({"task_name": "t", "model": {"id_or_path": "m"}, "benchmark": {"num_concurrency": [16]}})
+    )
     result = run("tune", "--dry-run", str(task), ok=False)
     assert f"{task}: Unknown field 'benchmark.num_concurrency': did you mean 'concurrency'?" in result.output
     preset = tmp_path / "preset.json"

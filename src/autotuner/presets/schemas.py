@@ -153,10 +153,10 @@ class PresetExportBody(BaseModel):
     parameters: ParameterSpaceField = Field(description="Its own parameters.")
     metadata: dict[str, Any] | None = None
     version: int | None = Field(default=None, ge=1, description="The preset's version number when it was exported.")
-    extends: list[str] | None = Field(
+    extends: list[Annotated[str, Field(min_length=1, json_schema_extra={"pattern": r"\S"})]] | None = Field(
         default=None, description="The names of the presets it extends, in order (restored by import)."
     )
-    effective_parameters: dict[str, Any] | None = Field(
+    effective_parameters: ParameterSpaceField | None = Field(
         default=None, description="Its effective parameters when it was exported (for reference)."
     )
 
@@ -318,7 +318,9 @@ class Sharing(RequestModel):
     )
 
     visibility: Annotated[Visibility, Field(strict=False)]
-    team_ids: list[int] = Field(default_factory=list, max_length=100, description="For visibility 'teams'.")
+    team_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
+        default_factory=list, max_length=100, description="For visibility 'teams'."
+    )
 
 
 class PresetDuplicate(RequestModel):

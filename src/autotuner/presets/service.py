@@ -687,6 +687,8 @@ def parse_import_document(raw: bytes) -> tuple[list[ImportItem], bool]:
         ) from None
     if not isinstance(document, dict):
         raise _import_problem('the file must hold a JSON object like {"version": "1.0", "preset": {...}}')
+    # Text the databases cannot store is named first, wherever it is (as for request bodies).
+    reject_unstorable(document, "Import validation failed", ImportValidationFailed)
     _no_unknown_keys(document, ("version", "preset", "presets"), "")
     if "version" not in document:
         raise _import_problem('the file has no "version" field; add "version": "1.0"')
@@ -741,6 +743,8 @@ def parse_import_document(raw: bytes) -> tuple[list[ImportItem], bool]:
             raise _import_problem(f"the file holds two presets named '{data.name}'")
         seen.add(data.name)
         version = item.get("version")
+        if isinstance(version, float) and version.is_integer():  # JSON's 3.0 is the whole number 3
+            version = int(version)
         if version is not None and (not isinstance(version, int) or isinstance(version, bool) or version < 1):
             raise _import_problem(f'{label}: "version" must be a whole number from 1, the version it was exported at')
         extends = item.get("extends") or []

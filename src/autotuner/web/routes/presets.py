@@ -67,7 +67,7 @@ router = SlashTolerantRouter(prefix="/api/presets", tags=["presets"], responses=
 def _etags_schema(schema: dict[str, Any]) -> None:
     """If-Match: ETags such as "3" (W/ allowed), comma-separated, or *; a header is never null."""
     not_null(schema)
-    schema["pattern"] = r'^\s*(\*|(W/)?"?[0-9]{1,10}"?(\s*,\s*(W/)?"?[0-9]{1,10}"?)*)?\s*$'
+    schema["pattern"] = r'^(\*|(W/)?"?[0-9]{1,10}"?( ?, ?(W/)?"?[0-9]{1,10}"?)*)$'
 
 
 IfMatch = Annotated[
