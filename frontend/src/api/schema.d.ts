@@ -1300,7 +1300,11 @@ export interface components {
              * @description Its effective parameters when it was exported (for reference).
              */
             effective_parameters?: {
-                [key: string]: unknown;
+                [key: string]: (string | number | boolean)[] | {
+                    [key: string]: (string | number | boolean)[] | {
+                        [key: string]: (string | number | boolean)[];
+                    };
+                };
             } | null;
         };
         /**
