@@ -361,7 +361,7 @@ def test_export_file_and_round_trip(client):
     client.delete(f"/api/presets/{created['id']}")
     imported = client.post("/api/presets/import", files={"file": ("p.json", response.content, "application/json")})
     assert imported.status_code == 201, imported.text
-    again = imported.json()["imported"][0]
+    again = imported.json()  # one preset: answered with the preset itself
     for key in ("name", "slug", "description", "category", "runtime", "parameters", "metadata", "is_system"):
         assert again[key] == created[key], key
 
@@ -382,7 +382,7 @@ def doc(name="Imported", parameters=None, **extra):
 def test_import_as_json_body(client):
     response = client.post("/api/presets/import", json=doc())
     assert response.status_code == 201
-    assert response.json()["imported"][0]["name"] == "Imported"
+    assert response.json()["name"] == "Imported" and response.json()["id"] >= 1
 
 
 @pytest.mark.parametrize(
@@ -449,16 +449,14 @@ def test_import_many_is_all_or_nothing(client):
 
 def test_import_conflict_modes(client):
     create_preset(client, name="Taken", description="original")
-    skip = client.post("/api/presets/import?on_conflict=skip", json=doc("Taken")).json()
-    assert skip == {"imported": [], "skipped": ["Taken"], "renamed": {}, "notes": []}
+    skip = client.post("/api/presets/import?on_conflict=skip", json=doc("Taken"))
+    assert skip.status_code == 200
+    assert skip.json()["name"] == "Taken" and skip.json()["description"] == "original" and skip.json()["skipped"]
     renamed = client.post("/api/presets/import?on_conflict=rename", json=doc("Taken")).json()
-    assert renamed["imported"][0]["name"] == "Taken (2)"
-    assert (
-        client.post("/api/presets/import?on_conflict=rename", json=doc("Taken")).json()["imported"][0]["name"]
-        == "Taken (3)"
-    )
+    assert renamed["name"] == "Taken (2)" and renamed["renamed_from"] == "Taken" and not renamed["skipped"]
+    assert client.post("/api/presets/import?on_conflict=rename", json=doc("Taken")).json()["name"] == "Taken (3)"
     over = client.post("/api/presets/import?on_conflict=overwrite", json=doc("Taken", description="new")).json()
-    assert over["imported"][0]["description"] == "new"
+    assert over["description"] == "new"
     assert count(client) == SYSTEM_COUNT + 3
     assert_error(
         client.post("/api/presets/import?on_conflict=overwrite", json=doc("Balanced")),
@@ -473,11 +471,22 @@ def test_import_conflict_modes(client):
     assert by_slug(client, "balanced")["parameters"] == SYSTEM["balanced"][2]
 
 
-def test_import_ignores_is_system_flag(client):
+def test_import_refuses_a_field_the_format_does_not_have(client):
     document = doc("Sneaky")
     document["preset"]["is_system"] = True
-    created = client.post("/api/presets/import", json=document).json()["imported"][0]
-    assert created["is_system"] is False
+    assert_error(
+        client.post("/api/presets/import", json=document),
+        422,
+        "Import validation failed: unknown field 'preset.is_system'; the fields are name, description",
+    )
+    document["preset"].pop("is_system")
+    document["preset"]["paramters"] = {"a": [1]}
+    assert_error(
+        client.post("/api/presets/import", json=document),
+        422,
+        "Import validation failed: unknown field 'preset.paramters': did you mean 'parameters'?",
+    )
+    assert_error(client.get("/api/presets/sneaky"), 404)
 
 
 # --- errors in general ---------------------------------------------------------------------------

@@ -281,7 +281,7 @@ def test_import_of_an_older_export_says_so(client):
     old_export = client.get("/api/presets/evolving/export").json()
     client.put("/api/presets/evolving", json={"parameters": {"a": [2]}})
     client.put("/api/presets/evolving", json={"parameters": {"a": [3]}})
-    skipped = client.post("/api/presets/import?on_conflict=skip", json=old_export).json()
+    skipped = client.post("/api/presets/import?on_conflict=skip", json=old_export).json()  # the preset here
     assert skipped["notes"] == [
         "'Evolving' in the file is version 1, older than the preset here (version 3): it was skipped."
     ]

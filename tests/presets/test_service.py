@@ -75,3 +75,44 @@ def test_merge_report_is_the_api_answer(session):
     assert report.parameters == {"tp-size": [1, 2, 4], "mem-fraction-static": [0.7, 0.75, 0.9]}
     assert report.combinations == 9 and report.merge_strategy == "union"
     assert {c.parameter for c in report.conflicts} == {"tp-size", "mem-fraction-static"}
+
+
+def test_a_bundle_imported_in_bulk_stores_what_one_by_one_creation_stores(client):
+    """The bulk path of an import (new presets extending nothing) writes the same preset,
+    version 1 and audit event as creating each preset does."""
+    import json
+
+    made = client.post("/api/presets/", json={"name": "One", "parameters": {"a": [1], "g": {"b": [2]}}}).json()
+    bundle = {"version": "1.0", "presets": [{"name": "Two", "parameters": {"a": [1], "g": {"b": [2]}}}]}
+    answer = client.post(
+        "/api/presets/import", content=json.dumps(bundle), headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 201, answer.text
+    [bulk] = answer.json()["imported"]
+    assert bulk["id"] > made["id"] and bulk["version"] == 1 and bulk["slug"] == "two"
+    for key in ("parameters", "effective_parameters", "visibility", "owner", "extends", "extended_by"):
+        assert bulk[key] == made[key], key
+    assert [{**s, "id": 0, "name": "", "slug": ""} for s in bulk["effective_sources"]] == [
+        {**s, "id": 0, "name": "", "slug": ""} for s in made["effective_sources"]
+    ]
+    assert {s["id"] for s in bulk["effective_sources"]} == {bulk["id"]}
+    versions = client.get(f"/api/presets/{bulk['id']}/versions").json()["versions"]
+    assert [(v["number"], v["change"]) for v in versions] == [(1, "imported")]
+    assert client.get(f"/api/presets/{bulk['id']}/versions/1").json()["effective_sources"] == bulk["effective_sources"]
+
+
+def test_a_bundle_with_one_bad_preset_imports_none_and_uses_no_id(client):
+    import json
+
+    def post(presets):
+        body = json.dumps({"version": "1.0", "presets": presets})
+        return client.post("/api/presets/import", content=body, headers={"Content-Type": "application/json"})
+
+    before = client.get("/api/presets/").json()
+    good = [{"name": f"p{i}", "parameters": {"tp-size": [1]}} for i in range(300)]
+    refused = post([*good, {"name": "bad", "runtime": "sglang", "parameters": {"tp-size": ["many"]}}])
+    assert refused.status_code == 422 and "tp-size" in refused.json()["detail"], refused.text[:300]
+    assert client.get("/api/presets/").json() == before
+    answer = post(good)
+    assert answer.status_code == 201 and len(answer.json()["imported"]) == 300
+    assert [p["name"] for p in answer.json()["imported"]] == [f"p{i}" for i in range(300)]

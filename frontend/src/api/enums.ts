@@ -8,8 +8,6 @@ import type { components, paths } from './schema';
 
 type Schemas = components['schemas'];
 
-/** While the schema types a field as a bare string, the values the server documents for it. */
-type Narrow<FromSchema, Documented extends string> = string extends FromSchema ? Documented : FromSchema;
 
 export type TaskStatus = Schemas['TaskStatus'];
 export type ExperimentStatus = Schemas['ExperimentStatus'];
@@ -17,8 +15,9 @@ export type ExperimentStatus = Schemas['ExperimentStatus'];
 export type Runtime = Schemas['Runtime'];
 /** Runtimes a preset can be made for. */
 export type PresetRuntime = NonNullable<Schemas['PresetRead']['runtime']>;
-export type MergeStrategy = Narrow<
-  Schemas['MergeRequest']['merge_strategy'],
+/** The strategies the New Task form offers (the server also takes the aliases append, override). */
+export type MergeStrategy = Extract<
+  NonNullable<Schemas['MergeRequest']['merge_strategy']>,
   'union' | 'intersection' | 'last_wins' | 'deep_merge' | 'smart'
 >;
 export type OptimizationStrategy = Schemas['OptimizationSpec']['strategy'];

@@ -104,7 +104,7 @@ export interface paths {
         put?: never;
         /**
          * Import presets from a file
-         * @description One file as multipart field "file", or the file's JSON as the body. All presets of the file are imported or none.
+         * @description One file as multipart field "file", or the file's JSON as the body. All presets of the file are imported or none. A one-preset file ("preset") is answered with the preset itself (201; 200 when on_conflict=skip kept the one here), a bundle ("presets") with a summary (ImportResult).
          */
         post: operations["import_presets_api_presets_import_post"];
         delete?: never;
@@ -322,7 +322,7 @@ export interface paths {
         /** Update a task that is not running */
         put: operations["update_task_api_tasks__task_id__put"];
         post?: never;
-        /** Delete a task that is not running */
+        /** Delete a task that is not running, with its experiments and logs (its id is never given again) */
         delete: operations["delete_task_api_tasks__task_id__delete"];
         options?: never;
         head?: never;
@@ -1361,21 +1361,26 @@ export interface components {
         MergeRequest: {
             /**
              * Preset Ids
-             * @description Preset ids (or slugs), in the order to merge.
+             * @description Preset ids (or slugs), in the order to merge, each once.
              */
             preset_ids: (number | string)[];
             /**
              * Merge Strategy
              * @description union (default), intersection, last_wins, deep_merge or smart (decides per parameter with the engine catalog).
              * @default union
+             * @enum {string}
              */
-            merge_strategy: string;
+            merge_strategy: "union" | "intersection" | "last_wins" | "deep_merge" | "smart" | "append" | "override";
             /**
              * Overrides
              * @description Applied last, as fine-tuning.
              */
             overrides?: {
-                [key: string]: unknown;
+                [key: string]: (string | number | boolean)[] | {
+                    [key: string]: (string | number | boolean)[] | {
+                        [key: string]: (string | number | boolean)[];
+                    };
+                };
             } | null;
             /**
              * Resolutions
@@ -1586,9 +1591,10 @@ export interface components {
         PresetBundle: {
             /**
              * Version
-             * @default 1.0
+             * @description The file format's version: "1.0".
+             * @constant
              */
-            version: string;
+            version: "1.0";
             /** Presets */
             presets: components["schemas"]["PresetExportBody"][];
         };
@@ -1619,10 +1625,14 @@ export interface components {
             runtime?: ("sglang" | "vllm" | "llamacpp") | null;
             /**
              * Parameters
-             * @description Flag name -> non-empty array of values, or a group.
+             * @description Flag name -> non-empty array of values (e.g. {"tp-size": [1, 2]}), or a group of such flags (at most 3 levels deep).
              */
             parameters: {
-                [key: string]: unknown;
+                [key: string]: (string | number | boolean)[] | {
+                    [key: string]: (string | number | boolean)[] | {
+                        [key: string]: (string | number | boolean)[];
+                    };
+                };
             };
             metadata?: components["schemas"]["PresetMetadata"] | null;
             /**
@@ -1646,12 +1656,16 @@ export interface components {
         PresetExport: {
             /**
              * Version
-             * @default 1.0
+             * @description The file format's version: "1.0".
+             * @constant
              */
-            version: string;
+            version: "1.0";
             preset: components["schemas"]["PresetExportBody"];
         };
-        /** PresetExportBody */
+        /**
+         * PresetExportBody
+         * @description One preset in an export file; an import refuses a field it does not know.
+         */
         PresetExportBody: {
             /** Name */
             name: string;
@@ -1666,7 +1680,11 @@ export interface components {
              * @description Its own parameters.
              */
             parameters: {
-                [key: string]: unknown;
+                [key: string]: (string | number | boolean)[] | {
+                    [key: string]: (string | number | boolean)[] | {
+                        [key: string]: (string | number | boolean)[];
+                    };
+                };
             };
             /** Metadata */
             metadata?: {
@@ -1687,8 +1705,106 @@ export interface components {
              * @description Its effective parameters when it was exported (for reference).
              */
             effective_parameters?: {
+                [key: string]: (string | number | boolean)[] | {
+                    [key: string]: (string | number | boolean)[] | {
+                        [key: string]: (string | number | boolean)[];
+                    };
+                };
+            } | null;
+        };
+        /**
+         * PresetImported
+         * @description The answer to the import of a one-preset file: the preset itself (as the reference
+         *     autotuner's server answers), with what the import did.
+         */
+        PresetImported: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Slug */
+            slug: string;
+            /** Description */
+            description: string | null;
+            /** Category */
+            category: string | null;
+            /** Runtime */
+            runtime: ("sglang" | "vllm" | "llamacpp") | null;
+            /** Is System */
+            is_system: boolean;
+            /** Parameters */
+            parameters: {
+                [key: string]: unknown;
+            };
+            /** Metadata */
+            metadata: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Owner
+             * @description Its owner's user name; null for system presets.
+             */
+            owner: string | null;
+            /** @description private (its owner), teams (those in team_ids), or public. */
+            visibility: components["schemas"]["Visibility"];
+            /**
+             * Team Ids
+             * @description The teams it is shared with (visibility 'teams').
+             */
+            team_ids: number[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Version
+             * @description Its current version number (also the ETag); send it back to change it.
+             */
+            version: number;
+            /**
+             * Extends
+             * @description The presets it extends, in merge order.
+             */
+            extends: components["schemas"]["PresetRef"][];
+            /**
+             * Effective Parameters
+             * @description Its bases' effective parameters deep-merged in order, then its own on top.
+             */
+            effective_parameters: {
+                [key: string]: unknown;
+            };
+            /**
+             * Effective Sources
+             * @description For each effective value (leaf), the preset that gave it.
+             */
+            effective_sources: components["schemas"]["ParameterSource"][];
+            /**
+             * Extended By
+             * @description How many presets extend it directly.
+             */
+            extended_by: number;
+            /**
+             * Skipped
+             * @description on_conflict=skip kept the preset here (answered with 200).
+             * @default false
+             */
+            skipped: boolean;
+            /**
+             * Renamed From
+             * @description on_conflict=rename: the name in the file.
+             */
+            renamed_from?: string | null;
+            /**
+             * Notes
+             * @description As in ImportResult.
+             */
+            notes?: string[];
         };
         /**
          * PresetMetadata
@@ -1883,20 +1999,25 @@ export interface components {
         PresetSelection: {
             /**
              * Ids
-             * @description Preset ids or slugs, in merge order.
+             * @description Preset ids or slugs, in merge order, each once.
              */
             ids: (number | string)[];
             /**
              * Merge Strategy
              * @default union
+             * @enum {string}
              */
-            merge_strategy: string;
+            merge_strategy: "union" | "intersection" | "last_wins" | "deep_merge" | "smart" | "append" | "override";
             /**
              * Overrides
              * @description The user's fine-tuning, applied last.
              */
             overrides?: {
-                [key: string]: unknown;
+                [key: string]: (string | number | boolean)[] | {
+                    [key: string]: (string | number | boolean)[] | {
+                        [key: string]: (string | number | boolean)[];
+                    };
+                };
             } | null;
             /**
              * Resolutions
@@ -1908,21 +2029,29 @@ export interface components {
         };
         /**
          * PresetUpdate
-         * @description Any subset of fields; an explicit ``null`` clears an optional field.
+         * @description Any subset of fields; an explicit ``null`` clears an optional field (not ``name`` nor
+         *     ``parameters``: every preset has them).
          */
         PresetUpdate: {
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Description */
             description?: string | null;
             /** Category */
             category?: string | null;
             /** Runtime */
             runtime?: ("sglang" | "vllm" | "llamacpp") | null;
-            /** Parameters */
+            /**
+             * Parameters
+             * @description Flag name -> non-empty array of values (e.g. {"tp-size": [1, 2]}), or a group of such flags (at most 3 levels deep).
+             */
             parameters?: {
-                [key: string]: unknown;
-            } | null;
+                [key: string]: (string | number | boolean)[] | {
+                    [key: string]: (string | number | boolean)[] | {
+                        [key: string]: (string | number | boolean)[];
+                    };
+                };
+            };
             metadata?: components["schemas"]["PresetMetadata"] | null;
             /**
              * Extends
@@ -2319,7 +2448,11 @@ export interface components {
             gpus?: number | null;
             /** Parameters */
             parameters?: {
-                [key: string]: unknown;
+                [key: string]: (string | number | boolean)[] | {
+                    [key: string]: (string | number | boolean)[] | {
+                        [key: string]: (string | number | boolean)[];
+                    };
+                };
             } | null;
             presets?: components["schemas"]["PresetSelection"] | null;
             parallel?: components["schemas"]["ParallelSpec"] | null;
@@ -2420,10 +2553,14 @@ export interface components {
             gpus?: number | null;
             /**
              * Parameters
-             * @description The space to search (or use presets).
+             * @description The space to search (or use presets; then it adds to them).
              */
             parameters?: {
-                [key: string]: unknown;
+                [key: string]: (string | number | boolean)[] | {
+                    [key: string]: (string | number | boolean)[] | {
+                        [key: string]: (string | number | boolean)[];
+                    };
+                };
             } | null;
             presets?: components["schemas"]["PresetSelection"] | null;
             /** @description Parallel sizes to sweep, added to the space as the runtime's flags. */
@@ -2548,15 +2685,16 @@ export interface components {
         TaskStatus: "pending" | "running" | "completed" | "failed" | "cancelled";
         /**
          * TaskUpdate
-         * @description Any subset of fields; allowed while the task is not running.
+         * @description Any subset of fields; allowed while the task is not running. An explicit ``null`` clears
+         *     an optional field; the fields every task has (name, model, runtime, space...) take no null.
          */
         TaskUpdate: {
             /** Task Name */
-            task_name?: string | null;
+            task_name?: string;
             /** Description */
             description?: string | null;
-            model?: components["schemas"]["ModelSpec"] | null;
-            base_runtime?: components["schemas"]["Runtime"] | null;
+            model?: components["schemas"]["ModelSpec"];
+            base_runtime?: components["schemas"]["Runtime"];
             /**
              * Runtime Version
              * @description As in TaskCreate.
@@ -2569,15 +2707,22 @@ export interface components {
             docker?: components["schemas"]["DockerSpec"] | null;
             /** Gpus */
             gpus?: number | null;
-            /** Parameters */
+            /**
+             * Parameters
+             * @description Flag name -> non-empty array of values (e.g. {"tp-size": [1, 2]}), or a group of such flags (at most 3 levels deep).
+             */
             parameters?: {
-                [key: string]: unknown;
-            } | null;
+                [key: string]: (string | number | boolean)[] | {
+                    [key: string]: (string | number | boolean)[] | {
+                        [key: string]: (string | number | boolean)[];
+                    };
+                };
+            };
             presets?: components["schemas"]["PresetSelection"] | null;
             parallel?: components["schemas"]["ParallelSpec"] | null;
             quantization?: components["schemas"]["QuantizationSpec"] | null;
-            optimization?: components["schemas"]["OptimizationSpec"] | null;
-            benchmark?: components["schemas"]["BenchmarkSpec"] | null;
+            optimization?: components["schemas"]["OptimizationSpec"];
+            benchmark?: components["schemas"]["BenchmarkSpec"];
             slo?: components["schemas"]["SLOSpec"] | null;
         };
         /** TeamCreate */
@@ -2830,6 +2975,7 @@ export type PresetCreate = components['schemas']['PresetCreate'];
 export type PresetDuplicate = components['schemas']['PresetDuplicate'];
 export type PresetExport = components['schemas']['PresetExport'];
 export type PresetExportBody = components['schemas']['PresetExportBody'];
+export type PresetImported = components['schemas']['PresetImported'];
 export type PresetMetadata = components['schemas']['PresetMetadata'];
 export type PresetRead = components['schemas']['PresetRead'];
 export type PresetRef = components['schemas']['PresetRef'];
@@ -3576,17 +3722,26 @@ export interface operations {
                     /** Format: binary */
                     file: string;
                 };
-                "application/json": components["schemas"]["PresetExport"];
+                "application/json": components["schemas"]["PresetExport"] | components["schemas"]["PresetBundle"];
             };
         };
         responses: {
+            /** @description on_conflict=skip: the preset here, unchanged */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresetImported"];
+                };
+            };
             /** @description Successful Response */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ImportResult"];
+                    "application/json": components["schemas"]["PresetImported"] | components["schemas"]["ImportResult"];
                 };
             };
             /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
@@ -3798,7 +3953,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description The ETag GET returned (e.g. "3"): the change is refused with 412 if the preset changed since. */
-                "if-match"?: string | null;
+                "if-match"?: string;
             };
             path: {
                 preset_id: string;
@@ -3922,7 +4077,7 @@ export interface operations {
             };
             header?: {
                 /** @description The ETag GET returned (e.g. "3"): the change is refused with 412 if the preset changed since. */
-                "if-match"?: string | null;
+                "if-match"?: string;
             };
             path: {
                 preset_id: string;
@@ -4724,7 +4879,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description The ETag GET returned (e.g. "3"): the change is refused with 412 if the preset changed since. */
-                "if-match"?: string | null;
+                "if-match"?: string;
             };
             path: {
                 preset_id: string;

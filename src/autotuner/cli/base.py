@@ -138,6 +138,7 @@ def open_session(settings: Settings | None = None) -> Iterator[Session]:
     # `autotuner --help` should not wait for.
     from autotuner.db.session import session_scope
     from autotuner.startup import prepare_database
+    from autotuner.web.routes import presets as _preset_routes  # noqa: F401  (reserves the route words as slugs)
 
     settings = settings or get_settings()
     try:

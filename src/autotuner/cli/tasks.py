@@ -185,8 +185,13 @@ def tasks_delete(task_id: TaskRef) -> None:
 
     with open_session() as session:
         actor = acting_actor(session)
-        name = service.get_task(session, task_id, actor).task_name
+        task = service.get_task(session, task_id, actor)
+        name, deleted_id = task.task_name, task.id
         service.delete_task(session, task_id, actor)
+    from autotuner.core.settings import get_settings
+    from autotuner.runs.service import remove_task_logs
+
+    remove_task_logs(get_settings().log_dir, deleted_id)
     console.print(Text.assemble("Deleted task ", (name, "bold"), "."))
 
 

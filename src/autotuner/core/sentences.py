@@ -31,6 +31,17 @@ def validation_sentence(errors: Sequence[Mapping[str, Any]]) -> str:
     if kind == "unstorable_text":  # autotuner.core.requests: the message is a whole sentence
         prefix = f"Invalid {where} '{field}': " if field else "Invalid request: "
         return prefix + str(first.get("msg", ""))
+    if kind == "unknown_field":  # autotuner.core.requests: ctx names the key and the field meant
+        ctx = first.get("ctx") or {}
+        path = ".".join(p for p in (field, str(ctx.get("field", ""))) if p)
+        meant = ctx.get("meant")
+        if meant:
+            return f"Unknown {where} '{path}': did you mean '{meant}'?"
+        message = str(first.get("msg", ""))
+        rest = message.split(";", 1)[1].strip() if ";" in message else "remove it."
+        return f"Unknown {where} '{path}'; {rest}"
+    if kind == "extra_forbidden":
+        return f"Unknown {where} '{field}': remove it."
     if kind == "missing":
         if not field:
             return "The request needs a JSON body: send a JSON object."

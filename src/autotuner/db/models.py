@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from autotuner.db.base import Base, JSONType, UTCDateTime, utcnow
 
+# SQLite: AUTOINCREMENT, so that the id of a deleted row is never given again (migration 0006).
+NEVER_REUSE_IDS: dict[str, Any] = {"sqlite_autoincrement": True}
+
 
 class Owned:
     """An owner and a visibility (see autotuner.core.actors for who may do what); the class adds
@@ -37,6 +40,7 @@ class ParameterPreset(Owned, Base):
     """A named, reusable piece of a parameter space."""
 
     __tablename__ = "parameter_presets"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(255), unique=True, nullable=False)
@@ -104,7 +108,7 @@ class PresetVersion(Base):
     """One immutable version of a preset: every field as it was, who made it, when, and why."""
 
     __tablename__ = "preset_versions"
-    __table_args__ = (UniqueConstraint("preset_id", "number"),)
+    __table_args__ = (UniqueConstraint("preset_id", "number"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     preset_id: Mapped[int] = mapped_column(ForeignKey("parameter_presets.id", ondelete="CASCADE"), nullable=False)
@@ -132,6 +136,7 @@ class Task(Owned, Base):
     """A tuning task: a parameter space to search, how to run the engine, and how to score it."""
 
     __tablename__ = "tasks"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     task_name: Mapped[str] = mapped_column(String(255), unique=True, nullable=False)
@@ -178,7 +183,7 @@ class Experiment(Base):
     """One run of the engine with one combination of the task's parameters."""
 
     __tablename__ = "experiments"
-    __table_args__ = (UniqueConstraint("task_id", "sequence"),)
+    __table_args__ = (UniqueConstraint("task_id", "sequence"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -218,6 +223,7 @@ class TaskEvent(Base):
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
@@ -229,6 +235,7 @@ class User(Base):
 
 class Team(Base):
     __tablename__ = "teams"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
@@ -251,6 +258,7 @@ class ApiToken(Base):
     """A token for the CLI and scripts: shown once, stored as its SHA-256."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -267,6 +275,7 @@ class WebSession(Base):
     """A browser's login: the cookie holds a random secret, the table its SHA-256."""
 
     __tablename__ = "web_sessions"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -297,6 +306,7 @@ class AuditEvent(Base):
     """One write: who, what, when, from where. Never a secret."""
 
     __tablename__ = "audit_events"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)

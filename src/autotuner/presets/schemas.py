@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 from pydantic.config import JsonDict
 
 from autotuner.core.enums import EngineRuntime, Visibility
-from autotuner.core.requests import RequestModel
+from autotuner.core.requests import ParameterSpaceField, RequestModel, SpaceOrEmptyField, not_null, not_null_nor_blank
 
-EXPORT_VERSION = "1.0"
+EXPORT_VERSION: Literal["1.0"] = "1.0"
 
 PARAMETERS_EXAMPLE: JsonDict = {"tp-size": [4, 8], "mem-fraction-static": [0.85]}
 
@@ -31,6 +31,9 @@ class PresetMetadata(RequestModel):
     recommended_for: list[str] | None = Field(default=None, max_length=100)
 
 
+NameText = Annotated[str, Field(min_length=1, max_length=255)]
+
+
 def _strip_name(value: str) -> str:
     value = value.strip()
     if not value:
@@ -46,11 +49,11 @@ class PresetCreate(RequestModel):
         },
     )
 
-    name: str = Field(min_length=1, max_length=255)
+    name: str = Field(min_length=1, max_length=255, json_schema_extra={"pattern": r"\S"})
     description: str | None = Field(default=None, max_length=10_000)
     category: str | None = Field(default=None, max_length=100)
     runtime: EngineRuntime | None = None
-    parameters: dict[str, Any] = Field(description="Flag name -> non-empty array of values, or a group.")
+    parameters: ParameterSpaceField
     metadata: PresetMetadata | None = None
     extends: list[int | str] | None = Field(default=None, max_length=100, description=EXTENDS_DESCRIPTION)
 
@@ -58,13 +61,14 @@ class PresetCreate(RequestModel):
 
 
 class PresetUpdate(RequestModel):
-    """Any subset of fields; an explicit ``null`` clears an optional field."""
+    """Any subset of fields; an explicit ``null`` clears an optional field (not ``name`` nor
+    ``parameters``: every preset has them)."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=255)
+    name: NameText | None = Field(default=None, json_schema_extra=not_null_nor_blank)
     description: str | None = Field(default=None, max_length=10_000)
     category: str | None = Field(default=None, max_length=100)
     runtime: EngineRuntime | None = None
-    parameters: dict[str, Any] | None = None
+    parameters: ParameterSpaceField | None = Field(default=None, json_schema_extra=not_null)
     metadata: PresetMetadata | None = None
     extends: list[int | str] | None = Field(
         default=None, max_length=100, description=EXTENDS_DESCRIPTION + " [] extends nothing."
@@ -138,17 +142,21 @@ class PresetSaved(PresetRead):
 
 
 class PresetExportBody(BaseModel):
-    name: str
+    """One preset in an export file; an import refuses a field it does not know."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=255, json_schema_extra={"pattern": r"\S"})
     description: str | None = None
     category: str | None = None
     runtime: EngineRuntime | None = None
-    parameters: dict[str, Any] = Field(description="Its own parameters.")
+    parameters: ParameterSpaceField = Field(description="Its own parameters.")
     metadata: dict[str, Any] | None = None
-    version: int | None = Field(default=None, description="The preset's version number when it was exported.")
-    extends: list[str] | None = Field(
+    version: int | None = Field(default=None, ge=1, description="The preset's version number when it was exported.")
+    extends: list[Annotated[str, Field(min_length=1, json_schema_extra={"pattern": r"\S"})]] | None = Field(
         default=None, description="The names of the presets it extends, in order (restored by import)."
     )
-    effective_parameters: dict[str, Any] | None = Field(
+    effective_parameters: ParameterSpaceField | None = Field(
         default=None, description="Its effective parameters when it was exported (for reference)."
     )
 
@@ -156,15 +164,19 @@ class PresetExportBody(BaseModel):
 class PresetExport(BaseModel):
     """The file format of export and import (one preset)."""
 
-    version: str = EXPORT_VERSION
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal["1.0"] = Field(description='The file format\'s version: "1.0".')
     preset: PresetExportBody
 
 
 class PresetBundle(BaseModel):
     """Several presets in one file: an export with its bases (``?with_bases=true``), bases first."""
 
-    version: str = EXPORT_VERSION
-    presets: list[PresetExportBody]
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal["1.0"] = Field(description='The file format\'s version: "1.0".')
+    presets: list[PresetExportBody] = Field(min_length=1)
 
 
 class ImportResult(BaseModel):
@@ -177,7 +189,21 @@ class ImportResult(BaseModel):
     )
 
 
+class PresetImported(PresetRead):
+    """The answer to the import of a one-preset file: the preset itself (as the reference
+    autotuner's server answers), with what the import did."""
+
+    skipped: bool = Field(default=False, description="on_conflict=skip kept the preset here (answered with 200).")
+    renamed_from: str | None = Field(default=None, description="on_conflict=rename: the name in the file.")
+    notes: list[str] = Field(default_factory=list, description="As in ImportResult.")
+
+
 OnConflict = Literal["error", "rename", "skip", "overwrite"]
+
+# autotuner.presets.merger's STRATEGIES and ALIASES (append = union, override = last_wins).
+# The schema names them; the merger refuses any other with a sentence listing them.
+MERGE_STRATEGIES = ("union", "intersection", "last_wins", "deep_merge", "smart", "append", "override")
+MergeStrategy = Annotated[str, Field(max_length=64), WithJsonSchema({"type": "string", "enum": list(MERGE_STRATEGIES)})]
 
 ResolutionField = Annotated[
     str | list[Any],
@@ -198,15 +224,17 @@ class MergeRequest(RequestModel):
     )
 
     preset_ids: list[int | str] = Field(
-        min_length=1, max_length=1000, description="Preset ids (or slugs), in the order to merge."
+        min_length=1,
+        max_length=1000,
+        description="Preset ids (or slugs), in the order to merge, each once.",
+        json_schema_extra={"uniqueItems": True},
     )
-    merge_strategy: str = Field(
+    merge_strategy: MergeStrategy = Field(
         default="union",
-        max_length=64,
         description="union (default), intersection, last_wins, deep_merge or smart (decides per parameter with "
         "the engine catalog).",
     )
-    overrides: dict[str, Any] | None = Field(default=None, description="Applied last, as fine-tuning.")
+    overrides: SpaceOrEmptyField | None = Field(default=None, description="Applied last, as fine-tuning.")
     resolutions: dict[str, ResolutionField] | None = Field(
         default=None,
         max_length=500,
@@ -280,8 +308,19 @@ class MergeResponse(BaseModel):
 class Sharing(RequestModel):
     """Who may see an object besides its owner and the admins."""
 
+    model_config = ConfigDict(
+        strict=True,
+        json_schema_extra={
+            "if": {"properties": {"visibility": {"const": "teams"}}},
+            "then": {"required": ["team_ids"], "properties": {"team_ids": {"minItems": 1}}},
+            "else": {"properties": {"team_ids": {"maxItems": 0}}},
+        },
+    )
+
     visibility: Annotated[Visibility, Field(strict=False)]
-    team_ids: list[int] = Field(default_factory=list, max_length=100, description="For visibility 'teams'.")
+    team_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
+        default_factory=list, max_length=100, description="For visibility 'teams'."
+    )
 
 
 class PresetDuplicate(RequestModel):

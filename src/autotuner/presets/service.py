@@ -12,10 +12,10 @@ import re
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import func, or_, select
+from sqlalchemy import Table, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from autotuner.core.actors import Actor
@@ -32,11 +32,12 @@ from autotuner.core.errors import (
 )
 from autotuner.core.ids import as_id, storable_id
 from autotuner.core.parameters import ParameterProblem, ParameterSpace, iter_leaves, normalize_parameters
+from autotuner.core.requests import closest_field
 from autotuner.core.text import reject_unstorable
 from autotuner.db import audit
 from autotuner.db.base import utcnow
 from autotuner.db.lookup import get_by_ref
-from autotuner.db.models import ParameterPreset, PresetShare, Team
+from autotuner.db.models import ParameterPreset, PresetShare, PresetVersion, Team
 from autotuner.db.session import flush_unique
 from autotuner.presets import versioning
 from autotuner.presets.merger import FlagFacts, MergeResult, NamedSpace, PresetMerger, Resolution, detached_own
@@ -64,10 +65,20 @@ _merger = PresetMerger()
 # --- helpers -----------------------------------------------------------------------------
 
 
+# The words of the preset routes (merge, import, export, versions...): a slug equal to one would
+# be shadowed by the route. autotuner.web.routes.presets registers them, derived from its paths.
+RESERVED_SLUGS: set[str] = set()
+
+
+def reserve_slugs(words: Collection[str]) -> None:
+    RESERVED_SLUGS.update(words)
+
+
 def slugify(name: str) -> str:
+    """The slug of a name: ``My Preset`` -> ``my-preset``; one that would read as an id (all
+    digits) or as a route word (``merge``) gets the prefix ``preset-``."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:200] or "preset"
-    # An all-digit slug would read as an id.
-    return f"preset-{slug}" if slug.isdigit() else slug
+    return f"preset-{slug}" if slug.isdigit() or slug in RESERVED_SLUGS else slug
 
 
 def _unique_slug(session: Session, name: str, *, exclude_id: int | None = None) -> str:
@@ -642,7 +653,8 @@ def export_with_bases(preset: ParameterPreset, actor: Actor) -> PresetBundle:
 
 
 def _import_problem(message: str) -> ImportValidationFailed:
-    return ImportValidationFailed(f"Import validation failed: {message}.")
+    end = "" if message.endswith("?") else "."
+    return ImportValidationFailed(f"Import validation failed: {message}{end}")
 
 
 @dataclass(frozen=True)
@@ -655,8 +667,25 @@ class ImportItem:
     effective: ParameterSpace | None = None  # its effective parameters when it was exported
 
 
+IMPORT_FIELDS = tuple(PresetExportBody.model_fields)
+
+
+def _no_unknown_keys(document: dict[str, Any], known: Sequence[str], prefix: str) -> None:
+    """Refuse a key the file format does not have, naming the one meant (as request bodies do)."""
+    for key in document:
+        if key not in known:
+            meant = closest_field(key, list(known))
+            hint = f": did you mean '{meant}'?" if meant else f"; the fields are {', '.join(known)}"
+            raise _import_problem(f"unknown field '{prefix}{key}'{hint}")
+
+
 def parse_import_file(raw: bytes) -> list[ImportItem]:
     """Validate an import file and return its presets; the first problem raises a 422."""
+    return parse_import_document(raw)[0]
+
+
+def parse_import_document(raw: bytes) -> tuple[list[ImportItem], bool]:
+    """The presets of an import file, and whether it is a bundle ("presets")."""
     try:
         document = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -667,6 +696,9 @@ def parse_import_file(raw: bytes) -> list[ImportItem]:
         ) from None
     if not isinstance(document, dict):
         raise _import_problem('the file must hold a JSON object like {"version": "1.0", "preset": {...}}')
+    # Text the databases cannot store is named first, wherever it is (as for request bodies).
+    reject_unstorable(document, "Import validation failed", ImportValidationFailed)
+    _no_unknown_keys(document, ("version", "preset", "presets"), "")
     if "version" not in document:
         raise _import_problem('the file has no "version" field; add "version": "1.0"')
     if str(document["version"]) != EXPORT_VERSION:
@@ -689,6 +721,7 @@ def parse_import_file(raw: bytes) -> list[ImportItem]:
         where = f"preset {index + 1}" if many else "the preset"
         if not isinstance(item, dict):
             raise _import_problem(f"{where} must be a JSON object")
+        _no_unknown_keys(item, IMPORT_FIELDS, f"presets.{index}." if many else "preset.")
         name = item.get("name")
         if not isinstance(name, str) or not name.strip():
             raise _import_problem(f'{where} has an empty name; give it a "name"')
@@ -719,6 +752,8 @@ def parse_import_file(raw: bytes) -> list[ImportItem]:
             raise _import_problem(f"the file holds two presets named '{data.name}'")
         seen.add(data.name)
         version = item.get("version")
+        if isinstance(version, float) and version.is_integer():  # JSON's 3.0 is the whole number 3
+            version = int(version)
         if version is not None and (not isinstance(version, int) or isinstance(version, bool) or version < 1):
             raise _import_problem(f'{label}: "version" must be a whole number from 1, the version it was exported at')
         extends = item.get("extends") or []
@@ -731,7 +766,7 @@ def parse_import_file(raw: bytes) -> list[ImportItem]:
             except ParameterProblem as problem:
                 raise _import_problem(f"{label}: effective_parameters: {problem}") from None
         out.append(ImportItem(data, version, tuple(e.strip() for e in extends), effective))
-    return out
+    return out, many
 
 
 def _import_order(items: list[ImportItem]) -> list[ImportItem]:
@@ -772,15 +807,46 @@ def _free_name(session: Session, name: str, reserved: set[str], *, first: bool =
         n += 1
 
 
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What an import did: the presets created or overwritten (a preset, or the id of one made
+    in bulk: load them with :meth:`presets`, after the commit for a large file), the names
+    skipped or renamed, the notes; ``bundle``: the file held "presets" (several), not "preset"
+    (one), which ``placed`` is (created, overwritten or kept)."""
+
+    imported: list[int | ParameterPreset]
+    skipped: list[str]
+    renamed: dict[str, str]
+    notes: list[str]
+    bundle: bool
+    placed: int | ParameterPreset
+
+    def presets(self, session: Session) -> list[ParameterPreset]:
+        ids = [ref for ref in self.imported if isinstance(ref, int)]
+        loaded = dict(zip(ids, load_presets(session, ids), strict=True))
+        return [loaded[ref] if isinstance(ref, int) else ref for ref in self.imported]
+
+    def preset(self, session: Session) -> ParameterPreset:
+        return self.placed if isinstance(self.placed, ParameterPreset) else load_presets(session, [self.placed])[0]
+
+
 def import_presets(
     session: Session, raw: bytes, actor: Actor, on_conflict: OnConflict = "error"
 ) -> tuple[list[ParameterPreset], list[str], dict[str, str], list[str]]:
+    """Import every preset of the file or none. Returns (imported, skipped names, renamed, notes);
+    see :func:`import_file`."""
+    outcome = import_file(session, raw, actor, on_conflict)
+    return outcome.presets(session), outcome.skipped, outcome.renamed, outcome.notes
+
+
+def import_file(session: Session, raw: bytes, actor: Actor, on_conflict: OnConflict = "error") -> ImportOutcome:
     """Import every preset of the file or none. Returns (imported, skipped names, renamed, notes).
 
     A preset's ``extends`` names presets of the same file or presets here (by name); one that is
     in neither is refused. The notes say when an export is older than the preset of that name
     here, and when a base here gives other values than it did where the file was exported."""
-    items = _import_order(parse_import_file(raw))
+    parsed, bundle = parse_import_document(raw)
+    items = _import_order(parsed)
     versioning.lock_presets(session)
     in_file = {item.data.name for item in items}
     for item in items:
@@ -793,14 +859,25 @@ def import_presets(
                     f"preset '{item.data.name}' extends '{base}', which is neither in the file nor on this service; "
                     "export it with its bases (?with_bases=true) or import that preset first"
                 )
-    imported: list[ParameterPreset] = []
     skipped: list[str] = []
     renamed: dict[str, str] = {}
     notes: list[str] = []
+    # New presets that extend nothing (all of a large bundle, usually) are inserted in bulk;
+    # the others, one by one in the file's order.
+    names_here = _names_here(session, in_file)
+    plain = [item for item in items if not item.extends and item.data.name not in names_here]
+    bulk = dict(zip([item.data.name for item in plain], _bulk_create(session, plain, actor), strict=True))
     placed: dict[str, ParameterPreset] = {}  # a name in the file -> the preset it became here
+    # The presets made in bulk are loaded only when another preset of the file extends one.
+    bases_needed = {base for item in items for base in item.extends if base in bulk}
+    placed.update(zip(bases_needed, load_presets(session, [bulk[name] for name in bases_needed]), strict=True))
+    order: list[int | ParameterPreset] = []  # an id (made in bulk) or a preset, in the file's order
     reserved = set(in_file)
     for item in items:
         data = item.data
+        if data.name in bulk:
+            order.append(bulk[data.name])
+            continue
         existing = session.scalar(select(ParameterPreset).where(ParameterPreset.name == data.name))
         older = existing is not None and item.version is not None and item.version < existing.version
         if older:
@@ -829,10 +906,10 @@ def import_presets(
                 renamed[data.name] = new_name
                 created = _import_new(session, data.model_copy(update={"name": new_name}), item, actor)
                 placed[data.name] = created
-                imported.append(created)
+                order.append(created)
             elif on_conflict == "overwrite":
                 placed[data.name] = _overwrite(session, existing, data, item, actor)
-                imported.append(existing)
+                order.append(existing)
             else:
                 version_note = (
                     f" (the file holds version {item.version}, older than the one here, version {existing.version})"
@@ -846,14 +923,119 @@ def import_presets(
         else:
             created = _import_new(session, data, item, actor)
             placed[data.name] = created
-            imported.append(created)
+            order.append(created)
         preset = placed[data.name]
         if item.effective is not None and preset.effective_parameters != item.effective and item.extends:
             notes.append(
                 f"'{preset.name}' extends {', '.join(repr(b) for b in item.extends)}, whose values here differ from "
                 "those of the export: its effective parameters here differ from the file's."
             )
-    return imported, skipped, renamed, notes
+    last = items[-1].data.name
+    return ImportOutcome(order, skipped, renamed, notes, bundle, bulk[last] if last in bulk else placed[last])
+
+
+_CHUNK = 500  # names or ids per IN (...) query
+
+
+def _names_here(session: Session, names: Collection[str]) -> set[str]:
+    """Which of ``names`` presets here already have."""
+    found: set[str] = set()
+    ordered = sorted(names)
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start : start + _CHUNK]
+        found.update(session.scalars(select(ParameterPreset.name).where(ParameterPreset.name.in_(chunk))))
+    return found
+
+
+def _reserve_ids(session: Session, count: int) -> list[int]:
+    """``count`` new preset ids, never given before (inside the preset write lock): on SQLite
+    the ids after AUTOINCREMENT's high-water mark, on PostgreSQL the sequence's next values."""
+    if session.get_bind().dialect.name == "postgresql":
+        query = text("SELECT nextval(pg_get_serial_sequence('parameter_presets', 'id')) FROM generate_series(1, :n)")
+        return [int(i) for i in session.scalars(query, {"n": count})]
+    used = session.scalar(text("SELECT seq FROM sqlite_sequence WHERE name = 'parameter_presets'")) or 0
+    highest = session.scalar(select(func.max(ParameterPreset.id))) or 0
+    first = max(int(used), highest) + 1
+    return list(range(first, first + count))
+
+
+def _bulk_create(session: Session, items: Sequence[ImportItem], actor: Actor) -> list[int]:
+    """Create the presets of ``items`` (new names, no bases) as ``create_preset`` would, each
+    with version 1 and an audit event, in three multi-row INSERTs: a bundle of 20,000 presets
+    holds the write lock for about a second, not minutes. Returns their ids, in order."""
+    if not items:
+        return []
+    taken = set(session.scalars(select(ParameterPreset.slug)))
+    ids = _reserve_ids(session, len(items))
+    now = utcnow()
+    presets, versions = [], []
+    for item, preset_id in zip(items, ids, strict=True):
+        data = item.data
+        check_against_catalog(data.runtime, data.parameters)  # a wrong value refuses the file
+        base = slugify(data.name)
+        slug, n = base, 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+        # A preset that extends nothing: its effective parameters are its own, each leaf from itself.
+        effective, ref = data.parameters, {"id": preset_id, "name": data.name, "slug": slug}
+        sources = [{"path": list(path), "parameter": ".".join(path), **ref} for path, _ in iter_leaves(effective)]
+        fields = {
+            "name": data.name,
+            "slug": slug,
+            "description": data.description,
+            "category": data.category,
+            "runtime": data.runtime,
+            "parameters": data.parameters,
+            "metadata": _metadata_dict(data.metadata),
+            "effective_parameters": effective,
+            "effective_sources": sources,
+        }
+        presets.append(
+            {
+                **fields,
+                "id": preset_id,
+                "is_system": False,
+                "owner_id": actor.user_id,
+                "visibility": Visibility.private.value,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        exported = f" (exported at version {item.version})" if item.version is not None else ""
+        versions.append(
+            {
+                **fields,
+                "preset_id": preset_id,
+                "number": 1,
+                "extends": [],
+                "change": "imported",
+                "change_note": None,
+                "summary": f"Imported from a file{exported}.",
+                "author": actor.name[:64],
+                "created_at": now,
+            }
+        )
+    session.execute(insert(cast(Table, ParameterPreset.__table__)), presets)  # Core: no ORM bookkeeping per row
+    session.execute(insert(cast(Table, PresetVersion.__table__)), versions)
+    audit.record_many(
+        session,
+        actor,
+        "preset.create",
+        "preset",
+        [(i, f"Created preset '{item.data.name}'") for i, item in zip(ids, items, strict=True)],
+    )
+    return ids
+
+
+def load_presets(session: Session, ids: Sequence[int]) -> list[ParameterPreset]:
+    """The presets of ``ids``, in that order (a few queries, whatever their number)."""
+    found: dict[int, ParameterPreset] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        found.update((p.id, p) for p in session.scalars(select(ParameterPreset).where(ParameterPreset.id.in_(chunk))))
+    return [found[i] for i in ids]
 
 
 def _preset_named(session: Session, name: str) -> ParameterPreset:

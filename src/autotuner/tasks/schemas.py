@@ -6,11 +6,11 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 
 from autotuner.core.enums import ExperimentStatus, Runtime, RuntimeField, TaskStatus, Visibility
-from autotuner.core.requests import RequestModel
-from autotuner.presets.schemas import ResolutionField
+from autotuner.core.requests import RequestModel, SpaceOrEmptyField, not_null, not_null_nor_blank
+from autotuner.presets.schemas import MergeStrategy, NameText, ResolutionField
 from autotuner.tuning.scoring import normalize_slo
 
 Strategy = Literal["grid_search", "random_search", "bayesian"]
@@ -53,7 +53,9 @@ class BenchmarkSpec(RequestModel):
             "U(in_min,in_max)/(out_min,out_max). Embedding scenarios E(size) are refused."
         ),
     )
-    concurrency: list[int] = Field(default_factory=lambda: [1, 4, 8], min_length=1, max_length=20)
+    concurrency: list[Annotated[int, Field(ge=1, le=4096)]] = Field(
+        default_factory=lambda: [1, 4, 8], min_length=1, max_length=20
+    )
     requests_per_level: int | None = Field(
         default=50,
         ge=1,
@@ -161,9 +163,14 @@ class QuantizationSpec(RequestModel):
 
 
 class PresetSelection(RequestModel):
-    ids: list[int | str] = Field(min_length=1, max_length=100, description="Preset ids or slugs, in merge order.")
-    merge_strategy: str = Field(default="union", max_length=64)
-    overrides: dict[str, Any] | None = Field(default=None, description="The user's fine-tuning, applied last.")
+    ids: list[int | str] = Field(
+        min_length=1,
+        max_length=100,
+        description="Preset ids or slugs, in merge order, each once.",
+        json_schema_extra={"uniqueItems": True},
+    )
+    merge_strategy: MergeStrategy = "union"
+    overrides: SpaceOrEmptyField | None = Field(default=None, description="The user's fine-tuning, applied last.")
     resolutions: dict[str, ResolutionField] | None = Field(
         default=None, max_length=500, description="Per parameter, as in POST /api/presets/merge."
     )
@@ -203,6 +210,14 @@ class DockerSpec(RequestModel):
         return value
 
 
+# The space: 'parameters' (non-empty) or 'presets' (then 'parameters' adds to them). As if/then,
+# which the UI's type generator leaves aside (an anyOf would become a union of partial types).
+SPACE_REQUIRED: dict[str, JsonValue] = {
+    "if": {"properties": {"presets": {"type": "null"}}},
+    "then": {"required": ["parameters"], "properties": {"parameters": {"type": "object", "minProperties": 1}}},
+}
+
+
 class TaskCreate(RequestModel):
     model_config = ConfigDict(
         strict=True,
@@ -218,11 +233,12 @@ class TaskCreate(RequestModel):
                         "overrides": {"tp-size": [2]},
                     },
                 }
-            ]
+            ],
+            **SPACE_REQUIRED,
         },
     )
 
-    task_name: str = Field(min_length=1, max_length=255)
+    task_name: str = Field(min_length=1, max_length=255, json_schema_extra={"pattern": r"\S"})
     description: str | None = Field(default=None, max_length=10_000)
     model: ModelSpec
     base_runtime: RuntimeField = Runtime.sglang
@@ -242,7 +258,9 @@ class TaskCreate(RequestModel):
     deployment_mode: Literal["local", "docker"] = "local"
     docker: DockerSpec | None = Field(default=None, description='deployment_mode "docker": the container\'s options.')
     gpus: int | None = Field(default=None, ge=1, le=1024, description="GPUs the task may use (rules check tp x dp).")
-    parameters: dict[str, Any] | None = Field(default=None, description="The space to search (or use presets).")
+    parameters: SpaceOrEmptyField | None = Field(
+        default=None, description="The space to search (or use presets; then it adds to them)."
+    )
     presets: PresetSelection | None = None
     parallel: ParallelSpec | None = Field(
         default=None, description="Parallel sizes to sweep, added to the space as the runtime's flags."
@@ -264,12 +282,13 @@ class TaskCreate(RequestModel):
 
 
 class TaskUpdate(RequestModel):
-    """Any subset of fields; allowed while the task is not running."""
+    """Any subset of fields; allowed while the task is not running. An explicit ``null`` clears
+    an optional field; the fields every task has (name, model, runtime, space...) take no null."""
 
-    task_name: str | None = Field(default=None, min_length=1, max_length=255)
+    task_name: NameText | None = Field(default=None, json_schema_extra=not_null_nor_blank)
     description: str | None = Field(default=None, max_length=10_000)
-    model: ModelSpec | None = None
-    base_runtime: RuntimeField | None = None
+    model: ModelSpec | None = Field(default=None, json_schema_extra=not_null)
+    base_runtime: RuntimeField | None = Field(default=None, json_schema_extra=not_null)
     runtime_version: str | None = Field(
         default=None, min_length=1, max_length=64, pattern=r"^v?[0-9][0-9A-Za-z.+-]*$", description="As in TaskCreate."
     )
@@ -277,12 +296,16 @@ class TaskUpdate(RequestModel):
     deployment_mode: Literal["local", "docker"] | None = None
     docker: DockerSpec | None = None
     gpus: int | None = Field(default=None, ge=1, le=1024)
-    parameters: dict[str, Any] | None = None
+    parameters: SpaceOrEmptyField | None = Field(
+        json_schema_extra=not_null,
+        default=None,
+        description="The new space ({} only beside 'presets', which it then adds to).",
+    )
     presets: PresetSelection | None = None
     parallel: ParallelSpec | None = None
     quantization: QuantizationSpec | None = None
-    optimization: OptimizationSpec | None = None
-    benchmark: BenchmarkSpec | None = None
+    optimization: OptimizationSpec | None = Field(default=None, json_schema_extra=not_null)
+    benchmark: BenchmarkSpec | None = Field(default=None, json_schema_extra=not_null)
     slo: SLOSpec | None = None
 
 
@@ -356,12 +379,14 @@ class TaskRead(BaseModel):
 class SpaceDraft(RequestModel):
     """A space to count before a task exists: parameters and/or presets, as in TaskCreate."""
 
+    model_config = ConfigDict(strict=True, json_schema_extra=SPACE_REQUIRED)
+
     base_runtime: RuntimeField = Runtime.sglang
     runtime_version: str | None = Field(
         default=None, min_length=1, max_length=64, pattern=r"^v?[0-9][0-9A-Za-z.+-]*$", description="As in TaskCreate."
     )
     gpus: int | None = Field(default=None, ge=1, le=1024)
-    parameters: dict[str, Any] | None = None
+    parameters: SpaceOrEmptyField | None = None
     presets: PresetSelection | None = None
     parallel: ParallelSpec | None = None
     quantization: QuantizationSpec | None = None

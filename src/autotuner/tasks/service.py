@@ -184,11 +184,25 @@ def check_settings(data: dict[str, Any], actor: Actor) -> None:
     reject_unstorable(data, "Invalid task")
 
 
+NOTHING_VALID = "None of the "
+
+
 def _check_grid(task: Task) -> None:
+    """A grid larger than max_iterations is refused; a space the rules leave empty is accepted
+    with a warning (the task's ``warnings``, shown at creation), since the user may fix it later."""
+    report = space_report(task, limit=0)
+    task.warnings = [w for w in task.warnings or [] if not w.startswith(NOTHING_VALID)]
+    if report.valid == 0:
+        rules = [f"{effect.rule} ({effect.description})" for effect in report.removed_by_rule if effect.removed]
+        task.warnings = [
+            *task.warnings,
+            f"{NOTHING_VALID}{report.total} combination{'s' if report.total != 1 else ''} of the space passes the "
+            f"catalog's rules{': ' + '; '.join(rules) if rules else ''}. The task would run no experiment: "
+            "change the parameters or 'gpus' before starting it.",
+        ]
     optimization = task.optimization
     if optimization.get("strategy") != "grid_search" or optimization.get("sample_if_larger"):
         return
-    report = space_report(task, limit=0)
     size = report.valid if report.valid is not None else report.total
     limit = optimization.get("max_iterations", 50)
     if size > limit:

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from autotuner.core.errors import AutotunerError
+from autotuner.core.requests import UNKNOWN_FIELD_ERROR
 from autotuner.core.sentences import validation_sentence
 
 log = logging.getLogger(__name__)
@@ -59,9 +60,12 @@ def error_body(detail: str, errors: list[dict[str, Any]] | None = None) -> dict[
 def _clean(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     cleaned = []
     for error in errors[:50]:
+        loc = [p if isinstance(p, (str, int)) else str(p) for p in error.get("loc", ())]
+        if error.get("type") == UNKNOWN_FIELD_ERROR:  # the key is in ctx: name it in the location too
+            loc.append(str((error.get("ctx") or {}).get("field", "")))
         cleaned.append(
             {
-                "loc": [p if isinstance(p, (str, int)) else str(p) for p in error.get("loc", ())],
+                "loc": loc,
                 "msg": str(error.get("msg", "")),
                 "type": str(error.get("type", "")),
             }

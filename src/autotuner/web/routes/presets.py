@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import UploadFile
 from starlette.types import Message
 
 from autotuner.core.enums import EngineRuntime, Visibility
 from autotuner.core.errors import ImportValidationFailed, PayloadTooLarge, ValidationFailed
+from autotuner.core.requests import not_null
 from autotuner.db.models import ParameterPreset
 from autotuner.presets import history, service
 from autotuner.presets.schemas import (
@@ -24,6 +26,7 @@ from autotuner.presets.schemas import (
     PresetCreate,
     PresetDuplicate,
     PresetExport,
+    PresetImported,
     PresetRead,
     PresetRestore,
     PresetSaved,
@@ -38,12 +41,16 @@ from autotuner.web.deps import ActorDep, SessionDep, SettingsDep
 from autotuner.web.errors import ERROR_RESPONSES
 from autotuner.web.routing import SlashTolerantRouter
 
+# The words right after /api/presets/ that are routes of their own: never a preset reference.
+# (tests/web/test_strict_requests.py checks this list against the router's paths.)
+TOP_LEVEL_WORDS = ("merge", "import")
+
 
 class PresetRef(Convertor[str]):
     """A preset id or slug: any path segment except this router's own words (merge, import), so
     that e.g. ``GET /api/presets/merge`` is a 405 naming POST, not a 404 for a slug 'merge'."""
 
-    regex = r"(?!(?:merge|import)$)[^/]+"
+    regex = rf"(?!(?:{'|'.join(TOP_LEVEL_WORDS)})$)[^/]+"
 
     def convert(self, value: str) -> str:
         return value
@@ -56,11 +63,19 @@ register_url_convertor("preset_ref", PresetRef())
 
 router = SlashTolerantRouter(prefix="/api/presets", tags=["presets"], responses=ERROR_RESPONSES)
 
+
+def _etags_schema(schema: dict[str, Any]) -> None:
+    """If-Match: ETags such as "3" (W/ allowed), comma-separated, or *; a header is never null."""
+    not_null(schema)
+    schema["pattern"] = r'^(\*|(W/)?"?[0-9]{1,10}"?( ?, ?(W/)?"?[0-9]{1,10}"?)*)$'
+
+
 IfMatch = Annotated[
     str | None,
     Header(
         max_length=200,
         description='The ETag GET returned (e.g. "3"): the change is refused with 412 if the preset changed since.',
+        json_schema_extra=_etags_schema,
     ),
 ]
 VersionNumber = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -142,7 +157,14 @@ IMPORT_BODY = {
                     "required": ["file"],
                 }
             },
-            "application/json": {"schema": {"$ref": "#/components/schemas/PresetExport"}},
+            "application/json": {
+                "schema": {
+                    "anyOf": [
+                        {"$ref": "#/components/schemas/PresetExport"},
+                        {"$ref": "#/components/schemas/PresetBundle"},
+                    ]
+                }
+            },
         },
     }
 }
@@ -204,34 +226,62 @@ async def _import_payload(request: Request, limit: int) -> bytes:
 
 @router.post(
     "/import",
-    response_model=ImportResult,
+    response_model=PresetImported | ImportResult,
     status_code=status.HTTP_201_CREATED,
     summary="Import presets from a file",
     description='One file as multipart field "file", or the file\'s JSON as the body. '
-    "All presets of the file are imported or none.",
+    'All presets of the file are imported or none. A one-preset file ("preset") is answered with the '
+    'preset itself (201; 200 when on_conflict=skip kept the one here), a bundle ("presets") with a '
+    "summary (ImportResult).",
     openapi_extra=IMPORT_BODY,
+    responses={200: {"model": PresetImported, "description": "on_conflict=skip: the preset here, unchanged"}},
 )
 async def import_presets(
     request: Request,
     settings: SettingsDep,
     actor: ActorDep,
     on_conflict: OnConflict = "error",
-) -> ImportResult:
+) -> Response:
     raw = await _import_payload(request, settings.max_import_bytes)
     factory = request.app.state.session_factory
 
-    def work() -> ImportResult:
-        from autotuner.db.session import session_scope
-
-        with session_scope(factory) as session:
-            imported, skipped, renamed, notes = service.import_presets(session, raw, actor, on_conflict)
-            return ImportResult(
-                imported=[PresetRead.model_validate(p) for p in imported], skipped=skipped, renamed=renamed, notes=notes
-            )
+    def work() -> Response:
+        session = factory()
+        try:
+            try:
+                outcome = service.import_file(session, raw, actor, on_conflict)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            # After the commit: the answer (20,000 presets for a large bundle) is built without
+            # holding the write lock.
+            return _import_answer(session, outcome)
+        finally:
+            session.close()
 
     from starlette.concurrency import run_in_threadpool
 
     return await run_in_threadpool(work)
+
+
+def _import_answer(session: Session, outcome: service.ImportOutcome) -> Response:
+    if outcome.bundle:
+        answer: PresetImported | ImportResult = ImportResult(
+            imported=[PresetRead.model_validate(p) for p in outcome.presets(session)],
+            skipped=outcome.skipped,
+            renamed=outcome.renamed,
+            notes=outcome.notes,
+        )
+        code = status.HTTP_201_CREATED
+    else:
+        renamed_from = next(iter(outcome.renamed), None)
+        answer = PresetImported.model_validate(outcome.preset(session)).model_copy(
+            update={"skipped": bool(outcome.skipped), "renamed_from": renamed_from, "notes": outcome.notes}
+        )
+        code = status.HTTP_200_OK if outcome.skipped else status.HTTP_201_CREATED
+    body = answer.model_dump_json().encode()
+    return Response(body, status_code=code, media_type="application/json")
 
 
 @router.get(
@@ -395,3 +445,16 @@ def restore_version(
     )
     response.headers["ETag"] = etag(saved.preset)
     return saved.read()
+
+
+def route_words() -> set[str]:
+    """Every fixed word of this router's paths (merge, import, export, versions, diff, ...)."""
+    words: set[str] = set()
+    for route in router.routes:
+        path = getattr(route, "path", "")
+        words.update(part for part in path.removeprefix(router.prefix).split("/") if part and "{" not in part)
+    return words
+
+
+# A preset named like a route word ("merge") gets the slug "preset-merge", reachable by its slug.
+service.reserve_slugs(route_words())

@@ -99,9 +99,16 @@ def update_task(session: SessionDep, actor: ActorDep, task_id: int, data: TaskUp
     return _read(service.update_task(session, task_id, data, actor=actor))
 
 
-@router.delete("/{task_id:int}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a task that is not running")
-def delete_task(session: SessionDep, actor: ActorDep, task_id: int) -> Response:
+@router.delete(
+    "/{task_id:int}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a task that is not running, with its experiments and logs (its id is never given again)",
+)
+def delete_task(session: SessionDep, actor: ActorDep, request: Request, task_id: int) -> Response:
     service.delete_task(session, task_id, actor)
+    session.commit()
+    # After the commit: a refused or failed delete keeps its logs.
+    runs.remove_task_logs(request.app.state.settings.log_dir, task_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

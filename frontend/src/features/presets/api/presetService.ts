@@ -23,6 +23,20 @@ import type {
 /** The If-Match header for a change made on `version` (none: the server does not check). */
 const ifMatch = (version?: number): Record<string, string> | undefined => (version ? { 'If-Match': `"${version}"` } : undefined);
 
+type PresetImported = Preset & { skipped?: boolean; renamed_from?: string | null; notes?: string[] };
+
+/** A one-preset file is answered with the preset itself, a bundle with a summary: one shape for the page. */
+export function asImportResult(answer: ImportResult | PresetImported): ImportResult {
+  if ('imported' in answer) return answer;
+  const { skipped, renamed_from: from, notes, ...preset } = answer;
+  return {
+    imported: skipped ? [] : [preset],
+    skipped: skipped ? [preset.name] : [],
+    renamed: from ? { [from]: preset.name } : {},
+    notes: notes ?? [],
+  };
+}
+
 const presetPath = (idOrSlug: number | string) => apiPath('/api/presets/{preset_id}', { preset_id: idOrSlug });
 
 export const presetService = {
@@ -67,11 +81,11 @@ export const presetService = {
   import: (file: File, onConflict: OnConflict = 'error') => {
     const form = new FormData();
     form.append('file', file);
-    return apiRequest<ImportResult>(apiPath('/api/presets/import'), {
+    return apiRequest<ImportResult | PresetImported>(apiPath('/api/presets/import'), {
       method: 'POST',
       form,
       query: { on_conflict: onConflict },
-    });
+    }).then(asImportResult);
   },
 };
 

@@ -102,6 +102,9 @@ export function useNewTaskForm() {
     createTask.mutate(result.body, {
       onSuccess: (task) => {
         notifications.show({ color: 'teal', title: 'Task created', message: `“${task.task_name}” is queued.` });
+        // The server accepts a space its rules leave empty, and says so: show it before the task runs nothing.
+        const empty = (task.warnings ?? []).find((w) => w.startsWith('None of the '));
+        if (empty) notifications.show({ color: 'yellow', title: 'No valid combination', message: empty, autoClose: false });
         navigate(paths.task(task.id));
       },
     });

@@ -1,7 +1,7 @@
 """Create task_events: the durable record behind the live stream of a task.
 
 Revision ID: 0007
-Revises: 0005 (0006 is written in parallel; the integration chains them)
+Revises: 0006
 Create Date: 2026-11-30
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from autotuner.db.base import JSONType, UTCDateTime
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
