@@ -96,13 +96,17 @@ def _body_with(root: dict[str, Any], path: tuple[str | int, ...]) -> tuple[Any, 
         root = next(o for o in _options(root) if path[0] in o.get("properties", {}))
     body = _minimal(root)
     node, schema = body, root
-    for step in path:
+    for index, step in enumerate(path):
         if isinstance(step, int):
             schema = next(o for o in _options(schema) if o.get("type") == "array")["items"]
         else:
             closed = next(o for o in _options(schema) if _closed(o))
             schema = closed["properties"][step]
-        target = next(o for o in _options(schema) if _closed(o) or o.get("type") == "array")
+        # What the next step walks into: a list when it is an index (a one-or-several field), else an object.
+        wants_list = index + 1 < len(path) and isinstance(path[index + 1], int)
+        target = next(
+            o for o in _options(schema) if (o.get("type") == "array") == wants_list and (wants_list or _closed(o))
+        )
         if isinstance(step, int):
             while len(node) <= step:
                 node.append(_minimal(target))

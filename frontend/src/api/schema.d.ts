@@ -2374,7 +2374,7 @@ export interface components {
              * @description Exponential penalties only (default 0.1): smaller is steeper.
              */
             steepness?: number | null;
-        };
+        } & (unknown & unknown);
         /**
          * SLORead
          * @description A task's SLOs as stored: a list of limits per metric, every default filled in.
@@ -2459,7 +2459,7 @@ export interface components {
             quantization?: components["schemas"]["QuantizationSpec"] | null;
             /** @description The task's benchmark: its largest traffic scenario is context for rules (llama.cpp's ctx-size). */
             benchmark?: components["schemas"]["BenchmarkSpec"] | null;
-        };
+        } & unknown;
         /** SpaceRead */
         SpaceRead: {
             /** Total */
@@ -2570,7 +2570,7 @@ export interface components {
             optimization?: components["schemas"]["OptimizationSpec"];
             benchmark?: components["schemas"]["BenchmarkSpec"];
             slo?: components["schemas"]["SLOSpec"] | null;
-        };
+        } & unknown;
         /** TaskImported */
         TaskImported: {
             task: components["schemas"]["TaskRead"];
@@ -6720,11 +6720,11 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Like Last-Event-ID, for clients that cannot send the header (the header wins). */
-                after?: string | null;
+                after?: string;
             };
             header?: {
                 /** @description The id of the last event received: the stream resumes after it. */
-                "Last-Event-ID"?: string | null;
+                "Last-Event-ID"?: string;
             };
             path: {
                 task_id: number;
@@ -6846,11 +6846,11 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Like Last-Event-ID, for clients that cannot send the header (the header wins). */
-                after?: string | null;
+                after?: string;
             };
             header?: {
                 /** @description The id of the last event received: the stream resumes after it. */
-                "Last-Event-ID"?: string | null;
+                "Last-Event-ID"?: string;
             };
             path?: never;
             cookie?: never;
@@ -7767,11 +7767,11 @@ export interface operations {
                 /** @description Stream the log as server-sent 'log' events (id: the byte offset after the line) until the experiment has ended; resume with Last-Event-ID or 'after'. */
                 follow?: boolean;
                 /** @description Like Last-Event-ID, for clients that cannot send the header (the header wins). */
-                after?: string | null;
+                after?: string;
             };
             header?: {
                 /** @description The id of the last event received: the stream resumes after it. */
-                "Last-Event-ID"?: string | null;
+                "Last-Event-ID"?: string;
             };
             path: {
                 experiment_id: number;

@@ -6,9 +6,29 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 
+def _is_union_tag(part: Any) -> bool:
+    """pydantic names the member of a union in an error's location (``SLOLimit``,
+    ``list[SLOLimit]``); field names here are lower-case words, never such tags."""
+    return isinstance(part, str) and (part[:1].isupper() or "[" in part)
+
+
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    in_body = not loc or loc[0] not in ("query", "path", "header")  # a header's name may be capitalised
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header") and not (in_body and _is_union_tag(p))]
     return ".".join(parts)
+
+
+def _most_specific(errors: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """The error to put in words. A value refused by every member of a union (one limit or a list
+    of limits) gives one error per member; the member that got furthest into the value is the one
+    the client meant, e.g. ``[{"percetile": ...}]`` is a list with a misspelled field, not an
+    object of the wrong type."""
+    first = errors[0]
+    if not any(_is_union_tag(p) for p in first.get("loc", ())):
+        return first
+    prefix = _field(first.get("loc", ()))
+    same_value = [e for e in errors if _field(e.get("loc", ())).startswith(prefix)]
+    return max(same_value, key=lambda e: len(e.get("loc", ())))
 
 
 def _location(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -20,7 +40,7 @@ def validation_sentence(errors: Sequence[Mapping[str, Any]]) -> str:
     """A sentence for the first of pydantic's errors, e.g. ``Missing required field 'name'.``"""
     if not errors:
         return "The request is not valid."
-    first = errors[0]
+    first = _most_specific(errors)
     loc = first.get("loc", ())
     kind = first.get("type", "")
     field = _field(loc)

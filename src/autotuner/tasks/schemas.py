@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, WithJsonSchema, field_validator, model_validator
 
 from autotuner.core.enums import ExperimentStatus, Runtime, RuntimeField, TaskStatus, Visibility
 from autotuner.core.requests import RequestModel, SpaceOrEmptyField, not_null, not_null_nor_blank
@@ -90,6 +90,24 @@ class BenchmarkSpec(RequestModel):
 
 class SLOLimit(RequestModel):
     """One limit on one metric; see ``autotuner.tuning.scoring`` for the scoring."""
+
+    # What the scoring refuses between fields, stated in the schema: fail_ratio on hard limits
+    # only, steepness on exponential penalties only.
+    model_config = ConfigDict(
+        strict=True,
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {"not": {"required": ["hard"], "properties": {"hard": {"const": True}}}},
+                    "then": {"properties": {"fail_ratio": {"type": "null"}}},
+                },
+                {
+                    "if": {"not": {"required": ["penalty"], "properties": {"penalty": {"const": "exponential"}}}},
+                    "then": {"properties": {"steepness": {"type": "null"}}},
+                },
+            ]
+        },
+    )
 
     percentile: Percentile = "p90"
     max_ms: float = Field(gt=0, le=86_400_000, description="The limit, in milliseconds.")
@@ -176,6 +194,10 @@ class PresetSelection(RequestModel):
     )
 
 
+# The schema states the pattern; the validator says in words what is wrong.
+ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
+
+
 class DockerSpec(RequestModel):
     """How the engine's container runs (deployment_mode "docker")."""
 
@@ -193,7 +215,7 @@ class DockerSpec(RequestModel):
         max_length=20,
         description="Shared memory, e.g. 16g. Default: SGLang and vLLM share the host's IPC namespace.",
     )
-    env: list[str] = Field(
+    env: list[Annotated[str, WithJsonSchema({"type": "string", "pattern": ENV_NAME_PATTERN})]] = Field(
         default_factory=list,
         max_length=100,
         description="NAMES of environment variables passed from the service's environment (values are never stored).",
@@ -203,7 +225,7 @@ class DockerSpec(RequestModel):
     @classmethod
     def _names(cls, value: list[str]) -> list[str]:
         for name in value:
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,127}", name):
+            if not re.fullmatch(ENV_NAME_PATTERN, name):
                 raise ValueError(
                     f"'{name[:130]}' is not an environment variable name: give names only (HF_TOKEN), never values"
                 )
@@ -215,6 +237,13 @@ class DockerSpec(RequestModel):
 SPACE_REQUIRED: dict[str, JsonValue] = {
     "if": {"properties": {"presets": {"type": "null"}}},
     "then": {"required": ["parameters"], "properties": {"parameters": {"type": "object", "minProperties": 1}}},
+    # runtime_version picks a catalog: the command runtime has none.
+    "allOf": [
+        {
+            "if": {"required": ["base_runtime"], "properties": {"base_runtime": {"const": "command"}}},
+            "then": {"properties": {"runtime_version": {"type": "null"}}},
+        }
+    ],
 }
 
 
@@ -284,6 +313,15 @@ class TaskCreate(RequestModel):
 class TaskUpdate(RequestModel):
     """Any subset of fields; allowed while the task is not running. An explicit ``null`` clears
     an optional field; the fields every task has (name, model, runtime, space...) take no null."""
+
+    # An empty 'parameters' only adds to 'presets' given beside it.
+    model_config = ConfigDict(
+        strict=True,
+        json_schema_extra={
+            "if": {"properties": {"presets": {"type": "null"}}},
+            "then": {"properties": {"parameters": {"type": "object", "minProperties": 1}}},
+        },
+    )
 
     task_name: NameText | None = Field(default=None, json_schema_extra=not_null_nor_blank)
     description: str | None = Field(default=None, max_length=10_000)

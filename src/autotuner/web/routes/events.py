@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 from fastapi import Header, Query, Request
 from fastapi.responses import StreamingResponse
+from pydantic import WithJsonSchema
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -59,8 +60,13 @@ STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
 }
 
+# An event id, as the schema states it (a header is never null); a wrong one gets the sentence of
+# runs.events.Cursor.parse rather than a pattern error.
+EVENT_ID_SCHEMA = WithJsonSchema({"type": "string", "maxLength": 40, "pattern": r"^[0-9]+(\.[0-9]+)?$"})
+
 LastEventId = Annotated[
     str | None,
+    EVENT_ID_SCHEMA,
     Header(
         alias="Last-Event-ID",
         max_length=40,
@@ -69,9 +75,9 @@ LastEventId = Annotated[
 ]
 After = Annotated[
     str | None,
+    EVENT_ID_SCHEMA,
     Query(
         max_length=40,
-        pattern=r"^[0-9]+(\.[0-9]+)?$",
         description="Like Last-Event-ID, for clients that cannot send the header (the header wins).",
     ),
 ]
