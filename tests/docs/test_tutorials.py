@@ -118,7 +118,9 @@ def run_script(name: str, cwd: Path, env: dict[str, str], timeout: float = 600) 
         text=True,
         timeout=timeout,
     )
-    assert result.returncode == 0, f"{name} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, (
+        f"{name} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    )
     return result.stdout
 
 
@@ -157,8 +159,14 @@ def test_sharing_tutorial(sandbox: Path, env: dict[str, str], service: str):
     exported = json.loads((sandbox / "ml-team-h100.json").read_text())
     assert exported["preset"]["name"] == "ML team H100"
     # The import with --on-conflict rename made a second copy beside the first.
-    names = [p["name"] for p in httpx.get(f"{service}/api/presets/", params={"q": "ML team"}, headers={
-        "Authorization": "Bearer " + _token(sandbox, env, "alice")}).json()]
+    names = [
+        p["name"]
+        for p in httpx.get(
+            f"{service}/api/presets/",
+            params={"q": "ML team"},
+            headers={"Authorization": "Bearer " + _token(sandbox, env, "alice")},
+        ).json()
+    ]
     assert sorted(names)[0] == "ML team H100" and len(names) == 2, names
 
 

@@ -20,6 +20,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ def anchor(text: str) -> str:
 
 
 GENERATED = (
-    "!!! info \"Generated from the code\"\n"
+    '!!! info "Generated from the code"\n'
     "    This page is written by `{source}` at every build of the site: it cannot drift from the "
     "product.\n\n"
 )
@@ -178,7 +179,7 @@ def api_page(schema: dict[str, Any] | None = None) -> str:
         "A running service also serves this schema at `/openapi.json`, with Swagger UI at `/docs` and "
         "ReDoc at `/redoc` (both offline). The schema of this build: [openapi.json](openapi.json).",
         "",
-        "Every error answers `{\"detail\": \"<one sentence>\"}`; every change must come as JSON "
+        'Every error answers `{"detail": "<one sentence>"}`; every change must come as JSON '
         "(`Content-Type: application/json`), with the `X-Autotuner-CSRF` header (file uploads) or an "
         "`Authorization: Bearer <token>` header.",
         "",
@@ -392,12 +393,10 @@ def _catalog_for(loading: Any, runtime: str, version: Any) -> Any:
         if hasattr(version, "flags"):
             return version
         version = getattr(version, "version", None) or getattr(version, "release", None) or str(version)
-    for call in (
-        lambda: loading.get_catalog(runtime, version),
-        lambda: loading.get_catalog(runtime, version=version),
-    ):
+    get_catalog: Callable[..., Any] = loading.get_catalog
+    for args, kwargs in (((runtime, version), {}), ((runtime,), {"version": version})):
         try:
-            return call()
+            return get_catalog(*args, **kwargs)
         except TypeError:
             continue
     return loading.get_catalog(runtime)
@@ -589,7 +588,9 @@ def settings_page() -> str:
             "Read directly by the modules named (found in the package's source at build time); the "
             "[CLI reference](cli.md) says which options take a variable.",
             "",
-            table(["variable", "read by"], ([code(k), ", ".join(code(m) for m in v)] for k, v in sorted(others.items()))),
+            table(
+                ["variable", "read by"], ([code(k), ", ".join(code(m) for m in v)] for k, v in sorted(others.items()))
+            ),
             "",
         ]
     return "\n".join(out) + "\n"
@@ -625,12 +626,13 @@ def schema_mermaid() -> str:
             lines.append(f"        {_mermaid_type(column)} {column.name}{key_text}")
         lines.append("    }")
     for table_ in tables:
-        for fk in sorted(table_.foreign_key_constraints, key=lambda c: c.name or ""):
+        for fk in sorted(table_.foreign_key_constraints, key=lambda c: str(c.name or "")):
             target = fk.referred_table.name
             columns = ", ".join(c.name for c in fk.columns)
             nullable = all(c.nullable for c in fk.columns)
             unique = any(
-                getattr(c, "unique", False) or c.primary_key and len(table_.primary_key.columns) == 1 for c in fk.columns
+                getattr(c, "unique", False) or (c.primary_key and len(table_.primary_key.columns) == 1)
+                for c in fk.columns
             )
             left = "|o" if nullable else "||"
             right = "o|" if unique else "o{"
@@ -655,7 +657,5 @@ def reference_pages() -> dict[str, Callable[[], str]]:
     found = catalogs()
     pages["reference/catalogs/index.md"] = lambda: catalogs_index(found)
     for runtime, entries in found:
-        pages[f"reference/catalogs/{runtime}.md"] = lambda runtime=runtime, entries=entries: catalog_page(
-            runtime, entries
-        )
+        pages[f"reference/catalogs/{runtime}.md"] = partial(catalog_page, runtime, entries)
     return pages
