@@ -41,5 +41,7 @@ if [ -f frontend/package.json ]; then
   build_ui
   say "End-to-end tests in Chromium"
   ./scripts/e2e.sh
+  say "The documentation site offline in Chromium (diagrams, search, dark mode; no request leaves the machine)"
+  ./scripts/docs_offline.sh
 fi
 say "All tests passed."
