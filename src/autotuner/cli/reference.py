@@ -15,6 +15,7 @@ module offers (one catalog per runtime today; several versions per runtime when 
 from __future__ import annotations
 
 import ast
+import html
 import inspect
 import json
 import re
@@ -43,10 +44,11 @@ def code(value: Any) -> str:
     if value is None or value == "":
         return ""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    text = " ".join(text.split()).replace("|", "\\|")
-    ticks = "``" if "`" in text else "`"
-    pad = " " if ticks == "``" else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}"
+    text = " ".join(text.split())
+    if "|" in text or "`" in text:
+        # A pipe would end the table cell, and an escaped one shows its backslash inside a code span.
+        return "<code>" + html.escape(text).replace("|", "&#124;").replace("`", "&#96;") + "</code>"
+    return f"`{text}`"
 
 
 def table(header: list[str], rows: Iterable[list[str]]) -> str:
