@@ -76,11 +76,12 @@ docs_need_build() {
   local index="$ROOT/site/index.html"
   [ ! -f "$index" ] && return 0
   [ -n "$(find "$ROOT/docs" "$ROOT/mkdocs.yml" "$ROOT/scripts/mkdocs_hooks.py" "$ROOT/src/autotuner" \
-    -newer "$index" -print -quit 2>/dev/null)" ]
+    -name __pycache__ -prune -o -newer "$index" -print -quit 2>/dev/null)" ]
 }
 
-# Build the documentation site strictly into site/ (needs the docs extra: ensure_venv docs).
+# Build the documentation site strictly into site/ (needs the docs extra: ensure_venv docs). Not --quiet:
+# it hides the warnings that --strict counts, and a broken link would pass.
 build_docs() {
   say "Building the documentation site (mkdocs build --strict)"
-  NO_MKDOCS_2_WARNING=1 "$VENV/bin/mkdocs" build --strict --quiet --config-file "$ROOT/mkdocs.yml" --site-dir "$ROOT/site"
+  NO_MKDOCS_2_WARNING=1 "$VENV/bin/mkdocs" build --strict --config-file "$ROOT/mkdocs.yml" --site-dir "$ROOT/site"
 }
