@@ -18,7 +18,7 @@ const LOCAL = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 const PAGES = [
   { path: 'PRESET_ARCHITECTURE_DIAGRAM.html', diagrams: 4, shot: 'docs-architecture-diagrams' },
-  { path: 'PRESET_SYSTEM_DESIGN.html', diagrams: 0, shot: 'docs-design' },
+  { path: 'PRESET_SYSTEM_DESIGN.html', diagrams: 1, shot: 'docs-design' },
   { path: 'reference/api.html', diagrams: 0, shot: null },
   { path: 'reference/catalogs/sglang.html', diagrams: 0, shot: null },
   { path: 'tutorials/standin.html', diagrams: 0, shot: 'docs-tutorial-standin' },
@@ -63,7 +63,7 @@ try {
         await page.waitForTimeout(500);
         await page.screenshot({ path: join(SHOTS, `${spec.shot}.png`) });
         if (spec.diagrams) {
-          await page.locator('#the-database-schema').scrollIntoViewIfNeeded();
+          await page.locator('div.mermaid').last().scrollIntoViewIfNeeded();
           await page.waitForTimeout(1000);
           await page.screenshot({ path: join(SHOTS, `${spec.shot}-schema.png`) });
         }
