@@ -48,3 +48,16 @@ def test_the_preset_file_imports_and_exports_the_same(client):
     exported = client.get(f"/api/presets/{reference.anchor(document['preset']['name'])}/export").json()
     for key in ("name", "description", "category", "runtime", "parameters"):
         assert exported["preset"][key] == document["preset"][key], key
+
+
+def test_the_system_presets_table_is_the_shipped_one():
+    from autotuner.presets.system_presets import SYSTEM_PRESETS, SYSTEM_RUNTIME
+
+    section = PAGE.split("## System presets", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "`" in line]
+    assert len(rows) == len(SYSTEM_PRESETS)
+    for row, spec in zip(rows, SYSTEM_PRESETS, strict=True):
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert cells[:4] == [spec["name"], f"`{spec['slug']}`", spec["category"], spec.get("runtime", SYSTEM_RUNTIME)]
+        shown = dict(re.findall(r"`([a-z-]+) (\[[^`]*\])`", cells[4]))
+        assert {name: json.loads(values) for name, values in shown.items()} == spec["parameters"], spec["name"]
