@@ -98,3 +98,19 @@ ensure_docker() {
   echo "dockerd did not answer within 30 s: see .docker/dockerd.log." >&2
   return 1
 }
+
+# True when site/ (the documentation) is missing or older than its sources: docs/, mkdocs.yml, the
+# hooks, and the package whose code the reference pages are generated from.
+docs_need_build() {
+  local index="$ROOT/site/index.html"
+  [ ! -f "$index" ] && return 0
+  [ -n "$(find "$ROOT/docs" "$ROOT/mkdocs.yml" "$ROOT/scripts/mkdocs_hooks.py" "$ROOT/src/autotuner" \
+    -name __pycache__ -prune -o -newer "$index" -print -quit 2>/dev/null)" ]
+}
+
+# Build the documentation site strictly into site/ (needs the docs extra: ensure_venv docs). Not --quiet:
+# it hides the warnings that --strict counts, and a broken link would pass.
+build_docs() {
+  say "Building the documentation site (mkdocs build --strict)"
+  NO_MKDOCS_2_WARNING=1 "$VENV/bin/mkdocs" build --strict --config-file "$ROOT/mkdocs.yml" --site-dir "$ROOT/site"
+}

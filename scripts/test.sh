@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Set up and run every test: the gates (ruff, import-linter, mypy), Python (SQLite, then PostgreSQL when
-# AUTOTUNER_TEST_DATABASE_URL is set), the UI's unit tests, its build, and the end-to-end browser tests.
+# AUTOTUNER_TEST_DATABASE_URL is set), the documentation site's strict build, the UI's unit tests, its build,
+# and the end-to-end browser tests.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-ensure_venv test,lint
+ensure_venv test,lint,docs
 
 say "Gates: ruff (lint and format), import-linter (the layers), mypy (strict on the pure cores)"
 "$VENV/bin/ruff" check src tests benchmarks examples
@@ -27,6 +28,9 @@ if [ -n "${AUTOTUNER_TEST_DATABASE_URL:-}" ]; then
   "$VENV/bin/python" -m pytest -q -m db
 fi
 
+say "Documentation site: mkdocs build --strict (generated references, every link and page checked)"
+build_docs
+
 if [ -f frontend/package.json ]; then
   ensure_frontend_deps
   say "UI: generated API types are up to date"
@@ -40,5 +44,7 @@ if [ -f frontend/package.json ]; then
   build_ui
   say "End-to-end tests in Chromium"
   ./scripts/e2e.sh
+  say "The documentation site offline in Chromium (diagrams, search, dark mode; no request leaves the machine)"
+  ./scripts/docs_offline.sh
 fi
 say "All tests passed."

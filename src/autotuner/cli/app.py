@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from autotuner import __version__
-from autotuner.cli import catalog, db, engines, models, presets, service, tasks, teams, tokens, tune, users
+from autotuner.cli import catalog, db, docs, engines, models, presets, service, tasks, teams, tokens, tune, users
 from autotuner.cli.base import TOKEN_HELP, Command, Group
 from autotuner.cli.output import console, print_error
 from autotuner.core.errors import AutotunerError
@@ -67,6 +67,7 @@ app.add_typer(tokens.app, name="tokens")
 app.add_typer(engines.app, name="engines")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(models.app, name="models")
+app.add_typer(docs.app, name="docs")
 
 
 def main() -> None:

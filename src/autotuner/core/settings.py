@@ -19,16 +19,26 @@ def default_data_dir() -> Path:
 
 
 def _default_ui_dir() -> Path:
-    # The built UI of a source checkout: <repo>/frontend/dist.
+    """``frontend/dist`` of the source checkout (the built UI)."""
     return Path(__file__).resolve().parents[3] / "frontend" / "dist"
+
+
+def _default_help_dir() -> Path:
+    """``site`` of the source checkout (``mkdocs build`` writes it)."""
+    return Path(__file__).resolve().parents[3] / "site"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AUTOTUNER_", extra="ignore")
 
+    # Where the database (SQLite), the logs and the tasks' files live.
     data_dir: Path = Field(default_factory=default_data_dir)
+    # Any SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db; unset: SQLite in the data folder.
     database_url: str | None = None
+    # The built web UI served at / (``./scripts/start_dev.sh`` builds it when missing).
     ui_dir: Path = Field(default_factory=_default_ui_dir)
+    # The built documentation site served under /help (``autotuner docs build`` writes it).
+    help_dir: Path = Field(default_factory=_default_help_dir)
     # Largest accepted import file, in bytes (1 MiB).
     max_import_bytes: int = 1024 * 1024
     # Run the tuning worker inside ``autotuner serve``.

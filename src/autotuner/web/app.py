@@ -16,6 +16,7 @@ from autotuner.startup import prepare_database
 from autotuner.web.deps import AUTHENTICATED
 from autotuner.web.docs import mount_docs
 from autotuner.web.errors import install_error_handlers
+from autotuner.web.help import mount_help
 from autotuner.web.preset_list_cache import PresetListCache
 from autotuner.web.routes import (
     audit,
@@ -102,5 +103,6 @@ def create_app(settings: Settings | None = None, *, prepare_db: bool = True) -> 
     for module in (presets, tasks, events, runtimes, experiments, system, users, teams, tokens, audit):
         app.include_router(module.router, dependencies=AUTHENTICATED)
     mount_docs(app)
+    mount_help(app, settings.help_dir)
     mount_ui(app, settings.ui_dir)
     return app
