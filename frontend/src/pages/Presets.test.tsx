@@ -4,6 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Preset } from '../features/presets';
 import { jsonResponse, mockApi, renderWithProviders } from '../test/render';
+import { makePreset } from '../test/presetFixtures';
 import { PresetsPage } from './Presets';
 
 afterEach(() => {
@@ -11,31 +12,10 @@ afterEach(() => {
   notifications.clean();
 });
 
-const stamp = '2026-11-28T10:00:00Z';
 const LONG = 'Long-context throughput sweep for Llama 3.1 70B Instruct on eight H100 GPUs';
 
 function preset(id: number, name: string, category: string | null, is_system = false): Preset {
-  return {
-    id,
-    name,
-    slug: name.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
-    description: null,
-    category,
-    runtime: 'sglang',
-    is_system,
-    parameters: { 'tp-size': [1, 2] },
-    metadata: null,
-    owner: null,
-    visibility: 'public',
-    team_ids: [],
-    version: 1,
-    extends: [],
-    effective_parameters: { 'tp-size': [1, 2] },
-    effective_sources: [],
-    extended_by: 0,
-    created_at: stamp,
-    updated_at: stamp,
-  };
+  return makePreset(id, name, { category, is_system, parameters: { 'tp-size': [1, 2] } });
 }
 
 const PRESETS = [preset(1, 'High Throughput', 'performance', true), preset(2, LONG, 'memory')];

@@ -3,6 +3,7 @@ import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { jsonResponse, mockApi, renderWithProviders } from '../../../test/render';
+import { makePreset } from '../../../test/presetFixtures';
 import type { Preset } from '../types/preset';
 import { PresetFormModal } from './PresetFormModal';
 
@@ -11,32 +12,8 @@ afterEach(() => {
   notifications.clean();
 });
 
-const stamp = '2026-11-30T10:00:00Z';
-
 function preset(id: number, name: string, more: Partial<Preset> = {}): Preset {
-  const parameters = more.parameters ?? { 'tp-size': [1] };
-  return {
-    id,
-    name,
-    slug: name.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
-    description: null,
-    category: null,
-    runtime: 'sglang',
-    is_system: false,
-    parameters,
-    metadata: null,
-    owner: null,
-    visibility: 'public',
-    team_ids: [],
-    version: 1,
-    extends: [],
-    effective_parameters: parameters,
-    effective_sources: [],
-    extended_by: 0,
-    created_at: stamp,
-    updated_at: stamp,
-    ...more,
-  };
+  return makePreset(id, name, more);
 }
 
 /** The dialog is a large form: queries in jsdom are slow on a busy machine, so these tests get more time. */

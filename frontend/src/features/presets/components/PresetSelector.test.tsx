@@ -4,33 +4,13 @@ import { useState } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../../api/client';
 import { renderWithProviders } from '../../../test/render';
+import { makePreset } from '../../../test/presetFixtures';
 import type { MergeStrategy } from '../../../api/enums';
 import type { MergeResult, Preset } from '../types/preset';
 import { PresetSelector } from './PresetSelector';
 
-const stamp = '2026-11-28T10:00:00Z';
 function preset(id: number, name: string, category: string, parameters: Preset['parameters']): Preset {
-  return {
-    id,
-    name,
-    slug: name.toLowerCase().replace(/ /g, '-'),
-    description: null,
-    category,
-    runtime: 'sglang',
-    is_system: true,
-    parameters,
-    metadata: null,
-    owner: null,
-    visibility: 'public',
-    team_ids: [],
-    version: 1,
-    extends: [],
-    effective_parameters: parameters,
-    effective_sources: [],
-    extended_by: 0,
-    created_at: stamp,
-    updated_at: stamp,
-  };
+  return makePreset(id, name, { category, parameters, is_system: true });
 }
 
 const PRESETS = [

@@ -2,34 +2,14 @@ import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { jsonResponse, mockApi, renderWithProviders } from '../../../test/render';
+import { makePreset } from '../../../test/presetFixtures';
 import type { Preset } from '../types/preset';
 import { PresetsTable } from './PresetsTable';
 
 afterEach(() => vi.restoreAllMocks());
 
-const stamp = '2026-11-30T10:00:00Z';
 function preset(id: number, name: string, runtime: Preset['runtime'], parameters: Preset['parameters']): Preset {
-  return {
-    id,
-    name,
-    slug: name.toLowerCase().replace(/ /g, '-'),
-    description: null,
-    category: null,
-    runtime,
-    is_system: false,
-    parameters,
-    metadata: null,
-    owner: null,
-    visibility: 'public',
-    team_ids: [],
-    version: 1,
-    extends: [],
-    effective_parameters: parameters,
-    effective_sources: [],
-    extended_by: 0,
-    created_at: stamp,
-    updated_at: stamp,
-  };
+  return makePreset(id, name, { runtime, parameters });
 }
 
 const VERSION = {

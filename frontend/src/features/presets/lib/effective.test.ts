@@ -1,32 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { makePreset } from '../../../test/presetFixtures';
 import type { Preset } from '../types/preset';
 import { effectiveValues, extendersOf } from './effective';
 
-const stamp = '2026-11-30T10:00:00Z';
-
 function preset(id: number, name: string, parameters: Preset['parameters'], more: Partial<Preset> = {}): Preset {
-  return {
-    id,
-    name,
-    slug: name.toLowerCase(),
-    description: null,
-    category: null,
-    runtime: 'sglang',
-    is_system: false,
-    parameters,
-    metadata: null,
-    owner: null,
-    visibility: 'public',
-    team_ids: [],
-    version: 1,
-    extends: [],
-    effective_parameters: parameters,
-    effective_sources: [],
-    extended_by: 0,
-    created_at: stamp,
-    updated_at: stamp,
-    ...more,
-  };
+  return makePreset(id, name, { parameters, ...more });
 }
 
 const ref = (p: Preset) => ({ id: p.id, name: p.name, slug: p.slug });
