@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser } from './browser.mjs';
+import { api, expectPreview, presetRow as row, typeValues } from './pageApi.mjs';
 import { assertNoOverflow, VIEWPORTS } from './layout.mjs';
 import { settle, shotInto } from './shots.mjs';
 
@@ -35,58 +36,9 @@ async function checkEverySize(page, name, ready) {
 
 const LONG_NAME = 'Long-context throughput sweep for Llama 3.1 70B Instruct on eight H100 GPUs';
 
-async function api(page, method, path, body) {
-  return page.evaluate(
-    async ({ method, path, body }) => {
-      const res = await fetch(path, {
-        method,
-        // As the UI does: every change carries the CSRF header (the service refuses it otherwise).
-        headers: {
-          ...(body ? { 'Content-Type': 'application/json' } : {}),
-          ...(method !== 'GET' ? { 'X-Autotuner-CSRF': '1' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null };
-    },
-    { method, path, body },
-  );
-}
-
-const row = (page, name) => page.locator(`[data-testid="preset-row"][data-preset-name="${name}"]`);
-
 async function gotoPresets(page) {
   await page.goto(`${BASE}/presets`);
   await row(page, 'High Throughput').waitFor();
-}
-
-/** Adds values to a parameter row as chips, typed one by one. */
-async function typeValues(input, values) {
-  for (const value of values) {
-    await input.fill(String(value));
-    await input.press('Enter');
-  }
-}
-
-/** Reads the merged-parameters preview as JSON once it matches `expected`. */
-async function expectPreview(page, expected) {
-  const preview = page.getByTestId('merged-json');
-  let last = '';
-  for (let i = 0; i < 100; i += 1) {
-    last = (await preview.textContent().catch(() => '')) || '';
-    const busy = await page.getByTestId('merge-preview').getAttribute('aria-busy').catch(() => 'true');
-    try {
-      if (busy !== 'true') {
-        assert.deepEqual(JSON.parse(last), expected);
-        return;
-      }
-    } catch {
-      /* not yet */
-    }
-    await page.waitForTimeout(100);
-  }
-  assert.deepEqual(JSON.parse(last), expected, 'merged preview');
 }
 
 // ---------------------------------------------------------------- Presets page

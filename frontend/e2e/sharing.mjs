@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { launchBrowser } from './browser.mjs';
+import { api, presetRow as row } from './pageApi.mjs';
 import { shotInto } from './shots.mjs';
 
 const BASE = (process.env.E2E_BASE_URL || 'http://127.0.0.1:8000').replace(/\/$/, '');
@@ -20,27 +21,6 @@ mkdirSync(SHOTS, { recursive: true });
 assert.ok(ADMIN.password, 'E2E_ADMIN_PASSWORD names the password of the admin scripts/e2e.sh created');
 
 const shot = (page, name) => shotInto(SHOTS, page, `auth-${name}`);
-const row = (page, name) => page.locator(`[data-testid="preset-row"][data-preset-name="${name}"]`);
-
-/** A call as the page's user (its session cookie), marked as the UI marks its changes. */
-async function api(page, method, path, body) {
-  return page.evaluate(
-    async ({ method, path, body }) => {
-      const res = await fetch(path, {
-        method,
-        headers: {
-          ...(body ? { 'Content-Type': 'application/json' } : {}),
-          ...(method !== 'GET' ? { 'X-Autotuner-CSRF': '1' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null };
-    },
-    { method, path, body },
-  );
-}
-
 async function signIn(page, user) {
   const form = page.getByRole('form', { name: 'Sign in' });
   await form.waitFor();

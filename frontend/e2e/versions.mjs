@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { launchBrowser } from './browser.mjs';
+import { api, expectPreview, presetRow as row, typeValues } from './pageApi.mjs';
 import { assertNoOverflow } from './layout.mjs';
 import { settle } from './shots.mjs';
 
@@ -45,62 +46,15 @@ const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
 const RUN = Date.now().toString(36);
 
-async function api(page, method, path, body, headers = {}) {
-  return page.evaluate(
-    async ({ method, path, body, headers }) => {
-      const res = await fetch(path, {
-        method,
-        headers: {
-          ...headers,
-          ...(body ? { 'Content-Type': 'application/json' } : {}),
-          ...(method !== 'GET' ? { 'X-Autotuner-CSRF': '1' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null };
-    },
-    { method, path, body, headers },
-  );
-}
-
 async function createPreset(page, body) {
   const res = await api(page, 'POST', '/api/presets/', body);
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body;
 }
 
-const row = (page, name) => page.locator(`[data-testid="preset-row"][data-preset-name="${name}"]`);
-
 async function gotoPresets(page, name) {
   await page.goto(`${BASE}/presets`);
   await row(page, name).waitFor();
-}
-
-async function typeValues(input, values) {
-  for (const value of values) {
-    await input.fill(String(value));
-    await input.press('Enter');
-  }
-}
-
-/** Waits until the merge preview is idle and shows `expected`. */
-async function expectPreview(page, expected) {
-  let last = '';
-  for (let i = 0; i < 100; i += 1) {
-    last = (await page.getByTestId('merged-json').textContent().catch(() => '')) || '';
-    const busy = await page.getByTestId('merge-preview').getAttribute('aria-busy').catch(() => 'true');
-    try {
-      if (busy !== 'true') {
-        assert.deepEqual(JSON.parse(last), expected);
-        return;
-      }
-    } catch {
-      /* not yet */
-    }
-    await page.waitForTimeout(100);
-  }
-  assert.deepEqual(JSON.parse(last), expected, 'merged preview');
 }
 
 // ---------------------------------------------------------------- history, diff, restore

@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ import httpx
 import pytest
 from support.llama import llama_server_path
 from support.paths import ROOT
+from support.ports import free_port_in
 
 SCRIPTS = ROOT / "docs" / "tutorials" / "scripts"
 PORTS = range(8700, 8710)  # this suite's ports (the docs' share of the machine)
@@ -35,14 +35,7 @@ pytestmark = pytest.mark.slow
 
 
 def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail(f"No free port in {PORTS.start}-{PORTS.stop - 1} for the tutorial's service.")
+    return free_port_in(PORTS)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from support.factories import create_task
 from support.paths import TOY
+from support.ports import free_port_in
 from support.processes import assert_no_toy_engine_left, pid_alive, toy_engine_processes, wait_for
 
 from autotuner.runs.worker import INTERRUPTED, Worker
@@ -267,16 +268,7 @@ def start_serve(data_dir: Path, port: int, **env: str) -> subprocess.Popen[str]:
 
 
 def free_test_port() -> int:
-    import socket
-
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise AssertionError("no free port in 8680-8699")
+    return free_port_in(PORTS)
 
 
 def test_kill_9_of_the_service_leaves_no_engine_and_resume_reruns_the_interrupted(tmp_path):

@@ -5,7 +5,6 @@ the EventSource standard says (``id:``, ``event:``, ``data:`` lines, a blank lin
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +13,8 @@ from typing import Any
 
 import httpx
 import uvicorn
+
+from support.ports import free_port_in
 
 PORTS = range(8640, 8650)  # the range these tests may use on shared machines
 
@@ -76,14 +77,7 @@ def read_events(
 
 
 def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"No free port in {PORTS}")
+    return free_port_in(PORTS)
 
 
 @contextmanager
