@@ -104,10 +104,11 @@ class Cursor:
     @classmethod
     def parse(cls, text: str | None) -> Cursor | None:
         """A cursor from a ``Last-Event-ID`` header or an ``after`` query (``"12.3456"``, or
-        ``"12"`` for a stream without a log); None when ``text`` is empty."""
-        if text is None or not text.strip():
+        ``"12"`` for a stream without a log); None when ``text`` is empty. Exactly what the API
+        schema's pattern says: no spaces around it."""
+        if not text:
             return None
-        event_id, _, offset = text.strip().partition(".")
+        event_id, _, offset = text.partition(".")
         if not (event_id.isdigit() and (offset.isdigit() or not offset)) or len(text) > 40:
             raise ValidationFailed(
                 f"Invalid event id '{text[:40]}': resume with the id of the last event received "

@@ -60,9 +60,9 @@ STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
 }
 
-# An event id, as the schema states it (a header is never null); a wrong one gets the sentence of
-# runs.events.Cursor.parse rather than a pattern error.
-EVENT_ID_SCHEMA = WithJsonSchema({"type": "string", "maxLength": 40, "pattern": r"^[0-9]+(\.[0-9]+)?$"})
+# An event id, or empty for "from the beginning", as the schema states it (a header is never
+# null); a wrong one gets the sentence of runs.events.Cursor.parse rather than a pattern error.
+EVENT_ID_SCHEMA = WithJsonSchema({"type": "string", "maxLength": 40, "pattern": r"^([0-9]+(\.[0-9]+)?)?$"})
 
 LastEventId = Annotated[
     str | None,
