@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from autotuner.core.enums import FINISHED_TASK
 from autotuner.core.errors import ValidationFailed
+from autotuner.core.ids import MAX_ID
 from autotuner.db.models import Experiment, Task, TaskEvent
 
 STATUS = "status"
@@ -91,6 +92,9 @@ def experiment_data(experiment: Experiment) -> dict[str, Any]:
 # --- reading --------------------------------------------------------------------------------
 
 
+MAX_LOG_OFFSET = 2**62  # far beyond any log file, within what a file offset can hold
+
+
 @dataclass(frozen=True)
 class Cursor:
     """Where a reader is: the last ``task_events`` id it has seen, and the log bytes it has read."""
@@ -109,7 +113,9 @@ class Cursor:
         if not text:
             return None
         event_id, _, offset = text.partition(".")
-        if not (event_id.isdigit() and (offset.isdigit() or not offset)) or len(text) > 40:
+        well_formed = event_id.isdigit() and (offset.isdigit() or not offset) and len(text) <= 40
+        # Ids and byte offsets the databases and files can hold (a larger one would overflow there).
+        if not well_formed or int(event_id) > MAX_ID or int(offset or 0) > MAX_LOG_OFFSET:
             raise ValidationFailed(
                 f"Invalid event id '{text[:40]}': resume with the id of the last event received "
                 "(e.g. '12.3456'), or leave it out to start from the beginning."
