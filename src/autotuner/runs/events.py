@@ -113,14 +113,14 @@ class Cursor:
         if not text:
             return None
         event_id, _, offset = text.partition(".")
-        well_formed = event_id.isdigit() and (offset.isdigit() or not offset) and len(text) <= 40
-        # Ids and byte offsets the databases and files can hold (a larger one would overflow there).
-        if not well_formed or int(event_id) > MAX_ID or int(offset or 0) > MAX_LOG_OFFSET:
+        if not (event_id.isdigit() and (offset.isdigit() or not offset)) or len(text) > 40:
             raise ValidationFailed(
                 f"Invalid event id '{text[:40]}': resume with the id of the last event received "
                 "(e.g. '12.3456'), or leave it out to start from the beginning."
             )
-        return cls(int(event_id), int(offset or 0))
+        # After an id (or offset) beyond any the databases and files can hold is after the largest
+        # one: nothing stored comes after it (and SQL never sees a number it would overflow on).
+        return cls(min(int(event_id), MAX_ID), min(int(offset or 0), MAX_LOG_OFFSET))
 
 
 @dataclass(frozen=True)
