@@ -58,6 +58,7 @@ class ExperimentStatus(StrEnum):
     succeeded = "succeeded"
     failed = "failed"
     cancelled = "cancelled"
+    pruned = "pruned"  # stopped early, hopeless next to the best so far; never ranks best; can be re-run
 
 
 # An experiment in one of these states still holds an engine.

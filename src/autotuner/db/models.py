@@ -176,6 +176,12 @@ class Task(Owned, Base):
     # Set by POST /cancel while running; the worker stops the engine and marks the task cancelled.
     cancel_requested: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
     stop_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # What the results say once noise is counted (tuning.verdict.Verdict as a dict); None before any score.
+    verdict: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    # Experiments of earlier tasks the search was seeded with (optimization.warm_start).
+    warm_start_used: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    # Experiment ids on the Pareto front (several objectives); empty for one objective.
+    pareto_front: Mapped[list[int]] = mapped_column(JSONType, nullable=False, default=list, server_default="[]")
     shares: Mapped[list[TaskShare]] = relationship(lazy="selectin", cascade="all, delete-orphan")
 
 
@@ -189,7 +195,7 @@ class Experiment(Base):
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False, index=True)
     sequence: Mapped[int] = mapped_column(Integer, nullable=False)
     parameters: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
-    # pending, deploying, benchmarking, succeeded, failed, cancelled
+    # pending, deploying, benchmarking, succeeded, failed, cancelled, pruned
     status: Mapped[str] = mapped_column(String(32), nullable=False, default="pending")
     metrics: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -199,6 +205,12 @@ class Experiment(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # A repeat run (optimization.repeats) points at the original experiment of its combination.
+    repeat_of: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # On an original: its score over itself and its repeats (tuning.verdict.ScoreStats as a dict).
+    score_stats: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    # Each objective's metric in natural units (tokens/s, ms), keyed by objective; succeeded only.
+    objective_values: Mapped[dict[str, float] | None] = mapped_column(JSONType, nullable=True)
 
 
 class TaskEvent(Base):

@@ -86,6 +86,7 @@ def experiment_data(experiment: Experiment) -> dict[str, Any]:
         "parameters": experiment.parameters,
         "score": experiment.score,
         "error_message": experiment.error_message,
+        "repeat_of": experiment.repeat_of,
     }
 
 

@@ -4,7 +4,7 @@ The work itself is done by :mod:`autotuner.runs.worker`."""
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,9 @@ from autotuner.presets.schemas import PresetCreate
 from autotuner.runs import events
 from autotuner.tasks import service as tasks_service
 from autotuner.tasks.service import get_task, get_task_to_change, task_config
+from autotuner.tuning.runner import RepeatPlan
 from autotuner.tuning.strategies import Strategy, make_strategy
+from autotuner.tuning.verdict import Candidate, dominated_flags, score_stats, verdict
 
 LOG_TAIL_BYTES = 256 * 1024
 
@@ -37,21 +39,98 @@ class ResumedSearch:
     strategy: Strategy
     replayed: int  # experiments that ran to an end (succeeded or failed)
     next_sequence: int
+    repeats: RepeatPlan = field(default_factory=RepeatPlan)
 
 
 def resume_search(session: Session, task: Task) -> ResumedSearch:
     """The task's strategy, told the results of the experiments already recorded (so it never
     proposes them again); raises the strategy's sentence when the search cannot start."""
-    strategy = make_strategy(task_config(task), gpus=task.gpus)
+    config = task_config(task)
+    strategy = make_strategy(config, gpus=task.gpus)
     done = list(session.scalars(select(Experiment).where(Experiment.task_id == task.id).order_by(Experiment.sequence)))
+    sequences = {e.id: e.sequence for e in done}
+    plan = RepeatPlan.of_task(config)
     replayed = 0
     for experiment in done:
-        if experiment.status in (ExperimentStatus.succeeded, ExperimentStatus.failed):
+        if experiment.status in ENDED:
             score = experiment.score if experiment.status == ExperimentStatus.succeeded else None
-            strategy.record(experiment.parameters, score)
+            if experiment.repeat_of is not None:
+                plan.record_repeat(experiment.sequence, sequences.get(experiment.repeat_of, 0))
+            else:
+                strategy.record(experiment.parameters, score)
+                plan.record_original(experiment.sequence, experiment.parameters, score)
             replayed += 1
     next_sequence = max((e.sequence for e in done), default=0) + 1
-    return ResumedSearch(strategy, replayed, next_sequence)
+    return ResumedSearch(strategy, replayed, next_sequence, plan)
+
+
+# Experiments that ran to an end: replayed on resume, counted in the task's progress.
+ENDED = (ExperimentStatus.succeeded, ExperimentStatus.failed, ExperimentStatus.pruned)
+
+
+def refresh_results(session: Session, task: Task) -> None:
+    """Recompute what the task's scores say (see :mod:`autotuner.tuning.verdict`): each original's
+    ``score_stats`` over itself and its repeats, the task's ``verdict`` and best experiment (the
+    best mean), and its ``pareto_front`` when it has several objectives."""
+    experiments = list(
+        session.scalars(select(Experiment).where(Experiment.task_id == task.id).order_by(Experiment.sequence))
+    )
+    repeats: dict[int, list[Experiment]] = {}
+    for experiment in experiments:
+        if experiment.repeat_of is not None:
+            repeats.setdefault(experiment.repeat_of, []).append(experiment)
+    candidates: list[Candidate] = []
+    originals = [e for e in experiments if e.repeat_of is None]
+    for original in originals:
+        runs = [original, *repeats.get(original.id, [])]
+        samples = [e.score for e in runs if e.status == ExperimentStatus.succeeded and e.score is not None]
+        stats = score_stats(samples) if original.status == ExperimentStatus.succeeded else None
+        original.score_stats = stats.to_dict() if stats is not None else None
+        if stats is not None:
+            candidates.append(Candidate(original.id, f"#{original.sequence}", stats))
+    found = verdict(candidates)
+    task.verdict = found.to_dict() if found is not None else None
+    task.best_experiment_id = found.best_experiment_id if found is not None else None
+    objectives = (task.optimization or {}).get("objectives")
+    if objectives:
+        points = [e for e in originals if e.status == ExperimentStatus.succeeded and e.objective_values]
+        flags = dominated_flags([e.objective_values or {} for e in points], objectives)
+        task.pareto_front = [e.id for e, dominated in zip(points, flags, strict=True) if not dominated]
+    else:
+        task.pareto_front = []
+
+
+def pareto(session: Session, task_id: int, actor: Actor) -> dict[str, Any]:
+    """The task's objectives and every succeeded configuration's values, dominated or not."""
+    task = get_task(session, task_id, actor)
+    objectives = (task.optimization or {}).get("objectives")
+    if not objectives:
+        raise InvalidState(
+            f"Task {task.id} has a single objective, so it has no Pareto front: "
+            "give optimization.objectives (two or three) to keep one."
+        )
+    points = [
+        e
+        for e in session.scalars(
+            select(Experiment)
+            .where(
+                Experiment.task_id == task.id,
+                Experiment.status == ExperimentStatus.succeeded,
+                Experiment.repeat_of.is_(None),
+            )
+            .order_by(Experiment.sequence)
+        )
+        if e.objective_values
+    ]
+    values = [{o: v for o, v in (e.objective_values or {}).items() if o in objectives} for e in points]
+    flags = dominated_flags(values, objectives)
+    return {
+        "objectives": objectives,
+        "points": [
+            {"experiment_id": e.id, "parameters": e.parameters, "objective_values": v, "dominated": d}
+            for e, v, d in zip(points, values, flags, strict=True)
+        ],
+    }
 
 
 def _check_runtime_allowed(task: Task, actor: Actor) -> None:
@@ -110,6 +189,9 @@ def _clear(session: Session, task: Task) -> int:
     task.experiments_done = 0
     task.experiments_total = None
     task.best_experiment_id = None
+    task.verdict = None
+    task.pareto_front = []
+    task.warm_start_used = 0
     events.record_cleared(session, task.id, cleared)
     return cleared
 

@@ -36,7 +36,8 @@ from autotuner.tuning.engine.preflight import EngineMissing, check_engine
 from autotuner.tuning.engine.process import stop_stale_engines
 from autotuner.tuning.experiment import ExperimentOutcome
 from autotuner.tuning.runner import SearchHooks, run_search
-from autotuner.tuning.scoring import is_better
+from autotuner.tuning.scoring import OBJECTIVES
+from autotuner.tuning.verdict import objective_values
 
 log = logging.getLogger("autotuner.worker")
 
@@ -235,7 +236,8 @@ class Worker:
                 failure = exc.message
             else:
                 failure = None
-                task.experiments_total = min(resumed.strategy.max_iterations, resumed.strategy.valid_count)
+                planned = min(resumed.strategy.max_iterations, resumed.strategy.valid_count)
+                task.experiments_total = planned + resumed.repeats.planned(planned)
                 task.experiments_done = resumed.replayed
                 events.record_status(session, task)
         if failure is not None:
@@ -247,10 +249,12 @@ class Worker:
             f"Task {task_id} '{config['task_name']}': {strategy.name} over {strategy.valid_count:,} valid combination(s)"
             + (f", resuming after {replayed} recorded experiment(s)" if replayed else ""),
         )
+        repeat_of: dict[int, int] = {}  # sequence of a repeat -> sequence of its original
         hooks = SearchHooks(
-            start=lambda seq, combo: self._start_experiment(task_id, seq, combo, task_log),
+            start=lambda seq, combo: self._start_experiment(task_id, seq, combo, task_log, repeat_of.get(seq)),
             status=lambda seq, status: self._experiment_status(task_id, seq, status),
             finish=lambda seq, combo, outcome: self._finish_experiment(task_id, seq, outcome, task_log),
+            repeat=repeat_of.__setitem__,
         )
         reason = run_search(
             config,
@@ -262,6 +266,7 @@ class Worker:
             pool=self.pool,
             group=task_id,
             label={"task_id": task_id, "task_name": config["task_name"]},
+            repeats=resumed.repeats,
         )
         if self._stop.is_set():
             self._say(task_log, f"Task {task_id} paused: the service is shutting down; it resumes at the next start")
@@ -286,10 +291,20 @@ class Worker:
         else:
             self._finish(task_id, TaskStatus.completed, None, task_log, stop_reason=reason)
 
-    def _start_experiment(self, task_id: int, sequence: int, combination: dict[str, Any], task_log: Path) -> Path:
+    def _start_experiment(
+        self, task_id: int, sequence: int, combination: dict[str, Any], task_log: Path, repeats: int | None = None
+    ) -> Path:
+        """Record the experiment as deploying; ``repeats``: the sequence of the original it repeats."""
         path = service.experiment_log_path(self.log_dir, task_id, sequence)
         path.parent.mkdir(parents=True, exist_ok=True)
         with session_scope(self.factory, write=True) as session:
+            original = (
+                session.scalar(
+                    select(Experiment.id).where(Experiment.task_id == task_id, Experiment.sequence == repeats)
+                )
+                if repeats is not None
+                else None
+            )
             experiment = Experiment(
                 task_id=task_id,
                 sequence=sequence,
@@ -297,11 +312,15 @@ class Worker:
                 status=ExperimentStatus.deploying,
                 started_at=utcnow(),
                 log_path=str(path),
+                repeat_of=original,
             )
             session.add(experiment)
             session.flush()
             events.record(session, task_id, events.EXPERIMENT_STARTED, events.experiment_data(experiment))
-        self._say(task_log, f"Experiment {sequence}: {combination}")
+        self._say(
+            task_log,
+            f"Experiment {sequence}" + (f" (repeat of {repeats})" if repeats is not None else "") + f": {combination}",
+        )
         return path
 
     def _experiment_status(self, task_id: int, sequence: int, status: str) -> None:
@@ -326,14 +345,15 @@ class Worker:
             experiment.error_message = error
             experiment.command = outcome.command
             experiment.ended_at = outcome.ended_at
-            session.flush()
             task = session.get_one(Task, task_id)
+            if status == ExperimentStatus.succeeded:
+                experiment.objective_values = objective_values(
+                    outcome.metrics, OBJECTIVES, parameters=experiment.parameters, runtime=task.base_runtime
+                )
+            session.flush()
             if status != ExperimentStatus.cancelled:
                 task.experiments_done = (task.experiments_done or 0) + 1
-            if status == ExperimentStatus.succeeded:
-                best = session.get(Experiment, task.best_experiment_id) if task.best_experiment_id else None
-                if is_better(outcome.score, best.score if best is not None else None):
-                    task.best_experiment_id = experiment.id
+            service.refresh_results(session, task)
             session.flush()
             events.record(session, task_id, events.EXPERIMENT_FINISHED, events.experiment_data(experiment))
             events.record_status(session, task)
@@ -352,6 +372,8 @@ class Worker:
             task.completed_at = utcnow()
             session.flush()
             events.record_status(session, task)
+            if task.verdict and status == TaskStatus.completed:
+                self._say(task_log, f"Verdict: {task.verdict['sentence']}")
             # Written before the commit: a reader that sees the task ended finds its last log line.
             self._say(
                 task_log,

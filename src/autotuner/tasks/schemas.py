@@ -41,6 +41,40 @@ class OptimizationSpec(RequestModel):
         le=1024,
         description="Experiments run at once (each on the GPUs or slots it needs); default: as many as the pool holds.",
     )
+    repeats: int = Field(
+        default=2,
+        ge=0,
+        le=20,
+        description="Extra runs of each of the repeat_top best configurations once the search ends, so that "
+        "noise is measured and the verdict can say whether the best really leads; 0 turns repeats off.",
+    )
+    repeat_top: int = Field(default=3, ge=1, le=20, description="How many of the best configurations are repeated.")
+    objectives: list[Objective] | None = Field(
+        default=None,
+        min_length=2,
+        max_length=3,
+        description="Two or three distinct objectives: the task keeps their Pareto front (GET /api/tasks/{id}/pareto). "
+        "Null: the single objective.",
+        json_schema_extra={"uniqueItems": True},
+    )
+    prune: bool = Field(
+        default=True,
+        description="Stop an experiment early (status pruned) when its first level scores far below the best so far there.",
+    )
+    learn_failures: bool = Field(
+        default=True, description="bayesian: failed experiments teach the search where configurations fail."
+    )
+    warm_start: bool = Field(
+        default=False,
+        description="Seed the search with the experiments of earlier tasks on the same runtime, model and GPUs.",
+    )
+
+    @field_validator("objectives")
+    @classmethod
+    def _distinct(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("objectives must be distinct: name each objective once")
+        return value
 
 
 class BenchmarkSpec(RequestModel):
@@ -365,6 +399,36 @@ class Provenance(BaseModel):
     decisions: list[dict[str, Any]] = Field(default_factory=list)
 
 
+class ScoreStats(BaseModel):
+    """A configuration's score over its original run and its repeats."""
+
+    n: int = Field(description="Runs that succeeded (the original and its repeats).")
+    mean: float
+    stdev: float = Field(description="Sample standard deviation; 0 when n is 1.")
+    ci_low: float = Field(
+        description="95% interval of the mean (Student's t); equal to the mean when n is 1 (nothing measured the noise)."
+    )
+    ci_high: float
+    samples: list[float] = Field(description="Every run's score, the original's first.")
+
+
+class Verdict(BaseModel):
+    """What the scores say once noise is counted."""
+
+    kind: Literal["significant", "tied", "unrepeated"] = Field(
+        description="significant: the best leads beyond noise (95%); tied: others are within noise of it; "
+        "unrepeated: the best was measured once, so the noise is unknown."
+    )
+    sentence: str = Field(description="The verdict in one sentence, as the CLI prints it.")
+    best_experiment_id: int | None
+    runner_up_experiment_id: int | None
+    lead_percent: float | None = Field(description="How far the best's mean score is ahead of the runner-up's, in %.")
+    tied_experiment_ids: list[int] = Field(description="The configurations tied with the best, the best included.")
+    noise_cv: float | None = Field(
+        description="The task's measured noise: coefficient of variation of repeated scores (0.05 = 5%)."
+    )
+
+
 class TaskRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -407,6 +471,13 @@ class TaskRead(BaseModel):
     owner: str | None = Field(description="Its owner's user name; null for what was made before users existed.")
     visibility: Visibility = Field(description="private (its owner), teams (those in team_ids), or public.")
     team_ids: list[int] = Field(description="The teams it is shared with (visibility 'teams').")
+    verdict: Verdict | None = Field(default=None, description="What the scores say once noise is counted.")
+    warm_start_used: int = Field(
+        default=0, description="Experiments taken from earlier tasks (0 when warm_start is off)."
+    )
+    pareto_front: list[int] = Field(
+        default_factory=list, description="Experiment ids on the Pareto front of objectives; empty for one objective."
+    )
 
     @field_validator("slo", mode="before")
     @classmethod
@@ -469,6 +540,28 @@ class ExperimentRead(BaseModel):
     started_at: datetime | None
     ended_at: datetime | None
     created_at: datetime
+    repeat_of: int | None = Field(
+        default=None, description="A repeat run: the id of its configuration's original experiment."
+    )
+    score_stats: ScoreStats | None = Field(
+        default=None, description="On an original that succeeded: its score over itself and its repeats."
+    )
+    objective_values: dict[str, float] | None = Field(
+        default=None,
+        description="Succeeded: each objective's metric in natural units (tokens/s per GPU, ms), keyed by objective.",
+    )
+
+
+class ParetoPoint(BaseModel):
+    experiment_id: int
+    parameters: dict[str, Any]
+    objective_values: dict[str, float]
+    dominated: bool = Field(description="Another point is at least as good in every objective and better in one.")
+
+
+class ParetoRead(BaseModel):
+    objectives: list[Objective]
+    points: list[ParetoPoint] = Field(description="Every succeeded configuration; those not dominated form the front.")
 
 
 class ExperimentPage(BaseModel):

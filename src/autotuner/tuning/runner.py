@@ -6,6 +6,11 @@ cancelled. No database: the caller's hooks persist or print.
 Each experiment runs in its own thread: it waits for its devices (:class:`DevicePool`, shared
 fairly with other tasks), then calls ``hooks.start``, runs, and hands its outcome back. The
 strategy is only touched from the calling thread; the hooks are called one at a time.
+
+Repeats (``optimization.repeats``, :class:`RepeatPlan`): once the strategy has nothing more to
+propose and every experiment has ended, each of the ``repeat_top`` best configurations (by their
+first score) runs ``repeats`` more times, as experiments of their own, before the search returns.
+The strategy never hears of a repeat; ``hooks.repeat`` is told which experiment each one repeats.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -28,11 +33,55 @@ from autotuner.tuning.strategies import Strategy
 
 @dataclass
 class SearchHooks:
-    """Called by :func:`run_search` (one call at a time); ``start`` returns the log file of the experiment."""
+    """Called by :func:`run_search` (one call at a time); ``start`` returns the log file of the
+    experiment; ``repeat(sequence, original_sequence)``, before ``start``, says an experiment repeats another."""
 
     start: Callable[[int, dict[str, Any]], Path]
     status: Callable[[int, str], None]
     finish: Callable[[int, dict[str, Any], ExperimentOutcome], None]
+    repeat: Callable[[int, int], None] | None = None
+
+
+@dataclass
+class RepeatPlan:
+    """Which repeats remain: ``repeats`` more runs of each of the ``top`` best originals."""
+
+    repeats: int = 0
+    top: int = 3
+    originals: dict[int, tuple[dict[str, Any], float | None]] = field(
+        default_factory=dict
+    )  # sequence -> (combination, score)
+    done: dict[int, int] = field(default_factory=dict)  # original sequence -> repeats started
+    of: dict[int, int] = field(default_factory=dict)  # repeat sequence -> original sequence
+
+    @classmethod
+    def of_task(cls, task: dict[str, Any]) -> RepeatPlan:
+        optimization = task.get("optimization") or {}
+        return cls(int(optimization.get("repeats", 0) or 0), int(optimization.get("repeat_top", 3) or 3))
+
+    def record_original(self, sequence: int, combination: dict[str, Any], score: float | None) -> None:
+        self.originals[sequence] = (combination, score)
+
+    def record_repeat(self, sequence: int, original: int) -> None:
+        """A repeat already run (replayed on resume) or about to start."""
+        self.of[sequence] = original
+        self.done[original] = self.done.get(original, 0) + 1
+
+    def planned(self, experiments: int) -> int:
+        """Repeats that ``experiments`` originals lead to at most."""
+        return self.repeats * min(self.top, experiments)
+
+    def next(self, sequence: int) -> tuple[int, dict[str, Any]] | None:
+        """The next repeat to run as experiment ``sequence``: (original sequence, combination), or None."""
+        if self.repeats <= 0:
+            return None
+        scored = [(seq, combo, score) for seq, (combo, score) in self.originals.items() if score is not None]
+        scored.sort(key=lambda item: (-(item[2] or 0.0), item[0]))
+        for original, combination, _ in scored[: self.top]:
+            if self.done.get(original, 0) < self.repeats:
+                self.record_repeat(sequence, original)
+                return original, combination
+        return None
 
 
 def parallel_limit(task: dict[str, Any], pool: DevicePool) -> int:
@@ -61,12 +110,14 @@ def run_search(
     parallel: int | None = None,
     group: Any = None,
     label: dict[str, Any] | None = None,
+    repeats: RepeatPlan | None = None,
 ) -> str:
     """Run experiments until the strategy stops; returns why it stopped, or ``"cancelled"``.
 
     ``pool`` defaults to the process's (:func:`service_pool`), ``parallel`` to
     :func:`parallel_limit`; ``group`` names the task in the pool (fair sharing) and ``label`` is
-    shown for the devices its experiments hold."""
+    shown for the devices its experiments hold; ``repeats`` (default: the task's
+    ``optimization.repeats``) holds the repeats to run once the strategy is done."""
     del gpu_count  # the pool's placement says which GPUs an experiment gets
     pool = pool or service_pool()
     limit = parallel or parallel_limit(task, pool)
@@ -74,6 +125,7 @@ def run_search(
     results: queue.Queue[tuple[int, dict[str, Any], ExperimentOutcome | None, BaseException | None]] = queue.Queue()
     hook_lock = threading.Lock()
     in_flight: dict[int, threading.Thread] = {}
+    plan = repeats if repeats is not None else RepeatPlan.of_task(task)
 
     def locked(hook: Callable[..., Any], *args: Any) -> Any:
         with hook_lock:
@@ -129,19 +181,32 @@ def run_search(
             block = False
             if error is not None:
                 raise error
+            if sequence in plan.of:  # a repeat: the strategy never proposed it
+                continue
             if outcome is None or outcome.status == "cancelled":
                 strategy.forget(combination)
             else:
-                strategy.record(combination, outcome.score if outcome.status == "succeeded" else None)
+                score = outcome.score if outcome.status == "succeeded" else None
+                plan.record_original(sequence, combination, score)
+                strategy.record(combination, score)
 
     sequence = first_sequence
+    repeating: str | None = None  # why the search ended, once only repeats remain
     try:
         while not cancel_event.is_set():
             settle(block=False)
             if cancel_event.is_set():
                 break
             if len(in_flight) < limit:
-                combination = strategy.propose()
+                combination = strategy.propose() if repeating is None else None
+                if combination is None and repeating is None and not in_flight:
+                    repeating = strategy.stop_reason or "the search is over"
+                if combination is None and repeating is not None:
+                    repeat = plan.next(sequence)
+                    if repeat is not None:
+                        combination = repeat[1]
+                        if hooks.repeat is not None:
+                            locked(hooks.repeat, sequence, repeat[0])
                 if combination is not None:
                     thread = threading.Thread(
                         target=one, args=(sequence, combination), name=f"experiment-{sequence}", daemon=True
@@ -151,7 +216,7 @@ def run_search(
                     sequence += 1
                     continue
                 if not in_flight:
-                    return strategy.stop_reason or "the search is over"
+                    return repeating or strategy.stop_reason or "the search is over"
             settle(block=True)
     finally:
         if in_flight:  # cancelled, an error, or the caller is being interrupted: every experiment stops
@@ -165,4 +230,4 @@ def run_search(
     return "cancelled"
 
 
-__all__ = ["CANCELLED_MESSAGE", "SearchHooks", "parallel_limit", "run_search"]
+__all__ = ["CANCELLED_MESSAGE", "RepeatPlan", "SearchHooks", "parallel_limit", "run_search"]

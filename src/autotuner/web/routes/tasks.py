@@ -15,6 +15,7 @@ from autotuner.tasks import service
 from autotuner.tasks.schemas import (
     ExperimentRead,
     ExperimentsCleared,
+    ParetoRead,
     SpaceDraft,
     SpaceRead,
     TaskCreate,
@@ -179,6 +180,15 @@ def clear_experiments(session: SessionDep, actor: ActorDep, request: Request, ta
 @router.get("/{task_id:int}/experiments", response_model=list[ExperimentRead], summary="A task's experiments, in order")
 def task_experiments(session: SessionDep, actor: ActorDep, task_id: int) -> list[Experiment]:
     return runs.list_experiments(session, task_id, actor)
+
+
+@router.get(
+    "/{task_id:int}/pareto",
+    response_model=ParetoRead,
+    summary="A task's Pareto front of several objectives (409 for a task with one objective)",
+)
+def task_pareto(session: SessionDep, actor: ActorDep, task_id: int) -> dict[str, Any]:
+    return runs.pareto(session, task_id, actor)
 
 
 @router.get(
