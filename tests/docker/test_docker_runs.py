@@ -86,7 +86,7 @@ def docker_task(name: str, image: str, *extra: str, parameters: dict | None = No
         "deployment_mode": "docker",
         "docker": {"image": image, **docker_options},
         "parameters": parameters if parameters is not None else SPACE,
-        "optimization": {"strategy": "grid_search", "max_iterations": 10, "timeout_per_iteration": 60},
+        "optimization": {"strategy": "grid_search", "max_iterations": 10, "timeout_per_iteration": 60, "repeats": 0},
         "benchmark": BENCHMARK,
     }
 

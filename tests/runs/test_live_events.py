@@ -59,7 +59,12 @@ def toy_task(name: str) -> dict:
         "base_runtime": "command",
         "command": ["{python}", TOY, "--model-path", "{model}", "--host", "{host}", "--port", "{port}"],
         "parameters": SPACE,
-        "optimization": {"strategy": "grid_search", "objective": "maximize_throughput", "max_iterations": 10},
+        "optimization": {
+            "strategy": "grid_search",
+            "objective": "maximize_throughput",
+            "max_iterations": 10,
+            "repeats": 0,
+        },
         "benchmark": BENCHMARK,
     }
 

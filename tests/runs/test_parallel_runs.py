@@ -43,7 +43,7 @@ def no_toy_engine_alive_after_the_module():
 
 
 def toy_task(name: str, *extra: str, parallel: int | None = None, command: list[str] | None = None) -> dict:
-    optimization = {"strategy": "grid_search", "max_iterations": 16, "timeout_per_iteration": 120}
+    optimization = {"strategy": "grid_search", "max_iterations": 16, "timeout_per_iteration": 120, "repeats": 0}
     if parallel is not None:
         optimization["parallel"] = parallel
     return {

@@ -75,6 +75,7 @@ def toy_task(
     timeout: int = 60,
     benchmark: dict | None = None,
     seed: int = 0,
+    repeats: int = 0,
 ) -> dict:
     return {
         "task_name": name,
@@ -88,6 +89,7 @@ def toy_task(
             "max_iterations": max_iterations,
             "timeout_per_iteration": timeout,
             "seed": seed,
+            "repeats": repeats,
         },
         "benchmark": benchmark or FAST_BENCHMARK,
     }
@@ -646,3 +648,77 @@ def test_a_missing_engine_fails_the_task_at_once_with_one_sentence(client, worke
     assert task["error_message"].startswith("SGLang is not installed for this Python")
     assert "examples/toy_task.json" in task["error_message"]
     assert experiments_of(client, task_id) == []  # no experiment was tried
+
+
+# --- results a user can trust: repeats, the verdict, several objectives -------------------------
+
+
+def test_repeats_measure_the_top_configurations_again_and_the_verdict_says_what_they_show(client, worker):
+    body = toy_task(
+        "repeats",
+        "--delay-scale",
+        "5",
+        parameters={"tp-size": [1, 2], "schedule-policy": ["fcfs", "lpm"]},
+        repeats=1,
+    )
+    body["optimization"] |= {"repeat_top": 2, "objectives": ["maximize_throughput", "minimize_ttft"]}
+    task, experiments = run_task(client, worker, body)
+    assert task["status"] == "completed", task
+    assert task["experiments_total"] == 6 and task["experiments_done"] == 6
+    assert task["stop_reason"] == "every combination has been tried"
+
+    originals = [e for e in experiments if e["repeat_of"] is None]
+    repeats = [e for e in experiments if e["repeat_of"] is not None]
+    assert [e["sequence"] for e in originals] == [1, 2, 3, 4] and [e["sequence"] for e in repeats] == [5, 6]
+    by_id = {e["id"]: e for e in experiments}
+    top_two = sorted(originals, key=lambda e: -e["score"])[:2]
+    assert [by_id[e["repeat_of"]]["id"] for e in repeats] == [e["id"] for e in top_two]
+    for repeat in repeats:
+        assert repeat["parameters"] == by_id[repeat["repeat_of"]]["parameters"]
+        assert repeat["score_stats"] is None and repeat["status"] == "succeeded"
+    for original in originals:
+        stats = original["score_stats"]
+        again = [r["score"] for r in repeats if r["repeat_of"] == original["id"]]
+        assert stats["samples"] == [original["score"], *again] and stats["n"] == 1 + len(again)
+        assert stats["ci_low"] <= stats["mean"] <= stats["ci_high"]
+        assert set(original["objective_values"]) == {
+            "maximize_throughput",
+            "minimize_ttft",
+            "minimize_tpot",
+            "minimize_latency",
+        }
+        assert original["objective_values"]["maximize_throughput"] == pytest.approx(original["score"])
+
+    verdict = task["verdict"]
+    assert verdict["kind"] in ("significant", "tied")
+    best = max((e for e in originals if e["score_stats"]["n"] == 2), key=lambda e: e["score_stats"]["mean"])
+    assert verdict["best_experiment_id"] == best["id"] == task["best_experiment_id"]
+    assert best["id"] in verdict["tied_experiment_ids"] and verdict["noise_cv"] is not None
+    assert verdict["sentence"].startswith("Best: #" if verdict["kind"] == "significant" else "#")
+    assert f"Verdict: {verdict['sentence']}" in client.get(f"/api/tasks/{task['id']}/logs").text
+
+    # Two objectives: the front holds the configurations no other beats in both.
+    front = client.get(f"/api/tasks/{task['id']}/pareto")
+    assert front.status_code == 200, front.text
+    data = front.json()
+    assert data["objectives"] == ["maximize_throughput", "minimize_ttft"]
+    assert [p["experiment_id"] for p in data["points"]] == [e["id"] for e in originals]
+    on_front = [p for p in data["points"] if not p["dominated"]]
+    assert on_front and [p["experiment_id"] for p in on_front] == task["pareto_front"]
+    for a in on_front:
+        for b in on_front:
+            va, vb = a["objective_values"], b["objective_values"]
+            assert not (
+                va["maximize_throughput"] >= vb["maximize_throughput"]
+                and va["minimize_ttft"] <= vb["minimize_ttft"]
+                and va != vb
+            ), (a, b)
+
+    # One objective: no front, a sentence saying how to keep one.
+    single = create_task(client, toy_task("one objective"))
+    refused = client.get(f"/api/tasks/{single['id']}/pareto")
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        f"Task {single['id']} has a single objective, so it has no Pareto front: "
+        "give optimization.objectives (two or three) to keep one."
+    )

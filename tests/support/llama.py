@@ -55,6 +55,7 @@ def llamacpp_task(model: Path, parameters: dict, benchmark: dict, **optimization
             "objective": "maximize_throughput",
             "max_iterations": 50,
             "timeout_per_iteration": 120,
+            "repeats": 0,
             **optimization,
         },
         "benchmark": benchmark,

@@ -55,6 +55,11 @@ def print_task(row: dict[str, Any]) -> None:
         console.print(Text.assemble(f"From presets {names} merged with ", (provenance["merge_strategy"], "bold")))
         if provenance.get("overrides"):
             console.print("  then overrides:", json.dumps(provenance["overrides"]), highlight=False, markup=False)
+    verdict = row.get("verdict")
+    if verdict:
+        console.print(f"Verdict: {verdict['sentence']}", highlight=False, markup=False)
+    if row.get("warm_start_used"):
+        console.print(f"Warm start: {row['warm_start_used']} experiment(s) of earlier tasks", highlight=False)
     for warning in row.get("warnings") or []:
         print_warning(warning)
 
@@ -302,7 +307,8 @@ def watch_line(kind: str, data: dict[str, Any]) -> str:
         return f"{at} task {data['status']}{cancelling}{progress}" + (f": {why}" if why else "")
     if kind == "experiment.started":
         shown = ", ".join(f"{k}={v}" for k, v in data["parameters"].items())
-        return f"{at} experiment {data['sequence']} started: {shown}"
+        again = " (a repeat)" if data.get("repeat_of") is not None else ""
+        return f"{at} experiment {data['sequence']} started{again}: {shown}"
     if kind == "experiment.status":
         return f"{at} experiment {data['sequence']} {data['status']}"
     if kind == "experiment.finished":

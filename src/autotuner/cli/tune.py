@@ -164,9 +164,10 @@ def tune_file(path: Path, *, dry_run: bool, log_dir: Path | None, as_json: bool)
     from autotuner.tuning.engine.preflight import EngineMissing
     from autotuner.tuning.engine.process import terminate_all
     from autotuner.tuning.experiment import plan_run
-    from autotuner.tuning.runner import SearchHooks, run_search
+    from autotuner.tuning.runner import RepeatPlan, SearchHooks, run_search
     from autotuner.tuning.scoring import best_index
     from autotuner.tuning.strategies import make_strategy
+    from autotuner.tuning.verdict import Run, summarize
 
     task = _load_task(path)
     for warning in task.pop("warnings"):
@@ -196,6 +197,8 @@ def tune_file(path: Path, *, dry_run: bool, log_dir: Path | None, as_json: bool)
     log_dir = log_dir or get_settings().log_dir / "tune" / datetime.now().strftime("%Y%m%d-%H%M%S")
     log_dir.mkdir(parents=True, exist_ok=True)
     planned = min(strategy.max_iterations, strategy.valid_count)
+    repeats = RepeatPlan.of_task(task)
+    planned += repeats.planned(planned)
     rows: list[tuple[int, dict[str, Any], ExperimentOutcome]] = []
     cancel = threading.Event()
     progress = TuneProgress(console=console, disable=as_json)
@@ -222,20 +225,40 @@ def tune_file(path: Path, *, dry_run: bool, log_dir: Path | None, as_json: bool)
     hooks = SearchHooks(start=start, status=lambda _s, _st: None, finish=finish)
     try:
         with progress:
-            reason = run_search(task, strategy, hooks, cancel_event=cancel)
+            reason = run_search(task, strategy, hooks, cancel_event=cancel, repeats=repeats)
     except KeyboardInterrupt:
         cancel.set()
         reason = "interrupted"
     finally:
         terminate_all()
-    best_at = best_index([outcome.score for _, _, outcome in rows])
-    best = None if best_at is None else rows[best_at]
+    stats, verdict = summarize(
+        [Run(s, f"#{s}", o.score if o.status == "succeeded" else None, repeats.of.get(s)) for s, _, o in rows]
+    )
+    by_sequence = {s: (s, c, o) for s, c, o in rows}
+    best = by_sequence.get(verdict.best_experiment_id) if verdict and verdict.best_experiment_id else None
     if as_json:
         console.print_json(
             data={
                 "stop_reason": reason,
-                "experiments": [{"sequence": s, "parameters": c, **o.to_dict()} for s, c, o in rows],
-                "best": None if best is None else {"sequence": best[0], "parameters": best[1], "score": best[2].score},
+                "experiments": [
+                    {
+                        "sequence": s,
+                        "parameters": c,
+                        **o.to_dict(),
+                        "repeat_of": repeats.of.get(s),
+                        "score_stats": stats[s].to_dict() if s in stats else None,
+                    }
+                    for s, c, o in rows
+                ],
+                "best": None
+                if best is None
+                else {
+                    "sequence": best[0],
+                    "parameters": best[1],
+                    "score": best[2].score,
+                    "mean_score": stats[best[0]].mean,
+                },
+                "verdict": verdict.to_dict() if verdict else None,
                 "log_dir": str(log_dir),
             }
         )
@@ -251,7 +274,8 @@ def tune_file(path: Path, *, dry_run: bool, log_dir: Path | None, as_json: bool)
         ],
         [
             [
-                f"{sequence}{' *' if best is not None and sequence == best[0] else ''}",
+                f"{sequence}{' *' if best is not None and sequence == best[0] else ''}"
+                + (f" ={repeats.of[sequence]}" if sequence in repeats.of else ""),
                 json.dumps(combination),
                 outcome.status,
                 _summary(outcome),
@@ -260,11 +284,14 @@ def tune_file(path: Path, *, dry_run: bool, log_dir: Path | None, as_json: bool)
             for sequence, combination, outcome in rows
         ],
     )
-    if best is None:
+    if best is None or verdict is None:
         fail(f"No experiment succeeded: see the logs in {log_dir}.")
+    mean = stats[best[0]]
+    shown = f"score {mean.mean:.4g}" + (f", mean of {mean.n} runs" if mean.n > 1 else "")
     console.print(
-        f"Best configuration (experiment {best[0]}, score {best[2].score:.4g}): {json.dumps(best[1])}",
+        f"Best configuration (experiment {best[0]}, {shown}): {json.dumps(best[1])}",
         highlight=False,
         markup=False,
     )
+    console.print(f"Verdict: {verdict.sentence}", highlight=False, markup=False)
     console.print(f"Logs: {log_dir}", highlight=False, markup=False)

@@ -27,7 +27,7 @@ from autotuner.tasks import service as tasks_service
 from autotuner.tasks.service import get_task, get_task_to_change, task_config
 from autotuner.tuning.runner import RepeatPlan
 from autotuner.tuning.strategies import Strategy, make_strategy
-from autotuner.tuning.verdict import Candidate, dominated_flags, score_stats, verdict
+from autotuner.tuning.verdict import Run, dominated_flags, summarize
 
 LOG_TAIL_BYTES = 256 * 1024
 
@@ -75,20 +75,14 @@ def refresh_results(session: Session, task: Task) -> None:
     experiments = list(
         session.scalars(select(Experiment).where(Experiment.task_id == task.id).order_by(Experiment.sequence))
     )
-    repeats: dict[int, list[Experiment]] = {}
-    for experiment in experiments:
-        if experiment.repeat_of is not None:
-            repeats.setdefault(experiment.repeat_of, []).append(experiment)
-    candidates: list[Candidate] = []
+    runs = [
+        Run(e.id, f"#{e.sequence}", e.score if e.status == ExperimentStatus.succeeded else None, e.repeat_of)
+        for e in experiments
+    ]
+    stats, found = summarize(runs)
     originals = [e for e in experiments if e.repeat_of is None]
     for original in originals:
-        runs = [original, *repeats.get(original.id, [])]
-        samples = [e.score for e in runs if e.status == ExperimentStatus.succeeded and e.score is not None]
-        stats = score_stats(samples) if original.status == ExperimentStatus.succeeded else None
-        original.score_stats = stats.to_dict() if stats is not None else None
-        if stats is not None:
-            candidates.append(Candidate(original.id, f"#{original.sequence}", stats))
-    found = verdict(candidates)
+        original.score_stats = stats[original.id].to_dict() if original.id in stats else None
     task.verdict = found.to_dict() if found is not None else None
     task.best_experiment_id = found.best_experiment_id if found is not None else None
     objectives = (task.optimization or {}).get("objectives")

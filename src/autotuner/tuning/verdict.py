@@ -192,6 +192,35 @@ def verdict(candidates: Sequence[Candidate]) -> Verdict | None:
     )
 
 
+@dataclass
+class Run:
+    """One experiment for :func:`summarize`: its id, how sentences name it, its score (None unless
+    it succeeded) and, for a repeat, the id of its original."""
+
+    id: int
+    ref: str
+    score: float | None
+    repeat_of: int | None = None
+
+
+def summarize(runs: Sequence[Run]) -> tuple[dict[int, ScoreStats], Verdict | None]:
+    """Each original's statistics over itself and its repeats (only originals that succeeded: a
+    failed or pruned one never ranks), and the verdict over them."""
+    repeats: dict[int, list[float]] = {}
+    for run in runs:
+        if run.repeat_of is not None and run.score is not None:
+            repeats.setdefault(run.repeat_of, []).append(run.score)
+    stats: dict[int, ScoreStats] = {}
+    candidates: list[Candidate] = []
+    for run in runs:
+        if run.repeat_of is None and run.score is not None:
+            found = score_stats([run.score, *repeats.get(run.id, [])])
+            if found is not None:
+                stats[run.id] = found
+                candidates.append(Candidate(run.id, run.ref, found))
+    return stats, verdict(candidates)
+
+
 # --- several objectives ---------------------------------------------------------------------------
 
 
