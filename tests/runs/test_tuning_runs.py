@@ -722,3 +722,22 @@ def test_repeats_measure_the_top_configurations_again_and_the_verdict_says_what_
         f"Task {single['id']} has a single objective, so it has no Pareto front: "
         "give optimization.objectives (two or three) to keep one."
     )
+
+
+def test_a_hopeless_experiment_is_pruned_after_its_first_level_and_its_engine_stopped(client, worker):
+    body = toy_task(
+        "pruned",
+        parameters={"delay-scale": [1, 15, 1.5]},  # the toy's own flag: 15 makes it some 7 times slower
+        benchmark={"traffic_scenarios": ["D(16,4)"], "concurrency": [1, 2], "requests_per_level": 2, "warmup_requests": 0},
+    )
+    body["optimization"]["prune"] = True
+    task, experiments = run_task(client, worker, body)
+    assert task["status"] == "completed", task
+    assert [e["status"] for e in experiments] == ["succeeded", "pruned", "succeeded"]
+    pruned = experiments[1]
+    assert pruned["score"] is None and pruned["score_stats"] is None and pruned["objective_values"] is None
+    assert pruned["error_message"].startswith("Pruned after D(16,4) at concurrency 1: the best so far there scored")
+    assert len(pruned["metrics"]["levels"]) == 1  # the second level never ran
+    assert "# autotuner: experiment pruned: Pruned after" in client.get(f"/api/experiments/{pruned['id']}/logs").text
+    assert task["best_experiment_id"] != pruned["id"] and task["experiments_done"] == 3
+    assert pruned["id"] not in task["verdict"]["tied_experiment_ids"]

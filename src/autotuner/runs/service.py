@@ -25,6 +25,7 @@ from autotuner.presets.schemas import PresetCreate
 from autotuner.runs import events
 from autotuner.tasks import service as tasks_service
 from autotuner.tasks.service import get_task, get_task_to_change, task_config
+from autotuner.tuning.pruning import Pruner
 from autotuner.tuning.runner import RepeatPlan
 from autotuner.tuning.strategies import Strategy, make_strategy
 from autotuner.tuning.verdict import Run, dominated_flags, summarize
@@ -40,6 +41,7 @@ class ResumedSearch:
     replayed: int  # experiments that ran to an end (succeeded or failed)
     next_sequence: int
     repeats: RepeatPlan = field(default_factory=RepeatPlan)
+    pruner: Pruner | None = None
 
 
 def resume_search(session: Session, task: Task) -> ResumedSearch:
@@ -50,8 +52,11 @@ def resume_search(session: Session, task: Task) -> ResumedSearch:
     done = list(session.scalars(select(Experiment).where(Experiment.task_id == task.id).order_by(Experiment.sequence)))
     sequences = {e.id: e.sequence for e in done}
     plan = RepeatPlan.of_task(config)
+    pruner = Pruner(config)
     replayed = 0
     for experiment in done:
+        if experiment.status == ExperimentStatus.succeeded:
+            pruner.learn(experiment.metrics)
         if experiment.status in ENDED:
             score = experiment.score if experiment.status == ExperimentStatus.succeeded else None
             if experiment.repeat_of is not None:
@@ -61,7 +66,7 @@ def resume_search(session: Session, task: Task) -> ResumedSearch:
                 plan.record_original(experiment.sequence, experiment.parameters, score)
             replayed += 1
     next_sequence = max((e.sequence for e in done), default=0) + 1
-    return ResumedSearch(strategy, replayed, next_sequence, plan)
+    return ResumedSearch(strategy, replayed, next_sequence, plan, pruner)
 
 
 # Experiments that ran to an end: replayed on resume, counted in the task's progress.

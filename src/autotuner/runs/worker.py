@@ -267,6 +267,7 @@ class Worker:
             group=task_id,
             label={"task_id": task_id, "task_name": config["task_name"]},
             repeats=resumed.repeats,
+            pruner=resumed.pruner,
         )
         if self._stop.is_set():
             self._say(task_log, f"Task {task_id} paused: the service is shutting down; it resumes at the next start")

@@ -230,6 +230,14 @@ class BenchmarkAborted(Exception):
     """The benchmark was stopped from outside (cancel, timeout, engine died); ``str()`` says why."""
 
 
+class BenchmarkPruned(BenchmarkAborted):
+    """``on_level`` stopped the benchmark after a level (early stopping); ``levels`` are those measured."""
+
+    def __init__(self, reason: str, levels: list[LevelResult]) -> None:
+        super().__init__(reason)
+        self.levels = levels
+
+
 # --- scenarios ----------------------------------------------------------------------------------
 
 _NUM = r"\s*(\d+(?:\.\d+)?)\s*"
@@ -788,13 +796,16 @@ async def run_benchmark(
     should_stop: Callable[[], str | None] | None = None,
     poll_interval: float = 0.05,
     use_engine_tokenizer: bool = True,
+    on_level: Callable[[LevelResult], str | None] | None = None,
 ) -> BenchmarkResult:
     """Benchmark the server at ``base_url``.
 
     ``model`` defaults to the first id of ``/v1/models``. ``should_stop`` is polled every
     ``poll_interval`` seconds; when it returns a reason the benchmark stops at once and raises
     :class:`BenchmarkAborted` with that reason. ``use_engine_tokenizer`` False builds
-    approximate prompts even when the engine has a tokenizer endpoint."""
+    approximate prompts even when the engine has a tokenizer endpoint. ``on_level`` is called
+    after each level but the last; a reason returned stops the benchmark with
+    :class:`BenchmarkPruned` (the levels measured so far in it)."""
     started = time.perf_counter()
     max_conc = max(config.concurrency)
     limits = httpx.Limits(max_connections=max_conc + 2, max_keepalive_connections=max_conc + 2)
@@ -814,7 +825,8 @@ async def run_benchmark(
                     config.parsed[0], min(config.warmup_requests, max_conc), rng, config.warmup_requests, None
                 )
                 warm_failed = sum(1 for r in warm if not r.ok)
-            levels = []
+            levels: list[LevelResult] = []
+            total = len(config.parsed) * len(config.concurrency)
             for scenario in config.parsed:
                 for concurrency in config.concurrency:
                     results, duration = await client.run_level(
@@ -827,6 +839,10 @@ async def run_benchmark(
                     levels.append(
                         LevelResult.from_requests(scenario.text, concurrency, results, duration, config.count_over_ms)
                     )
+                    if on_level is not None and len(levels) < total:
+                        pruned = on_level(levels[-1])
+                        if pruned:
+                            raise BenchmarkPruned(pruned, levels)
             return levels, config.warmup_requests, warm_failed
 
         main = asyncio.ensure_future(body())

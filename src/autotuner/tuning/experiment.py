@@ -7,6 +7,10 @@ exited early, was not ready in time, died during the benchmark, every request fa
 was broken, or the whole experiment overran ``timeout``) or ``cancelled`` (``cancel_event`` was
 set; the engine is stopped within a fraction of a second plus its SIGTERM grace period).
 
+``prune`` (optional, see :mod:`autotuner.tuning.pruning`) is called with each benchmark level
+but the last; a sentence returned stops the benchmark and the engine, and the experiment ends
+``pruned`` (its measured levels kept in ``metrics``, no score).
+
 ``on_status`` (optional) is called with ``"deploying"`` and then ``"benchmarking"`` so that a
 worker can show progress.
 """
@@ -22,7 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from autotuner.core.errors import AutotunerError
-from autotuner.tuning.benchmark import BenchmarkAborted, BenchmarkConfig, run_benchmark_sync
+from autotuner.tuning.benchmark import (
+    BenchmarkAborted,
+    BenchmarkConfig,
+    BenchmarkPruned,
+    LevelResult,
+    run_benchmark_sync,
+)
 from autotuner.tuning.engine.commands import build_command, model_of
 from autotuner.tuning.engine.containers import DockerEngine
 from autotuner.tuning.engine.errors import LaunchCancelled, LaunchError
@@ -37,7 +47,7 @@ CANCELLED_MESSAGE = "The experiment was cancelled."
 
 @dataclass
 class ExperimentOutcome:
-    status: str  # succeeded | failed | cancelled
+    status: str  # succeeded | failed | cancelled | pruned
     metrics: dict[str, Any] | None
     score: float | None
     error: str | None
@@ -106,6 +116,7 @@ def run_experiment(
     cwd: str | Path | None = None,
     gpu_count: int | None = None,
     placement: Placement | None = None,
+    prune: Callable[[dict[str, Any]], str | None] | None = None,
 ) -> ExperimentOutcome:
     """Run one experiment of ``task`` with the combination ``parameters``; never raises for
     engine or benchmark trouble (that is a ``failed`` outcome). ``placement``: the devices it
@@ -178,9 +189,14 @@ def run_experiment(
                 )
             return None
 
+        def on_level(level: LevelResult) -> str | None:
+            return prune(level.to_dict()) if prune is not None else None
+
         t = time.monotonic()
         try:
-            bench = run_benchmark_sync(engine.base_url, config, model=None, should_stop=should_stop)
+            bench = run_benchmark_sync(
+                engine.base_url, config, model=None, should_stop=should_stop, on_level=on_level if prune else None
+            )
         finally:
             timings["benchmark_s"] = round(time.monotonic() - t, 6)
         if engine.returncode() is not None:
@@ -197,6 +213,8 @@ def run_experiment(
                 result = ("succeeded", None, metrics, scored.score)
     except LaunchCancelled:
         result = ("cancelled", CANCELLED_MESSAGE, None, None)
+    except BenchmarkPruned as exc:
+        result = ("pruned", str(exc), {"levels": [level.to_dict() for level in exc.levels]}, None)
     except BenchmarkAborted as exc:
         reason = str(exc)
         result = ("cancelled" if reason == CANCELLED_MESSAGE else "failed", reason, None, None)

@@ -27,6 +27,7 @@ from typing import Any
 from autotuner.tuning.engine.errors import LaunchError
 from autotuner.tuning.engine.gpus import DevicePool, service_pool
 from autotuner.tuning.experiment import CANCELLED_MESSAGE, ExperimentOutcome, run_experiment
+from autotuner.tuning.pruning import Pruner
 from autotuner.tuning.scoring import gpus_needed
 from autotuner.tuning.strategies import Strategy
 
@@ -111,13 +112,15 @@ def run_search(
     group: Any = None,
     label: dict[str, Any] | None = None,
     repeats: RepeatPlan | None = None,
+    pruner: Pruner | None = None,
 ) -> str:
     """Run experiments until the strategy stops; returns why it stopped, or ``"cancelled"``.
 
     ``pool`` defaults to the process's (:func:`service_pool`), ``parallel`` to
     :func:`parallel_limit`; ``group`` names the task in the pool (fair sharing) and ``label`` is
     shown for the devices its experiments hold; ``repeats`` (default: the task's
-    ``optimization.repeats``) holds the repeats to run once the strategy is done."""
+    ``optimization.repeats``) holds the repeats to run once the strategy is done; ``pruner``
+    (default: per ``optimization.prune``) stops hopeless experiments early (repeats never)."""
     del gpu_count  # the pool's placement says which GPUs an experiment gets
     pool = pool or service_pool()
     limit = parallel or parallel_limit(task, pool)
@@ -126,6 +129,7 @@ def run_search(
     hook_lock = threading.Lock()
     in_flight: dict[int, threading.Thread] = {}
     plan = repeats if repeats is not None else RepeatPlan.of_task(task)
+    pruning = pruner if pruner is not None else Pruner(task)
 
     def locked(hook: Callable[..., Any], *args: Any) -> Any:
         with hook_lock:
@@ -159,6 +163,7 @@ def run_search(
                         on_status=partial(locked, hooks.status, sequence),
                         cwd=cwd,
                         placement=placement,
+                        prune=None if sequence in plan.of else pruning.check(combination),
                     )
             if outcome is not None:
                 # Recorded before its devices go to another experiment, so what the pool and
@@ -181,6 +186,8 @@ def run_search(
             block = False
             if error is not None:
                 raise error
+            if outcome is not None and outcome.status == "succeeded":
+                pruning.learn(outcome.metrics)
             if sequence in plan.of:  # a repeat: the strategy never proposed it
                 continue
             if outcome is None or outcome.status == "cancelled":
