@@ -56,7 +56,12 @@ def task_file(
                     *extra,
                 ],
                 "parameters": parameters,
-                "optimization": {"strategy": "grid_search", "max_iterations": 10, "timeout_per_iteration": 60},
+                "optimization": {
+                    "strategy": "grid_search",
+                    "max_iterations": 10,
+                    "timeout_per_iteration": 60,
+                    "repeats": 0,
+                },
                 "benchmark": benchmark
                 or {
                     "traffic_scenarios": ["D(16,4)"],
@@ -130,6 +135,32 @@ def test_tune_runs_a_small_task_and_prints_the_table_and_the_best(cli_env, tmp_p
     assert sorted(p.name for p in logs.glob("experiment-*.log")) == [f"experiment-{i}.log" for i in range(1, 5)]
     assert "toy engine: serving" in (logs / "experiment-4.log").read_text()
     assert not list(logs.glob("*.pid"))
+
+
+def test_tune_repeats_the_best_and_prints_the_verdict(cli_env, tmp_path):
+    path = task_file(
+        tmp_path,
+        {"tp-size": [1, 2]},
+        "--delay-scale",
+        "10",
+        benchmark={"traffic_scenarios": ["D(32,8)"], "concurrency": [2], "requests_per_level": 4, "warmup_requests": 0},
+    )
+    body = json.loads(path.read_text())
+    body["optimization"] |= {"repeats": 1, "repeat_top": 1}
+    path.write_text(json.dumps(body))
+    result = runner.invoke(app, ["tune", str(path), "--log-dir", str(tmp_path / "logs")])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "3 experiment(s) - every combination has been tried" in out
+    assert "3 =2" in out  # experiment 3 repeats experiment 2
+    assert "Best configuration (experiment 2, score " in out and ", mean of 2 runs): " in out
+    verdict = out.split("Verdict: ", 1)[1]
+    assert verdict.startswith("Best: #2, ahead of #1 by ") or verdict.startswith("#2 and #1 are tied within noise")
+
+    as_json = runner.invoke(app, ["tune", str(path), "--json", "--log-dir", str(tmp_path / "again")])
+    report = json.loads(as_json.stdout)
+    assert [e["repeat_of"] for e in report["experiments"]] == [None, None, 2]
+    assert report["experiments"][1]["score_stats"]["n"] == 2 and report["verdict"]["best_experiment_id"] == 2
 
 
 def test_tune_json_reports_failures_and_the_best(cli_env, tmp_path):

@@ -5,7 +5,7 @@ engine's documented best combination (experiment 8).
 Measured before choosing the assertions (15 runs with the two burners, the machine's load
 average 7-12 with other sessions' work): the best won every run, 11-35% ahead of the runner-up
 (median 26%; the formula says 28%). So the test asserts that the best wins, and no margin (one
-burst of load landed on the best's 1.7 s of traffic and cut its lead to 11%). It takes 50-60 s.
+burst of load landed on the best's 1.7 s of traffic and cut its lead to 11%). It takes 50-60 s, and some 20 s more for the repeats of the top two (issue 14).
 """
 
 from __future__ import annotations
@@ -49,9 +49,11 @@ def test_the_demo_names_the_documented_best_while_the_cpu_is_busy(
     assert min(burned) > 1.0, f"the burners hardly ran (CPU seconds {burned}): the demo was not under load"
 
     report = json.loads(result.stdout)
-    experiments = report["experiments"]
+    experiments = [e for e in report["experiments"] if e["repeat_of"] is None]
+    repeats = [e for e in report["experiments"] if e["repeat_of"] is not None]
     assert [e["sequence"] for e in experiments] == list(range(1, 13))
-    for experiment in experiments:
+    assert [e["sequence"] for e in repeats] == [13, 14, 15, 16]  # the top 2, twice more each
+    for experiment in report["experiments"]:
         assert experiment["status"] == "succeeded", experiment["error"]
         level = experiment["metrics"]["levels"][0]
         assert level["requests_succeeded"] == 8 and level["requests_failed"] == 0, level
@@ -65,7 +67,18 @@ def test_the_demo_names_the_documented_best_while_the_cpu_is_busy(
     )
     print(summary)
     assert best["parameters"] == BEST and best["sequence"] == BEST_SEQUENCE, summary
-    assert report["best"] == {"sequence": BEST_SEQUENCE, "parameters": BEST, "score": best["score"]}
+    assert {r["repeat_of"] for r in repeats} == {best["sequence"], runner_up["sequence"]}
+    stats = best["score_stats"]
+    assert stats["n"] == 3 and stats["samples"][0] == best["score"]
+    assert report["best"] == {
+        "sequence": BEST_SEQUENCE,
+        "parameters": BEST,
+        "score": best["score"],
+        "mean_score": stats["mean"],
+    }
+    verdict = report["verdict"]
+    assert verdict["best_experiment_id"] == BEST_SEQUENCE and verdict["noise_cv"] is not None, verdict
+    print(verdict["sentence"])
 
 
 def test_the_burners_are_killed_when_the_block_fails():

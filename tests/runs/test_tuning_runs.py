@@ -728,7 +728,12 @@ def test_a_hopeless_experiment_is_pruned_after_its_first_level_and_its_engine_st
     body = toy_task(
         "pruned",
         parameters={"delay-scale": [1, 15, 1.5]},  # the toy's own flag: 15 makes it some 7 times slower
-        benchmark={"traffic_scenarios": ["D(16,4)"], "concurrency": [1, 2], "requests_per_level": 2, "warmup_requests": 0},
+        benchmark={
+            "traffic_scenarios": ["D(16,4)"],
+            "concurrency": [1, 2],
+            "requests_per_level": 2,
+            "warmup_requests": 0,
+        },
     )
     body["optimization"]["prune"] = True
     task, experiments = run_task(client, worker, body)

@@ -69,7 +69,11 @@ def surface(parameters: dict) -> list[dict]:
     """A deterministic surface: per-GPU throughput by tp, memory and policy, each concurrency level
     scaling it by how well the configuration batches (the best batches best)."""
     tp, memory, policy = parameters["tp"], parameters["mem"], parameters["policy"]
-    base = {1: 100.0, 2: 150.0, 4: 90.0}[tp] / (0.78 if memory == 0.9 else 1.0) / {"fcfs": 1.0, "lpm": 0.75, "dfs": 1.6}[policy]
+    base = (
+        {1: 100.0, 2: 150.0, 4: 90.0}[tp]
+        / (0.78 if memory == 0.9 else 1.0)
+        / {"fcfs": 1.0, "lpm": 0.75, "dfs": 1.6}[policy]
+    )
     return [level(c, base * tp * (c ** (0.5 if policy == "lpm" else 0.35))) for c in CONCURRENCY]
 
 

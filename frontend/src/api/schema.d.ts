@@ -432,6 +432,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tasks/{task_id}/pareto": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A task's Pareto front of several objectives (409 for a task with one objective) */
+        get: operations["task_pareto_api_tasks__task_id__pareto_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tasks/{task_id}/logs": {
         parameters: {
             query?: never;
@@ -1195,12 +1212,26 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Repeat Of
+             * @description A repeat run: the id of its configuration's original experiment.
+             */
+            repeat_of?: number | null;
+            /** @description On an original that succeeded: its score over itself and its repeats. */
+            score_stats?: components["schemas"]["ScoreStats"] | null;
+            /**
+             * Objective Values
+             * @description Succeeded: each objective's metric in natural units (tokens/s per GPU, ms), keyed by objective.
+             */
+            objective_values?: {
+                [key: string]: number;
+            } | null;
         };
         /**
          * ExperimentStatus
          * @enum {string}
          */
-        ExperimentStatus: "pending" | "deploying" | "benchmarking" | "succeeded" | "failed" | "cancelled";
+        ExperimentStatus: "pending" | "deploying" | "benchmarking" | "succeeded" | "failed" | "cancelled" | "pruned";
         /** ExperimentsCleared */
         ExperimentsCleared: {
             /** Task Id */
@@ -1509,6 +1540,41 @@ export interface components {
              * @description Experiments run at once (each on the GPUs or slots it needs); default: as many as the pool holds.
              */
             parallel?: number | null;
+            /**
+             * Repeats
+             * @description Extra runs of each of the repeat_top best configurations once the search ends, so that noise is measured and the verdict can say whether the best really leads; 0 turns repeats off.
+             * @default 2
+             */
+            repeats: number;
+            /**
+             * Repeat Top
+             * @description How many of the best configurations are repeated.
+             * @default 3
+             */
+            repeat_top: number;
+            /**
+             * Objectives
+             * @description Two or three distinct objectives: the task keeps their Pareto front (GET /api/tasks/{id}/pareto). Null: the single objective.
+             */
+            objectives?: ("maximize_throughput" | "minimize_latency" | "minimize_ttft" | "minimize_tpot")[] | null;
+            /**
+             * Prune
+             * @description Stop an experiment early (status pruned) when its first level scores far below the best so far there.
+             * @default true
+             */
+            prune: boolean;
+            /**
+             * Learn Failures
+             * @description bayesian: failed experiments teach the search where configurations fail.
+             * @default true
+             */
+            learn_failures: boolean;
+            /**
+             * Warm Start
+             * @description Seed the search with the experiments of earlier tasks on the same runtime, model and GPUs.
+             * @default false
+             */
+            warm_start: boolean;
         };
         /**
          * ParallelSpec
@@ -1554,6 +1620,34 @@ export interface components {
             name: string;
             /** Slug */
             slug: string;
+        };
+        /** ParetoPoint */
+        ParetoPoint: {
+            /** Experiment Id */
+            experiment_id: number;
+            /** Parameters */
+            parameters: {
+                [key: string]: unknown;
+            };
+            /** Objective Values */
+            objective_values: {
+                [key: string]: number;
+            };
+            /**
+             * Dominated
+             * @description Another point is at least as good in every objective and better in one.
+             */
+            dominated: boolean;
+        };
+        /** ParetoRead */
+        ParetoRead: {
+            /** Objectives */
+            objectives: ("maximize_throughput" | "minimize_latency" | "minimize_ttft" | "minimize_tpot")[];
+            /**
+             * Points
+             * @description Every succeeded configuration; those not dominated form the front.
+             */
+            points: components["schemas"]["ParetoPoint"][];
         };
         /** PasswordChange */
         PasswordChange: {
@@ -2412,6 +2506,36 @@ export interface components {
             category: string | null;
         };
         /**
+         * ScoreStats
+         * @description A configuration's score over its original run and its repeats.
+         */
+        ScoreStats: {
+            /**
+             * N
+             * @description Runs that succeeded (the original and its repeats).
+             */
+            n: number;
+            /** Mean */
+            mean: number;
+            /**
+             * Stdev
+             * @description Sample standard deviation; 0 when n is 1.
+             */
+            stdev: number;
+            /**
+             * Ci Low
+             * @description 95% interval of the mean (Student's t); equal to the mean when n is 1 (nothing measured the noise).
+             */
+            ci_low: number;
+            /** Ci High */
+            ci_high: number;
+            /**
+             * Samples
+             * @description Every run's score, the original's first.
+             */
+            samples: number[];
+        };
+        /**
          * Sharing
          * @description Who may see an object besides its owner and the admins.
          */
@@ -2677,6 +2801,19 @@ export interface components {
              * @description The teams it is shared with (visibility 'teams').
              */
             team_ids: number[];
+            /** @description What the scores say once noise is counted. */
+            verdict?: components["schemas"]["Verdict"] | null;
+            /**
+             * Warm Start Used
+             * @description Experiments taken from earlier tasks (0 when warm_start is off).
+             * @default 0
+             */
+            warm_start_used: number;
+            /**
+             * Pareto Front
+             * @description Experiment ids on the Pareto front of objectives; empty for one objective.
+             */
+            pareto_front?: number[];
         };
         /**
          * TaskStatus
@@ -2882,6 +3019,42 @@ export interface components {
             /** Values */
             values: unknown[];
         };
+        /**
+         * Verdict
+         * @description What the scores say once noise is counted.
+         */
+        Verdict: {
+            /**
+             * Kind
+             * @description significant: the best leads beyond noise (95%); tied: others are within noise of it; unrepeated: the best was measured once, so the noise is unknown.
+             * @enum {string}
+             */
+            kind: "significant" | "tied" | "unrepeated";
+            /**
+             * Sentence
+             * @description The verdict in one sentence, as the CLI prints it.
+             */
+            sentence: string;
+            /** Best Experiment Id */
+            best_experiment_id: number | null;
+            /** Runner Up Experiment Id */
+            runner_up_experiment_id: number | null;
+            /**
+             * Lead Percent
+             * @description How far the best's mean score is ahead of the runner-up's, in %.
+             */
+            lead_percent: number | null;
+            /**
+             * Tied Experiment Ids
+             * @description The configurations tied with the best, the best included.
+             */
+            tied_experiment_ids: number[];
+            /**
+             * Noise Cv
+             * @description The task's measured noise: coefficient of variation of repeated scores (0.05 = 5%).
+             */
+            noise_cv: number | null;
+        };
         /** VersionRead */
         VersionRead: {
             /** Version */
@@ -2968,6 +3141,8 @@ export type ModelSpec = components['schemas']['ModelSpec'];
 export type OptimizationSpec = components['schemas']['OptimizationSpec'];
 export type ParallelSpec = components['schemas']['ParallelSpec'];
 export type ParameterSource = components['schemas']['ParameterSource'];
+export type ParetoPoint = components['schemas']['ParetoPoint'];
+export type ParetoRead = components['schemas']['ParetoRead'];
 export type PasswordChange = components['schemas']['PasswordChange'];
 export type PoolRead = components['schemas']['PoolRead'];
 export type PresetBundle = components['schemas']['PresetBundle'];
@@ -2999,6 +3174,7 @@ export type SloLimit = components['schemas']['SLOLimit'];
 export type SloRead = components['schemas']['SLORead'];
 export type SloSpec = components['schemas']['SLOSpec'];
 export type SaveAsPreset = components['schemas']['SaveAsPreset'];
+export type ScoreStats = components['schemas']['ScoreStats'];
 export type Sharing = components['schemas']['Sharing'];
 export type SpaceDiff = components['schemas']['SpaceDiff'];
 export type SpaceDraft = components['schemas']['SpaceDraft'];
@@ -3021,6 +3197,7 @@ export type UserRead = components['schemas']['UserRead'];
 export type UserUpdate = components['schemas']['UserUpdate'];
 export type ValuesChange = components['schemas']['ValuesChange'];
 export type ValuesEntry = components['schemas']['ValuesEntry'];
+export type Verdict = components['schemas']['Verdict'];
 export type VersionRead = components['schemas']['VersionRead'];
 export type Visibility = components['schemas']['Visibility'];
 export type WorkerRead = components['schemas']['WorkerRead'];
@@ -6500,6 +6677,118 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExperimentsCleared"];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    task_pareto_api_tasks__task_id__pareto_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParetoRead"];
                 };
             };
             /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
