@@ -195,7 +195,7 @@ def run_search(
             else:
                 score = outcome.score if outcome.status == "succeeded" else None
                 plan.record_original(sequence, combination, score)
-                strategy.record(combination, score)
+                strategy.record(combination, score, pruned=outcome.status == "pruned")
 
     sequence = first_sequence
     repeating: str | None = None  # why the search ended, once only repeats remain

@@ -64,6 +64,7 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 STRATEGIES = ("grid_search", "random_search", "bayesian")
 MAX_REPEATS = 50
+FAILURE_CONSTRAINT = "experiment_failed"  # > 0 on a trial whose experiment failed (learn_failures)
 DEFAULT_MAX_ITERATIONS = 100
 # Below this many valid combinations a random order is a shuffled list of indices and the
 # bayesian fallback scans every untried combination; above, indices are drawn one at a time.
@@ -258,8 +259,9 @@ class Strategy:
     def _forgotten(self, key: CombinationKey) -> None:
         pass
 
-    def record(self, combination: dict[str, Any], score: float | None) -> None:
-        """Record an experiment's result (also used to replay earlier experiments on resume)."""
+    def record(self, combination: dict[str, Any], score: float | None, *, pruned: bool = False) -> None:
+        """Record an experiment's result (also used to replay earlier experiments on resume);
+        ``pruned``: no score because it was stopped early as hopeless, not because it failed."""
         key = combination_key(combination)
         self.in_flight.pop(key, None)
         self.history.append((combination, score))
@@ -272,7 +274,7 @@ class Strategy:
             self.since_improvement = 0
         else:
             self.since_improvement += 1
-        self._recorded(combination, key, score)
+        self._recorded(combination, key, score, pruned)
 
     @property
     def experiments(self) -> int:
@@ -284,7 +286,9 @@ class Strategy:
         """The next untried combination, or None when the strategy has none left."""
         raise TypeError(f"{type(self).__name__} must define _next(): use GridSearch, RandomSearch or BayesianSearch")
 
-    def _recorded(self, combination: dict[str, Any], key: CombinationKey, score: float | None) -> None:
+    def _recorded(
+        self, combination: dict[str, Any], key: CombinationKey, score: float | None, pruned: bool = False
+    ) -> None:
         pass
 
     def valid_at(self, index: int) -> dict[str, Any]:
@@ -353,8 +357,16 @@ class RandomSearch(Strategy):
 class BayesianSearch(Strategy):
     name = "bayesian"
 
-    def __init__(self, parameters: dict[str, Any], *, n_startup_trials: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        parameters: dict[str, Any],
+        *,
+        n_startup_trials: int | None = None,
+        learn_failures: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(parameters, **kwargs)
+        self.learn_failures = learn_failures
         if n_startup_trials is None:
             n_startup_trials = min(10, max(2, self.max_iterations // 4))
         self.n_startup_trials = n_startup_trials
@@ -380,11 +392,22 @@ class BayesianSearch(Strategy):
     def _combination_of(self, params: dict[str, Any]) -> dict[str, Any]:
         return _nest([(path, params[name]) for name, (path, _v) in zip(self.param_names, self.leaves, strict=False)])
 
-    def _tell(self, trial: optuna.trial.Trial, score: float | None) -> None:
-        if score is None:
+    def _floor(self) -> float:
+        """The value a failed or pruned trial is told: the worst score recorded (0 before any)."""
+        scores = [s for s in self.scores.values() if s is not None]
+        return min(scores) if scores else 0.0
+
+    def _tell(self, trial: optuna.trial.Trial, score: float | None, pruned: bool = False) -> None:
+        if score is not None:
+            self.study.tell(trial, score)
+        elif not self.learn_failures:
             self.study.tell(trial, state=TrialState.FAIL)
         else:
-            self.study.tell(trial, score)
+            # Hidden constraints: a failure is a finished trial that broke a constraint, so TPE
+            # counts its region among the bad ones; a pruned one is merely the worst score.
+            if not pruned:
+                trial.set_constraint(FAILURE_CONSTRAINT, 1.0)
+            self.study.tell(trial, self._floor())
 
     def _next(self) -> dict[str, Any] | None:
         combination: dict[str, Any] | None
@@ -438,15 +461,27 @@ class BayesianSearch(Strategy):
         if trial is not None:
             self.study.tell(trial, state=TrialState.FAIL)
 
-    def _recorded(self, combination: dict[str, Any], key: CombinationKey, score: float | None) -> None:
+    def _recorded(
+        self, combination: dict[str, Any], key: CombinationKey, score: float | None, pruned: bool = False
+    ) -> None:
         trial = self._trials.pop(key, None)
         if trial is not None:
-            self._tell(trial, score)
+            self._tell(trial, score, pruned)
             return
         # A replayed (or unexpected) result: add it to the study as a finished trial.
         params = self._params_of(combination)
         if len(params) != len(self.param_names):
             return  # not a combination of this space; nothing to teach
+        if score is None and self.learn_failures:
+            self.study.add_trial(
+                create_trial(
+                    params=params,
+                    distributions=self.distributions,
+                    value=self._floor(),
+                    constraints=None if pruned else {FAILURE_CONSTRAINT: 1.0},
+                )
+            )
+            return
         self.study.add_trial(
             create_trial(
                 params=params,
@@ -485,4 +520,6 @@ def make_strategy(task: dict[str, Any], *, gpus: int | None = None) -> Strategy:
         kwargs["sample_if_larger"] = bool(optimization.get("sample_if_larger", False))
     if name == "bayesian" and optimization.get("n_startup_trials") is not None:
         kwargs["n_startup_trials"] = optimization["n_startup_trials"]
+    if name == "bayesian":
+        kwargs["learn_failures"] = bool(optimization.get("learn_failures", False))
     return _CLASSES[name](task.get("parameters") or {}, **kwargs)
