@@ -64,3 +64,26 @@ def test_failures_replayed_on_resume_carry_the_constraint_and_pruned_ones_do_not
     off = make_strategy({"parameters": SPACE, "base_runtime": "command", "optimization": {"strategy": "bayesian"}})
     off.record({"x": 8, "y": 1}, None)
     assert isinstance(off, BayesianSearch) and off.study.trials[0].state.name == "FAIL"
+
+
+def test_several_objectives_make_a_multi_objective_study_that_learns_from_each_value():
+    task = {
+        "parameters": SPACE,
+        "base_runtime": "command",
+        "optimization": {
+            "strategy": "bayesian",
+            "max_iterations": 12,
+            "objectives": ["maximize_throughput", "minimize_ttft"],
+            "learn_failures": True,
+        },
+    }
+    strategy = make_strategy(task)
+    assert isinstance(strategy, BayesianSearch)
+    assert [d.name for d in strategy.study.directions] == ["MAXIMIZE", "MINIMIZE"]
+    while (combination := strategy.propose()) is not None:
+        value = score(combination)
+        values = None if value is None else {"maximize_throughput": value, "minimize_ttft": 10.0 + combination["y"]}
+        strategy.record(combination, value, values=values)
+    finished = [t for t in strategy.study.trials if t.state.name == "COMPLETE"]
+    assert strategy.experiments == 12 and len(finished) >= 12 and all(len(t.values) == 2 for t in finished)
+    assert strategy.study.best_trials  # Optuna's own front of the feasible trials

@@ -62,7 +62,12 @@ def resume_search(session: Session, task: Task) -> ResumedSearch:
             if experiment.repeat_of is not None:
                 plan.record_repeat(experiment.sequence, sequences.get(experiment.repeat_of, 0))
             else:
-                strategy.record(experiment.parameters, score, pruned=experiment.status == ExperimentStatus.pruned)
+                strategy.record(
+                    experiment.parameters,
+                    score,
+                    pruned=experiment.status == ExperimentStatus.pruned,
+                    values=experiment.objective_values,
+                )
                 plan.record_original(experiment.sequence, experiment.parameters, score)
             replayed += 1
     next_sequence = max((e.sequence for e in done), default=0) + 1

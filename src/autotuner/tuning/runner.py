@@ -30,6 +30,7 @@ from autotuner.tuning.experiment import CANCELLED_MESSAGE, ExperimentOutcome, ru
 from autotuner.tuning.pruning import Pruner
 from autotuner.tuning.scoring import gpus_needed
 from autotuner.tuning.strategies import Strategy
+from autotuner.tuning.verdict import objective_values
 
 
 @dataclass
@@ -130,6 +131,7 @@ def run_search(
     in_flight: dict[int, threading.Thread] = {}
     plan = repeats if repeats is not None else RepeatPlan.of_task(task)
     pruning = pruner if pruner is not None else Pruner(task)
+    objectives = (task.get("optimization") or {}).get("objectives") or []
 
     def locked(hook: Callable[..., Any], *args: Any) -> Any:
         with hook_lock:
@@ -195,7 +197,8 @@ def run_search(
             else:
                 score = outcome.score if outcome.status == "succeeded" else None
                 plan.record_original(sequence, combination, score)
-                strategy.record(combination, score, pruned=outcome.status == "pruned")
+                values = objective_values(outcome.metrics, objectives, parameters=combination, runtime=runtime)
+                strategy.record(combination, score, pruned=outcome.status == "pruned", values=values)
 
     sequence = first_sequence
     repeating: str | None = None  # why the search ended, once only repeats remain

@@ -52,6 +52,7 @@ from typing import Any
 
 import optuna
 from optuna.distributions import BaseDistribution, CategoricalDistribution
+from optuna.study import StudyDirection
 from optuna.trial import TrialState, create_trial
 
 from autotuner.core.enums import engine_runtime
@@ -204,6 +205,7 @@ class Strategy:
             )
         self.history: list[tuple[dict[str, Any], float | None]] = []
         self.scores: dict[CombinationKey, float | None] = {}
+        self.values: dict[CombinationKey, dict[str, float]] = {}  # objectives' values (several objectives)
         self.best_score: float | None = None
         self.best_combination: dict[str, Any] | None = None
         self.since_improvement = 0
@@ -259,9 +261,19 @@ class Strategy:
     def _forgotten(self, key: CombinationKey) -> None:
         pass
 
-    def record(self, combination: dict[str, Any], score: float | None, *, pruned: bool = False) -> None:
+    def record(
+        self,
+        combination: dict[str, Any],
+        score: float | None,
+        *,
+        pruned: bool = False,
+        values: dict[str, float] | None = None,
+    ) -> None:
         """Record an experiment's result (also used to replay earlier experiments on resume);
-        ``pruned``: no score because it was stopped early as hopeless, not because it failed."""
+        ``pruned``: no score because it was stopped early as hopeless, not because it failed;
+        ``values``: each objective's value (a multi-objective search learns from them)."""
+        if values is not None and score is not None:
+            self.values[combination_key(combination)] = values
         key = combination_key(combination)
         self.in_flight.pop(key, None)
         self.history.append((combination, score))
@@ -363,10 +375,12 @@ class BayesianSearch(Strategy):
         *,
         n_startup_trials: int | None = None,
         learn_failures: bool = False,
+        objectives: list[str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(parameters, **kwargs)
         self.learn_failures = learn_failures
+        self.objectives = list(objectives or [])
         if n_startup_trials is None:
             n_startup_trials = min(10, max(2, self.max_iterations // 4))
         self.n_startup_trials = n_startup_trials
@@ -377,7 +391,14 @@ class BayesianSearch(Strategy):
             for name, (_path, values) in zip(self.param_names, self.leaves, strict=False)
         }
         sampler = optuna.samplers.TPESampler(seed=self.seed, n_startup_trials=n_startup_trials, constant_liar=True)
-        self.study = optuna.create_study(direction="maximize", sampler=sampler)
+        if self.objectives:  # several objectives: TPE's multi-objective mode, their Pareto front
+            directions = [
+                StudyDirection.MAXIMIZE if o.startswith("maximize") else StudyDirection.MINIMIZE
+                for o in self.objectives
+            ]
+            self.study = optuna.create_study(directions=directions, sampler=sampler)
+        else:
+            self.study = optuna.create_study(direction="maximize", sampler=sampler)
         self._trials: dict[CombinationKey, optuna.trial.Trial] = {}  # asked, not yet told
         self.repeats_told = 0
 
@@ -392,14 +413,29 @@ class BayesianSearch(Strategy):
     def _combination_of(self, params: dict[str, Any]) -> dict[str, Any]:
         return _nest([(path, params[name]) for name, (path, _v) in zip(self.param_names, self.leaves, strict=False)])
 
-    def _floor(self) -> float:
-        """The value a failed or pruned trial is told: the worst score recorded (0 before any)."""
+    def _floor(self) -> float | list[float]:
+        """The value(s) a failed or pruned trial is told: the worst recorded (0 before any)."""
+        if self.objectives:
+            worst = []
+            for objective in self.objectives:
+                seen = [v[objective] for v in self.values.values() if objective in v]
+                pick = min if objective.startswith("maximize") else max
+                worst.append(pick(seen) if seen else 0.0)
+            return worst
         scores = [s for s in self.scores.values() if s is not None]
         return min(scores) if scores else 0.0
 
+    def _told(self, key: CombinationKey, score: float | None) -> float | list[float] | None:
+        """What the study is told for a result: the score, or each objective's value."""
+        if score is None or not self.objectives:
+            return score
+        values = self.values.get(key) or {}
+        return [values[o] for o in self.objectives] if all(o in values for o in self.objectives) else None
+
     def _tell(self, trial: optuna.trial.Trial, score: float | None, pruned: bool = False) -> None:
-        if score is not None:
-            self.study.tell(trial, score)
+        told = self._told(combination_key(self._combination_of(trial.params)), score)
+        if told is not None:
+            self.study.tell(trial, told)
         elif not self.learn_failures:
             self.study.tell(trial, state=TrialState.FAIL)
         else:
@@ -472,12 +508,15 @@ class BayesianSearch(Strategy):
         params = self._params_of(combination)
         if len(params) != len(self.param_names):
             return  # not a combination of this space; nothing to teach
-        if score is None and self.learn_failures:
+        told = self._told(key, score)
+        if told is None and self.learn_failures:
+            floor = self._floor()
             self.study.add_trial(
                 create_trial(
                     params=params,
                     distributions=self.distributions,
-                    value=self._floor(),
+                    value=None if isinstance(floor, list) else floor,
+                    values=floor if isinstance(floor, list) else None,
                     constraints=None if pruned else {FAILURE_CONSTRAINT: 1.0},
                 )
             )
@@ -486,8 +525,9 @@ class BayesianSearch(Strategy):
             create_trial(
                 params=params,
                 distributions=self.distributions,
-                value=score,
-                state=TrialState.COMPLETE if score is not None else TrialState.FAIL,
+                value=None if isinstance(told, list) else told,
+                values=told if isinstance(told, list) else None,
+                state=TrialState.COMPLETE if told is not None else TrialState.FAIL,
             )
         )
 
@@ -522,4 +562,5 @@ def make_strategy(task: dict[str, Any], *, gpus: int | None = None) -> Strategy:
         kwargs["n_startup_trials"] = optimization["n_startup_trials"]
     if name == "bayesian":
         kwargs["learn_failures"] = bool(optimization.get("learn_failures", False))
+        kwargs["objectives"] = optimization.get("objectives") or None
     return _CLASSES[name](task.get("parameters") or {}, **kwargs)
