@@ -747,3 +747,21 @@ def test_a_hopeless_experiment_is_pruned_after_its_first_level_and_its_engine_st
     assert "# autotuner: experiment pruned: Pruned after" in client.get(f"/api/experiments/{pruned['id']}/logs").text
     assert task["best_experiment_id"] != pruned["id"] and task["experiments_done"] == 3
     assert pruned["id"] not in task["verdict"]["tied_experiment_ids"]
+
+
+def test_warm_start_seeds_a_bayesian_search_with_earlier_tasks_of_the_same_runtime_model_and_benchmark(client, worker):
+    def body(name: str, warm: bool, benchmark: dict | None = None) -> dict:
+        task = toy_task(
+            name, parameters={"tp-size": [1, 2]}, strategy="bayesian", max_iterations=2, benchmark=benchmark
+        )
+        task["optimization"]["warm_start"] = warm
+        return task
+
+    first, _ = run_task(client, worker, body("earlier", warm=False))
+    assert first["status"] == "completed" and first["warm_start_used"] == 0
+    seeded, experiments = run_task(client, worker, body("seeded", warm=True))
+    assert seeded["status"] == "completed", seeded
+    assert seeded["warm_start_used"] == 2 and len(experiments) == 2  # seeded, and still measured here
+    other = {**FAST_BENCHMARK, "concurrency": [1]}  # scored another way: not comparable
+    elsewhere, _ = run_task(client, worker, body("other benchmark", warm=True, benchmark=other))
+    assert elsewhere["warm_start_used"] == 0

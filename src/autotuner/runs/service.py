@@ -27,7 +27,7 @@ from autotuner.tasks import service as tasks_service
 from autotuner.tasks.service import get_task, get_task_to_change, task_config
 from autotuner.tuning.pruning import Pruner
 from autotuner.tuning.runner import RepeatPlan
-from autotuner.tuning.strategies import Strategy, make_strategy
+from autotuner.tuning.strategies import BayesianSearch, Strategy, make_strategy
 from autotuner.tuning.verdict import Run, dominated_flags, summarize
 
 LOG_TAIL_BYTES = 256 * 1024
@@ -71,7 +71,50 @@ def resume_search(session: Session, task: Task) -> ResumedSearch:
                 plan.record_original(experiment.sequence, experiment.parameters, score)
             replayed += 1
     next_sequence = max((e.sequence for e in done), default=0) + 1
+    task.warm_start_used = warm_start(session, task, strategy) if config["optimization"].get("warm_start") else 0
     return ResumedSearch(strategy, replayed, next_sequence, plan, pruner)
+
+
+# Warm start reads at most this many earlier experiments, the newest first.
+WARM_START_LIMIT = 1000
+
+
+def warm_start(session: Session, task: Task, strategy: Strategy) -> int:
+    """Seed a bayesian search with the experiments of the owner's earlier tasks on the same
+    runtime, model and GPUs, scored the same way (objective(s), benchmark, SLOs), whose
+    combinations belong to this space; returns how many it took. Grid and random search take none
+    (they do not learn)."""
+    if not isinstance(strategy, BayesianSearch):
+        return 0
+    mine = task.optimization or {}
+    rows = session.execute(
+        select(Experiment, Task)
+        .join(Task, Task.id == Experiment.task_id)
+        .where(
+            Task.id != task.id,
+            Task.owner_id.is_(None) if task.owner_id is None else Task.owner_id == task.owner_id,
+            Task.base_runtime == task.base_runtime,
+            Task.gpus.is_(None) if task.gpus is None else Task.gpus == task.gpus,
+            Experiment.repeat_of.is_(None),
+            Experiment.status.in_([ExperimentStatus.succeeded, ExperimentStatus.failed]),
+        )
+        .order_by(Experiment.id.desc())
+        .limit(WARM_START_LIMIT)
+    ).all()
+    used = 0
+    for experiment, earlier in rows:
+        theirs = earlier.optimization or {}
+        same = (
+            (earlier.model or {}).get("id_or_path") == (task.model or {}).get("id_or_path")
+            and theirs.get("objective") == mine.get("objective")
+            and (theirs.get("objectives") or None) == (mine.get("objectives") or None)
+            and earlier.benchmark == task.benchmark
+            and earlier.slo == task.slo
+        )
+        score = experiment.score if experiment.status == ExperimentStatus.succeeded else None
+        if same and strategy.warm(experiment.parameters, score, experiment.objective_values):
+            used += 1
+    return used
 
 
 # Experiments that ran to an end: replayed on resume, counted in the task's progress.

@@ -476,6 +476,46 @@ class BayesianSearch(Strategy):
         self._trials[combination_key(combination)] = trial
         return combination
 
+    def warm(self, combination: dict[str, Any], score: float | None, values: dict[str, float] | None = None) -> bool:
+        """Teach the model an experiment of an earlier task (warm start) without counting it as
+        tried here: the combination may still run. False when it is not a valid combination of this space."""
+        params = self._params_of(combination)
+        if len(params) != len(self.param_names) or len(dict(flatten(combination))) != len(params):
+            return False
+        if any(
+            params[name] not in dist.choices
+            for name, dist in self.distributions.items()
+            if isinstance(dist, CategoricalDistribution)
+        ):
+            return False
+        if not self.is_valid(combination):
+            return False
+        if score is None:
+            if not self.learn_failures:
+                return False
+            floor = self._floor()
+            trial = create_trial(
+                params=params,
+                distributions=self.distributions,
+                value=None if isinstance(floor, list) else floor,
+                values=floor if isinstance(floor, list) else None,
+                constraints={FAILURE_CONSTRAINT: 1.0},
+            )
+        else:
+            told: float | list[float] = score
+            if self.objectives:
+                if not values or not all(o in values for o in self.objectives):
+                    return False
+                told = [values[o] for o in self.objectives]
+            trial = create_trial(
+                params=params,
+                distributions=self.distributions,
+                value=None if isinstance(told, list) else told,
+                values=told if isinstance(told, list) else None,
+            )
+        self.study.add_trial(trial)
+        return True
+
     def _untried_at_random(self) -> dict[str, Any] | None:
         """An untried valid combination picked at random, or None when every one has been tried.
         A small space is scanned; a large one is sampled by index (a bounded number of draws,
