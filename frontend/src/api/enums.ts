@@ -49,6 +49,7 @@ export const EXPERIMENT_STATUS: Record<ExperimentStatus, Labelled & { color: Col
   succeeded: { label: 'Succeeded', color: 'teal', active: false },
   failed: { label: 'Failed', color: 'red', active: false },
   cancelled: { label: 'Cancelled', color: 'orange', active: false },
+  pruned: { label: 'Pruned', color: 'gray', active: false },
 };
 
 export const RUNTIMES: Record<Runtime, Labelled & { hint: string }> = {
