@@ -164,7 +164,7 @@ def test_objective_values_in_natural_units():
 
 def test_a_configuration_measured_once_borrows_the_degrees_of_freedom_of_the_tasks_noise():
     best = _candidate(1, [110.0, 112.0, 108.0])
-    once = _candidate(2, [100.0])
+    once = _candidate(2, [104.0])
     steady = _candidate(3, [60.0, 61.0, 59.0, 60.5, 59.5])  # 4 more degrees of freedom for the noise
     found = verdict([best, once, steady])
     assert found is not None and found.kind == "significant", found
