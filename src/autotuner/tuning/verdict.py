@@ -244,7 +244,7 @@ def objective_values(
     for objective in objectives:
         result = score_metrics(metrics, objective, parameters=parameters, runtime=runtime)
         if result.score is not None:
-            values[objective] = abs(result.score)
+            values[objective] = round(abs(result.score), 6)
     return values or None
 
 
