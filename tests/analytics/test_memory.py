@@ -92,7 +92,7 @@ def test_config_json_is_read_safely(tmp_path: Path) -> None:
     assert (shape.layers, shape.kv_heads, shape.head_dim, shape.architecture) == (32, 8, 128, "LlamaForCausalLM")
     assert shape.params_b == pytest.approx(8.03, rel=0.01)  # the estimate from the config's sizes
     (tmp_path / "model.bin").write_text("{}")
-    with pytest.raises(ShapeError, match="is not a .json file"):
+    with pytest.raises(ShapeError, match=r"is not a \.json file"):
         read_config(str(tmp_path / "model.bin"))
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(ShapeError, match="is not valid JSON"):

@@ -126,7 +126,7 @@ def _memory_model_gpu(
 
     if runtime == "llamacpp":
         add(
-            "gpu-layers",
+            "n-gpu-layers",
             [shape.layers],
             f"All {shape.layers} layers fit on the GPU ({fit.weights_gb:.1f} GB of weights, "
             f"{hardware.gpu_memory_gb:g} GB per GPU).",
@@ -182,10 +182,10 @@ def _memory_model_gpu(
 def _memory_model_cpu(shape: ModelShape, per_request: int) -> tuple[dict[str, list[Any]], list[SuggestReason]]:
     cores = os.cpu_count() or 1
     threads = sorted({max(1, cores // 2), cores})
-    parameters: dict[str, list[Any]] = {"gpu-layers": [0], "threads": threads, "parallel": [1, 2, 4]}
+    parameters: dict[str, list[Any]] = {"n-gpu-layers": [0], "threads": threads, "parallel": [1, 2, 4]}
     parameters["ctx-size"] = [4 * per_request]
     texts = {
-        "gpu-layers": "No GPU was found: every layer runs on the CPU.",
+        "n-gpu-layers": "No GPU was found: every layer runs on the CPU.",
         "threads": f"This machine has {cores} CPU threads ({cpu_model() or 'unknown CPU'}): half of them and all.",
         "parallel": "A CPU serves few requests at once: 1, 2 and 4 slots.",
         "ctx-size": f"4 slots x {per_request} tokens per request of the scenario.",
