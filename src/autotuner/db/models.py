@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, PrimaryKeyConstraint, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from autotuner.db.base import Base, JSONType, UTCDateTime, utcnow
@@ -189,7 +200,12 @@ class Experiment(Base):
     """One run of the engine with one combination of the task's parameters."""
 
     __tablename__ = "experiments"
-    __table_args__ = (UniqueConstraint("task_id", "sequence"), NEVER_REUSE_IDS)
+    __table_args__ = (
+        UniqueConstraint("task_id", "sequence"),
+        # Analytics read a task's succeeded experiments and their scores (migration 0011).
+        Index("ix_experiments_task_status_score", "task_id", "status", "score"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -211,6 +227,8 @@ class Experiment(Base):
     score_stats: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     # Each objective's metric in natural units (tokens/s, ms), keyed by objective; succeeded only.
     objective_values: Mapped[dict[str, float] | None] = mapped_column(JSONType, nullable=True)
+    # What it ran on (autotuner.tasks.context): runtime and version, model, hardware, benchmark.
+    context: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
 
 
 class TaskEvent(Base):
