@@ -1,14 +1,18 @@
 """Benchmark of the preset service: the merge engine, then the real HTTP service under load.
 
 1. Merge time for 100 presets x 50 parameters x 20 values, every strategy (``bench_merger.run``),
-   as median and p99 and as a ratio against a plain set-union loop timed in the same run.
+   as median and p99 and as a ratio against plain dict/set code giving the same result, same run.
 2. The real service: ``autotuner serve`` started as a subprocess on a free port of 127.0.0.1 with
    its own temporary data folder (SQLite), or with ``--database-url`` on PostgreSQL inside a schema
    created for this run and dropped afterwards. 1,000 custom presets are created through
    ``POST /api/presets/``, then 8 concurrent clients measure ``GET /api/presets/balanced`` (the
    baseline: one preset, the whole stack), ``GET /api/presets/`` (the full list) and
    ``POST /api/presets/merge`` (2-5 random presets, random strategy): requests/s, p50/p90/p99
-   latency, errors, and the CPU the server and the load generator used.
+   latency, errors, and the CPU the server and the load generator used. Then the floor: a bare
+   FastAPI app (``benchmarks/floor_app.py``) serving the body GET one gave, run by Uvicorn as
+   ``autotuner serve`` runs the app, loaded by the same clients; every row shows its req/s as a
+   ratio of the floor's. ``--scale-workers`` then serves the same database with
+   ``autotuner serve --workers 2`` and measures GET one and the merge again.
 3. Prints markdown tables ready for the README and exits 0; the server is always stopped.
 
 Load generator: one thread per client, each with its own keep-alive ``httpx.Client``, counted
@@ -22,7 +26,7 @@ separate C process using almost no CPU, for ``--wrk-seconds`` each. The machine 
 noisy: read the "x baseline" ratios rather than the absolute times.
 
 Run: ``.venv/bin/python benchmarks/bench_presets.py [--presets 1000] [--clients 8]
-[--requests 2000] [--max-seconds 20] [--wrk-seconds 5] [--quick]
+[--requests 2000] [--max-seconds 20] [--wrk-seconds 5] [--quick] [--scale-workers]
 [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]``
 """
 
@@ -56,7 +60,6 @@ ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 AIM_MERGE_MS = 20.0
 AIM_P99_MS = 50.0
-SYSTEM_PRESETS = 4
 REQUEST_TIMEOUT_S = 30.0
 STARTUP_TIMEOUT_S = 60.0
 STRATEGIES = ("union", "intersection", "last_wins", "deep_merge")
@@ -159,7 +162,10 @@ def autotuner_command() -> list[str]:
 class Server:
     """``autotuner serve`` in its own process group; ``stop()`` always ends the whole group."""
 
-    def __init__(self, data_dir: Path, database_url: str | None):
+    ready_path = "/api/presets/"
+
+    def __init__(self, data_dir: Path, database_url: str | None, workers: int = 1):
+        self.workers = workers
         self.port = free_port()
         self.base_url = f"http://{HOST}:{self.port}"
         self.log_path = data_dir / "server.log"
@@ -175,13 +181,17 @@ class Server:
     def start(self) -> None:
         self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
-            [*autotuner_command(), "serve", "--host", HOST, "--port", str(self.port)],
+            self.command(),
             env=self._env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
+
+    def command(self) -> list[str]:
+        workers = ["--workers", str(self.workers)] if self.workers > 1 else []
+        return [*autotuner_command(), "serve", "--host", HOST, "--port", str(self.port), *workers]
 
     def wait_ready(self, timeout: float = STARTUP_TIMEOUT_S) -> None:
         deadline = time.monotonic() + timeout
@@ -193,24 +203,38 @@ class Server:
                         f"see its log below.\n{self.log_tail()}"
                     )
                 try:
-                    if client.get(f"{self.base_url}/api/presets/").status_code == 200:
+                    if client.get(f"{self.base_url}{self.ready_path}").status_code == 200:
                         return
                 except httpx.HTTPError:
                     pass
                 time.sleep(0.2)
         raise BenchFailure(
-            f"The service did not answer /api/presets/ within {timeout:.0f} s: see its log below.\n{self.log_tail()}"
+            f"The service did not answer {self.ready_path} within {timeout:.0f} s: see its log below.\n{self.log_tail()}"
         )
 
     def cpu_seconds(self) -> float | None:
-        """User + system CPU time of the server process, from /proc (None where unavailable)."""
+        """User + system CPU time of the server process and its live children (the Uvicorn
+        workers of ``--workers``), from /proc (None where unavailable)."""
         if self.process is None:
             return None
-        try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, ValueError, IndexError):
-            return None
+        pids = [self.process.pid]
+        if self.workers > 1:
+            for entry in Path("/proc").iterdir():
+                if entry.name.isdigit():
+                    try:
+                        if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                            pids.append(int(entry.name))
+                    except (OSError, ValueError, IndexError):
+                        continue
+        total = 0.0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except (OSError, ValueError, IndexError):
+                if pid == self.process.pid:
+                    return None
+        return total
 
     def log_tail(self, lines: int = 30) -> str:
         try:
@@ -233,6 +257,21 @@ class Server:
                 except subprocess.TimeoutExpired:
                     continue
         self._log.close()
+
+
+class FloorServer(Server):
+    """The framework's floor (``benchmarks/floor_app.py``): a bare FastAPI app serving ``body``."""
+
+    ready_path = "/object"
+
+    def __init__(self, data_dir: Path, body: bytes):
+        super().__init__(data_dir, None)
+        self.log_path = data_dir / "floor.log"
+        self.body_file = data_dir / "floor-body.json"
+        self.body_file.write_bytes(body)
+
+    def command(self) -> list[str]:
+        return [sys.executable, str(ROOT / "benchmarks" / "floor_app.py"), str(self.port), str(self.body_file)]
 
 
 class PostgresSchema:
@@ -540,13 +579,15 @@ def bench_service(args: argparse.Namespace, database_url: str | None) -> dict:
             t0 = time.perf_counter()
             server.wait_ready()
             startup_s = time.perf_counter() - t0
+            with httpx.Client(base_url=server.base_url, timeout=REQUEST_TIMEOUT_S) as client:
+                system_presets = len(client.get("/api/presets/").json())  # the built-in ones
             seeding, ids = seed_presets(server, args.presets, args.clients, max(args.max_seconds, 120.0))
 
             with httpx.Client(base_url=server.base_url, timeout=REQUEST_TIMEOUT_S) as client:
                 listed = client.get("/api/presets/")
                 listed.raise_for_status()
                 stored = len(listed.json())
-            expected = args.presets + SYSTEM_PRESETS
+            expected = args.presets + system_presets
             if stored != expected:
                 raise BenchFailure(
                     f"GET /api/presets/ returned {stored} presets, expected {expected}: another process shares the database."
@@ -600,7 +641,39 @@ def bench_service(args: argparse.Namespace, database_url: str | None) -> dict:
                 raise BenchFailure(
                     f"The service exited during the run with code {server.process.returncode}:\n{server.log_tail()}"
                 )
+            with httpx.Client(base_url=server.base_url, timeout=REQUEST_TIMEOUT_S) as client:
+                one = client.get("/api/presets/balanced")
+                one.raise_for_status()
+            server.stop()
+
+            # The floor: the same body from a bare FastAPI app, same Uvicorn set-up, same clients.
+            floor = FloorServer(Path(tmp), one.content)
+            try:
+                floor.start()
+                floor.wait_ready()
+                floor_phase = run_phase(
+                    "GET /object (bare FastAPI, the floor)",
+                    floor,
+                    lambda client, _rng, _ticket: client.get("/object"),
+                    seed=15,
+                    **common,
+                )
+            finally:
+                floor.stop()
+
+            # The same service on the same database with --workers 2.
+            scaled: list[Phase] = []
+            if args.scale_workers:
+                server = Server(Path(tmp), database_url, workers=2)
+                server.start()
+                server.wait_ready()
+                scaled = [
+                    run_phase("GET /api/presets/balanced, --workers 2", server, baseline, seed=11, **common),
+                    run_phase("POST /api/presets/merge (2-5 presets), --workers 2", server, merge, seed=13, **common),
+                ]
             return {
+                "floor": floor_phase,
+                "scaled": scaled,
                 "startup_s": startup_s,
                 "seeding": seeding,
                 "phases": phases,
@@ -650,7 +723,7 @@ def merge_table(rows: list[dict], rounds: int) -> list[str]:
     lines = [
         f"Merge engine, 100 presets x 50 parameters x 20 values, {rounds} rounds (aim: p99 under {AIM_MERGE_MS:g} ms)",
         "",
-        "| case | median ms | p99 ms | x baseline | aim met |",
+        "| case | median ms | p99 ms | x plain (same result, no sentences) | aim met |",
         "|---|---:|---:|---:|:---:|",
     ]
     for row in rows:
@@ -669,20 +742,24 @@ def service_table(result: dict, args: argparse.Namespace) -> list[str]:
         f"(threads, keep-alive httpx), up to {args.requests:,} requests or {args.max_seconds:g} s per row "
         f"(aim: p99 under {AIM_P99_MS:g} ms); GET list body {result['list_bytes'] / 1024:,.0f} KiB",
         "",
-        "| request | done | req/s | p50 ms | p90 ms | p99 ms | errors | p50 x baseline | server cores | client cores | aim met |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
+        "| request | done | req/s | req/s x floor | p50 ms | p90 ms | p99 ms | errors | p50 x baseline | server cores "
+        "| client cores | aim met |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
     ]
-    for i, phase in enumerate([*phases, result["seeding"]]):
+    floor_rps = result["floor"].rps
+    for i, phase in enumerate([*phases, result["floor"], *result["scaled"], result["seeding"]]):
         is_seed = phase is result["seeding"]
         aim = (
             ""
-            if i == 0 or is_seed or phase.clients != args.clients
+            if i == 0 or is_seed or phase.clients != args.clients or phase is result["floor"]
             else ("yes" if phase.pct(99) < AIM_P99_MS else "**no**")
         )
         server_cores = None if phase.server_cpu_s is None else phase.server_cpu_s / phase.wall_s
         name = phase.name + (" (seeding)" if is_seed else "") + (" (time limit)" if phase.stopped_by_time else "")
         lines.append(
-            f"| {name} | {phase.completed:,} | {fmt(phase.rps, 0)} | {fmt(phase.pct(50), 2)} | {fmt(phase.pct(90), 2)} "
+            f"| {name} | {phase.completed:,} | {fmt(phase.rps, 0)} "
+            f"| {fmt(phase.rps / floor_rps if floor_rps and not is_seed else None, 2)} "
+            f"| {fmt(phase.pct(50), 2)} | {fmt(phase.pct(90), 2)} "
             f"| {fmt(phase.pct(99), 2)} | {phase.errors} | {fmt(phase.pct(50) / base if base else None, 1)} "
             f"| {fmt(server_cores, 2)} | {fmt(phase.client_cpu_s / phase.wall_s, 2)} | {aim} |"
         )
@@ -733,6 +810,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="also load each request with wrk for this many seconds when wrk is installed (0: never; default 5)",
     )
     parser.add_argument("--skip-merge-engine", action="store_true", help="only benchmark the service")
+    parser.add_argument(
+        "--scale-workers",
+        action="store_true",
+        help="then run GET one and merge again on the same database with `autotuner serve --workers 2`",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     if args.quick:
@@ -840,7 +922,7 @@ def main(argv: list[str] | None = None) -> int:
                             "client_cpu_s": p.client_cpu_s,
                             "server_cpu_s": p.server_cpu_s,
                         }
-                        for p in [*service["phases"], service["seeding"]]
+                        for p in [*service["phases"], service["floor"], *service["scaled"], service["seeding"]]
                     ],
                     "wrk": [vars(row) for row in service["wrk"]],
                 },

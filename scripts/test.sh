@@ -42,6 +42,7 @@ if [ -f frontend/package.json ]; then
   say "UI unit tests"
   (cd frontend && npm run --silent test)
   build_ui
+  ./scripts/wheel_check.sh
   say "End-to-end tests in Chromium"
   ./scripts/e2e.sh
   say "The documentation site offline in Chromium (diagrams, search, dark mode; no request leaves the machine)"

@@ -656,3 +656,14 @@ def test_deep_merge_matches_a_plain_recursive_fold(spaces, overrides):
     expected = _reference_deep_merge(spaces + ([overrides] if overrides else []))
     assert typed_leaves(result.parameters) == typed_leaves(expected)
     assert result.parameters == expected
+
+
+def test_a_conflict_sentence_is_written_when_read_and_an_assigned_one_replaces_it():
+    presets = [NamedSpace("A", {"tp": [1, 2]}), NamedSpace("B", {"tp": [2, 4]})]
+    conflict = PresetMerger().merge(presets, "last_wins").conflicts[0]
+    expected = "'tp': A has [1, 2], B has [2, 4]; last_wins keeps B's [2, 4]."
+    conflict.kept.append(8)  # the caller's copy, changed before the sentence is first read
+    assert conflict.message == expected
+    assert conflict.to_dict()["message"] == expected
+    conflict.message = "decided"
+    assert conflict.message == "decided" and conflict.to_dict()["message"] == "decided"

@@ -40,6 +40,14 @@ def serve(
             help="Listen on another address although no user exists: anyone who reaches the port acts as the operator.",
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            envvar="AUTOTUNER_WORKERS",
+            help="Web processes answering requests (Uvicorn workers); the tuning worker runs once, in the main process.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the API (docs at /docs) and the built web UI on one port.
 
@@ -85,7 +93,42 @@ def serve(
         highlight=False,
         markup=False,
     )
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(application, host=host, port=port, log_level="info")
+    else:
+        _serve_processes(application, settings, host, port, workers)
+
+
+def _serve_processes(application: Any, settings: Any, host: str, port: int, workers: int) -> None:
+    """``--workers N``: N Uvicorn processes answer requests, each building the app from the
+    environment (so they get --insecure and no worker of their own from it); the tuning worker
+    runs in this process only, on the database the checks above opened and migrated. Exactly one
+    worker per database, as ``Worker`` needs: it runs every started task it has no thread for."""
+    import os
+
+    import uvicorn
+
+    from autotuner.runs.worker import Worker
+    from autotuner.tuning.engine.process import terminate_all
+
+    os.environ["AUTOTUNER_EMBEDDED_WORKER"] = "false"
+    if settings.insecure:
+        os.environ["AUTOTUNER_INSECURE"] = "true"
+    tuning = None
+    if settings.embedded_worker:
+        tuning = Worker(
+            application.state.session_factory, settings.log_dir, allow_command_runtime=settings.allow_command_runtime
+        )
+        tuning.start()
+    try:
+        uvicorn.run(
+            "autotuner.web.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
+        )
+    finally:
+        if tuning is not None:
+            tuning.stop()
+        terminate_all()
+        application.state.engine.dispose()
 
 
 def _users_exist(application: Any) -> bool:

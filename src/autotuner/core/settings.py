@@ -19,8 +19,13 @@ def default_data_dir() -> Path:
 
 
 def _default_ui_dir() -> Path:
-    """``frontend/dist`` of the source checkout (the built UI)."""
-    return Path(__file__).resolve().parents[3] / "frontend" / "dist"
+    """The built UI: ``autotuner/web/ui_dist`` in an installed wheel (setup.py copies it there),
+    else ``frontend/dist`` of the source checkout."""
+    here = Path(__file__).resolve()
+    packaged = here.parents[1] / "web" / "ui_dist"
+    if (packaged / "index.html").is_file():
+        return packaged
+    return here.parents[3] / "frontend" / "dist"
 
 
 def _default_help_dir() -> Path:

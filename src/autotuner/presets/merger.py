@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import chain
 from typing import Any, Generic, TypeVar
@@ -182,6 +182,28 @@ class Conflict:
         return asdict(self)
 
 
+class _LazyConflict(Conflict):
+    """A conflict whose sentence is written when it is first read: a merge of many presets
+    reports many conflicts, and a caller (a task's creation, a check) may read none of them.
+    Assigning ``message`` replaces the sentence, as on :class:`Conflict`."""
+
+    def __init__(self, build: Callable[[], str], **fields: Any) -> None:
+        super().__init__(message="", **fields)
+        self._build: Callable[[], str] | None = build
+
+    @property
+    def message(self) -> str:
+        if self._build is not None:
+            self._text = self._build()
+            self._build = None
+        return self._text
+
+    @message.setter
+    def message(self, value: str) -> None:
+        self._text = value
+        self._build = None
+
+
 @dataclass
 class Decision:
     """One choice the merge made for a parameter, in words (smart merge, resolutions)."""
@@ -241,8 +263,23 @@ def _union(spaces: list[ParameterSpace]) -> ParameterSpace:
             seen = set()
             for values in holders:
                 seen.update(_keys(values))
-        out[name] = sorted([_unkey(k) for k in seen], key=sort_key)
+            out[name] = sorted([_unkey(k) for k in seen], key=sort_key)
+        else:
+            out[name] = _ascending(seen)
     return out
+
+
+_NUMBERS = frozenset((int, float))
+_STRINGS = frozenset((str,))
+
+
+def _ascending(values: set[Any]) -> list[Any]:
+    """``sorted(values, key=sort_key)`` for values without booleans, without calling the key per
+    value when they are all numbers or all strings (the usual case)."""
+    types = set(map(type, values))
+    if types <= _NUMBERS or types == _STRINGS:
+        return sorted(values)
+    return sorted(values, key=sort_key)
 
 
 def _union_mixed(spaces: list[ParameterSpace]) -> ParameterSpace:
@@ -331,6 +368,24 @@ def _sorted_space(space: ParameterSpace) -> ParameterSpace:
 
 # --------------------------------------------------------------------------------------------
 # Conflict reports, computed after the merge by comparing every input leaf with the result.
+
+
+def _all_leaves(presets: Sequence[NamedSpace]) -> dict[Path, list[Holder]]:
+    """Every leaf of the presets with who holds it, in the order of first appearance. Top-level
+    arrays (the usual case) take a fast path: one path tuple and one lookup by name each."""
+    leaves: dict[Path, list[Holder]] = {}
+    top: dict[str, list[Holder]] = {}
+    for preset in presets:
+        name = preset.name
+        for key, value in preset.parameters.items():
+            if value.__class__ is dict:
+                _collect_leaves(value, (key,), name, leaves)
+                continue
+            holders = top.get(key)
+            if holders is None:
+                holders = top[key] = leaves.setdefault((key,), [])
+            holders.append((name, value))
+    return leaves
 
 
 def _collect_leaves(space: ParameterSpace, prefix: Path, name: str, leaves: dict[Path, list[Holder]]) -> None:
@@ -484,9 +539,7 @@ def _conflicts(
     leaves: dict[Path, list[Holder]] | None = None,
 ) -> list[Conflict]:
     if leaves is None:
-        leaves = {}
-        for preset in presets:
-            _collect_leaves(preset.parameters, (), preset.name, leaves)
+        leaves = _all_leaves(presets)
     reporter = _Reporter(presets, strategy, result)
     explain = explain or {}
     conflicts: list[Conflict] = []
@@ -511,22 +564,34 @@ def _conflicts(
         kept_keys = _keys(kept)
         if all(len(v) == len(kept_keys) and _keys(v) == kept_keys for _, v in holders):
             continue
-        if path in explain:
-            keeps = explain[path]
-        elif strategy in ("last_wins", "deep_merge"):
-            keeps = f"{strategy} keeps {holders[-1][0]}'s {format_values(kept)}"
-        else:
-            keeps = f"{strategy} keeps {format_values(kept)}"
         conflicts.append(
-            Conflict(
+            _LazyConflict(
+                _kept_sentence(path, holders, list(kept), strategy, explain.get(path)),
                 parameter=_dotted(path),
                 presets=[n for n, _ in holders],
                 values=[v.copy() for _, v in holders],
                 kept=list(kept),
-                message=f"'{_dotted(path)}': {_holders_text(holders)}; {keeps}.",
             )
         )
     return conflicts
+
+
+def _kept_sentence(
+    path: Path, holders: list[Holder], kept: list[Scalar], strategy: str, explained: str | None
+) -> Callable[[], str]:
+    """Writes, when called, the sentence of a conflict whose parameter the merge kept. ``kept`` is
+    the builder's own copy; ``holders`` are the input lists, which the merge never changes."""
+
+    def build() -> str:
+        if explained is not None:
+            keeps = explained
+        elif strategy in ("last_wins", "deep_merge"):
+            keeps = f"{strategy} keeps {holders[-1][0]}'s {format_values(kept)}"
+        else:
+            keeps = f"{strategy} keeps {format_values(kept)}"
+        return f"'{_dotted(path)}': {_holders_text(holders)}; {keeps}."
+
+    return build
 
 
 # --------------------------------------------------------------------------------------------
@@ -646,9 +711,7 @@ class _Smart:
     def leaves(self) -> dict[Path, list[Holder]]:
         """Every leaf of the presets and who holds it (collected when first needed)."""
         if self._leaves is None:
-            self._leaves = {}
-            for preset in self.presets:
-                _collect_leaves(preset.parameters, (), preset.name, self._leaves)
+            self._leaves = _all_leaves(self.presets)
         return self._leaves
 
     def facts(self, path: Path) -> FlagFacts | None:
