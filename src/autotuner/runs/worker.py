@@ -35,7 +35,7 @@ from autotuner.tuning.engine.gpus import DevicePool, service_pool
 from autotuner.tuning.engine.preflight import EngineMissing, check_engine
 from autotuner.tuning.engine.process import stop_stale_engines
 from autotuner.tuning.experiment import ExperimentOutcome
-from autotuner.tuning.runner import SearchHooks, run_search
+from autotuner.tuning.runner import ExperimentExecutor, SearchHooks, run_search
 from autotuner.tuning.scoring import is_better
 
 log = logging.getLogger("autotuner.worker")
@@ -54,6 +54,7 @@ class Worker:
         poll_interval: float = 1.0,
         cwd: Path | None = None,
         pool: DevicePool | None = None,
+        executor: ExperimentExecutor | None = None,
     ) -> None:
         self.factory = factory
         self.log_dir = Path(log_dir)
@@ -61,6 +62,7 @@ class Worker:
         self.cwd = cwd
         self.allow_command_runtime = allow_command_runtime
         self.pool = pool or service_pool()
+        self.executor = executor  # None: experiments run on this machine's pool
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._lock = threading.Lock()
@@ -262,6 +264,8 @@ class Worker:
             pool=self.pool,
             group=task_id,
             label={"task_id": task_id, "task_name": config["task_name"]},
+            executor=self.executor,
+            parallel=self.executor.parallel(config) if self.executor is not None else None,
         )
         if self._stop.is_set():
             self._say(task_log, f"Task {task_id} paused: the service is shutting down; it resumes at the next start")
@@ -326,6 +330,7 @@ class Worker:
             experiment.error_message = error
             experiment.command = outcome.command
             experiment.ended_at = outcome.ended_at
+            experiment.node = outcome.node
             session.flush()
             task = session.get_one(Task, task_id)
             if status != ExperimentStatus.cancelled:

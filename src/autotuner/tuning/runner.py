@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from autotuner.tuning.engine.errors import LaunchError
 from autotuner.tuning.engine.gpus import DevicePool, service_pool
@@ -33,6 +33,29 @@ class SearchHooks:
     start: Callable[[int, dict[str, Any]], Path]
     status: Callable[[int, str], None]
     finish: Callable[[int, dict[str, Any], ExperimentOutcome], None]
+
+
+class ExperimentExecutor(Protocol):
+    """Runs one experiment somewhere other than this machine's pool (e.g. a Ray cluster).
+
+    ``begin`` is called once the experiment holds its resources and returns its log file (the
+    caller records the experiment then); the executor streams the engine's log into it. Returns
+    None when cancelled before it started."""
+
+    def run(
+        self,
+        task: dict[str, Any],
+        combination: dict[str, Any],
+        *,
+        begin: Callable[[], Path],
+        cancel_event: threading.Event,
+        on_status: Callable[[str], None],
+        cwd: str | Path | None,
+    ) -> ExperimentOutcome | None: ...
+
+    def parallel(self, task: dict[str, Any]) -> int:
+        """How many experiments of ``task`` run at once there."""
+        ...
 
 
 def parallel_limit(task: dict[str, Any], pool: DevicePool) -> int:
@@ -61,12 +84,14 @@ def run_search(
     parallel: int | None = None,
     group: Any = None,
     label: dict[str, Any] | None = None,
+    executor: ExperimentExecutor | None = None,
 ) -> str:
     """Run experiments until the strategy stops; returns why it stopped, or ``"cancelled"``.
 
     ``pool`` defaults to the process's (:func:`service_pool`), ``parallel`` to
     :func:`parallel_limit`; ``group`` names the task in the pool (fair sharing) and ``label`` is
-    shown for the devices its experiments hold."""
+    shown for the devices its experiments hold. ``executor``: run each experiment there instead of
+    on the pool (it reserves its own resources)."""
     del gpu_count  # the pool's placement says which GPUs an experiment gets
     pool = pool or service_pool()
     limit = parallel or parallel_limit(task, pool)
@@ -84,6 +109,18 @@ def run_search(
         placement = None
         error: BaseException | None = None
         try:
+            if executor is not None:
+                outcome = executor.run(
+                    task,
+                    combination,
+                    begin=partial(locked, hooks.start, sequence, combination),
+                    cancel_event=cancel_event,
+                    on_status=partial(locked, hooks.status, sequence),
+                    cwd=cwd,
+                )
+                if outcome is not None:
+                    locked(hooks.finish, sequence, combination, outcome)
+                return
             try:
                 need = pool.demand(gpus_needed(combination, runtime))
                 pool.check_fits(need)
@@ -165,4 +202,4 @@ def run_search(
     return "cancelled"
 
 
-__all__ = ["CANCELLED_MESSAGE", "SearchHooks", "parallel_limit", "run_search"]
+__all__ = ["CANCELLED_MESSAGE", "ExperimentExecutor", "SearchHooks", "parallel_limit", "run_search"]
