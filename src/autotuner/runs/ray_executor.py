@@ -68,6 +68,19 @@ class ExperimentActor:
         self._outcome: ExperimentOutcome | None = None
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._raylet = os.getppid()  # the node's raylet started this worker process
+        threading.Thread(target=self._watch_node, name="node-watch", daemon=True).start()
+
+    def _watch_node(self) -> None:
+        """When this node's raylet dies (the node left the cluster, the coordinator runs the
+        experiment elsewhere), the engine here is stopped and this process exits."""
+        while os.getppid() == self._raylet:
+            time.sleep(0.5)
+        self._cancel.set()
+        if self._thread is not None:
+            self._thread.join(CANCEL_GRACE)
+        self.close()
+        os._exit(1)
 
     def start(self, task: dict[str, Any], combination: dict[str, Any], cwd: str | None) -> dict[str, str]:
         """Start the experiment in a thread; returns where it runs."""
