@@ -39,7 +39,9 @@ class LocalCluster:
             command += ["--address", self.address, "--node-ip-address", "127.0.0.1"]
         log = open(Path(self.temp_dir) / f"{name}.out", "wb")  # noqa: SIM115 - closed with the process
         env = {**os.environ, "RAY_health_check_period_ms": "1000", "RAY_health_check_failure_threshold": "3"}
-        self.processes[name] = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
+        self.processes[name] = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
+        )
 
     def kill_node(self, name: str) -> None:
         """The node dies at once (SIGKILL to its whole process group): a machine lost."""

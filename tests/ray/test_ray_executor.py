@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from support.factories import create_task
@@ -67,7 +68,15 @@ def overlaps(a: dict, b: dict) -> bool:
 def test_experiments_run_on_both_nodes_at_once_and_find_the_local_best(cluster, client, app, settings):
     executor = RayExecutor(cluster.address)
     assert executor.capacity() == 4 and executor.parallel({}) == 4
-    worker = Worker(app.state.session_factory, settings.log_dir, allow_command_runtime=True, executor=executor)
+    worker = app.state.worker = Worker(
+        app.state.session_factory, settings.log_dir, allow_command_runtime=True, executor=executor
+    )
+    system = client.get("/api/system").json()["cluster"]
+    assert system["address"] == cluster.address and system["gpus_total"] == 4 and system["gpus_free"] == 4
+    assert sorted((n["name"], n["alive"], n["gpus"]) for n in system["nodes"]) == [
+        ("head", True, 2),
+        ("node2", True, 2),
+    ]
     task_id = start(client, toy_task("on-ray", "--delay-scale", "15"))
     assert worker.run_once() is True
     task = client.get(f"/api/tasks/{task_id}").json()
@@ -79,7 +88,7 @@ def test_experiments_run_on_both_nodes_at_once_and_find_the_local_best(cluster, 
     assert any(
         overlaps(a, b) for a in experiments for b in experiments if a["node"] == "head" and b["node"] == "node2"
     ), "experiments on the two nodes ran at the same time"
-    log = open(experiments[0]["log_path"], encoding="utf-8").read()
+    log = Path(experiments[0]["log_path"]).read_text(encoding="utf-8")
     assert "attempt 1 on node" in log, log[-2000:]
     ray_best = client.get(f"/api/experiments/{task['best_experiment_id']}").json()["parameters"]
 
@@ -137,7 +146,7 @@ def test_a_node_killed_mid_experiment_reruns_it_elsewhere_and_the_task_completes
     experiments = experiments_of(client, task_id)
     assert task["status"] == "completed", task
     assert len(experiments) == 8 and all(e["status"] == "succeeded" for e in experiments), experiments
-    retried = [e for e in experiments if "node lost" in open(e["log_path"], encoding="utf-8").read()]
+    retried = [e for e in experiments if "node lost" in Path(e["log_path"]).read_text(encoding="utf-8")]
     assert retried, "the experiments of the killed node were run again"
     assert all(e["node"] == "head" for e in retried)
     time.sleep(0.5)
