@@ -1013,6 +1013,56 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** ClusterNodeRead */
+        ClusterNodeRead: {
+            /** Node Id */
+            node_id: string;
+            /**
+             * Name
+             * @description The node's name (ray start --node-name; by default its IP address).
+             */
+            name: string;
+            /** Address */
+            address: string;
+            /** Alive */
+            alive: boolean;
+            /** Gpus */
+            gpus: number;
+            /** Gpus Free */
+            gpus_free: number;
+            /**
+             * Resources
+             * @description Everything the node declares (CPU, GPU, memory, custom).
+             */
+            resources: {
+                [key: string]: number;
+            };
+        };
+        /** ClusterRead */
+        ClusterRead: {
+            /**
+             * Address
+             * @description The Ray cluster the worker dispatches experiments to (--ray-address).
+             */
+            address: string;
+            /** Nodes */
+            nodes: components["schemas"]["ClusterNodeRead"][];
+            /**
+             * Gpus Total
+             * @description GPUs of the alive nodes.
+             */
+            gpus_total: number;
+            /**
+             * Gpus Free
+             * @description Of those, the ones no experiment (or other Ray work) holds now.
+             */
+            gpus_free: number;
+            /**
+             * Error
+             * @description Why the cluster could not be read just now.
+             */
+            error?: string | null;
+        };
         /** ComparedPreset */
         ComparedPreset: {
             /** Preset Id */
@@ -1379,6 +1429,11 @@ export interface components {
             command: string[] | null;
             /** Log Path */
             log_path: string | null;
+            /**
+             * Node
+             * @description The Ray cluster node (its address) that ran it; null when it ran on this machine.
+             */
+            node?: string | null;
             /** Started At */
             started_at: string | null;
             /** Ended At */
@@ -3031,6 +3086,8 @@ export interface components {
             worker: components["schemas"]["WorkerRead"];
             pool: components["schemas"]["PoolRead"];
             docker: components["schemas"]["DockerRead"];
+            /** @description The Ray cluster experiments run on (--executor ray); null with the local executor. */
+            cluster?: components["schemas"]["ClusterRead"] | null;
         };
         /**
          * TaskCreate
@@ -3558,6 +3615,8 @@ export interface components {
 export type AppliedPreset = components['schemas']['AppliedPreset'];
 export type AuditEventRead = components['schemas']['AuditEventRead'];
 export type BenchmarkSpec = components['schemas']['BenchmarkSpec'];
+export type ClusterNodeRead = components['schemas']['ClusterNodeRead'];
+export type ClusterRead = components['schemas']['ClusterRead'];
 export type ComparedPreset = components['schemas']['ComparedPreset'];
 export type ConflictRead = components['schemas']['ConflictRead'];
 export type ContextResult = components['schemas']['ContextResult'];

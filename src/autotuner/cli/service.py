@@ -48,6 +48,22 @@ def serve(
             help="Web processes answering requests (Uvicorn workers); the tuning worker runs once, in the main process.",
         ),
     ] = 1,
+    executor: Annotated[
+        str,
+        typer.Option(
+            envvar="AUTOTUNER_EXECUTOR",
+            metavar="local|ray",
+            help="Where experiments run: local (this machine's GPUs) or ray (the nodes of a Ray cluster).",
+        ),
+    ] = "local",
+    ray_address: Annotated[
+        str,
+        typer.Option(
+            envvar="AUTOTUNER_RAY_ADDRESS",
+            metavar="ADDRESS",
+            help="With --executor ray: auto (the cluster this machine joined), host:port or ray://host:10001.",
+        ),
+    ] = "auto",
 ) -> None:
     """Serve the API (docs at /docs) and the built web UI on one port.
 
@@ -59,7 +75,7 @@ def serve(
     from autotuner.startup import configure_logging
     from autotuner.web.app import create_app
 
-    settings = get_settings()
+    settings = _with_executor(get_settings(), executor, ray_address)
     if insecure:
         settings = settings.model_copy(update={"insecure": True})
     try:
@@ -108,16 +124,23 @@ def _serve_processes(application: Any, settings: Any, host: str, port: int, work
 
     import uvicorn
 
+    from autotuner.runs.executors import make_executor
     from autotuner.runs.worker import Worker
     from autotuner.tuning.engine.process import terminate_all
 
     os.environ["AUTOTUNER_EMBEDDED_WORKER"] = "false"
     if settings.insecure:
         os.environ["AUTOTUNER_INSECURE"] = "true"
+    # The web processes show the same executor (GET /api/system) as the one tuning worker uses.
+    os.environ["AUTOTUNER_EXECUTOR"] = settings.executor
+    os.environ["AUTOTUNER_RAY_ADDRESS"] = settings.ray_address
     tuning = None
     if settings.embedded_worker:
         tuning = Worker(
-            application.state.session_factory, settings.log_dir, allow_command_runtime=settings.allow_command_runtime
+            application.state.session_factory,
+            settings.log_dir,
+            allow_command_runtime=settings.allow_command_runtime,
+            executor=make_executor(settings),
         )
         tuning.start()
     try:
@@ -131,6 +154,28 @@ def _serve_processes(application: Any, settings: Any, host: str, port: int, work
         application.state.engine.dispose()
 
 
+def _with_executor(settings: Any, executor: str, ray_address: str) -> Any:
+    """The settings with the chosen executor, checked now: Ray installed, its cluster reachable."""
+    from autotuner.runs.executors import EXECUTORS, ExecutorUnavailable, make_executor
+
+    if executor not in EXECUTORS:
+        fail(f"Unknown executor {executor!r}: use local or ray.")
+    settings = settings.model_copy(update={"executor": executor, "ray_address": ray_address})
+    if executor == "ray":
+        try:
+            runner = make_executor(settings)
+        except ExecutorUnavailable as exc:
+            fail(exc.message)
+        assert runner is not None
+        console.print(
+            f"Experiments run on the Ray cluster at {ray_address}: {len(runner.cluster()['nodes'])} node(s), "
+            f"{runner.capacity()} {runner.resource or 'GPU'}(s).",
+            highlight=False,
+            markup=False,
+        )
+    return settings
+
+
 def _users_exist(application: Any) -> bool:
     from autotuner.accounts.users import users_exist
     from autotuner.db.session import session_scope
@@ -141,23 +186,46 @@ def _users_exist(application: Any) -> bool:
 
 def worker(
     poll: Annotated[float, typer.Option(metavar="SECONDS", help="Seconds between looks for started tasks.")] = 1.0,
+    executor: Annotated[
+        str,
+        typer.Option(
+            envvar="AUTOTUNER_EXECUTOR",
+            metavar="local|ray",
+            help="Where experiments run: local (this machine's GPUs) or ray (the nodes of a Ray cluster).",
+        ),
+    ] = "local",
+    ray_address: Annotated[
+        str,
+        typer.Option(
+            envvar="AUTOTUNER_RAY_ADDRESS",
+            metavar="ADDRESS",
+            help="With --executor ray: auto (the cluster this machine joined), host:port or ray://host:10001.",
+        ),
+    ] = "auto",
 ) -> None:
     """Run the tuning worker alone (when `autotuner serve` runs with AUTOTUNER_EMBEDDED_WORKER=false).
 
     One worker per database: do not run it beside a serve that embeds one."""
     import signal
 
+    from autotuner.runs.executors import make_executor
     from autotuner.runs.worker import Worker
     from autotuner.startup import configure_logging, prepare_database
     from autotuner.tuning.engine.process import terminate_all
 
-    settings = get_settings()
+    settings = _with_executor(get_settings(), executor, ray_address)
     log_file = configure_logging(settings)
     try:
         engine, factory = prepare_database(settings)
     except Exception as exc:
         fail(f"Cannot open the database {settings.resolved_database_url!r}: {exc}")
-    runner = Worker(factory, settings.log_dir, allow_command_runtime=settings.allow_command_runtime, poll_interval=poll)
+    runner = Worker(
+        factory,
+        settings.log_dir,
+        allow_command_runtime=settings.allow_command_runtime,
+        poll_interval=poll,
+        executor=make_executor(settings),
+    )
     console.print(
         f"Worker on {settings.resolved_database_url} (log {log_file}); Ctrl-C stops it.", highlight=False, markup=False
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -59,6 +59,15 @@ class Settings(BaseSettings):
     # While no user exists, requests from other machines are the operator too (``autotuner serve
     # --insecure``); by default only this machine's requests are, and others must sign in.
     insecure: bool = False
+    # Where experiments run: "local" (this machine's GPUs or slots) or "ray" (a Ray cluster's nodes,
+    # needs `pip install "autotuner[ray]"`).
+    executor: Literal["local", "ray"] = "local"
+    # The Ray cluster: "auto" (the one this machine belongs to), host:port or ray://host:10001.
+    ray_address: str = "auto"
+    # A custom Ray resource each experiment reserves instead of GPUs (CPU engines), e.g. "autotuner_slot".
+    ray_resource: str | None = None
+    # How many times an experiment whose node was lost runs again on another node.
+    ray_retries: int = Field(default=1, ge=0, le=5)
 
     @field_validator("allowed_hosts", "cors_origins", mode="before")
     @classmethod

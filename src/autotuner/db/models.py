@@ -218,6 +218,8 @@ class Experiment(Base):
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     command: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)
     log_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The Ray node (its address) that ran it; None when it ran on this machine.
+    node: Mapped[str | None] = mapped_column(String(255), nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -36,7 +36,7 @@ from autotuner.tuning.engine.gpus import DevicePool, service_pool
 from autotuner.tuning.engine.preflight import EngineMissing, check_engine
 from autotuner.tuning.engine.process import stop_stale_engines
 from autotuner.tuning.experiment import ExperimentOutcome
-from autotuner.tuning.runner import SearchHooks, run_search
+from autotuner.tuning.runner import ExperimentExecutor, SearchHooks, run_search
 from autotuner.tuning.scoring import OBJECTIVES
 from autotuner.tuning.verdict import objective_values
 
@@ -56,6 +56,7 @@ class Worker:
         poll_interval: float = 1.0,
         cwd: Path | None = None,
         pool: DevicePool | None = None,
+        executor: ExperimentExecutor | None = None,
     ) -> None:
         self.factory = factory
         self.log_dir = Path(log_dir)
@@ -63,6 +64,7 @@ class Worker:
         self.cwd = cwd
         self.allow_command_runtime = allow_command_runtime
         self.pool = pool or service_pool()
+        self.executor = executor  # None: experiments run on this machine's pool
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._lock = threading.Lock()
@@ -269,6 +271,8 @@ class Worker:
             label={"task_id": task_id, "task_name": config["task_name"]},
             repeats=resumed.repeats,
             pruner=resumed.pruner,
+            executor=self.executor,
+            parallel=self.executor.parallel(config) if self.executor is not None else None,
         )
         if self._stop.is_set():
             self._say(task_log, f"Task {task_id} paused: the service is shutting down; it resumes at the next start")
@@ -349,6 +353,7 @@ class Worker:
             experiment.error_message = error
             experiment.command = outcome.command
             experiment.ended_at = outcome.ended_at
+            experiment.node = outcome.node
             task = session.get_one(Task, task_id)
             if status == ExperimentStatus.succeeded:
                 experiment.objective_values = objective_values(

@@ -558,6 +558,9 @@ class ExperimentRead(BaseModel):
     error_message: str | None
     command: list[str] | None
     log_path: str | None
+    node: str | None = Field(
+        default=None, description="The Ray cluster node (its address) that ran it; null when it ran on this machine."
+    )
     started_at: datetime | None
     ended_at: datetime | None
     created_at: datetime

@@ -55,6 +55,7 @@ class ExperimentOutcome:
     started_at: datetime
     ended_at: datetime
     timings: dict[str, float] = field(default_factory=dict)
+    node: str | None = None  # the cluster node that ran it (the Ray executor); None on this machine
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

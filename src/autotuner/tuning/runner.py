@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from autotuner.tuning.engine.errors import LaunchError
 from autotuner.tuning.engine.gpus import DevicePool, service_pool
@@ -86,6 +86,29 @@ class RepeatPlan:
         return None
 
 
+class ExperimentExecutor(Protocol):
+    """Runs one experiment somewhere other than this machine's pool (e.g. a Ray cluster).
+
+    ``begin`` is called once the experiment holds its resources and returns its log file (the
+    caller records the experiment then); the executor streams the engine's log into it. Returns
+    None when cancelled before it started."""
+
+    def run(
+        self,
+        task: dict[str, Any],
+        combination: dict[str, Any],
+        *,
+        begin: Callable[[], Path],
+        cancel_event: threading.Event,
+        on_status: Callable[[str], None],
+        cwd: str | Path | None,
+    ) -> ExperimentOutcome | None: ...
+
+    def parallel(self, task: dict[str, Any]) -> int:
+        """How many experiments of ``task`` run at once there."""
+        ...
+
+
 def parallel_limit(task: dict[str, Any], pool: DevicePool) -> int:
     """How many experiments of ``task`` run at once: ``optimization.parallel``, else as many as the pool holds."""
     value = (task.get("optimization") or {}).get("parallel")
@@ -114,6 +137,7 @@ def run_search(
     label: dict[str, Any] | None = None,
     repeats: RepeatPlan | None = None,
     pruner: Pruner | None = None,
+    executor: ExperimentExecutor | None = None,
 ) -> str:
     """Run experiments until the strategy stops; returns why it stopped, or ``"cancelled"``.
 
@@ -121,7 +145,8 @@ def run_search(
     :func:`parallel_limit`; ``group`` names the task in the pool (fair sharing) and ``label`` is
     shown for the devices its experiments hold; ``repeats`` (default: the task's
     ``optimization.repeats``) holds the repeats to run once the strategy is done; ``pruner``
-    (default: per ``optimization.prune``) stops hopeless experiments early (repeats never)."""
+    (default: per ``optimization.prune``) stops hopeless experiments early (repeats never).
+    ``executor``: run each experiment there instead of on the pool (it reserves its own resources)."""
     del gpu_count  # the pool's placement says which GPUs an experiment gets
     pool = pool or service_pool()
     limit = parallel or parallel_limit(task, pool)
@@ -142,6 +167,18 @@ def run_search(
         placement = None
         error: BaseException | None = None
         try:
+            if executor is not None:
+                outcome = executor.run(
+                    task,
+                    combination,
+                    begin=partial(locked, hooks.start, sequence, combination),
+                    cancel_event=cancel_event,
+                    on_status=partial(locked, hooks.status, sequence),
+                    cwd=cwd,
+                )
+                if outcome is not None:
+                    locked(hooks.finish, sequence, combination, outcome)
+                return
             try:
                 need = pool.demand(gpus_needed(combination, runtime))
                 pool.check_fits(need)
@@ -240,4 +277,4 @@ def run_search(
     return "cancelled"
 
 
-__all__ = ["CANCELLED_MESSAGE", "RepeatPlan", "SearchHooks", "parallel_limit", "run_search"]
+__all__ = ["CANCELLED_MESSAGE", "ExperimentExecutor", "RepeatPlan", "SearchHooks", "parallel_limit", "run_search"]

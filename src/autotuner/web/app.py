@@ -52,12 +52,14 @@ def create_app(settings: Settings | None = None, *, prepare_db: bool = True) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker = None
         if settings.embedded_worker and app.state.session_factory is not None:
+            from autotuner.runs.executors import make_executor
             from autotuner.runs.worker import Worker
 
             worker = app.state.worker = Worker(
                 app.state.session_factory,
                 settings.log_dir,
                 allow_command_runtime=settings.allow_command_runtime,
+                executor=make_executor(settings),
             )
             worker.start()
         try:

@@ -75,6 +75,40 @@ class PoolRead(BaseModel):
     devices: list[DeviceRead]
 
 
+class ClusterNodeRead(BaseModel):
+    node_id: str
+    name: str = Field(description="The node's name (ray start --node-name; by default its IP address).")
+    address: str
+    alive: bool
+    gpus: int
+    gpus_free: int
+    resources: dict[str, float] = Field(description="Everything the node declares (CPU, GPU, memory, custom).")
+
+
+class ClusterRead(BaseModel):
+    address: str = Field(description="The Ray cluster the worker dispatches experiments to (--ray-address).")
+    nodes: list[ClusterNodeRead]
+    gpus_total: int = Field(description="GPUs of the alive nodes.")
+    gpus_free: int = Field(description="Of those, the ones no experiment (or other Ray work) holds now.")
+    error: str | None = Field(default=None, description="Why the cluster could not be read just now.")
+
+
+def cluster_read(executor: Any) -> ClusterRead | None:
+    """The Ray cluster of the worker's executor; None when experiments run on this machine."""
+    if executor is None:
+        return None
+    try:
+        return ClusterRead(**executor.cluster())
+    except Exception as exc:  # reported, not raised: this page is where a broken cluster shows
+        return ClusterRead(
+            address=executor.address,
+            nodes=[],
+            gpus_total=0,
+            gpus_free=0,
+            error=f"The Ray cluster did not answer ({type(exc).__name__}): check that its head runs.",
+        )
+
+
 class SystemRead(BaseModel):
     version: str
     gpus: GpusRead
@@ -82,6 +116,9 @@ class SystemRead(BaseModel):
     worker: WorkerRead
     pool: PoolRead
     docker: DockerRead
+    cluster: ClusterRead | None = Field(
+        default=None, description="The Ray cluster experiments run on (--executor ray); null with the local executor."
+    )
 
 
 def pool_read(session: Session, pool: DevicePool, actor: Any) -> PoolRead:
@@ -137,4 +174,5 @@ def get_system(request: Request, session: SessionDep, actor: ActorDep) -> System
         ),
         pool=pool_read(session, pool, actor),
         docker=docker_read(),
+        cluster=cluster_read(getattr(worker, "executor", None)),
     )

@@ -70,4 +70,31 @@ describe('SystemPanel', () => {
     expect(screen.getByRole('link', { name: 'Task 7' })).toBeInTheDocument();
     expect(screen.getByTestId('worker-state')).toHaveTextContent('Stopped');
   });
+
+  it('shows the Ray cluster with each node, alive or lost, and its free GPUs', () => {
+    const cluster = {
+      address: 'ray://head:10001',
+      gpus_total: 4,
+      gpus_free: 1,
+      error: null,
+      nodes: [
+        { node_id: 'a1b2c3d4e5f6a7b8', name: 'gpu-1', address: '10.0.0.1', alive: true, gpus: 4, gpus_free: 1, resources: { CPU: 32, GPU: 4, memory: 1e11 } },
+        { node_id: 'ffeeddccbbaa9988', name: 'gpu-2', address: '10.0.0.2', alive: false, gpus: 0, gpus_free: 0, resources: { CPU: 32, GPU: 4 } },
+      ],
+    };
+    renderWithProviders(<SystemPanel system={{ ...SYSTEM, cluster }} />);
+    expect(screen.getByText('Ray cluster: 3 of 4 GPU(s) in use')).toBeInTheDocument();
+    const [first, second] = screen.getAllByTestId('cluster-node');
+    expect(first).toHaveTextContent('gpu-1');
+    expect(first).toHaveTextContent('alive');
+    expect(first).toHaveTextContent('1 of 4');
+    expect(first).toHaveTextContent('CPU 32, GPU 4');
+    expect(first).not.toHaveTextContent('memory');
+    expect(second).toHaveTextContent('lost');
+  });
+
+  it('shows no cluster card with the local executor', () => {
+    renderWithProviders(<SystemPanel system={{ ...SYSTEM, cluster: null }} />);
+    expect(screen.queryByTestId('cluster-card')).not.toBeInTheDocument();
+  });
 });

@@ -38,6 +38,73 @@ function parametersText(device: PoolDevice): string {
     .join(', ');
 }
 
+type Cluster = NonNullable<SystemStatus['cluster']>;
+
+function resourcesText(resources: Record<string, number>): string {
+  return Object.entries(resources)
+    .filter(([key]) => !['memory', 'object_store_memory'].includes(key))
+    .map(([key, value]) => `${key} ${Number.isInteger(value) ? value : value.toFixed(1)}`)
+    .join(', ');
+}
+
+/** The Ray cluster experiments run on (--executor ray): its nodes and their GPUs, busy and free. */
+function ClusterCard({ cluster }: { cluster: Cluster }) {
+  return (
+    <Paper withBorder p="lg" data-testid="cluster-card">
+      <Group justify="space-between" mb="xs" wrap="wrap">
+        <Title order={4}>
+          Ray cluster: {cluster.gpus_total - cluster.gpus_free} of {cluster.gpus_total} GPU(s) in use
+        </Title>
+        <Text size="sm" c="dimmed" ff="monospace">
+          {cluster.address}
+        </Text>
+      </Group>
+      {cluster.error && (
+        <Text size="sm" c="red.7" mb="xs">
+          {cluster.error}
+        </Text>
+      )}
+      <Table.ScrollContainer minWidth={520}>
+        <Table data-testid="cluster-table">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Node</Table.Th>
+              <Table.Th>State</Table.Th>
+              <Table.Th>GPUs free</Table.Th>
+              <Table.Th>Resources</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {cluster.nodes.map((node) => (
+              <Table.Tr key={node.node_id} data-testid="cluster-node">
+                <Table.Td>
+                  <Text size="sm" fw={600}>
+                    {node.name}
+                  </Text>
+                  <Text size="xs" c="dimmed" ff="monospace">
+                    {node.address} · {node.node_id.slice(0, 12)}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Badge color={node.alive ? 'teal' : 'red'} variant="light">
+                    {node.alive ? 'alive' : 'lost'}
+                  </Badge>
+                </Table.Td>
+                <Table.Td>
+                  {node.gpus_free} of {node.gpus}
+                </Table.Td>
+                <Table.Td className="wrap-anywhere">
+                  <Text size="sm">{resourcesText(node.resources) || '—'}</Text>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+    </Paper>
+  );
+}
+
 /** What the service runs on and what each GPU or slot of its pool is doing. */
 export function SystemPanel({ system }: { system: SystemStatus }) {
   const worker = WORKER_STATE[system.worker.state];
@@ -84,6 +151,7 @@ export function SystemPanel({ system }: { system: SystemStatus }) {
           )}
         </Fact>
       </SimpleGrid>
+      {system.cluster && <ClusterCard cluster={system.cluster} />}
       <Paper withBorder p="lg">
         <Group justify="space-between" mb="xs" wrap="wrap">
           <Title order={4}>

@@ -41,6 +41,8 @@ function NumberHeader({ label, unit, w }: { label: string; unit?: string; w: num
 
 export function ExperimentsTable({ experiments, bestId, onShowLog, onSaveAsPreset }: Props) {
   const ordered = [...experiments].sort((a, b) => a.sequence - b.sequence);
+  // The Node column shows only when experiments ran on a Ray cluster (--executor ray).
+  const showNode = experiments.some((e) => e.node);
   return (
     <Table verticalSpacing="sm" aria-label="Experiments" data-testid="experiments-table" className="fit-table">
       <Table.Thead>
@@ -48,6 +50,7 @@ export function ExperimentsTable({ experiments, bestId, onShowLog, onSaveAsPrese
           <Table.Th w={84}>#</Table.Th>
           <Table.Th>Parameters</Table.Th>
           <Table.Th w={150}>Status</Table.Th>
+          {showNode && <Table.Th w={110}>Node</Table.Th>}
           <Table.Th w={84} ta="right">
             Score
           </Table.Th>
@@ -63,7 +66,7 @@ export function ExperimentsTable({ experiments, bestId, onShowLog, onSaveAsPrese
       </Table.Thead>
       <Table.Tbody>
         {ordered.map((e) => (
-          <ExperimentRows key={e.id} experiment={e} isBest={e.id === bestId} onShowLog={onShowLog} onSaveAsPreset={onSaveAsPreset} />
+          <ExperimentRows key={e.id} experiment={e} isBest={e.id === bestId} showNode={showNode} onShowLog={onShowLog} onSaveAsPreset={onSaveAsPreset} />
         ))}
       </Table.Tbody>
     </Table>
@@ -73,11 +76,13 @@ export function ExperimentsTable({ experiments, bestId, onShowLog, onSaveAsPrese
 function ExperimentRows({
   experiment: e,
   isBest,
+  showNode,
   onShowLog,
   onSaveAsPreset,
 }: {
   experiment: Experiment;
   isBest: boolean;
+  showNode: boolean;
   onShowLog: (experiment: Experiment) => void;
   onSaveAsPreset: (experiment: Experiment) => void;
 }) {
@@ -123,6 +128,13 @@ function ExperimentRows({
         <Table.Td>
           <ExperimentStatusBadge status={e.status} />
         </Table.Td>
+        {showNode && (
+          <Table.Td data-testid="experiment-node">
+            <Text size="sm" ff="monospace" className="wrap-anywhere">
+              {e.node ?? '—'}
+            </Text>
+          </Table.Td>
+        )}
         <Table.Td>
           <Text size="sm" ff="monospace" ta="right" fw={isBest ? 700 : 500} c={isBest ? 'teal.8' : e.score === null ? 'dimmed' : undefined}>
             {formatMetric(e.score)}
@@ -167,7 +179,7 @@ function ExperimentRows({
       {/* The details row: the metrics of this experiment when the table is too narrow for their columns. */}
       <Table.Tr hiddenFrom={WIDE} bg={bg} data-testid="experiment-details" data-sequence={e.sequence}>
         <Table.Td />
-        <Table.Td colSpan={4} pt={0}>
+        <Table.Td colSpan={showNode ? 5 : 4} pt={0}>
           <Group gap="lg" wrap="wrap">
             {METRICS.map((metric, i) => (
               <Text key={metric.key} size="xs" c="dimmed">

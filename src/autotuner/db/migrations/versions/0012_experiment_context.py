@@ -3,8 +3,8 @@ model, hardware, benchmark scenario and concurrency, objective), and an index fo
 per-task aggregates. Existing experiments get what their task knows: runtime, runtime version,
 model id, scenarios, concurrency and objective; their hardware was never recorded (null).
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-30
 """
 
