@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { IMPORTANCE, presetAnalytics } from '../features/analytics/test/fixtures';
+import { IMPORTANCE, presetAnalytics } from '../test/analyticsFixtures';
 import { task } from '../test/experimentFixtures';
 import { makePreset } from '../test/presetFixtures';
 import { jsonResponse, mockApi, renderWithProviders } from '../test/render';

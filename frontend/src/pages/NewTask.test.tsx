@@ -3,7 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { Route, Routes } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MODELS, SUGGESTION } from '../features/analytics/test/fixtures';
+import { MODELS, SUGGESTION } from '../test/analyticsFixtures';
 import { task } from '../test/experimentFixtures';
 import { jsonResponse, mockApi, renderWithProviders } from '../test/render';
 import { NewTaskPage } from './NewTask';

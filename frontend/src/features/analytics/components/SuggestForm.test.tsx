@@ -3,7 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { jsonResponse, mockApi, renderWithProviders } from '../../../test/render';
-import { MODELS, SUGGESTION } from '../test/fixtures';
+import { MODELS, SUGGESTION } from '../../../test/analyticsFixtures';
 import { SUGGEST_DEFAULTS, SuggestForm, suggestBody } from './SuggestForm';
 
 afterEach(() => {

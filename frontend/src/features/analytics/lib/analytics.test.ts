@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { presetAnalytics, SUGGESTION } from '../test/fixtures';
+import { presetAnalytics, SUGGESTION } from '../../../test/analyticsFixtures';
 import { compareChart, formatBytes, formatRate, formatScore, headToHead, marginalRows, reasonLabel, reasonsByFlag, suggestionSpace } from './analytics';
 
 describe('analytics helpers', () => {

@@ -1,5 +1,5 @@
 /** Answers shaped like the service's analytics and suggestion endpoints, for tests. */
-import type { Importance, ModelShape, PresetAnalytics, Suggestion } from '../types';
+import type { Importance, ModelShape, PresetAnalytics, Suggestion } from '../features/analytics/types';
 
 export const MODELS: ModelShape[] = [
   { id: 'meta-llama/Meta-Llama-3-8B', params_b: 8.03, layers: 32, hidden_size: 4096, kv_heads: 8, head_dim: 128, dtype: 'bfloat16', source: 'config.json' },
