@@ -75,7 +75,7 @@ export function AnalyticsPage() {
           <ComparePanel />
         </Tabs.Panel>
         <Tabs.Panel value="suggest">
-          <SuggestForm />
+          <SuggestForm layout="side" />
         </Tabs.Panel>
       </Tabs>
     </>

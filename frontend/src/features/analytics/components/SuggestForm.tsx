@@ -2,7 +2,7 @@
  * "Suggest for my model": runtime, model (built-in table or a config.json on the server),
  * hardware (detected or given), objective and scenario -> the suggestion, shown below the form.
  */
-import { Autocomplete, Button, Drawer, Group, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { Autocomplete, Button, Drawer, Grid, Group, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import { IconBulb } from '@tabler/icons-react';
 import { useState } from 'react';
 import { OBJECTIVES, PRESET_RUNTIMES, type Objective, type PresetRuntime, type Runtime } from '../../../api/enums';
@@ -87,11 +87,13 @@ export function suggestBody(f: SuggestFields): { body: SuggestRequest } | { prob
 
 interface Props {
   initial?: Partial<SuggestFields>;
+  /** 'side': the form beside its answer (a wide page); 'stacked': the answer below (a drawer). */
+  layout?: 'side' | 'stacked';
   /** "Use in task" (the New Task page). */
   onUse?: (space: ParameterSpace, runtime: PresetRuntime) => void;
 }
 
-export function SuggestForm({ initial, onUse }: Props) {
+export function SuggestForm({ initial, onUse, layout = 'stacked' }: Props) {
   const [fields, setFields] = useState<SuggestFields>({ ...SUGGEST_DEFAULTS, ...initial });
   const [problem, setProblem] = useState<string | null>(null);
   const models = useModelShapes();
@@ -108,8 +110,7 @@ export function SuggestForm({ initial, onUse }: Props) {
   const asked = suggest.variables;
   const modelLabel = asked?.model.id ?? asked?.model.config_path ?? '';
   const modelOptions = (models.data ?? []).map((m) => ({ value: m.id, label: `${m.id} (${m.params_b} B, ${m.dtype})` }));
-  return (
-    <Stack gap="lg">
+  const form = (
       <form onSubmit={submit} aria-label="Suggest a parameter space" onKeyDown={preventEnterSubmit} noValidate>
         <Stack gap="sm">
           <SimpleGrid cols={{ base: 1, sm: 2 }}>
@@ -129,7 +130,7 @@ export function SuggestForm({ initial, onUse }: Props) {
             />
           </SimpleGrid>
           <div>
-            <Text size="sm" fw={500} mb={4}>
+            <Text size="sm" fw={600} mb={4}>
               Model
             </Text>
             <SegmentedControl
@@ -179,7 +180,7 @@ export function SuggestForm({ initial, onUse }: Props) {
             />
           </SimpleGrid>
           <div>
-            <Text size="sm" fw={500} mb={4}>
+            <Text size="sm" fw={600} mb={4}>
               Hardware
             </Text>
             <SegmentedControl
@@ -214,14 +215,34 @@ export function SuggestForm({ initial, onUse }: Props) {
           </Group>
         </Stack>
       </form>
-      {suggest.data && asked && (
-        <SuggestionView
-          suggestion={suggest.data}
-          runtime={asked.runtime}
-          modelLabel={modelLabel}
-          onUse={onUse ? (space) => onUse(space, asked.runtime) : undefined}
-        />
-      )}
+  );
+  const answer =
+    suggest.data && asked ? (
+      <SuggestionView
+        suggestion={suggest.data}
+        runtime={asked.runtime}
+        modelLabel={modelLabel}
+        onUse={onUse ? (space) => onUse(space, asked.runtime) : undefined}
+      />
+    ) : null;
+  if (layout === 'side') {
+    return (
+      <Grid gap="xl">
+        <Grid.Col span={{ base: 12, lg: 5 }}>{form}</Grid.Col>
+        <Grid.Col span={{ base: 12, lg: 7 }}>
+          {answer ?? (
+            <Text size="sm" c="dimmed">
+              Choose a model and the hardware, then Suggest: the space appears here with the reason for every value.
+            </Text>
+          )}
+        </Grid.Col>
+      </Grid>
+    );
+  }
+  return (
+    <Stack gap="lg">
+      {form}
+      {answer}
     </Stack>
   );
 }
