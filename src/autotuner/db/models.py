@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, PrimaryKeyConstraint, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from autotuner.db.base import Base, JSONType, UTCDateTime, utcnow
@@ -183,7 +194,12 @@ class Experiment(Base):
     """One run of the engine with one combination of the task's parameters."""
 
     __tablename__ = "experiments"
-    __table_args__ = (UniqueConstraint("task_id", "sequence"), NEVER_REUSE_IDS)
+    __table_args__ = (
+        UniqueConstraint("task_id", "sequence"),
+        # Analytics read a task's succeeded experiments and their scores (migration 0011).
+        Index("ix_experiments_task_status_score", "task_id", "status", "score"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -199,6 +215,8 @@ class Experiment(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # What it ran on (autotuner.tasks.context): runtime and version, model, hardware, benchmark.
+    context: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
 
 
 class TaskEvent(Base):

@@ -161,7 +161,7 @@ def list_experiments(session: Session, task_id: int, actor: Actor) -> list[Exper
     return list(session.scalars(select(Experiment).where(Experiment.task_id == task_id).order_by(Experiment.sequence)))
 
 
-def _readable_task_ids(actor: Actor) -> Any:
+def readable_task_ids(actor: Actor) -> Any:
     """The ids of the tasks ``actor`` may read, as SQL (the rule of Actor.may_read)."""
     query = select(Task.id)
     if actor.is_admin:
@@ -187,7 +187,7 @@ def list_all_experiments(
 ) -> tuple[int, list[Experiment]]:
     """Experiments of every task ``actor`` may read (or of one task), newest first: how many
     match, and the page."""
-    where: list[ColumnElement[bool]] = [Experiment.task_id.in_(_readable_task_ids(actor))]
+    where: list[ColumnElement[bool]] = [Experiment.task_id.in_(readable_task_ids(actor))]
     if task_id is not None:
         get_task(session, task_id, actor)  # a sentence for a task one cannot see
         where.append(Experiment.task_id == task_id)

@@ -29,6 +29,7 @@ from autotuner.db.models import Experiment, Task
 from autotuner.db.session import session_scope
 from autotuner.runs import events, service
 from autotuner.runtimes.loading import catalog_release
+from autotuner.tasks.context import experiment_context
 from autotuner.tasks.service import task_config
 from autotuner.tuning.engine.containers import remove_leftover_containers
 from autotuner.tuning.engine.gpus import DevicePool, service_pool
@@ -298,6 +299,8 @@ class Worker:
                 started_at=utcnow(),
                 log_path=str(path),
             )
+            task = session.get(Task, task_id)
+            experiment.context = experiment_context(task, combination) if task is not None else None
             session.add(experiment)
             session.flush()
             events.record(session, task_id, events.EXPERIMENT_STARTED, events.experiment_data(experiment))

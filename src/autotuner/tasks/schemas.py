@@ -453,6 +453,27 @@ class SpaceRead(BaseModel):
     warnings: list[str] = Field(default_factory=list)
 
 
+class ExperimentContext(BaseModel):
+    """What an experiment ran on: engine, model, hardware, benchmark. Unknown facts are null
+    (experiments recorded before the product kept them have no hardware)."""
+
+    runtime: str
+    runtime_version: str | None = None
+    model_id: str
+    model_params_b: float | None = Field(default=None, description="Billions of parameters, when known.")
+    architecture: str | None = None
+    dtype: str | None = None
+    quantization: str | None = None
+    gpu_model: str | None = None
+    gpu_memory_gb: float | None = None
+    gpu_count: int | None = None
+    cpu_model: str | None = None
+    cpu_cores: int | None = None
+    scenario: list[str] = Field(default_factory=list)
+    concurrency: list[int] = Field(default_factory=list)
+    objective: str | None = Field(default=None, description="The task's objective (how its scores are made).")
+
+
 class ExperimentRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -469,6 +490,7 @@ class ExperimentRead(BaseModel):
     started_at: datetime | None
     ended_at: datetime | None
     created_at: datetime
+    context: ExperimentContext | None = Field(default=None, description="What it ran on (engine, model, hardware).")
 
 
 class ExperimentPage(BaseModel):

@@ -19,6 +19,7 @@ from autotuner.web.errors import install_error_handlers
 from autotuner.web.help import mount_help
 from autotuner.web.preset_list_cache import PresetListCache
 from autotuner.web.routes import (
+    analytics,
     audit,
     auth,
     events,
@@ -100,7 +101,7 @@ def create_app(settings: Settings | None = None, *, prepare_db: bool = True) -> 
         )
     app.add_middleware(RequestGuard, settings=settings)  # outermost: refuses before anything runs
     app.include_router(auth.router)  # the only API routes that need no sign-in
-    for module in (presets, tasks, events, runtimes, experiments, system, users, teams, tokens, audit):
+    for module in (presets, tasks, events, runtimes, experiments, system, users, teams, tokens, audit, analytics):
         app.include_router(module.router, dependencies=AUTHENTICATED)
     mount_docs(app)
     mount_help(app, settings.help_dir)

@@ -54,6 +54,52 @@ def detected_gpu_count() -> int:
 
 
 @dataclass(frozen=True)
+class GpuInventory:
+    """The GPUs ``nvidia-smi`` reports: the first one's model and memory, and how many."""
+
+    model: str
+    memory_gb: float
+    count: int
+
+
+_inventory: list[GpuInventory | None] = []
+
+
+def parse_gpu_query(text: str) -> GpuInventory | None:
+    """``nvidia-smi --query-gpu=name,memory.total --format=csv,noheader,nounits`` output (MiB)."""
+    rows = [line.rsplit(",", 1) for line in text.splitlines() if line.count(",") >= 1]
+    try:
+        parsed = [(name.strip(), float(memory.strip())) for name, memory in rows]
+    except ValueError:
+        return None
+    if not parsed:
+        return None
+    name, mib = parsed[0]
+    return GpuInventory(model=name, memory_gb=round(mib * 1024 * 1024 / 1e9, 1), count=len(parsed))
+
+
+def detected_gpus() -> GpuInventory | None:
+    """This machine's GPUs as nvidia-smi reports them; None without nvidia-smi or GPUs. Cached."""
+    with _gpu_lock:
+        if not _inventory:
+            found = None
+            if shutil.which("nvidia-smi"):
+                try:
+                    out = subprocess.run(
+                        ["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader,nounits"],
+                        capture_output=True,
+                        text=True,
+                        timeout=10,
+                    )
+                    if out.returncode == 0:
+                        found = parse_gpu_query(out.stdout)
+                except (OSError, subprocess.SubprocessError):
+                    found = None
+            _inventory.append(found)
+        return _inventory[0]
+
+
+@dataclass(frozen=True)
 class Placement:
     """The devices one experiment holds."""
 

@@ -12,6 +12,9 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import UploadFile
 from starlette.types import Message
 
+from autotuner.analytics.preset_report import preset_analytics
+from autotuner.analytics.schemas import ModelShapeRead, PresetAnalytics, Suggestion, SuggestRequest
+from autotuner.analytics.suggest import suggest
 from autotuner.core.enums import EngineRuntime, Visibility
 from autotuner.core.errors import ImportValidationFailed, PayloadTooLarge, ValidationFailed
 from autotuner.core.requests import not_null
@@ -37,13 +40,14 @@ from autotuner.presets.schemas import (
     Sharing,
 )
 from autotuner.tasks.preview import merge_preview
+from autotuner.tuning.memory import known_models
 from autotuner.web.deps import ActorDep, SessionDep, SettingsDep
 from autotuner.web.errors import ERROR_RESPONSES
 from autotuner.web.routing import SlashTolerantRouter
 
 # The words right after /api/presets/ that are routes of their own: never a preset reference.
 # (tests/web/test_strict_requests.py checks this list against the router's paths.)
-TOP_LEVEL_WORDS = ("merge", "import")
+TOP_LEVEL_WORDS = ("merge", "import", "suggest")
 
 
 class PresetRef(Convertor[str]):
@@ -445,6 +449,36 @@ def restore_version(
     )
     response.headers["ETag"] = etag(saved.preset)
     return saved.read()
+
+
+@router.get(
+    "/suggest/models",
+    response_model=list[ModelShapeRead],
+    summary="The built-in table of model shapes a suggestion can start from",
+)
+def suggest_models() -> list[ModelShapeRead]:
+    """Common open models' shapes, copied from their config.json on the Hugging Face Hub (each row
+    names its source). No network is used."""
+    return [ModelShapeRead(**shape.as_dict()) for shape in known_models()]
+
+
+@router.post("/suggest", response_model=Suggestion, summary="Suggest a parameter space for a model and hardware")
+def suggest_space(session: SessionDep, actor: ActorDep, data: SuggestRequest) -> Suggestion:
+    """A parameter space with a reason for every value, from a memory model (tp-size, memory
+    fraction, concurrency, prefill chunk) and from the values that won in similar past tasks; and
+    the existing presets ranked by how they did there. A model that fits at no tp-size is a 422."""
+    return suggest(session, actor, data)
+
+
+@router.get(
+    "/{preset_id:preset_ref}/analytics",
+    response_model=PresetAnalytics,
+    summary="How a preset's values fared in the tasks made with it",
+)
+def get_preset_analytics(session: SessionDep, actor: ActorDep, preset_id: str) -> PresetAnalytics:
+    """Tasks and experiments by version, best and median score per context, wins, trend over
+    versions, and the other presets used in the same tasks (only tasks the caller may read)."""
+    return preset_analytics(session, preset_id, actor)
 
 
 def route_words() -> set[str]:
