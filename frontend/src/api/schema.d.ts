@@ -251,6 +251,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/presets/suggest/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The built-in table of model shapes a suggestion can start from
+         * @description Common open models' shapes, copied from their config.json on the Hugging Face Hub (each row
+         *     names its source). No network is used.
+         */
+        get: operations["suggest_models_api_presets_suggest_models_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/presets/suggest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suggest a parameter space for a model and hardware
+         * @description A parameter space with a reason for every value, from a memory model (tp-size, memory
+         *     fraction, concurrency, prefill chunk) and from the values that won in similar past tasks; and
+         *     the existing presets ranked by how they did there. A model that fits at no tp-size is a 422.
+         */
+        post: operations["suggest_space_api_presets_suggest_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/presets/{preset_id}/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How a preset's values fared in the tasks made with it
+         * @description Tasks and experiments by version, best and median score per context, wins, trend over
+         *     versions, and the other presets used in the same tasks (only tasks the caller may read).
+         */
+        get: operations["get_preset_analytics_api_presets__preset_id__analytics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tasks/": {
         parameters: {
             query?: never;
@@ -826,6 +890,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/importance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How much each flag explains the score
+         * @description First-order functional ANOVA over the succeeded experiments (see ``method``), and the score
+         *     distribution per value of each flag. Only tasks the caller may read count.
+         */
+        get: operations["get_importance_api_analytics_importance_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -911,6 +996,30 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** ComparedPreset */
+        ComparedPreset: {
+            /** Preset Id */
+            preset_id: number;
+            /** Preset Name */
+            preset_name: string;
+            /**
+             * Tasks Together
+             * @description Tasks that used both presets.
+             */
+            tasks_together: number;
+            /**
+             * Wins
+             * @description Of those tasks, how many had their best configuration within this preset's values.
+             */
+            wins: number;
+            /** Win Rate */
+            win_rate: number | null;
+            /**
+             * Median Score
+             * @description Median score, in those tasks, of the experiments whose values all come from this preset.
+             */
+            median_score: number | null;
+        };
         /** ConflictRead */
         ConflictRead: {
             /** Parameter */
@@ -940,6 +1049,30 @@ export interface components {
             options?: {
                 [key: string]: unknown[];
             };
+        };
+        /** ContextResult */
+        ContextResult: {
+            /**
+             * Key
+             * @description runtime|model|hardware|objective: what the context is grouped by.
+             */
+            key: string;
+            /** Label */
+            label: string;
+            /** Runtime */
+            runtime: string;
+            /** Model Id */
+            model_id: string;
+            /** Gpu Model */
+            gpu_model: string | null;
+            /** Objective */
+            objective: string;
+            /** Best Score */
+            best_score: number | null;
+            /** Median Score */
+            median_score: number | null;
+            /** Experiments */
+            experiments: number;
         };
         /** DatabaseRead */
         DatabaseRead: {
@@ -1141,6 +1274,49 @@ export interface components {
              */
             errors?: components["schemas"]["ErrorItem"][] | null;
         };
+        /**
+         * ExperimentContext
+         * @description What an experiment ran on: engine, model, hardware, benchmark. Unknown facts are null
+         *     (experiments recorded before the product kept them have no hardware).
+         */
+        ExperimentContext: {
+            /** Runtime */
+            runtime: string;
+            /** Runtime Version */
+            runtime_version?: string | null;
+            /** Model Id */
+            model_id: string;
+            /**
+             * Model Params B
+             * @description Billions of parameters, when known.
+             */
+            model_params_b?: number | null;
+            /** Architecture */
+            architecture?: string | null;
+            /** Dtype */
+            dtype?: string | null;
+            /** Quantization */
+            quantization?: string | null;
+            /** Gpu Model */
+            gpu_model?: string | null;
+            /** Gpu Memory Gb */
+            gpu_memory_gb?: number | null;
+            /** Gpu Count */
+            gpu_count?: number | null;
+            /** Cpu Model */
+            cpu_model?: string | null;
+            /** Cpu Cores */
+            cpu_cores?: number | null;
+            /** Scenario */
+            scenario?: string[];
+            /** Concurrency */
+            concurrency?: number[];
+            /**
+             * Objective
+             * @description The task's objective (how its scores are made).
+             */
+            objective?: string | null;
+        };
         /** ExperimentPage */
         ExperimentPage: {
             /**
@@ -1195,6 +1371,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** @description What it ran on (engine, model, hardware). */
+            context?: components["schemas"]["ExperimentContext"] | null;
         };
         /**
          * ExperimentStatus
@@ -1316,12 +1494,42 @@ export interface components {
              */
             notes?: string[];
         };
+        /** ImportanceReport */
+        ImportanceReport: {
+            /**
+             * Method
+             * @description How importance was estimated.
+             */
+            method: string;
+            /** Tasks */
+            tasks: number;
+            /**
+             * Experiments
+             * @description Succeeded experiments with a score that were used.
+             */
+            experiments: number;
+            /**
+             * Parameters
+             * @description Most important first; the importances sum to 1.
+             */
+            parameters: components["schemas"]["ParameterImportance"][];
+            /** Marginals */
+            marginals: components["schemas"]["Marginal"][];
+        };
+        JsonValue: unknown;
         /** LoginRequest */
         LoginRequest: {
             /** Username */
             username: string;
             /** Password */
             password: string;
+        };
+        /** Marginal */
+        Marginal: {
+            /** Name */
+            name: string;
+            /** Values */
+            values: components["schemas"]["ValueStats"][];
         };
         /** MeRead */
         MeRead: {
@@ -1455,6 +1663,27 @@ export interface components {
              */
             messages: string[];
         };
+        /** ModelShapeRead */
+        ModelShapeRead: {
+            /** Id */
+            id: string;
+            /** Params B */
+            params_b: number;
+            /** Layers */
+            layers: number;
+            /** Hidden Size */
+            hidden_size: number;
+            /** Kv Heads */
+            kv_heads: number;
+            /** Head Dim */
+            head_dim: number;
+            /** Dtype */
+            dtype: string;
+            /** Architecture */
+            architecture?: string | null;
+            /** Source */
+            source: string;
+        };
         /** ModelSpec */
         ModelSpec: {
             /**
@@ -1536,6 +1765,13 @@ export interface components {
              */
             ep?: number[] | null;
         };
+        /** ParameterImportance */
+        ParameterImportance: {
+            /** Name */
+            name: string;
+            /** Importance */
+            importance: number;
+        };
         /**
          * ParameterSource
          * @description Which preset gave one effective value (a leaf: ``path`` is its place in groups).
@@ -1583,6 +1819,44 @@ export interface components {
             in_use: number;
             /** Devices */
             devices: components["schemas"]["DeviceRead"][];
+        };
+        /** PresetAnalytics */
+        PresetAnalytics: {
+            /** Preset Id */
+            preset_id: number;
+            /** Preset Name */
+            preset_name: string;
+            /**
+             * Tasks
+             * @description Readable tasks made with this preset.
+             */
+            tasks: number;
+            /**
+             * Experiments
+             * @description Their experiments (any status).
+             */
+            experiments: number;
+            /** By Version */
+            by_version: components["schemas"]["VersionUse"][];
+            /**
+             * Contexts
+             * @description Succeeded experiments' scores per runtime/model/hardware/objective.
+             */
+            contexts: components["schemas"]["ContextResult"][];
+            /**
+             * Wins
+             * @description Tasks whose best configuration lies within the preset's values.
+             */
+            wins: number;
+            /**
+             * Win Rate
+             * @description wins / tasks that have a best configuration; null without one.
+             */
+            win_rate: number | null;
+            /** Trend */
+            trend: components["schemas"]["TrendPoint"][];
+            /** Compared */
+            compared: components["schemas"]["ComparedPreset"][];
         };
         /**
          * PresetBundle
@@ -2260,6 +2534,25 @@ export interface components {
              */
             kv_cache?: (string | null)[] | null;
         };
+        /** RankedPreset */
+        RankedPreset: {
+            /** Preset Id */
+            preset_id: number;
+            /** Name */
+            name: string;
+            /**
+             * Score
+             * @description Median of the best scores of the similar tasks that used it.
+             */
+            score: number | null;
+            /** Experiments */
+            experiments: number;
+            /**
+             * Similarity
+             * @description 0-1: how close those tasks' contexts are to this one.
+             */
+            similarity: number;
+        };
         /** RuleEffectRead */
         RuleEffectRead: {
             /** Rule */
@@ -2487,6 +2780,100 @@ export interface components {
             };
             /** Warnings */
             warnings?: string[];
+        };
+        /** SuggestHardware */
+        SuggestHardware: {
+            /** Gpu Model */
+            gpu_model?: string | null;
+            /**
+             * Gpu Memory Gb
+             * @description Memory of one GPU, in GB.
+             */
+            gpu_memory_gb: number;
+            /** Gpu Count */
+            gpu_count: number;
+        };
+        /** SuggestModel */
+        SuggestModel: {
+            /**
+             * Id
+             * @description An id of the built-in table.
+             */
+            id?: string | null;
+            /**
+             * Config Path
+             * @description A local path, on the server, of a config.json.
+             */
+            config_path?: string | null;
+        };
+        /** SuggestReason */
+        SuggestReason: {
+            /** Flag */
+            flag: string;
+            value: components["schemas"]["JsonValue"];
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "memory_model" | "history";
+            /** Text */
+            text: string;
+            /**
+             * Experiments
+             * @description Experiments behind it (0 for the memory model).
+             */
+            experiments: number;
+        };
+        /** SuggestRequest */
+        SuggestRequest: {
+            /**
+             * Runtime
+             * @enum {string}
+             */
+            runtime: "sglang" | "vllm" | "llamacpp";
+            model: components["schemas"]["SuggestModel"];
+            /**
+             * Dtype
+             * @description Weights dtype; default the model's.
+             */
+            dtype?: string | null;
+            /** @description Null: detect this machine's GPUs with nvidia-smi. */
+            hardware?: components["schemas"]["SuggestHardware"] | null;
+            /**
+             * Objective
+             * @default maximize_throughput
+             * @enum {string}
+             */
+            objective: "maximize_throughput" | "minimize_latency" | "minimize_ttft" | "minimize_tpot";
+            /**
+             * Scenario
+             * @description genai-bench notation.
+             * @default D(1000,200)
+             */
+            scenario: string;
+        };
+        /** Suggestion */
+        Suggestion: {
+            /**
+             * Parameters
+             * @description A parameter space for the runtime's flags.
+             */
+            parameters: {
+                [key: string]: components["schemas"]["JsonValue"][];
+            };
+            /** Reasons */
+            reasons: components["schemas"]["SuggestReason"][];
+            /**
+             * Figures
+             * @description The memory model's figures (GB are 10^9 bytes).
+             */
+            figures: {
+                [key: string]: unknown;
+            };
+            /** Presets */
+            presets: components["schemas"]["RankedPreset"][];
+            /** Warnings */
+            warnings: string[];
         };
         /** SystemRead */
         SystemRead: {
@@ -2817,6 +3204,15 @@ export interface components {
             /** Revoked At */
             revoked_at: string | null;
         };
+        /** TrendPoint */
+        TrendPoint: {
+            /** Version */
+            version: number;
+            /** Best Score */
+            best_score: number | null;
+            /** Median Score */
+            median_score: number | null;
+        };
         /** UserCreate */
         UserCreate: {
             /**
@@ -2861,6 +3257,24 @@ export interface components {
             disabled?: boolean | null;
             /** Is Admin */
             is_admin?: boolean | null;
+        };
+        /** ValueStats */
+        ValueStats: {
+            value: components["schemas"]["JsonValue"];
+            /** N */
+            n: number;
+            /** Mean */
+            mean: number;
+            /** Median */
+            median: number;
+            /** Min */
+            min: number;
+            /** Max */
+            max: number;
+            /** Q1 */
+            q1: number;
+            /** Q3 */
+            q3: number;
         };
         /** ValuesChange */
         ValuesChange: {
@@ -2909,6 +3323,15 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /** VersionUse */
+        VersionUse: {
+            /** Version */
+            version: number;
+            /** Tasks */
+            tasks: number;
+            /** Experiments */
+            experiments: number;
+        };
         /**
          * Visibility
          * @description Who may see a preset or a task besides its owner and the admins.
@@ -2939,7 +3362,9 @@ export interface components {
 export type AppliedPreset = components['schemas']['AppliedPreset'];
 export type AuditEventRead = components['schemas']['AuditEventRead'];
 export type BenchmarkSpec = components['schemas']['BenchmarkSpec'];
+export type ComparedPreset = components['schemas']['ComparedPreset'];
 export type ConflictRead = components['schemas']['ConflictRead'];
+export type ContextResult = components['schemas']['ContextResult'];
 export type DatabaseRead = components['schemas']['DatabaseRead'];
 export type DecisionRead = components['schemas']['DecisionRead'];
 export type DeviceRead = components['schemas']['DeviceRead'];
@@ -2948,6 +3373,7 @@ export type DockerSpec = components['schemas']['DockerSpec'];
 export type EngineFlagRead = components['schemas']['EngineFlagRead'];
 export type ErrorItem = components['schemas']['ErrorItem'];
 export type ErrorResponse = components['schemas']['ErrorResponse'];
+export type ExperimentContext = components['schemas']['ExperimentContext'];
 export type ExperimentPage = components['schemas']['ExperimentPage'];
 export type ExperimentRead = components['schemas']['ExperimentRead'];
 export type ExperimentStatus = components['schemas']['ExperimentStatus'];
@@ -2957,19 +3383,25 @@ export type FlagRead = components['schemas']['FlagRead'];
 export type GpusRead = components['schemas']['GpusRead'];
 export type ImportLine = components['schemas']['ImportLine'];
 export type ImportResult = components['schemas']['ImportResult'];
+export type ImportanceReport = components['schemas']['ImportanceReport'];
+export type JsonValue = components['schemas']['JsonValue'];
 export type LoginRequest = components['schemas']['LoginRequest'];
+export type Marginal = components['schemas']['Marginal'];
 export type MeRead = components['schemas']['MeRead'];
 export type MemberRead = components['schemas']['MemberRead'];
 export type MemberSet = components['schemas']['MemberSet'];
 export type MergeRequest = components['schemas']['MergeRequest'];
 export type MergeResponse = components['schemas']['MergeResponse'];
 export type MergeSpaceRead = components['schemas']['MergeSpaceRead'];
+export type ModelShapeRead = components['schemas']['ModelShapeRead'];
 export type ModelSpec = components['schemas']['ModelSpec'];
 export type OptimizationSpec = components['schemas']['OptimizationSpec'];
 export type ParallelSpec = components['schemas']['ParallelSpec'];
+export type ParameterImportance = components['schemas']['ParameterImportance'];
 export type ParameterSource = components['schemas']['ParameterSource'];
 export type PasswordChange = components['schemas']['PasswordChange'];
 export type PoolRead = components['schemas']['PoolRead'];
+export type PresetAnalytics = components['schemas']['PresetAnalytics'];
 export type PresetBundle = components['schemas']['PresetBundle'];
 export type PresetCreate = components['schemas']['PresetCreate'];
 export type PresetDuplicate = components['schemas']['PresetDuplicate'];
@@ -2990,6 +3422,7 @@ export type PresetVersionRef = components['schemas']['PresetVersionRef'];
 export type PresetVersionSummary = components['schemas']['PresetVersionSummary'];
 export type Provenance = components['schemas']['Provenance'];
 export type QuantizationSpec = components['schemas']['QuantizationSpec'];
+export type RankedPreset = components['schemas']['RankedPreset'];
 export type RuleEffectRead = components['schemas']['RuleEffectRead'];
 export type RuleRead = components['schemas']['RuleRead'];
 export type RuleRemovalRead = components['schemas']['RuleRemovalRead'];
@@ -3003,6 +3436,11 @@ export type Sharing = components['schemas']['Sharing'];
 export type SpaceDiff = components['schemas']['SpaceDiff'];
 export type SpaceDraft = components['schemas']['SpaceDraft'];
 export type SpaceRead = components['schemas']['SpaceRead'];
+export type SuggestHardware = components['schemas']['SuggestHardware'];
+export type SuggestModel = components['schemas']['SuggestModel'];
+export type SuggestReason = components['schemas']['SuggestReason'];
+export type SuggestRequest = components['schemas']['SuggestRequest'];
+export type Suggestion = components['schemas']['Suggestion'];
 export type SystemRead = components['schemas']['SystemRead'];
 export type TaskCreate = components['schemas']['TaskCreate'];
 export type TaskImported = components['schemas']['TaskImported'];
@@ -3016,12 +3454,15 @@ export type TeamRole = components['schemas']['TeamRole'];
 export type TokenCreate = components['schemas']['TokenCreate'];
 export type TokenCreated = components['schemas']['TokenCreated'];
 export type TokenRead = components['schemas']['TokenRead'];
+export type TrendPoint = components['schemas']['TrendPoint'];
 export type UserCreate = components['schemas']['UserCreate'];
 export type UserRead = components['schemas']['UserRead'];
 export type UserUpdate = components['schemas']['UserUpdate'];
+export type ValueStats = components['schemas']['ValueStats'];
 export type ValuesChange = components['schemas']['ValuesChange'];
 export type ValuesEntry = components['schemas']['ValuesEntry'];
 export type VersionRead = components['schemas']['VersionRead'];
+export type VersionUse = components['schemas']['VersionUse'];
 export type Visibility = components['schemas']['Visibility'];
 export type WorkerRead = components['schemas']['WorkerRead'];
 export type $defs = Record<string, never>;
@@ -4900,6 +5341,342 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PresetSaved"];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    suggest_models_api_presets_suggest_models_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelShapeRead"][];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    suggest_space_api_presets_suggest_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuggestRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Suggestion"];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_preset_analytics_api_presets__preset_id__analytics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                preset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresetAnalytics"];
                 };
             };
             /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
@@ -9507,6 +10284,123 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditEventRead"][];
+                };
+            };
+            /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden (e.g. a system preset is read-only, or a change sent from another site) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict (e.g. the name is taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Precondition failed: the object changed since it was loaded (If-Match or 'version') */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A change sent neither as JSON nor with the X-Autotuner-CSRF header */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A host name this service does not answer to */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses: wait the seconds the Retry-After header gives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_importance_api_analytics_importance_get: {
+        parameters: {
+            query?: {
+                /** @description One task; else across tasks. */
+                task_id?: number | null;
+                /** @description Across tasks: this runtime. */
+                runtime?: ("sglang" | "vllm" | "llamacpp") | null;
+                /** @description Across tasks: this model. */
+                model_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportanceReport"];
                 };
             };
             /** @description Not signed in, or an API token that is unknown, revoked or expired (sign in or send a valid token) */

@@ -3,15 +3,15 @@
  * suggestions, as request functions, query keys and the TanStack Query hooks the page uses.
  */
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { apiRequest } from '../../../api/client';
+import { apiPath, apiRequest } from '../../../api/client';
 import type { Importance, ImportanceScope, ModelShape, PresetAnalytics, SuggestRequest, Suggestion } from '../types';
 
 export const analyticsService = {
-  preset: (id: number, signal?: AbortSignal) => apiRequest<PresetAnalytics>(`/api/presets/${id}/analytics`, { signal }),
+  preset: (id: number, signal?: AbortSignal) => apiRequest<PresetAnalytics>(apiPath('/api/presets/{preset_id}/analytics', { preset_id: id }), { signal }),
   importance: (scope: ImportanceScope, signal?: AbortSignal) =>
-    apiRequest<Importance>('/api/analytics/importance', { query: { ...scope }, signal }),
-  models: (signal?: AbortSignal) => apiRequest<ModelShape[]>('/api/presets/suggest/models', { signal }),
-  suggest: (body: SuggestRequest) => apiRequest<Suggestion>('/api/presets/suggest', { method: 'POST', json: body }),
+    apiRequest<Importance>(apiPath('/api/analytics/importance'), { query: { ...scope }, signal }),
+  models: (signal?: AbortSignal) => apiRequest<ModelShape[]>(apiPath('/api/presets/suggest/models'), { signal }),
+  suggest: (body: SuggestRequest) => apiRequest<Suggestion>(apiPath('/api/presets/suggest'), { method: 'POST', json: body }),
 };
 
 export const analyticsKeys = {

@@ -5,7 +5,7 @@
 import { Alert, Group, SegmentedControl, Select, Stack, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useState } from 'react';
-import { PRESET_RUNTIMES } from '../../../api/enums';
+import { PRESET_RUNTIMES, type PresetRuntime } from '../../../api/enums';
 import { ApiErrorAlert } from '../../../components/ApiErrorAlert';
 import { useTasks } from '../../tasks';
 import { useImportance } from '../api/analyticsService';
@@ -17,7 +17,7 @@ type Mode = 'task' | 'across';
 export function ImportancePanel() {
   const [mode, setMode] = useState<Mode>('task');
   const [taskId, setTaskId] = useState<string | null>(null);
-  const [runtime, setRuntime] = useState<string | null>(null);
+  const [runtime, setRuntime] = useState<PresetRuntime | null>(null);
   const [model, setModel] = useState('');
   const [modelDebounced] = useDebouncedValue(model.trim(), 400);
   const tasks = useTasks();
@@ -64,7 +64,7 @@ export function ImportancePanel() {
               placeholder="Any runtime"
               data={Object.entries(PRESET_RUNTIMES).map(([value, r]) => ({ value, label: r.label }))}
               value={runtime}
-              onChange={setRuntime}
+              onChange={(v) => setRuntime(v as PresetRuntime | null)}
               clearable
               w={180}
             />
