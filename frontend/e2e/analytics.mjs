@@ -156,7 +156,7 @@ async function fillSuggest(scope, page, { model, memory, count }) {
   await scope.getByRole('combobox', { name: 'Model' }).click();
   await scope.getByRole('combobox', { name: 'Model' }).fill(model);
   await page.getByRole('option', { name: new RegExp(model) }).first().click();
-  await scope.getByRole('radio', { name: 'Given' }).check({ force: true });
+  await scope.locator('label').filter({ hasText: /^Given$/ }).click();
   await scope.getByLabel('GPU model').fill('H100 80GB');
   await scope.getByLabel('Memory per GPU (GB)').fill(String(memory));
   await scope.getByLabel('GPUs', { exact: true }).fill(String(count));
