@@ -91,7 +91,7 @@ export function SuggestionView({ suggestion, runtime, modelLabel, onUse }: Props
                           {reasonLabel(r)}
                         </Badge>
                         <Text size="xs">
-                          <b>{valueLabel(r.value)}</b>: {r.text}
+                          <b>{r.values.map(valueLabel).join(', ')}</b>: {r.text}
                         </Text>
                       </Group>
                     ))}

@@ -45,4 +45,20 @@ describe('analytics helpers', () => {
     expect(reasonLabel(rows[2].reasons[0])).toBe('history · 42 experiments');
     expect(reasonLabel(rows[0].reasons[0])).toBe('memory model');
   });
+
+  it('says a reason given alike for several values once, with those values', () => {
+    const same = { flag: 'mem-fraction-static', source: 'memory_model' as const, text: 'Room for the KV cache.', experiments: 0 };
+    const rows = reasonsByFlag({
+      parameters: { 'mem-fraction-static': [0.8, 0.9] },
+      reasons: [
+        { ...same, value: 0.8 },
+        { ...same, value: 0.9 },
+        { ...same, value: 0.9, source: 'history', text: 'Won twice.', experiments: 6 },
+      ],
+    });
+    expect(rows[0].reasons).toEqual([
+      { values: [0.8, 0.9], source: 'memory_model', text: 'Room for the KV cache.', experiments: 0 },
+      { values: [0.9], source: 'history', text: 'Won twice.', experiments: 6 },
+    ]);
+  });
 });

@@ -84,20 +84,40 @@ export function headToHead(subject: PresetAnalytics, others: number[]) {
 export function suggestionSpace(suggestion: Pick<Suggestion, 'parameters'>): ParameterSpace {
   const out: ParameterSpace = {};
   for (const [flag, values] of Object.entries(suggestion.parameters)) {
-    if (Array.isArray(values)) out[flag] = values as Scalar[];
+    if (Array.isArray(values)) out[flag] = values.filter((v): v is Scalar => ['string', 'number', 'boolean'].includes(typeof v));
   }
   return out;
 }
 
-/** The reasons for each flag, in the suggestion's order of flags. */
-export function reasonsByFlag(suggestion: Pick<Suggestion, 'parameters' | 'reasons'>): Array<{ flag: string; values: Scalar[]; reasons: SuggestReason[] }> {
+/** Reasons that say the same thing for several values of a flag, shown once with those values. */
+export interface ReasonGroup {
+  values: unknown[];
+  source: SuggestReason['source'];
+  text: string;
+  experiments: number;
+}
+
+function groupReasons(reasons: SuggestReason[]): ReasonGroup[] {
+  const groups: ReasonGroup[] = [];
+  for (const r of reasons) {
+    const same = groups.find((g) => g.source === r.source && g.text === r.text && g.experiments === r.experiments);
+    if (same) same.values.push(r.value);
+    else groups.push({ values: [r.value], source: r.source, text: r.text, experiments: r.experiments });
+  }
+  return groups;
+}
+
+/** The reasons for each flag (alike ones merged), in the suggestion's order of flags. */
+export function reasonsByFlag(
+  suggestion: Pick<Suggestion, 'parameters' | 'reasons'>,
+): Array<{ flag: string; values: Scalar[]; reasons: ReasonGroup[] }> {
   const space = suggestionSpace(suggestion);
   const flags = [...Object.keys(space)];
   for (const r of suggestion.reasons) if (!flags.includes(r.flag)) flags.push(r.flag);
   return flags.map((flag) => ({
     flag,
     values: (space[flag] as Scalar[] | undefined) ?? [],
-    reasons: suggestion.reasons.filter((r) => r.flag === flag),
+    reasons: groupReasons(suggestion.reasons.filter((r) => r.flag === flag)),
   }));
 }
 
@@ -107,7 +127,7 @@ export const SOURCE_LABELS: Record<SuggestReason['source'], string> = {
 };
 
 /** "history · 42 experiments" — the label under a value. */
-export function reasonLabel(reason: SuggestReason): string {
+export function reasonLabel(reason: Pick<SuggestReason, 'source' | 'experiments'>): string {
   const label = SOURCE_LABELS[reason.source] ?? reason.source;
   if (reason.source === 'history' || reason.experiments > 0) {
     return `${label} · ${reason.experiments} ${reason.experiments === 1 ? 'experiment' : 'experiments'}`;
