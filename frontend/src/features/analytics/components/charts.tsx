@@ -9,6 +9,7 @@ import {
   BarChart,
   CartesianGrid,
   ComposedChart,
+  LabelList,
   Legend,
   Line,
   LineChart,
@@ -46,8 +47,8 @@ export function ContextScoreChart({ contexts, height = 220 }: { contexts: Contex
         <YAxis tick={tick} tickFormatter={scoreTick} width={56} />
         <Tooltip formatter={(v) => formatScore(Number(v))} />
         <Legend wrapperStyle={{ fontSize: 12 }} />
-        <Bar dataKey="best_score" name="best" fill={PALETTE[0]} />
-        <Bar dataKey="median_score" name="median" fill={PALETTE[1]} />
+        <Bar dataKey="best_score" name="best" fill={PALETTE[0]} maxBarSize={56} />
+        <Bar dataKey="median_score" name="median" fill={PALETTE[1]} maxBarSize={56} />
       </BarChart>
     </Frame>
   );
@@ -82,7 +83,9 @@ export function ImportanceChart({ parameters }: { parameters: Importance['parame
         <XAxis type="number" domain={[0, 100]} tick={tick} unit="%" />
         <YAxis type="category" dataKey="name" tick={tick} width={170} />
         <Tooltip formatter={(v) => `${v}%`} />
-        <Bar dataKey="share" name="share of the score's variance" fill={PALETTE[0]} />
+        <Bar dataKey="share" name="share of the score's variance" fill={PALETTE[0]} maxBarSize={28}>
+          <LabelList dataKey="share" position="right" fontSize={11} formatter={(v) => `${v}%`} />
+        </Bar>
       </BarChart>
     </Frame>
   );
@@ -91,13 +94,17 @@ export function ImportanceChart({ parameters }: { parameters: Importance['parame
 /** A flag's score per value: the box spans q1–q3, the thin bar min–max, the dot is the median. */
 export function MarginalChart({ name, values }: { name: string; values: MarginalValue[] }) {
   const data = marginalRows(values);
+  // Room above and below the scores, so a value seen once (no box, a lone dot) is not cut off.
+  const lo = Math.min(...data.map((d) => d.range[0]));
+  const hi = Math.max(...data.map((d) => d.range[1]));
+  const pad = hi > lo ? (hi - lo) * 0.1 : Math.abs(hi) * 0.05 || 1;
   return (
     <Frame label={`Score per value of ${name}`} height={240}>
       <ComposedChart data={data} margin={{ top: 8, right: 8, bottom: 8, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" vertical={false} />
         <XAxis xAxisId="box" dataKey="label" tick={tick} />
         <XAxis xAxisId="whisker" dataKey="label" hide />
-        <YAxis tick={tick} tickFormatter={scoreTick} width={56} domain={['auto', 'auto']} />
+        <YAxis tick={tick} tickFormatter={scoreTick} width={56} domain={[lo - pad, hi + pad]} allowDataOverflow />
         <Tooltip
           formatter={(v, key) =>
             Array.isArray(v) ? `${formatScore(Number(v[0]))} – ${formatScore(Number(v[1]))}` : [formatScore(Number(v)), key]
@@ -122,7 +129,7 @@ export function CompareBarChart({ chart }: { chart: CompareChart }) {
         <Tooltip formatter={(v) => formatScore(v === null ? null : Number(v))} />
         <Legend wrapperStyle={{ fontSize: 12 }} />
         {chart.series.map((name, i) => (
-          <Bar key={name} dataKey={name} fill={PALETTE[i % PALETTE.length]} />
+          <Bar key={name} dataKey={name} fill={PALETTE[i % PALETTE.length]} maxBarSize={56} />
         ))}
       </BarChart>
     </Frame>
