@@ -82,6 +82,11 @@ STATEFUL_REFUSALS = re.compile(
             # The values of parallel/quantization words are checked against the runtime's catalog.
             r"^Invalid parameters: '(quantization|kv-cache-dtype|[a-z-]+-size)' value",
             r"^Traffic scenario '.*' is not understood",  # a grammar (D/N/U), not a pattern the schema states
+            # Suggestions: a model of the built-in table, a config.json on the server's disk, the
+            # scenario's grammar, this machine's GPUs, and whether the model fits on them.
+            r"is not in the built-in table of models|is not a genai-bench scenario|takes (one|two) pairs?",
+            r"is not a \.json file|cannot be read: give the path|is not a file: give|larger than 1 MB|is not valid JSON",
+            r"^No GPU was found on this machine|needs \d+ GB of weights",
         ]
     )
 )

@@ -234,7 +234,7 @@ def test_the_router_words_the_preset_reference_skips_are_its_own_top_level_route
         for route in routes.router.routes
         if route.path.count("/") == routes.router.prefix.count("/") + 1 and "{" not in route.path
     } - {""}
-    assert set(routes.TOP_LEVEL_WORDS) == top == {"merge", "import"}
+    assert set(routes.TOP_LEVEL_WORDS) == top == {"merge", "import", "suggest"}
     assert {"merge", "import", "export", "versions", "diff", "restore", "sharing", "duplicate"} <= routes.route_words()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, JsonValue, model_validator
+from pydantic import BaseModel, Field, JsonValue
 
 from autotuner.core.requests import RequestModel
 from autotuner.tasks.schemas import Objective
@@ -101,17 +101,20 @@ class ModelShapeRead(BaseModel):
     source: str
 
 
-class SuggestModel(RequestModel):
-    id: str | None = Field(default=None, min_length=1, max_length=300, description="An id of the built-in table.")
-    config_path: str | None = Field(
-        default=None, min_length=1, max_length=1000, description="A local path, on the server, of a config.json."
-    )
+class SuggestModelId(RequestModel):
+    """A model of the built-in table (GET /api/presets/suggest/models)."""
 
-    @model_validator(mode="after")
-    def _exactly_one(self) -> SuggestModel:
-        if (self.id is None) == (self.config_path is None):
-            raise ValueError("give exactly one of 'id' (a model of GET /api/presets/suggest/models) or 'config_path'")
-        return self
+    id: str = Field(min_length=1, max_length=300, description="An id of the built-in table.")
+    config_path: None = Field(default=None, description="Give either 'id' or 'config_path'.")
+
+
+class SuggestModelConfig(RequestModel):
+    """A model described by its config.json, read from the server's disk (never executed)."""
+
+    config_path: str = Field(
+        min_length=1, max_length=1000, description="A local path, on the server, of a config.json."
+    )
+    id: None = Field(default=None, description="Give either 'id' or 'config_path'.")
 
 
 class SuggestHardware(RequestModel):
@@ -122,7 +125,7 @@ class SuggestHardware(RequestModel):
 
 class SuggestRequest(RequestModel):
     runtime: Literal["sglang", "vllm", "llamacpp"]
-    model: SuggestModel
+    model: SuggestModelId | SuggestModelConfig = Field(description="Exactly one of 'id' and 'config_path'.")
     dtype: str | None = Field(
         default=None, min_length=1, max_length=32, description="Weights dtype; default the model's."
     )

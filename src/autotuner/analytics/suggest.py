@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from autotuner.analytics.evidence import TaskFacts, flat, median, readable_tasks, scored_rows, value_key
-from autotuner.analytics.schemas import RankedPreset, Suggestion, SuggestReason, SuggestRequest
+from autotuner.analytics.schemas import RankedPreset, Suggestion, SuggestModelId, SuggestReason, SuggestRequest
 from autotuner.core.actors import Actor
 from autotuner.core.errors import ValidationFailed
 from autotuner.tasks.context import cpu_model
@@ -72,7 +72,7 @@ class Hardware:
 
 
 def _shape(request: SuggestRequest) -> ModelShape:
-    if request.model.id is not None:
+    if isinstance(request.model, SuggestModelId):
         shape = find_model(request.model.id)
         if shape is None:
             raise ValidationFailed(
@@ -81,7 +81,7 @@ def _shape(request: SuggestRequest) -> ModelShape:
             )
         return shape
     try:
-        return read_config(request.model.config_path or "")
+        return read_config(request.model.config_path)
     except ShapeError as exc:
         raise ValidationFailed(str(exc)) from None
 
@@ -248,7 +248,7 @@ def _near_tasks(
             shape.params_b,
             hardware.gpu_memory_gb if hardware else None,
             best.context,
-            request.model.id or "",
+            request.model.id if isinstance(request.model, SuggestModelId) else "",
             task.model_id,
         )
         if close >= NEAR:

@@ -508,3 +508,153 @@ def presets_restore(
     )
     for warning in warnings:
         print_warning(warning)
+
+
+# --- analytics and suggestions ------------------------------------------------------------------
+
+
+def _score(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4g}"
+
+
+@app.command("analytics", cls=Command)
+def presets_analytics(ref: PresetRef, as_json: JsonOpt = False) -> None:
+    """How a preset's values fared: tasks by version, scores per context, wins, other presets."""
+    from autotuner.analytics.preset_report import preset_analytics
+
+    with open_session() as session:
+        report = preset_analytics(session, ref, acting_actor(session))
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+        return
+    rate = "-" if report.win_rate is None else f"{report.win_rate:.0%}"
+    console.print(
+        Text.assemble(
+            (report.preset_name, "bold"),
+            f" (id {report.preset_id}): {report.tasks} task(s), {report.experiments} experiment(s); "
+            f"best configuration within its values in {report.wins} task(s) ({rate})",
+        )
+    )
+    print_table(
+        "Per version",
+        [Column("Version"), Column("Tasks"), Column("Experiments"), Column("Best"), Column("Median")],
+        [
+            [str(v.version), str(v.tasks), str(v.experiments), _score(t.best_score), _score(t.median_score)]
+            for v, t in zip(report.by_version, report.trend, strict=True)
+        ],
+    )
+    print_table(
+        "Scores per context (succeeded experiments)",
+        [Column("Context", own_line=True), Column("Best"), Column("Median"), Column("N")],
+        [[c.label, _score(c.best_score), _score(c.median_score), str(c.experiments)] for c in report.contexts],
+    )
+    if report.compared:
+        print_table(
+            "Other presets in the same tasks",
+            [Column("Preset"), Column("Together"), Column("Wins"), Column("Win rate"), Column("Median")],
+            [
+                [
+                    f"{c.preset_name} ({c.preset_id})",
+                    str(c.tasks_together),
+                    str(c.wins),
+                    "-" if c.win_rate is None else f"{c.win_rate:.0%}",
+                    _score(c.median_score),
+                ]
+                for c in report.compared
+            ],
+        )
+
+
+@app.command("suggest", cls=Command)
+def presets_suggest(
+    runtime: Annotated[str, typer.Option(help="sglang, vllm or llamacpp.")] = "sglang",
+    model: Annotated[str | None, typer.Option(help="A model id of the built-in table (see --models).")] = None,
+    config: Annotated[str | None, typer.Option(metavar="PATH", help="A local config.json instead of --model.")] = None,
+    dtype: Annotated[str | None, typer.Option(help="Weights dtype (default: the model's).")] = None,
+    gpu_memory: Annotated[
+        float | None, typer.Option(metavar="GB", help="Memory of one GPU; default: nvidia-smi.")
+    ] = None,
+    gpus: Annotated[int, typer.Option(min=1, help="How many GPUs (with --gpu-memory).")] = 1,
+    gpu_model: Annotated[str | None, typer.Option(help="The GPU's name, e.g. H100 (with --gpu-memory).")] = None,
+    objective: Annotated[str, typer.Option(help="The objective history is read for.")] = "maximize_throughput",
+    scenario: Annotated[str, typer.Option(help="genai-bench scenario.")] = "D(1000,200)",
+    save: Annotated[str | None, typer.Option(metavar="NAME", help="Save the space as a new preset.")] = None,
+    models: Annotated[bool, typer.Option("--models", help="List the built-in table of models and stop.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Suggest a parameter space for a model on some GPUs: a reason for every value."""
+    from autotuner.analytics.schemas import SuggestRequest
+    from autotuner.analytics.suggest import suggest
+    from autotuner.presets import service
+    from autotuner.presets.schemas import PresetCreate
+    from autotuner.tuning.memory import known_models
+
+    if models:
+        rows = [shape.as_dict() for shape in known_models()]
+        if as_json:
+            print_json(rows)
+            return
+        print_table(
+            "Built-in model shapes (from each model's config.json)",
+            [Column("Model"), Column("Params (B)"), Column("Layers"), Column("KV heads"), Column("Head dim")],
+            [[r["id"], f"{r['params_b']:g}", str(r["layers"]), str(r["kv_heads"]), str(r["head_dim"])] for r in rows],
+        )
+        return
+    body: dict[str, Any] = {
+        "runtime": runtime,
+        "model": {"id": model} if model is not None else {"config_path": config},
+        "dtype": dtype,
+        "objective": objective,
+        "scenario": scenario,
+    }
+    if model is not None and config is not None:
+        fail("Give --model or --config, not both.")
+    if model is None and config is None:
+        fail("Give --model ID (see --models) or --config PATH (a config.json).")
+    if gpu_memory is not None:
+        body["hardware"] = {"gpu_memory_gb": gpu_memory, "gpu_count": gpus, "gpu_model": gpu_model}
+    request = validated(SuggestRequest, body)
+    with open_session() as session:
+        actor = acting_actor(session)
+        answer = suggest(session, actor, request)
+        saved = None
+        if save is not None:
+            data = validated(
+                PresetCreate,
+                {
+                    "name": save,
+                    "runtime": runtime,
+                    "category": "suggested",
+                    "parameters": answer.parameters,
+                    "description": f"Suggested for {model or config} ({scenario}).",
+                },
+            )
+            saved = service.create_preset(session, data, actor)
+    if as_json:
+        print_json(answer.model_dump(mode="json"))
+        return
+    figures = answer.figures
+    console.print(
+        f"{figures['weights_gb']:g} GB of weights, {figures['kv_bytes_per_token']:,} bytes of KV cache per token; "
+        f"tp-size {figures['tp_size']}: about {figures['kv_tokens']:,} tokens of cache.",
+        highlight=False,
+        markup=False,
+    )
+    print_table(
+        "Suggested space",
+        [Column("Flag"), Column("Value"), Column("From"), Column("Why", own_line=True)],
+        [[r.flag, show_value(r.value), r.source.replace("_", " "), r.text] for r in answer.reasons],
+    )
+    if answer.presets:
+        print_table(
+            "Presets on similar contexts",
+            [Column("Preset"), Column("Score"), Column("Experiments"), Column("Similarity")],
+            [
+                [f"{p.name} ({p.preset_id})", _score(p.score), str(p.experiments), f"{p.similarity:.2f}"]
+                for p in answer.presets
+            ],
+        )
+    for warning in answer.warnings:
+        print_warning(warning)
+    if saved is not None:
+        console.print(f"Saved as preset '{saved.preset.name}' (id {saved.preset.id}).", highlight=False, markup=False)

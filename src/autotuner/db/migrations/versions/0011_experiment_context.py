@@ -66,7 +66,7 @@ def upgrade() -> None:
         sa.column("optimization", sa.Text),
     )
     experiments = sa.table("experiments", sa.column("task_id", sa.Integer), sa.column("context", JSONType))
-    with_experiments = sa.select(sa.column("task_id")).select_from(sa.table("experiments")).distinct()
+    with_experiments: sa.Select[Any] = sa.select(sa.column("task_id")).select_from(sa.table("experiments")).distinct()
     for row in bind.execute(sa.select(tasks).where(tasks.c.id.in_(with_experiments))).all():
         bind.execute(sa.update(experiments).where(experiments.c.task_id == row.id).values(context=_context(row)))
 
