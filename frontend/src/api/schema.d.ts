@@ -2793,18 +2793,37 @@ export interface components {
             /** Gpu Count */
             gpu_count: number;
         };
-        /** SuggestModel */
-        SuggestModel: {
-            /**
-             * Id
-             * @description An id of the built-in table.
-             */
-            id?: string | null;
+        /**
+         * SuggestModelConfig
+         * @description A model described by its config.json, read from the server's disk (never executed).
+         */
+        SuggestModelConfig: {
             /**
              * Config Path
              * @description A local path, on the server, of a config.json.
              */
-            config_path?: string | null;
+            config_path: string;
+            /**
+             * Id
+             * @description Give either 'id' or 'config_path'.
+             */
+            id?: null;
+        };
+        /**
+         * SuggestModelId
+         * @description A model of the built-in table (GET /api/presets/suggest/models).
+         */
+        SuggestModelId: {
+            /**
+             * Id
+             * @description An id of the built-in table.
+             */
+            id: string;
+            /**
+             * Config Path
+             * @description Give either 'id' or 'config_path'.
+             */
+            config_path?: null;
         };
         /** SuggestReason */
         SuggestReason: {
@@ -2831,7 +2850,11 @@ export interface components {
              * @enum {string}
              */
             runtime: "sglang" | "vllm" | "llamacpp";
-            model: components["schemas"]["SuggestModel"];
+            /**
+             * Model
+             * @description Exactly one of 'id' and 'config_path'.
+             */
+            model: components["schemas"]["SuggestModelId"] | components["schemas"]["SuggestModelConfig"];
             /**
              * Dtype
              * @description Weights dtype; default the model's.
@@ -3437,7 +3460,8 @@ export type SpaceDiff = components['schemas']['SpaceDiff'];
 export type SpaceDraft = components['schemas']['SpaceDraft'];
 export type SpaceRead = components['schemas']['SpaceRead'];
 export type SuggestHardware = components['schemas']['SuggestHardware'];
-export type SuggestModel = components['schemas']['SuggestModel'];
+export type SuggestModelConfig = components['schemas']['SuggestModelConfig'];
+export type SuggestModelId = components['schemas']['SuggestModelId'];
 export type SuggestReason = components['schemas']['SuggestReason'];
 export type SuggestRequest = components['schemas']['SuggestRequest'];
 export type Suggestion = components['schemas']['Suggestion'];
