@@ -78,7 +78,7 @@ export function ImportanceChart({ parameters }: { parameters: Importance['parame
   const data = parameters.map((p) => ({ name: p.name, share: Math.round(p.importance * 1000) / 10 }));
   return (
     <Frame label="Parameter importance" height={height}>
-      <BarChart data={data} layout="vertical" margin={{ top: 8, right: 24, bottom: 8, left: 8 }}>
+      <BarChart data={data} layout="vertical" margin={{ top: 8, right: 52, bottom: 8, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" horizontal={false} />
         <XAxis type="number" domain={[0, 100]} tick={tick} unit="%" />
         <YAxis type="category" dataKey="name" tick={tick} width={170} />
