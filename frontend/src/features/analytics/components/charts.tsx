@@ -47,8 +47,8 @@ export function ContextScoreChart({ contexts, height = 220 }: { contexts: Contex
         <YAxis tick={tick} tickFormatter={scoreTick} width={56} />
         <Tooltip formatter={(v) => formatScore(Number(v))} />
         <Legend wrapperStyle={{ fontSize: 12 }} />
-        <Bar dataKey="best_score" name="best" fill={PALETTE[0]} maxBarSize={56} />
-        <Bar dataKey="median_score" name="median" fill={PALETTE[1]} maxBarSize={56} />
+        <Bar dataKey="best_score" name="best" fill={PALETTE[0]} maxBarSize={56} isAnimationActive={false} />
+        <Bar dataKey="median_score" name="median" fill={PALETTE[1]} maxBarSize={56} isAnimationActive={false} />
       </BarChart>
     </Frame>
   );
@@ -83,7 +83,7 @@ export function ImportanceChart({ parameters }: { parameters: Importance['parame
         <XAxis type="number" domain={[0, 100]} tick={tick} unit="%" />
         <YAxis type="category" dataKey="name" tick={tick} width={170} />
         <Tooltip formatter={(v) => `${v}%`} />
-        <Bar dataKey="share" name="share of the score's variance" fill={PALETTE[0]} maxBarSize={28}>
+        <Bar dataKey="share" name="share of the score's variance" fill={PALETTE[0]} maxBarSize={28} isAnimationActive={false}>
           <LabelList dataKey="share" position="right" fontSize={11} formatter={(v) => `${v}%`} />
         </Bar>
       </BarChart>
@@ -129,7 +129,7 @@ export function CompareBarChart({ chart }: { chart: CompareChart }) {
         <Tooltip formatter={(v) => formatScore(v === null ? null : Number(v))} />
         <Legend wrapperStyle={{ fontSize: 12 }} />
         {chart.series.map((name, i) => (
-          <Bar key={name} dataKey={name} fill={PALETTE[i % PALETTE.length]} maxBarSize={56} />
+          <Bar key={name} dataKey={name} fill={PALETTE[i % PALETTE.length]} maxBarSize={56} isAnimationActive={false} />
         ))}
       </BarChart>
     </Frame>
