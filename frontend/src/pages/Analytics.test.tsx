@@ -38,6 +38,7 @@ describe('AnalyticsPage', () => {
     const contexts = within(card).getByRole('table', { name: 'Contexts' });
     expect(within(contexts).getByText('sglang · Llama-3-8B · H100')).toBeInTheDocument();
     expect(within(contexts).getByText('2,346')).toBeInTheDocument();
+    expect(within(contexts).getAllByText('Maximize throughput')).toHaveLength(2);
     expect(within(card).getByRole('img', { name: 'Score per context' })).toBeInTheDocument();
     expect(within(card).getByRole('img', { name: 'Score over versions' })).toBeInTheDocument();
   });

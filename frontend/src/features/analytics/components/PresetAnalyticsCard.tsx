@@ -2,6 +2,7 @@
 import { Alert, Anchor, Badge, Group, Loader, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { IconInfoCircle } from '@tabler/icons-react';
 import { Link } from 'react-router-dom';
+import { OBJECTIVES, type Objective } from '../../../api/enums';
 import { ApiErrorAlert } from '../../../components/ApiErrorAlert';
 import { paths } from '../../../routes';
 import { usePresetAnalytics } from '../api/analyticsService';
@@ -97,7 +98,7 @@ export function PresetAnalyticsView({ analytics }: { analytics: PresetAnalytics 
                 {a.contexts.map((c) => (
                   <Table.Tr key={c.key}>
                     <Table.Td>{c.label}</Table.Td>
-                    <Table.Td>{c.objective}</Table.Td>
+                    <Table.Td>{OBJECTIVES[c.objective as Objective]?.label ?? c.objective}</Table.Td>
                     <Table.Td ta="right">{formatScore(c.best_score)}</Table.Td>
                     <Table.Td ta="right">{formatScore(c.median_score)}</Table.Td>
                     <Table.Td ta="right">{c.experiments}</Table.Td>
