@@ -41,6 +41,14 @@ class Row:
     parameters: dict[str, Any]
     score: float
     context: dict[str, Any] | None
+    _keys: dict[str, str] | None = None
+
+    @property
+    def keys(self) -> dict[str, str]:
+        """``{flag: value_key}``, computed once."""
+        if self._keys is None:
+            self._keys = {name: value_key(value) for name, value in flat(self.parameters).items()}
+        return self._keys
 
 
 def readable_tasks(session: Session, actor: Actor, *, with_provenance: bool = False) -> list[TaskFacts]:
@@ -96,27 +104,65 @@ def scored_rows(session: Session, task_ids: Sequence[int], *, with_context: bool
     return rows
 
 
+def scored_counts(session: Session, task_ids: Sequence[int]) -> dict[int, int]:
+    """How many succeeded, scored experiments each task has (one GROUP BY per chunk)."""
+    counts: dict[int, int] = {}
+    for chunk in _chunks(task_ids):
+        query = select(Experiment.task_id, func.count()).where(
+            Experiment.task_id.in_(chunk),
+            Experiment.status == ExperimentStatus.succeeded,
+            Experiment.score.is_not(None),
+        )
+        counts.update({task_id: n for task_id, n in session.execute(query.group_by(Experiment.task_id))})
+    return counts
+
+
+def rows_by_id(session: Session, experiment_ids: Sequence[int]) -> dict[int, Row]:
+    """These experiments (the tasks' best ones), when succeeded with a score."""
+    rows: dict[int, Row] = {}
+    columns = [Experiment.id, Experiment.task_id, Experiment.parameters, Experiment.score, Experiment.context]
+    for chunk in _chunks(experiment_ids):
+        query = select(*columns).where(Experiment.id.in_(chunk), Experiment.score.is_not(None))
+        for r in session.execute(query):
+            rows[r.id] = Row(r.id, r.task_id, r.parameters or {}, float(r.score), r.context)
+    return rows
+
+
 def flat(parameters: dict[str, Any]) -> dict[str, Any]:
     """``{"group.flag": value}`` for a combination or a space (groups joined with dots)."""
     return {".".join(path): value for path, value in iter_leaves(parameters)}
 
 
 def value_key(value: Any) -> str:
-    """A value as a stable, hashable key (lists and objects as canonical JSON)."""
+    """A value as a stable, hashable key: canonical JSON (1 and 1.0 stay apart, as in JSON)."""
+    if isinstance(value, str):
+        return json.dumps(value)
+    if value is None or isinstance(value, (bool, int, float)):
+        return json.dumps(value)
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-def within(combination: dict[str, Any], space: dict[str, Any]) -> bool:
-    """True when every flag the space names has, in the combination, one of the space's values
-    (and they share at least one flag)."""
-    values = flat(combination)
+Allowed = dict[str, frozenset[str]]
+
+
+def allowed_values(space: dict[str, Any]) -> Allowed:
+    """``{flag: value keys}`` of a parameter space, for :func:`within`."""
+    return {
+        name: frozenset(value_key(v) for v in (values if isinstance(values, list) else [values]))
+        for name, values in flat(space).items()
+    }
+
+
+def within(keys: dict[str, str], allowed: Allowed) -> bool:
+    """True when every flag of the space set in the combination (``Row.keys``) has one of the
+    space's values, and they share at least one flag."""
     shared = 0
-    for name, allowed in flat(space).items():
-        if name not in values:
+    for name, values in allowed.items():
+        key = keys.get(name)
+        if key is None:
             continue
         shared += 1
-        allowed_list = allowed if isinstance(allowed, list) else [allowed]
-        if value_key(values[name]) not in {value_key(v) for v in allowed_list}:
+        if key not in values:
             return False
     return shared > 0
 

@@ -43,12 +43,13 @@ def _standardised(rows: Sequence[Row]) -> list[tuple[dict[str, Any], float]]:
         mean = sum(scores) / len(scores)
         spread = math.sqrt(sum((s - mean) ** 2 for s in scores) / len(scores))
         for row in task_rows:
-            out.append((flat(row.parameters), (row.score - mean) / spread if spread > 0 else 0.0))
+            out.append((row.keys, (row.score - mean) / spread if spread > 0 else 0.0))
     return out
 
 
 def importance(samples: Sequence[tuple[dict[str, Any], float]]) -> list[tuple[str, float]]:
-    """(flag, share) sorted by share, for flags that took at least two values."""
+    """(flag, share) sorted by share, for flags that took at least two values; ``samples`` are
+    ``({flag: value (or its key)}, score)``."""
     if not samples:
         return []
     scores = [s for _, s in samples]
@@ -59,7 +60,7 @@ def importance(samples: Sequence[tuple[dict[str, Any], float]]) -> list[tuple[st
     for name in names:
         groups: dict[str, list[float]] = defaultdict(list)
         for params, score in samples:
-            groups[value_key(params.get(name))].append(score)
+            groups[str(params.get(name))].append(score)
         if len(groups) < 2:
             continue
         between = sum(len(g) * (sum(g) / len(g) - mean) ** 2 for g in groups.values())
@@ -74,9 +75,12 @@ def marginals(rows: Sequence[Row]) -> list[Marginal]:
     """The raw score distribution per value of each flag."""
     per_flag: dict[str, dict[str, tuple[Any, list[float]]]] = defaultdict(dict)
     for row in rows:
+        keys = row.keys
         for name, value in flat(row.parameters).items():
-            key = value_key(value)
-            per_flag[name].setdefault(key, (value, []))[1].append(row.score)
+            entry = per_flag[name].get(keys[name])
+            if entry is None:
+                entry = per_flag[name][keys[name]] = (value, [])
+            entry[1].append(row.score)
     out = []
     for name in sorted(per_flag):
         values = []

@@ -22,7 +22,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from autotuner.analytics.evidence import experiment_counts, median, readable_tasks, scored_rows, within
+from autotuner.analytics.evidence import (
+    Allowed,
+    allowed_values,
+    experiment_counts,
+    median,
+    readable_tasks,
+    scored_rows,
+    within,
+)
 from autotuner.analytics.schemas import ComparedPreset, ContextResult, PresetAnalytics, TrendPoint, VersionUse
 from autotuner.core.actors import Actor
 from autotuner.presets import service as presets_service
@@ -55,14 +63,14 @@ def preset_analytics(session: Session, ref: int | str, actor: Actor) -> PresetAn
     tasks = {t.id: t for t in readable_tasks(session, actor, with_provenance=True)}
     used_version: dict[int, int] = {}
     # For every preset used alongside: its name and its values, per task.
-    spaces: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
+    spaces: dict[int, dict[int, Allowed]] = defaultdict(dict)
     names: dict[int, str] = {}
     for task in tasks.values():
         uses = _uses(task.provenance)
         if not any(u["id"] == preset.id for u in uses):
             continue
         for use in uses:
-            spaces[use["id"]][task.id] = use.get("parameters") or {}
+            spaces[use["id"]][task.id] = allowed_values(use.get("parameters") or {})
             names[use["id"]] = str(use.get("name") or use["id"])
             if use["id"] == preset.id:
                 used_version[task.id] = int(use.get("version") or 1)
@@ -93,7 +101,7 @@ def preset_analytics(session: Session, ref: int | str, actor: Actor) -> PresetAn
             contexts[context_key(row.context, task.runtime, task.model_id, task.objective)].append(row.score)
 
     def wins_of(preset_id: int, among: list[int]) -> int:
-        return sum(1 for t in among if t in best and within(best[t].parameters, spaces[preset_id].get(t, {})))
+        return sum(1 for t in among if t in best and within(best[t].keys, spaces[preset_id].get(t, {})))
 
     judged = [t for t in task_ids if t in best]
     wins = wins_of(preset.id, judged)
@@ -104,7 +112,7 @@ def preset_analytics(session: Session, ref: int | str, actor: Actor) -> PresetAn
         together = sorted(per_task)
         together_judged = [t for t in together if t in best]
         other_wins = wins_of(other_id, together_judged)
-        scores = [r.score for t in together for r in by_task[t] if within(r.parameters, per_task[t])]
+        scores = [r.score for t in together for r in by_task[t] if within(r.keys, per_task[t])]
         compared.append(
             ComparedPreset(
                 preset_id=other_id,

@@ -22,7 +22,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from autotuner.analytics.evidence import TaskFacts, flat, median, readable_tasks, scored_rows, value_key
+from autotuner.analytics.evidence import (
+    TaskFacts,
+    flat,
+    median,
+    readable_tasks,
+    rows_by_id,
+    scored_counts,
+    value_key,
+)
 from autotuner.analytics.schemas import RankedPreset, Suggestion, SuggestModelId, SuggestReason, SuggestRequest
 from autotuner.core.actors import Actor
 from autotuner.core.errors import ValidationFailed
@@ -232,18 +240,13 @@ def _near_tasks(
         for t in readable_tasks(session, actor, with_provenance=True)
         if t.runtime == request.runtime and t.objective == request.objective
     ]
-    rows = scored_rows(session, [t.id for t in tasks])
-    by_task: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        by_task[row.task_id].append(row)
+    best_rows = rows_by_id(session, [t.best_experiment_id for t in tasks if t.best_experiment_id is not None])
+    counts = scored_counts(session, [t.id for t in tasks])
     near = []
     for task in tasks:
-        task_rows = by_task.get(task.id)
-        if not task_rows:
+        best = best_rows.get(task.best_experiment_id or 0)
+        if best is None or best.task_id != task.id:
             continue
-        best = next((r for r in task_rows if r.id == task.best_experiment_id), None) or max(
-            task_rows, key=lambda r: r.score
-        )
         close = similarity(
             shape.params_b,
             hardware.gpu_memory_gb if hardware else None,
@@ -254,7 +257,7 @@ def _near_tasks(
         if close >= NEAR:
             ctx = best.context or {}
             label = f"{task.model_id} on {ctx.get('gpu_model') or ctx.get('cpu_model') or 'unknown hardware'}"
-            near.append(NearTask(task, close, best.parameters, best.score, len(task_rows), label))
+            near.append(NearTask(task, close, best.parameters, best.score, counts.get(task.id, 0), label))
     return near
 
 
