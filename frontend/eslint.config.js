@@ -3,6 +3,7 @@
 // The UI's layers, each importing only from the ones below it:
 //   src/App.tsx, src/main.tsx        the app: router and providers
 //   src/pages/                       route-level pages: compose features
+//   src/features/analytics/          presets' record, importance, suggestions (uses the features below)
 //   src/features/tasks/              tasks, runs, experiments  ─┐ a feature is used by others
 //   src/features/presets/            presets, merge             │ only through its index.ts;
 //   src/features/runtimes/           the engine catalog         │ tasks → presets → runtimes
@@ -55,7 +56,13 @@ export default tseslint.config(
             })),
             // Features know no page, and other features only through their index.
             { target: './src/features', from: ['./src/pages', './src/App.tsx'], message: 'A feature must not depend on a page.' },
-            // The direction between features: tasks → presets → runtimes, never back.
+            // The direction between features: analytics → tasks → presets → runtimes, never back.
+            {
+              target: [feature('tasks'), feature('presets'), feature('runtimes'), feature('auth'), feature('system')],
+              from: feature('analytics'),
+              message: 'analytics is above the other features: it may use them, not the reverse.',
+            },
+            ...['tasks', 'presets', 'runtimes', 'auth'].map((name) => ({ target: feature('analytics'), ...onlyThroughIndex(feature(name)) })),
             { target: feature('runtimes'), from: [feature('presets'), feature('tasks')], message: 'runtimes is below presets and tasks.' },
             { target: feature('presets'), from: feature('tasks'), message: 'presets is below tasks: tasks may use presets, not the reverse.' },
             { target: feature('auth'), from: [feature('presets'), feature('tasks'), feature('runtimes')], message: 'auth is below tasks, presets and runtimes.' },
@@ -66,7 +73,7 @@ export default tseslint.config(
             { target: feature('tasks'), ...onlyThroughIndex(feature('runtimes')) },
             { target: feature('presets'), ...onlyThroughIndex(feature('runtimes')) },
             // Pages use features through their index.
-            ...['presets', 'tasks', 'runtimes', 'auth'].map((name) => ({ target: './src/pages', ...onlyThroughIndex(feature(name)) })),
+            ...['presets', 'tasks', 'runtimes', 'auth', 'analytics'].map((name) => ({ target: './src/pages', ...onlyThroughIndex(feature(name)) })),
           ],
         },
       ],

@@ -3,7 +3,8 @@
 # Chromium (headless). Screenshots of every page land in test-artifacts/screenshots/.
 #   scripts/e2e.sh                        the browser tests: frontend/e2e/run.mjs in single-user mode,
 #                                         then frontend/e2e/versions.mjs (preset history, two tabs,
-#                                         extends, smart merge), then the first admin is made with the
+#                                         extends, smart merge), then frontend/e2e/analytics.mjs
+#                                         (Analytics page, suggestions), then the first admin is made with the
 #                                         CLI (sign-in switches on) and frontend/e2e/sharing.mjs runs
 #                                         with user accounts
 #   SCREENSHOT_DIR=test-artifacts/after scripts/e2e.sh e2e/screens.mjs
@@ -77,6 +78,8 @@ status=0
 E2E_BASE_URL="http://127.0.0.1:$PORT" SCREENSHOT_DIR="$SCREENSHOT_DIR" node e2e/run.mjs || status=$?
 # Still single-user: a preset's versions, two tabs editing one preset, extends, smart merge.
 E2E_BASE_URL="http://127.0.0.1:$PORT" SCREENSHOT_DIR="$SCREENSHOT_DIR" node e2e/versions.mjs || status=$?
+# Still single-user: the Analytics page on a finished stand-in task, and suggested presets (issue 16).
+E2E_BASE_URL="http://127.0.0.1:$PORT" SCREENSHOT_DIR="$SCREENSHOT_DIR" node e2e/analytics.mjs || status=$?
 
 # Phase 2: the first admin, made with the CLI on the same data directory, switches sign-in on.
 echo "Creating the first admin with the CLI (sign-in switches on)..."

@@ -5,6 +5,7 @@ import { IconHistory, IconKey, IconUsers } from '@tabler/icons-react';
 import { createBrowserRouter, Navigate, RouterProvider, type RouteObject } from 'react-router-dom';
 import { Layout, type NavItem } from './components/Layout';
 import { AccountMenu, AuthGate, useViewer } from './features/auth';
+import { AnalyticsPage } from './pages/Analytics';
 import { AuditLogPage } from './pages/AuditLog';
 import { NewTaskPage } from './pages/NewTask';
 import { NotFoundPage } from './pages/NotFound';
@@ -47,6 +48,7 @@ export const routes: RouteObject[] = [
       { path: patterns.users, element: <UsersTeamsPage /> },
       { path: patterns.audit, element: <AuditLogPage /> },
       { path: patterns.system, element: <SystemPage /> },
+      { path: patterns.analytics, element: <AnalyticsPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

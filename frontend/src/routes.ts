@@ -17,6 +17,8 @@ export const paths = {
   users: '/admin/users',
   /** Admins: the audit log. */
   audit: '/admin/audit',
+  /** What presets are worth: their record, parameter importance, comparisons and suggestions. */
+  analytics: '/analytics',
   /** The service: version, database, worker and the GPU / slot pool. */
   system: '/system',
 } as const;
@@ -31,4 +33,5 @@ export const patterns = {
   users: 'admin/users',
   audit: 'admin/audit',
   system: 'system',
+  analytics: 'analytics',
 } as const;

@@ -1,6 +1,6 @@
 import { AppShell, Badge, Burger, Button, Group, NavLink, ScrollArea, Stack, Text, ThemeIcon } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconAdjustmentsHorizontal, IconListDetails, IconPlus, IconServer, IconStack2, type Icon } from '@tabler/icons-react';
+import { IconAdjustmentsHorizontal, IconChartBar, IconListDetails, IconPlus, IconServer, IconStack2, type Icon } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
 import { Link, Outlet, ScrollRestoration, useLocation } from 'react-router-dom';
 import { paths } from '../routes';
@@ -17,6 +17,7 @@ const NAV: NavItem[] = [
   { to: paths.presets, label: 'Presets', icon: IconStack2, match: (p: string) => p.startsWith(paths.presets) },
   { to: paths.tasks, label: 'Tasks', icon: IconListDetails, match: (p: string) => p.startsWith(paths.tasks) && p !== paths.newTask },
   { to: paths.newTask, label: 'New Task', icon: IconPlus, match: (p: string) => p === paths.newTask },
+  { to: paths.analytics, label: 'Analytics', icon: IconChartBar, match: (p: string) => p === paths.analytics },
   { to: paths.system, label: 'System', icon: IconServer, match: (p: string) => p === paths.system },
 ];
 

@@ -3,6 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { Route, Routes } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MODELS, SUGGESTION } from '../test/analyticsFixtures';
 import { task } from '../test/experimentFixtures';
 import { jsonResponse, mockApi, renderWithProviders } from '../test/render';
 import { NewTaskPage } from './NewTask';
@@ -28,6 +29,9 @@ function serve(gpus: number, onCreate: (body: unknown) => Response = (body) => j
     'GET /api/presets/': () => jsonResponse([]),
     'GET /api/system/': () => jsonResponse({ version: '0.1.0', gpus: { count: gpus, source: gpus ? 'nvidia-smi' : 'none' }, docker: DOCKER_UP }),
     'GET /api/runtimes/sglang/parameters': () => jsonResponse([]),
+    'GET /api/runtimes/vllm/parameters': () => jsonResponse([]),
+    'GET /api/presets/suggest/models': () => jsonResponse(MODELS),
+    'POST /api/presets/suggest': () => jsonResponse(SUGGESTION),
     'POST /api/tasks/': ({ body }) => {
       created.push(body);
       return onCreate(body);
@@ -46,6 +50,23 @@ function serve(gpus: number, onCreate: (body: unknown) => Response = (body) => j
 const gpusField = () => screen.getByRole('textbox', { name: 'GPUs' });
 
 describe('NewTaskPage', () => {
+  it('fills the space and the runtime from "Suggest for my model"', async () => {
+    const created = serve(1);
+    await userEvent.click(await screen.findByRole('button', { name: 'Suggest for my model' }));
+    const drawer = await screen.findByRole('dialog');
+    await userEvent.click(within(drawer).getByRole('combobox', { name: 'Runtime' }));
+    await userEvent.click(await screen.findByRole('option', { name: 'vLLM' }));
+    await userEvent.click(within(drawer).getByRole('combobox', { name: 'Model' }));
+    await userEvent.click(await screen.findByRole('option', { name: /Meta-Llama-3-8B/ }));
+    await userEvent.click(within(drawer).getByRole('button', { name: 'Suggest' }));
+    await userEvent.click(await within(drawer).findByRole('button', { name: 'Use in task' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(screen.getByTestId('final-combinations')).toHaveTextContent('4 combinations');
+    await userEvent.click(screen.getByRole('button', { name: 'Submit task' }));
+    await waitFor(() => expect(created).toHaveLength(1));
+    expect(created[0]).toMatchObject({ base_runtime: 'vllm', parameters: SUGGESTION.parameters });
+  });
+
   it('leaves GPUs empty when the system sees none, and says the GPU rules then do not apply', async () => {
     const created = serve(0);
     expect(await screen.findByText(/No GPU was detected/)).toBeInTheDocument();

@@ -3,6 +3,7 @@ import { IconRocket } from '@tabler/icons-react';
 import { useNavigate } from 'react-router-dom';
 import { ApiErrorAlert } from '../components/ApiErrorAlert';
 import { PageHeader } from '../components/Layout';
+import { SuggestForModelButton } from '../features/analytics';
 import {
   BenchmarkSection,
   DiscardEditsDialog,
@@ -13,6 +14,7 @@ import {
   useNewTaskForm,
 } from '../features/tasks';
 import { preventEnterSubmit } from '../lib/forms';
+import { spaceToRows } from '../lib/parameterSpace';
 import { paths } from '../routes';
 
 export function NewTaskPage() {
@@ -23,6 +25,18 @@ export function NewTaskPage() {
       <PageHeader
         title="New tuning task"
         description="Describe the model and the benchmark, choose a parameter space, and let the autotuner search it."
+        actions={
+          <SuggestForModelButton
+            runtime={form.fields.runtime}
+            objective={form.fields.objective}
+            onUse={(space, runtime) => {
+              // The suggestion becomes the task's own space (presets off when none is picked, so the editor shows it).
+              if (form.presets.on && form.presets.picked.length === 0) form.requestChange({ usePresets: false });
+              form.set({ runtime });
+              form.setRows(spaceToRows(space));
+            }}
+          />
+        }
       />
       <form onSubmit={form.submit} noValidate aria-label="New task" onKeyDown={preventEnterSubmit}>
         <Grid gap="lg">

@@ -4,6 +4,7 @@ export {
   useInvalidatePresets,
   usePresetMerge,
   useCopyPreset,
+  useCreatePreset,
   usePresets,
   useSharePreset,
 } from './api/presetService';
