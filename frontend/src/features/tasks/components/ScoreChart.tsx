@@ -112,9 +112,12 @@ export function ScoreChart({ experiments, bestId, scoreLabel = 'Score' }: Props)
   }
   const path = (points: [number, number][]) => points.map(([px, py], i) => `${i ? 'L' : 'M'}${px.toFixed(1)},${py.toFixed(1)}`).join(' ');
 
+  const counts = `${ordered.length} experiments, ${scored.length} scored${failed.length ? `, ${failed.length} failed` : ''}${pruned.length ? `, ${pruned.length} pruned` : ''}${repeatCount ? `, ${repeatCount} repeat runs` : ''}.`;
   const summary = best
-    ? `${ordered.length} experiments, ${scored.length} scored${failed.length ? `, ${failed.length} failed` : ''}${pruned.length ? `, ${pruned.length} pruned` : ''}${repeatCount ? `, ${repeatCount} repeat runs` : ''}. The best is experiment #${best.sequence} with a score of ${formatMetric(valueOf(best))}.`
-    : `${ordered.length} experiments, none scored yet.`;
+    ? `${counts} The best is experiment #${best.sequence} with a score of ${formatMetric(valueOf(best))}.`
+    : scored.length
+      ? counts
+      : `${ordered.length} experiments, none scored yet.`;
 
   const bestX = best ? x(best) : 0;
   const bestLabelAnchor = best && bestX > W - 140 ? 'end' : best && bestX < M.left + 80 ? 'start' : 'middle';

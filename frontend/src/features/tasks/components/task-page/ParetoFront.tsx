@@ -74,7 +74,7 @@ export function ParetoContent({ pareto, experiments, onSave }: { pareto: ParetoR
         data-testid="pareto-chart"
         style={{ width: '100%', height: 300 }}
       >
-        <ResponsiveContainer width="100%" height="100%">
+        <ResponsiveContainer width="100%" height="100%" initialDimension={{ width: 560, height: 300 }}>
           <ScatterChart margin={{ top: 10, right: 24, bottom: 28, left: 16 }}>
             <CartesianGrid stroke="var(--mantine-color-gray-2)" />
             <XAxis
