@@ -115,7 +115,7 @@ function ExperimentRows({
               #{e.sequence}
             </Text>
             {repeatOf !== null && (
-              <Text size="xs" c="dimmed" data-testid="repeat-label" style={{ whiteSpace: 'nowrap' }}>
+              <Text size="xs" c="dimmed" lh={1.3} data-testid="repeat-label">
                 ↳ repeat of #{repeatOf}
               </Text>
             )}

@@ -54,12 +54,13 @@ export function ParetoContent({ pareto, experiments, onSave }: { pareto: ParetoR
   const sequenceOf = new Map(experiments.map((e) => [e.id, e.sequence]));
   const ref = (p: ParetoPoint) => `#${sequenceOf.get(p.experiment_id) ?? p.experiment_id}`;
   const [xo, yo] = pareto.objectives;
-  const toDatum = (p: ParetoPoint) => ({ x: p.objective_values[xo], y: p.objective_values[yo], id: p.experiment_id, ref: ref(p), point: p });
+  // No key named `ref` here: recharts spreads each datum onto its shape's props.
+  const toDatum = (p: ParetoPoint) => ({ x: p.objective_values[xo], y: p.objective_values[yo], experimentId: p.experiment_id, name: ref(p), point: p });
   const drawable = pareto.points.filter((p) => typeof p.objective_values[xo] === 'number' && typeof p.objective_values[yo] === 'number');
   const front = frontLine(pareto).map(toDatum);
   const dominated = drawable.filter((p) => p.dominated).map(toDatum);
   const savePoint = (payload: unknown) => {
-    const id = (payload as { id?: unknown } | undefined)?.id;
+    const id = (payload as { experimentId?: unknown } | undefined)?.experimentId;
     if (typeof id === 'number') onSave(id);
   };
   const rows = [...pareto.points].sort(
@@ -70,7 +71,7 @@ export function ParetoContent({ pareto, experiments, onSave }: { pareto: ParetoR
     <Stack gap="md">
       <div
         role="img"
-        aria-label={`Pareto chart: ${axisTitle(xo)} against ${axisTitle(yo)}. ${frontCount} of ${pareto.points.length} configurations are on the front: ${front.map((d) => d.ref).join(', ')}.`}
+        aria-label={`Pareto chart: ${axisTitle(xo)} against ${axisTitle(yo)}. ${frontCount} of ${pareto.points.length} configurations are on the front: ${front.map((d) => d.name).join(', ')}.`}
         data-testid="pareto-chart"
         style={{ width: '100%', height: 300 }}
       >
@@ -104,7 +105,7 @@ export function ParetoContent({ pareto, experiments, onSave }: { pareto: ParetoR
                 return (
                   <Paper withBorder p="xs" shadow="sm">
                     <Text size="sm" fw={600}>
-                      {datum.ref} {datum.point.dominated ? '(dominated)' : '(on the front)'}
+                      {datum.name} {datum.point.dominated ? '(dominated)' : '(on the front)'}
                     </Text>
                     {pareto.objectives.map((o) => (
                       <Text key={o} size="xs">
@@ -168,7 +169,7 @@ export function ParetoContent({ pareto, experiments, onSave }: { pareto: ParetoR
                 </Text>
               </Table.Th>
             ))}
-            <Table.Th w={110} />
+            <Table.Th w={120} />
             <Table.Th w={90} />
           </Table.Tr>
         </Table.Thead>
@@ -201,7 +202,7 @@ export function ParetoContent({ pareto, experiments, onSave }: { pareto: ParetoR
                     dominated
                   </Text>
                 ) : (
-                  <Badge color="teal" variant="light" size="sm" styles={{ root: { maxWidth: 'none' } }}>
+                  <Badge color="teal" variant="light" size="sm" styles={{ root: { maxWidth: 'none', overflow: 'visible', flexShrink: 0 }, label: { overflow: 'visible' } }}>
                     On the front
                   </Badge>
                 )}
