@@ -156,7 +156,7 @@ function ExperimentRows({
           </Text>
           {stats && (
             <Tooltip label={`Mean of ${stats.n} runs, 95% interval ${formatMetric(stats.ci_low)} to ${formatMetric(stats.ci_high)}`} withArrow>
-              <Text size="xs" ff="monospace" ta="right" c="dimmed" data-testid="score-interval" style={{ whiteSpace: 'nowrap' }}>
+              <Text size="xs" ff="monospace" ta="right" c="dimmed" data-testid="score-interval">
                 {formatMetric(stats.mean)} ± {formatMetric((stats.ci_high - stats.ci_low) / 2)}
               </Text>
             </Tooltip>

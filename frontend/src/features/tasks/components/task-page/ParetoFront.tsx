@@ -5,7 +5,7 @@
  */
 import { Badge, Button, Group, Paper, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
 import { IconBookmarkPlus, IconChartScatter } from '@tabler/icons-react';
-import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
 import type { Objective } from '../../../../api/enums';
 import { ApiErrorAlert } from '../../../../components/ApiErrorAlert';
 import { ParamChip } from '../../../../components/ParameterChips';
@@ -97,6 +97,8 @@ export function ParetoContent({ pareto, experiments, onSave }: { pareto: ParetoR
               fontSize={11}
               width={70}
             />
+            {/* One size for every mark (no third dimension drawn): big enough to see and click. */}
+            <ZAxis range={[90, 90]} />
             <Tooltip
               cursor={{ strokeDasharray: '3 3' }}
               content={({ payload }) => {
@@ -122,8 +124,10 @@ export function ParetoContent({ pareto, experiments, onSave }: { pareto: ParetoR
             <Scatter
               name="Dominated"
               data={dominated}
-              fill="var(--mantine-color-gray-5)"
-              fillOpacity={0.35}
+              fill="var(--mantine-color-gray-6)"
+              fillOpacity={0.3}
+              stroke="var(--mantine-color-gray-6)"
+              strokeOpacity={0.5}
               isAnimationActive={false}
               onClick={(d) => savePoint(d.payload)}
               cursor="pointer"
