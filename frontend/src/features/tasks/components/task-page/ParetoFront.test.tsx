@@ -1,11 +1,15 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { REPEATED, task } from '../../../../test/experimentFixtures';
 import { jsonResponse, mockApi, renderWithProviders } from '../../../../test/render';
 import type { ParetoRead } from '../../lib/trust';
 import { ParetoFront } from './ParetoFront';
 
+// jsdom lays nothing out: give the chart's container the size a browser would, so recharts draws.
+beforeEach(() => {
+  vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect').mockReturnValue(DOMRect.fromRect({ width: 560, height: 300 }));
+});
 afterEach(() => vi.restoreAllMocks());
 
 const objectives = ['maximize_throughput', 'minimize_ttft', 'minimize_tpot'] as const;
@@ -48,6 +52,19 @@ describe('ParetoFront', () => {
     const onSave = vi.fn();
     renderWithProviders(<ParetoFront task={multi()} experiments={REPEATED} onSave={onSave} />);
     await userEvent.click(await screen.findByRole('button', { name: 'Save #7 as preset' }));
+    expect(onSave).toHaveBeenCalledWith(7);
+  });
+
+  it('draws every point on the chart, the front joined, and saves the point clicked', async () => {
+    mockApi({ 'GET /api/tasks/7/pareto': () => jsonResponse(PARETO) });
+    const onSave = vi.fn();
+    renderWithProviders(<ParetoFront task={multi()} experiments={REPEATED} onSave={onSave} />);
+    const chart = await screen.findByTestId('pareto-chart');
+    await waitFor(() => expect(chart.querySelectorAll('.recharts-scatter-symbol')).toHaveLength(3));
+    // The front's two points are joined by one line; the dominated one is not on it.
+    expect(chart.querySelectorAll('.recharts-scatter-line')).toHaveLength(1);
+    const symbols = [...chart.querySelectorAll('.recharts-scatter-symbol')];
+    await userEvent.click(symbols[0]);
     expect(onSave).toHaveBeenCalledWith(7);
   });
 
