@@ -177,6 +177,7 @@ def test_tune_json_reports_failures_and_the_best(cli_env, tmp_path):
         "sequence": 2,
         "parameters": {"tp-size": 2, "fail-at-start": False},
         "score": succeeded["score"],
+        "mean_score": succeeded["score"],  # measured once (repeats 0)
     }
 
 

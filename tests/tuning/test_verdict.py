@@ -160,3 +160,15 @@ def test_objective_values_in_natural_units():
         "minimize_latency": 431.0,
     }
     assert objective_values(None, ["minimize_ttft"], parameters=None, runtime="sglang") is None
+
+
+def test_a_configuration_measured_once_borrows_the_degrees_of_freedom_of_the_tasks_noise():
+    best = _candidate(1, [110.0, 112.0, 108.0])
+    once = _candidate(2, [104.0])
+    steady = _candidate(3, [60.0, 61.0, 59.0, 60.5, 59.5])  # 4 more degrees of freedom for the noise
+    found = verdict([best, once, steady])
+    assert found is not None and found.kind == "significant", found
+    assert found.runner_up_experiment_id == 2 and found.tied_experiment_ids == [1]
+    # With one degree of freedom for the borrowed noise, the same lead would not be significant.
+    cv = noise_cv([best.stats, steady.stats])
+    assert not beats(best.stats, once.stats, cv, 1) and beats(best.stats, once.stats, cv, 6)

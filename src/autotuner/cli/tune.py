@@ -213,7 +213,7 @@ def tune_file(path: Path, *, dry_run: bool, log_dir: Path | None, as_json: bool)
         rows.append((sequence, combination, outcome))
         progress.running.pop(sequence, None)
         rows.sort(key=lambda row: row[0])
-        at = best_index([o.score for _, _, o in rows])
+        at = best_index([None if s in repeats.of else o.score for s, _, o in rows])  # originals only
         if at is not None:
             best_sequence, best_combination, best_outcome = rows[at]
             if best_outcome.score is not None:

@@ -12,7 +12,8 @@ The rules:
   measured at least twice; None when none was.
 * **Significance**: the best (highest mean) beats another configuration when Welch's t-test
   says its mean is higher at 95% (two-sided). A configuration measured once borrows the task's
-  noise for its spread (``noise_cv · |mean|``). The best and every configuration it does not beat
+  noise for its spread (``noise_cv · |mean|``), with the degrees of freedom of the repeats that
+  measured it (their ``n - 1`` summed). The best and every configuration it does not beat
   are **tied**; when only the best remains, it is **significant**; when the best was measured
   once, the verdict is **unrepeated** (the noise of the best is unknown, whatever the others say).
 * **Pareto front**: objectives' values in natural units, throughput maximized and latencies
@@ -79,9 +80,15 @@ def noise_cv(stats: Sequence[ScoreStats]) -> float | None:
     return math.sqrt(sum(r * r for r in ratios) / len(ratios))
 
 
-def beats(best: ScoreStats, other: ScoreStats, cv: float | None) -> bool:
+def pooled_df(stats: Sequence[ScoreStats]) -> int:
+    """The degrees of freedom behind :func:`noise_cv`: the repeats' ``n - 1`` summed."""
+    return sum(s.n - 1 for s in stats if s.n >= 2 and s.mean != 0)
+
+
+def beats(best: ScoreStats, other: ScoreStats, cv: float | None, cv_df: int = 1) -> bool:
     """Welch's t-test at 95% (two-sided): is ``best``'s mean above ``other``'s beyond noise?
-    A configuration measured once borrows the task's noise ``cv`` for its spread."""
+    A configuration measured once borrows the task's noise ``cv`` for its spread, with the
+    degrees of freedom ``cv_df`` that measured it."""
     if best.mean <= other.mean:
         return False
 
@@ -93,8 +100,9 @@ def beats(best: ScoreStats, other: ScoreStats, cv: float | None) -> bool:
     if va + vb == 0:
         return True  # no noise measured on either side and the means differ
     t = (best.mean - other.mean) / math.sqrt(va + vb)
-    # Welch-Satterthwaite degrees of freedom; a side measured once counts as one degree.
-    da, db = max(best.n - 1, 1), max(other.n - 1, 1)
+    # Welch-Satterthwaite degrees of freedom; a side measured once has those of the task's noise.
+    da = best.n - 1 if best.n >= 2 else max(cv_df, 1)
+    db = other.n - 1 if other.n >= 2 else max(cv_df, 1)
     df = (va + vb) ** 2 / ((va * va / da if va else 0.0) + (vb * vb / db if vb else 0.0))
     return t > t975(df)
 
@@ -173,7 +181,8 @@ def verdict(candidates: Sequence[Candidate]) -> Verdict | None:
         return Verdict(
             "unrepeated", sentence, best.experiment_id, runner.experiment_id, shown_percent, [best.experiment_id], cv
         )
-    tied = [best] + [c for c in ranked[1:] if not beats(best.stats, c.stats, cv)]
+    df = pooled_df([c.stats for c in ranked])
+    tied = [best] + [c for c in ranked[1:] if not beats(best.stats, c.stats, cv, df)]
     if len(tied) == 1:
         sentence = (
             f"Best: {best.ref}, ahead of {runner.ref} by {shown_percent:.1f}% (significant at 95%; "
@@ -235,7 +244,7 @@ def objective_values(
     for objective in objectives:
         result = score_metrics(metrics, objective, parameters=parameters, runtime=runtime)
         if result.score is not None:
-            values[objective] = abs(result.score)
+            values[objective] = round(abs(result.score), 6)
     return values or None
 
 

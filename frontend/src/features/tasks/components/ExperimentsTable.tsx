@@ -142,7 +142,7 @@ function ExperimentRows({
             ))}
           </Group>
           {e.error_message && (
-            <Text size="xs" c={e.status === 'pruned' ? 'orange.8' : 'red.7'} mt={6} lineClamp={3} title={e.error_message} data-testid="experiment-error">
+            <Text size="xs" c={e.status === 'pruned' ? 'yellow.9' : 'red.7'} mt={6} lineClamp={3} title={e.error_message} data-testid="experiment-error">
               {e.error_message}
             </Text>
           )}

@@ -21,7 +21,7 @@ const COLORS = {
   best: 'var(--mantine-color-teal-6)',
   bestSoFar: 'var(--mantine-color-teal-4)',
   failed: 'var(--mantine-color-red-6)',
-  pruned: 'var(--mantine-color-orange-6)',
+  pruned: 'var(--mantine-color-yellow-7)',
   interval: 'var(--mantine-color-indigo-4)',
   sample: 'var(--mantine-color-indigo-2)',
   grid: 'var(--mantine-color-gray-2)',

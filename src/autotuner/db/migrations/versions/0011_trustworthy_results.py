@@ -1,8 +1,9 @@
 """Results a user can trust (issue 14): repeats point at their original (``repeat_of``), an
 original keeps its score statistics (``score_stats``), every succeeded experiment its objectives'
 values (``objective_values``); a task keeps its ``verdict``, ``warm_start_used`` and
-``pareto_front``. Existing experiments are originals measured once (their statistics are filled
-when their task next runs or is read); existing tasks used no warm start and have no front.
+``pareto_front``. Existing experiments are originals (``repeat_of`` null) without statistics or
+objective values, and existing tasks have no verdict (null), used no warm start (0) and have no
+front ([]): all are filled when a task next runs.
 
 Revision ID: 0011
 Revises: 0010
