@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { REPEATED, RUN, stats } from '../../../test/experimentFixtures';
 import { formatMetric } from './experimentMetrics';
-import { drawnInterval, formatNoise, formatStats, frontLine, groupRepeats, type ParetoRead } from './trust';
+import { drawnInterval, formatNoise, formatStats, frontLine, groupRepeats, trustText, type ParetoRead } from './trust';
 
 describe('groupRepeats', () => {
   it('puts each repeat under its original, originals in order', () => {
@@ -69,5 +69,32 @@ describe('frontLine', () => {
   it('leaves out a point that misses a drawn objective', () => {
     const missing = { ...pareto, points: [...pareto.points, { experiment_id: 5, parameters: {}, objective_values: { maximize_throughput: 10 }, dominated: false }] };
     expect(frontLine(missing).map((p) => p.experiment_id)).toEqual([2, 4, 1]);
+  });
+});
+
+describe('trustText', () => {
+  const optimization = {
+    strategy: 'bayesian' as const,
+    objective: 'maximize_throughput' as const,
+    max_iterations: 10,
+    timeout_per_iteration: 60,
+    early_stop_patience: null,
+    sample_if_larger: false,
+    seed: 0,
+    parallel: null,
+    repeats: 2,
+    repeat_top: 3,
+    objectives: ['maximize_throughput' as const, 'minimize_ttft' as const],
+    prune: true,
+    learn_failures: true,
+    warm_start: true,
+  };
+
+  it('says the repeats, the objectives and the switches that apply', () => {
+    expect(trustText({ optimization })).toBe('2 more runs of the top 3 · Pareto: Throughput, TTFT · pruning · learns failures · warm start');
+  });
+
+  it('leaves out what grid search does not do, and says when nothing is repeated', () => {
+    expect(trustText({ optimization: { ...optimization, strategy: 'grid_search', repeats: 0, objectives: null, prune: false } })).toBe('no repeats');
   });
 });

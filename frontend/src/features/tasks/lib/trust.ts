@@ -5,7 +5,7 @@
  */
 import type { components } from '../../../api/schema';
 import type { Objective } from '../../../api/enums';
-import type { Experiment } from '../types/task';
+import type { Experiment, Task } from '../types/task';
 
 export type Verdict = components['schemas']['Verdict'];
 export type ScoreStats = components['schemas']['ScoreStats'];
@@ -79,4 +79,18 @@ export function frontLine(pareto: ParetoRead): ParetoPoint[] {
   return pareto.points
     .filter((p) => !p.dominated && typeof p.objective_values[x] === 'number' && typeof p.objective_values[y] === 'number')
     .sort((a, b) => a.objective_values[x] - b.objective_values[x] || a.objective_values[y] - b.objective_values[y]);
+}
+
+/** Repeats, objectives and the switches of "results you can trust", in a few words. */
+export function trustText(task: Pick<Task, 'optimization'>): string {
+  const o = task.optimization;
+  if (!o) return '';
+  const parts = [
+    o.repeats > 0 ? `${o.repeats} more run${o.repeats === 1 ? '' : 's'} of the top ${o.repeat_top}` : 'no repeats',
+  ];
+  if (o.objectives && o.objectives.length >= 2) parts.push(`Pareto: ${o.objectives.map((x) => OBJECTIVE_AXES[x].label).join(', ')}`);
+  if (o.prune) parts.push('pruning');
+  if (o.learn_failures && o.strategy === 'bayesian') parts.push('learns failures');
+  if (o.warm_start && o.strategy === 'bayesian') parts.push('warm start');
+  return parts.join(' · ');
 }
