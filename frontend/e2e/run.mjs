@@ -340,7 +340,8 @@ function toyTask(name) {
       part === 'examples/toy_engine.py' ? join(REPO_ROOT, 'examples/toy_engine.py') : part,
     ),
     parameters: { 'tp-size': [1, 2], 'mem-fraction-static': [0.8, 0.9], 'schedule-policy': ['lpm'] },
-    optimization: { ...spec.optimization, max_iterations: 4 },
+    // No repeats: these tests count one experiment per combination (the trust test below repeats).
+    optimization: { ...spec.optimization, max_iterations: 4, repeats: 0 },
     benchmark: { ...spec.benchmark, traffic_scenarios: ['D(16,4)'], concurrency: [2], requests_per_level: 6, warmup_requests: 1 },
   };
 }
@@ -458,6 +459,88 @@ test('run the toy task: start, watch it finish, read a log, save the best as a p
   assert.equal(await taskRow.getByTestId('task-row-status').getAttribute('data-status'), 'completed');
   assert.equal((await taskRow.getByTestId('task-row-status').textContent()).trim(), 'Completed');
   assert.match(await taskRow.getByTestId('task-row-progress').textContent(), /4 \/ 4/);
+});
+
+test('a two-objective run over the stand-in engine: verdict, intervals, repeats, Pareto front, save a point', async (page) => {
+  await page.goto(`${BASE}/tasks`);
+  const name = `e2e-trust-${Date.now()}`;
+  const base = toyTask(name);
+  const body = {
+    ...base,
+    // Both top configurations run once more: 4 originals and 2 repeats.
+    optimization: { ...base.optimization, repeats: 1, repeat_top: 2, objectives: ['maximize_throughput', 'minimize_ttft'] },
+  };
+  const created = await api(page, 'POST', '/api/tasks/', body);
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+  await page.goto(`${BASE}/tasks/${id}`);
+  await page.getByRole('heading', { name }).waitFor();
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await page.locator('[data-testid="task-status"][data-status="completed"]').waitFor({ timeout: 150_000 });
+
+  const { body: finished } = await api(page, 'GET', `/api/tasks/${id}`);
+  const { body: experiments } = await api(page, 'GET', `/api/tasks/${id}/experiments`);
+  const repeats = experiments.filter((e) => e.repeat_of !== null);
+  assert.equal(experiments.length, 6, JSON.stringify(experiments.map((e) => [e.sequence, e.status, e.repeat_of])));
+  assert.equal(repeats.length, 2);
+
+  // The verdict: the server's sentence and kind, above the results.
+  assert.ok(finished.verdict, 'the finished task has a verdict');
+  const verdict = page.getByTestId('task-verdict');
+  await verdict.waitFor();
+  assert.equal(await verdict.getAttribute('data-kind'), finished.verdict.kind);
+  assert.equal((await page.getByTestId('verdict-sentence').textContent()).trim(), finished.verdict.sentence);
+  assert.match(await page.getByTestId('verdict-noise').textContent(), /Measured noise: (\d+\.\d%|unknown)/);
+  const verdictBox = await verdict.boundingBox();
+  const chartBox = await page.getByTestId('score-chart').boundingBox();
+  assert.ok(verdictBox.y < chartBox.y, 'the verdict is above the score chart');
+
+  // Repeats are listed under their originals and drawn on them with their intervals.
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="experiment-row"]').length === 6, null, { timeout: 15_000 });
+  assert.equal(await page.locator('[data-testid="experiment-row"][data-repeat-of]').count(), 2);
+  const withInterval = experiments.filter((e) => e.score_stats && e.score_stats.n > 1 && e.score_stats.ci_high > e.score_stats.ci_low);
+  assert.equal(await page.getByTestId('chart-interval').count(), withInterval.length);
+  assert.equal(await page.getByTestId('chart-point').count(), experiments.filter((e) => e.repeat_of === null && e.status === 'succeeded').length);
+
+  // The front: non-empty, its points mutually non-dominated, shown and highlighted as the server says.
+  const { body: pareto } = await api(page, 'GET', `/api/tasks/${id}/pareto`);
+  assert.deepEqual(pareto.objectives, ['maximize_throughput', 'minimize_ttft']);
+  const front = pareto.points.filter((p) => !p.dominated);
+  assert.ok(front.length > 0, 'the front is not empty');
+  const beats = (a, b) =>
+    a.maximize_throughput >= b.maximize_throughput &&
+    a.minimize_ttft <= b.minimize_ttft &&
+    (a.maximize_throughput > b.maximize_throughput || a.minimize_ttft < b.minimize_ttft);
+  for (const a of front) for (const b of front) assert.ok(!beats(a.objective_values, b.objective_values), 'front points do not dominate each other');
+  assert.deepEqual([...finished.pareto_front].sort(), front.map((p) => p.experiment_id).sort());
+  const table = page.getByTestId('pareto-table');
+  await table.waitFor();
+  assert.equal(await table.locator('[data-testid="pareto-row"]').count(), pareto.points.length);
+  assert.equal(await table.locator('[data-testid="pareto-row"][data-dominated="false"]').count(), front.length);
+  // The chart draws a mark per point (recharts' symbols).
+  await page.locator('[data-testid="pareto-chart"] .recharts-scatter-symbol').first().waitFor();
+  assert.equal(await page.locator('[data-testid="pareto-chart"] .recharts-scatter-symbol').count(), pareto.points.length);
+
+  await page.mouse.move(0, 0);
+  await page.getByText('Task started').waitFor({ state: 'detached', timeout: 15_000 });
+  await checkEverySize(page, 'task-trust', async () => {
+    await page.getByTestId('pareto-table').waitFor();
+  });
+
+  // Any point of the front can be saved as a preset (single-value lists of its parameters).
+  const point = front[0];
+  const ref = `#${experiments.find((e) => e.id === point.experiment_id).sequence}`;
+  await table.getByRole('button', { name: `Save ${ref} as preset` }).click();
+  const dialog = page.getByRole('dialog');
+  const presetName = `${name} front ${ref}`;
+  await dialog.getByRole('textbox', { name: 'Name' }).fill(presetName);
+  await dialog.getByRole('button', { name: 'Save preset' }).click();
+  await page.getByText('Preset saved').first().waitFor();
+  const { body: presets } = await api(page, 'GET', '/api/presets/');
+  const saved = presets.find((p) => p.name === presetName);
+  assert.ok(saved, 'the point was saved as a preset');
+  assert.deepEqual(saved.parameters, Object.fromEntries(Object.entries(point.parameters).map(([k, v]) => [k, [v]])));
+  await api(page, 'DELETE', `/api/presets/${saved.id}`);
 });
 
 test('the Tasks list follows a task started elsewhere, without reloading', async (page) => {

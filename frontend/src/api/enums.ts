@@ -32,7 +32,7 @@ interface Labelled {
 }
 
 /** Mantine colour names. */
-type Color = 'gray' | 'blue' | 'teal' | 'red' | 'orange' | 'violet' | 'indigo';
+type Color = 'gray' | 'blue' | 'teal' | 'red' | 'orange' | 'violet' | 'indigo' | 'yellow';
 
 export const TASK_STATUS: Record<TaskStatus, Labelled & { color: Color }> = {
   pending: { label: 'Pending', color: 'gray' },
@@ -49,7 +49,7 @@ export const EXPERIMENT_STATUS: Record<ExperimentStatus, Labelled & { color: Col
   succeeded: { label: 'Succeeded', color: 'teal', active: false },
   failed: { label: 'Failed', color: 'red', active: false },
   cancelled: { label: 'Cancelled', color: 'orange', active: false },
-  pruned: { label: 'Pruned', color: 'gray', active: false },
+  pruned: { label: 'Pruned', color: 'yellow', active: false },
 };
 
 export const RUNTIMES: Record<Runtime, Labelled & { hint: string }> = {

@@ -89,3 +89,28 @@ export const RUN: Experiment[] = [
     error_message: 'The engine exited with code 1 before it became ready. Last lines of its output: out of memory.',
   }),
 ];
+
+/** Score statistics as the server gives them (95% interval by Student's t, t(0.975, 2) = 4.303). */
+export function stats(samples: number[]) {
+  const n = samples.length;
+  const mean = samples.reduce((a, b) => a + b, 0) / n;
+  const stdev = n > 1 ? Math.sqrt(samples.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  const half = n === 3 ? (4.303 * stdev) / Math.sqrt(3) : 0;
+  return { n, mean, stdev, ci_low: mean - half, ci_high: mean + half, samples };
+}
+
+/**
+ * A run with repeats: #1 (100, 104, 96) and #2 (120, 118, 122) each repeated twice (#4-#7),
+ * #3 pruned. The verdict names #2.
+ */
+export const REPEATED: Experiment[] = [
+  experiment(1, 'succeeded', 100, { 'tp-size': 1 }, [level(100, 40, 6, 200)], { score_stats: stats([100, 104, 96]), objective_values: { maximize_throughput: 100, minimize_ttft: 40 } }),
+  experiment(2, 'succeeded', 120, { 'tp-size': 2 }, [level(120, 50, 5, 180)], { score_stats: stats([120, 118, 122]), objective_values: { maximize_throughput: 120, minimize_ttft: 50 } }),
+  experiment(3, 'pruned', null, { 'tp-size': 4 }, [level(20, 90, 9, 400)], {
+    error_message: 'Pruned at D(16,4) x2: 20 is less than half the best so far there (120).',
+  }),
+  experiment(4, 'succeeded', 104, { 'tp-size': 1 }, [level(104, 40, 6, 200)], { repeat_of: 1 }),
+  experiment(5, 'succeeded', 96, { 'tp-size': 1 }, [level(96, 40, 6, 200)], { repeat_of: 1 }),
+  experiment(6, 'succeeded', 118, { 'tp-size': 2 }, [level(118, 50, 5, 180)], { repeat_of: 2 }),
+  experiment(7, 'succeeded', 122, { 'tp-size': 2 }, [level(122, 50, 5, 180)], { repeat_of: 2 }),
+];

@@ -5,6 +5,7 @@ import { apiPath, apiRequest, apiText } from '../../../api/client';
 import { EXPERIMENT_STATUS, type TaskStatus } from '../../../api/enums';
 import type { Sharing, Visibility } from '../../auth';
 import { useInvalidatePresets, type Preset } from '../../presets';
+import type { ParetoRead } from '../lib/trust';
 import type { Experiment, SaveAsPresetBody, SystemInfo, Task, TaskCreate, TaskImported } from '../types/task';
 import { FALLBACK_POLL_MS, useBatched, useEventStream, type StreamEventKind, type StreamState } from './taskEvents';
 
@@ -37,6 +38,8 @@ export const taskService = {
   cancel: (id: number) => apiRequest<Task>(apiPath('/api/tasks/{task_id}/cancel', { task_id: id }), { method: 'POST' }),
   experiments: (id: number, signal?: AbortSignal) =>
     apiRequest<Experiment[]>(apiPath('/api/tasks/{task_id}/experiments', { task_id: id }), { signal }),
+  /** Every succeeded configuration's objective values, dominated or on the front (409 for one objective). */
+  pareto: (id: number, signal?: AbortSignal) => apiRequest<ParetoRead>(apiPath('/api/tasks/{task_id}/pareto', { task_id: id }), { signal }),
   taskLog: (id: number, signal?: AbortSignal) => apiText(apiPath('/api/tasks/{task_id}/logs', { task_id: id }), { signal }),
   experiment: (id: number, signal?: AbortSignal) => apiRequest<Experiment>(experimentPath(id), { signal }),
   experimentLog: (id: number, signal?: AbortSignal) =>
@@ -57,6 +60,7 @@ export const taskKeys = {
   detail: (id: number) => [...taskKeys.details(), id] as const,
   experiments: (id: number) => [...taskKeys.detail(id), 'experiments'] as const,
   log: (id: number) => [...taskKeys.detail(id), 'log'] as const,
+  pareto: (id: number, progress: string) => [...taskKeys.detail(id), 'pareto', progress] as const,
   experimentLog: (experimentId: number) => [...taskKeys.all, 'experiment-log', experimentId] as const,
   system: () => ['system'] as const,
 };
@@ -152,6 +156,16 @@ export function useExperiments(taskId: number, live: boolean) {
     queryKey: taskKeys.experiments(taskId),
     queryFn: ({ signal }) => taskService.experiments(taskId, signal),
     staleTime: live ? 0 : 5_000,
+  });
+}
+
+/** The task's Pareto front; `progress` changes as experiments end, which fetches it again. Null: no query. */
+export function usePareto(taskId: number, progress: string | null) {
+  return useQuery({
+    queryKey: taskKeys.pareto(taskId, progress ?? ''),
+    queryFn: ({ signal }) => taskService.pareto(taskId, signal),
+    enabled: progress !== null,
+    placeholderData: (previous) => previous,
   });
 }
 

@@ -7,6 +7,7 @@ import { ActionIcon, Badge, Button, Group, Stack, Table, Text, Tooltip, Visually
 import { IconBookmarkPlus, IconFileText, IconTrophy } from '@tabler/icons-react';
 import { ParamChip } from '../../../components/ParameterChips';
 import { durationSeconds, formatMetric, keyMetrics, METRICS, parameterPairs } from '../lib/experimentMetrics';
+import { groupRepeats } from '../lib/trust';
 import type { Experiment } from '../types/task';
 import { ExperimentStatusBadge } from './StatusBadges';
 
@@ -40,7 +41,9 @@ function NumberHeader({ label, unit, w }: { label: string; unit?: string; w: num
 }
 
 export function ExperimentsTable({ experiments, bestId, onShowLog, onSaveAsPreset }: Props) {
-  const ordered = [...experiments].sort((a, b) => a.sequence - b.sequence);
+  // Each configuration's repeats follow their original, so its runs read together.
+  const ordered = groupRepeats(experiments).flatMap((c) => [c.original, ...c.repeats]);
+  const sequenceOf = new Map(experiments.map((e) => [e.id, e.sequence]));
   // The Node column shows only when experiments ran on a Ray cluster (--executor ray).
   const showNode = experiments.some((e) => e.node);
   return (
@@ -66,7 +69,15 @@ export function ExperimentsTable({ experiments, bestId, onShowLog, onSaveAsPrese
       </Table.Thead>
       <Table.Tbody>
         {ordered.map((e) => (
-          <ExperimentRows key={e.id} experiment={e} isBest={e.id === bestId} showNode={showNode} onShowLog={onShowLog} onSaveAsPreset={onSaveAsPreset} />
+          <ExperimentRows
+            key={e.id}
+            experiment={e}
+            isBest={e.id === bestId}
+            repeatOf={e.repeat_of != null ? (sequenceOf.get(e.repeat_of) ?? null) : null}
+            showNode={showNode}
+            onShowLog={onShowLog}
+            onSaveAsPreset={onSaveAsPreset}
+          />
         ))}
       </Table.Tbody>
     </Table>
@@ -77,26 +88,43 @@ function ExperimentRows({
   experiment: e,
   isBest,
   showNode,
+  repeatOf,
   onShowLog,
   onSaveAsPreset,
 }: {
   experiment: Experiment;
   isBest: boolean;
   showNode: boolean;
+  /** The sequence of the original this run repeats, or null. */
+  repeatOf: number | null;
   onShowLog: (experiment: Experiment) => void;
   onSaveAsPreset: (experiment: Experiment) => void;
 }) {
   const m = keyMetrics(e);
   const seconds = durationSeconds(e.started_at, e.ended_at);
   const bg = isBest ? 'var(--mantine-color-teal-0)' : undefined;
+  const stats = e.score_stats && e.score_stats.n > 1 ? e.score_stats : null;
   return (
     <>
-      <Table.Tr className="experiment-main-row" data-testid="experiment-row" data-sequence={e.sequence} data-status={e.status} data-best={isBest ? 'true' : 'false'} bg={bg}>
+      <Table.Tr
+        className="experiment-main-row"
+        data-testid="experiment-row"
+        data-sequence={e.sequence}
+        data-status={e.status}
+        data-best={isBest ? 'true' : 'false'}
+        data-repeat-of={repeatOf ?? undefined}
+        bg={bg}
+      >
         <Table.Td>
           <Stack gap={4} align="flex-start">
             <Text fw={600} size="sm">
               #{e.sequence}
             </Text>
+            {repeatOf !== null && (
+              <Text size="xs" c="dimmed" lh={1.3} data-testid="repeat-label">
+                ↳ repeat of #{repeatOf}
+              </Text>
+            )}
             {isBest && (
               <Badge
                 size="xs"
@@ -120,7 +148,7 @@ function ExperimentRows({
             ))}
           </Group>
           {e.error_message && (
-            <Text size="xs" c="red.7" mt={6} lineClamp={3} title={e.error_message} data-testid="experiment-error">
+            <Text size="xs" c={e.status === 'pruned' ? 'yellow.9' : 'red.7'} mt={6} lineClamp={3} title={e.error_message} data-testid="experiment-error">
               {e.error_message}
             </Text>
           )}
@@ -139,6 +167,13 @@ function ExperimentRows({
           <Text size="sm" ff="monospace" ta="right" fw={isBest ? 700 : 500} c={isBest ? 'teal.8' : e.score === null ? 'dimmed' : undefined}>
             {formatMetric(e.score)}
           </Text>
+          {stats && (
+            <Tooltip label={`Mean of ${stats.n} runs, 95% interval ${formatMetric(stats.ci_low)} to ${formatMetric(stats.ci_high)}`} withArrow>
+              <Text size="xs" ff="monospace" ta="right" c="dimmed" data-testid="score-interval">
+                {formatMetric(stats.mean)} ± {formatMetric((stats.ci_high - stats.ci_low) / 2)}
+              </Text>
+            </Tooltip>
+          )}
         </Table.Td>
         {[m.throughput, m.ttftP90, m.tpotP90, m.latencyP90].map((value, i) => (
           <Table.Td key={METRICS[i].key} visibleFrom={WIDE}>

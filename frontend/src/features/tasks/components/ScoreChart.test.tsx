@@ -1,7 +1,7 @@
 import { screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { renderWithProviders } from '../../../test/render';
-import { RUN } from '../../../test/experimentFixtures';
+import { REPEATED, RUN } from '../../../test/experimentFixtures';
 import { niceTicks, ScoreChart } from './ScoreChart';
 
 describe('ScoreChart', () => {
@@ -39,6 +39,37 @@ describe('ScoreChart', () => {
     expect(screen.queryAllByTestId('chart-point')).toHaveLength(0);
     expect(screen.queryByTestId('chart-best-label')).toBeNull();
     expect(screen.getByRole('img')).toHaveAccessibleName(/none scored yet/);
+  });
+});
+
+describe('ScoreChart with repeats and pruning', () => {
+  it('draws one point per configuration at the mean of its runs, with its 95% interval and each run', () => {
+    renderWithProviders(<ScoreChart experiments={REPEATED} bestId={2} />);
+    // The repeats (#4-#7) are drawn on their originals, not as points of their own.
+    expect(screen.getAllByTestId('chart-point').map((p) => p.getAttribute('data-sequence'))).toEqual(['1', '2']);
+    const intervals = screen.getAllByTestId('chart-interval');
+    expect(intervals.map((i) => i.getAttribute('data-sequence'))).toEqual(['1', '2']);
+    expect(Number(intervals[0].getAttribute('data-low'))).toBeCloseTo(90.06, 2);
+    expect(Number(intervals[0].getAttribute('data-high'))).toBeCloseTo(109.94, 2);
+    expect(screen.getAllByTestId('chart-sample')).toHaveLength(6);
+    expect(screen.getAllByTestId('chart-point')[1].querySelector('title')?.textContent).toMatch(/120 ± 4.97 \(3 runs\), 95% interval 115 to 125/);
+    expect(screen.getByRole('list', { name: 'Chart legend' })).toHaveTextContent('95% interval of repeated runs');
+  });
+
+  it('marks a pruned experiment on the axis, never as the best', () => {
+    renderWithProviders(<ScoreChart experiments={REPEATED} bestId={3} />);
+    const pruned = screen.getAllByTestId('chart-pruned');
+    expect(pruned.map((p) => p.getAttribute('data-sequence'))).toEqual(['3']);
+    expect(pruned[0].querySelector('title')?.textContent).toMatch(/pruned \(stopped early, never the best\)/);
+    expect(screen.getAllByTestId('chart-point').filter((p) => p.getAttribute('data-best') === 'true')).toHaveLength(0);
+    expect(screen.getByText('Pruned (stopped early)')).toBeInTheDocument();
+    expect(screen.getByRole('img')).toHaveAccessibleName(/1 pruned, 4 repeat runs/);
+  });
+
+  it('draws no interval for a configuration measured once', () => {
+    renderWithProviders(<ScoreChart experiments={RUN} bestId={3} />);
+    expect(screen.queryAllByTestId('chart-interval')).toHaveLength(0);
+    expect(screen.queryByText(/95% interval/)).toBeNull();
   });
 });
 

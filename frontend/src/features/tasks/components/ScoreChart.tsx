@@ -1,7 +1,12 @@
-/** The score of each experiment as an SVG chart: the best ringed, the best-so-far as a step line. */
+/**
+ * The score of each configuration as an SVG chart: the best ringed, the best-so-far as a step line.
+ * Repeats are drawn on their original (repeat_of): the point is the mean of the runs, a bar its 95%
+ * interval, small dots each run. Failed and pruned experiments are marks on the axis, never the best.
+ */
 import { Group, Text } from '@mantine/core';
 import { useId } from 'react';
 import { formatMetric, parameterPairs } from '../lib/experimentMetrics';
+import { drawnInterval, formatStats, groupRepeats } from '../lib/trust';
 import type { Experiment } from '../types/task';
 
 const W = 560;
@@ -16,6 +21,9 @@ const COLORS = {
   best: 'var(--mantine-color-teal-6)',
   bestSoFar: 'var(--mantine-color-teal-4)',
   failed: 'var(--mantine-color-red-6)',
+  pruned: 'var(--mantine-color-yellow-7)',
+  interval: 'var(--mantine-color-indigo-4)',
+  sample: 'var(--mantine-color-indigo-2)',
   grid: 'var(--mantine-color-gray-2)',
   axis: 'var(--mantine-color-gray-5)',
   label: 'var(--mantine-color-gray-6)',
@@ -43,7 +51,12 @@ function describe(e: Experiment): string {
   const params = parameterPairs(e.parameters)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
-  const score = e.score === null ? e.status : `score ${formatMetric(e.score)}`;
+  const stats = e.score_stats && e.score_stats.n > 1 ? e.score_stats : null;
+  const score = stats
+    ? `score ${formatStats(stats, formatMetric)}, 95% interval ${formatMetric(stats.ci_low)} to ${formatMetric(stats.ci_high)}`
+    : e.score === null
+      ? e.status
+      : `score ${formatMetric(e.score)}`;
   return `Experiment #${e.sequence}: ${score}${params ? ` (${params})` : ''}`;
 }
 
@@ -57,12 +70,24 @@ interface Props {
 export function ScoreChart({ experiments, bestId, scoreLabel = 'Score' }: Props) {
   const titleId = useId();
   const descId = useId();
-  const ordered = [...experiments].sort((a, b) => a.sequence - b.sequence);
+  // One position per configuration: the originals; their repeats are drawn on them.
+  const configurations = groupRepeats(experiments);
+  const ordered = configurations.map((c) => c.original);
+  const repeatsOf = new Map(configurations.map((c) => [c.original.id, c.repeats]));
+  const repeatCount = configurations.reduce((n, c) => n + c.repeats.length, 0);
   const scored = ordered.filter((e) => e.status === 'succeeded' && e.score !== null);
   const failed = ordered.filter((e) => e.status === 'failed' || e.status === 'cancelled');
-  const best = ordered.find((e) => e.id === bestId && e.score !== null) ?? null;
+  const pruned = ordered.filter((e) => e.status === 'pruned');
+  const best = scored.find((e) => e.id === bestId) ?? null;
+  /** The value drawn: the mean of the runs when repeated, else the one score. */
+  const valueOf = (e: Experiment) => (e.score_stats && e.score_stats.n > 1 ? e.score_stats.mean : (e.score as number));
+  const samplesOf = (e: Experiment) =>
+    (repeatsOf.get(e.id) ?? []).length > 0 && e.score_stats ? e.score_stats.samples : [];
 
-  const scores = scored.map((e) => e.score as number);
+  const scores = scored.flatMap((e) => {
+    const interval = drawnInterval(e.score_stats);
+    return [valueOf(e), ...(interval ? [interval.low, interval.high] : []), ...samplesOf(e)];
+  });
   const ticks = scores.length ? niceTicks(Math.min(...scores), Math.max(...scores)) : niceTicks(0, 1);
   const lo = ticks[0];
   const hi = ticks[ticks.length - 1];
@@ -77,7 +102,7 @@ export function ScoreChart({ experiments, bestId, scoreLabel = 'Score' }: Props)
   const steps: [number, number][] = [];
   let runningBest: number | null = null;
   for (const e of ordered) {
-    if (e.status === 'succeeded' && e.score !== null && (runningBest === null || e.score > runningBest)) runningBest = e.score;
+    if (e.status === 'succeeded' && e.score !== null && (runningBest === null || valueOf(e) > runningBest)) runningBest = valueOf(e);
     if (runningBest !== null) {
       const px = x(e);
       const py = y(runningBest);
@@ -87,9 +112,12 @@ export function ScoreChart({ experiments, bestId, scoreLabel = 'Score' }: Props)
   }
   const path = (points: [number, number][]) => points.map(([px, py], i) => `${i ? 'L' : 'M'}${px.toFixed(1)},${py.toFixed(1)}`).join(' ');
 
+  const counts = `${ordered.length} experiments, ${scored.length} scored${failed.length ? `, ${failed.length} failed` : ''}${pruned.length ? `, ${pruned.length} pruned` : ''}${repeatCount ? `, ${repeatCount} repeat runs` : ''}.`;
   const summary = best
-    ? `${ordered.length} experiments, ${scored.length} scored${failed.length ? `, ${failed.length} failed` : ''}. The best is experiment #${best.sequence} with a score of ${formatMetric(best.score)}.`
-    : `${ordered.length} experiments, none scored yet.`;
+    ? `${counts} The best is experiment #${best.sequence} with a score of ${formatMetric(valueOf(best))}.`
+    : scored.length
+      ? counts
+      : `${ordered.length} experiments, none scored yet.`;
 
   const bestX = best ? x(best) : 0;
   const bestLabelAnchor = best && bestX > W - 140 ? 'end' : best && bestX < M.left + 80 ? 'start' : 'middle';
@@ -135,8 +163,27 @@ export function ScoreChart({ experiments, bestId, scoreLabel = 'Score' }: Props)
           <path d={path(steps)} fill="none" stroke={COLORS.bestSoFar} strokeWidth={2} strokeDasharray="6 4" data-testid="best-so-far" />
         )}
         {scored.length > 1 && (
-          <path d={path(scored.map((e) => [x(e), y(e.score as number)]))} fill="none" stroke={COLORS.line} strokeWidth={1.5} />
+          <path d={path(scored.map((e) => [x(e), y(valueOf(e))]))} fill="none" stroke={COLORS.line} strokeWidth={1.5} />
         )}
+
+        {scored.map((e) => {
+          const interval = drawnInterval(e.score_stats);
+          const px = x(e);
+          return (
+            <g key={`runs-${e.id}`}>
+              {samplesOf(e).map((v, i) => (
+                <circle key={i} cx={px + 9} cy={y(v)} r={2.5} fill={COLORS.sample} stroke={COLORS.interval} strokeWidth={0.8} data-testid="chart-sample" />
+              ))}
+              {interval && (
+                <g data-testid="chart-interval" data-sequence={e.sequence} data-low={interval.low} data-high={interval.high}>
+                  <line x1={px} x2={px} y1={y(interval.low)} y2={y(interval.high)} stroke={COLORS.interval} strokeWidth={2} />
+                  <line x1={px - 5} x2={px + 5} y1={y(interval.low)} y2={y(interval.low)} stroke={COLORS.interval} strokeWidth={2} />
+                  <line x1={px - 5} x2={px + 5} y1={y(interval.high)} y2={y(interval.high)} stroke={COLORS.interval} strokeWidth={2} />
+                </g>
+              )}
+            </g>
+          );
+        })}
 
         {failed.map((e) => {
           const px = x(e);
@@ -149,10 +196,21 @@ export function ScoreChart({ experiments, bestId, scoreLabel = 'Score' }: Props)
           );
         })}
 
+        {pruned.map((e) => {
+          const px = x(e);
+          const py = M.top + PLOT_H;
+          return (
+            <g key={e.id} data-testid="chart-pruned" data-sequence={e.sequence}>
+              <title>{`Experiment #${e.sequence} pruned (stopped early, never the best)${e.error_message ? `: ${e.error_message}` : ''}`}</title>
+              <rect x={px - 5} y={py - 5} width={10} height={10} fill="white" stroke={COLORS.pruned} strokeWidth={2} transform={`rotate(45 ${px} ${py})`} />
+            </g>
+          );
+        })}
+
         {scored.map((e) => {
           const isBest = best?.id === e.id;
           const px = x(e);
-          const py = y(e.score as number);
+          const py = y(valueOf(e));
           return (
             <g key={e.id} data-testid="chart-point" data-sequence={e.sequence} data-best={isBest ? 'true' : 'false'}>
               <title>{`${describe(e)}${isBest ? ' — best' : ''}`}</title>
@@ -165,14 +223,14 @@ export function ScoreChart({ experiments, bestId, scoreLabel = 'Score' }: Props)
         {best && (
           <text
             x={bestX}
-            y={Math.max(12, y(best.score as number) - 16)}
+            y={Math.max(12, y(drawnInterval(best.score_stats)?.high ?? valueOf(best)) - 16)}
             textAnchor={bestLabelAnchor}
             fontSize={12}
             fontWeight={700}
             fill={COLORS.best}
             data-testid="chart-best-label"
           >
-            Best #{best.sequence} · {formatMetric(best.score)}
+            Best #{best.sequence} · {formatMetric(valueOf(best))}
           </text>
         )}
       </svg>
@@ -188,6 +246,24 @@ export function ScoreChart({ experiments, bestId, scoreLabel = 'Score' }: Props)
           label="Best"
         />
         <LegendItem swatch={<line x1={0} x2={14} y1={7} y2={7} stroke={COLORS.bestSoFar} strokeWidth={2} strokeDasharray="4 3" />} label="Best so far" />
+        {scored.some((e) => drawnInterval(e.score_stats)) && (
+          <LegendItem
+            swatch={
+              <>
+                <line x1={7} x2={7} y1={1} y2={13} stroke={COLORS.interval} strokeWidth={2} />
+                <line x1={3} x2={11} y1={1} y2={1} stroke={COLORS.interval} strokeWidth={2} />
+                <line x1={3} x2={11} y1={13} y2={13} stroke={COLORS.interval} strokeWidth={2} />
+              </>
+            }
+            label="95% interval of repeated runs (mean; dots: each run)"
+          />
+        )}
+        {pruned.length > 0 && (
+          <LegendItem
+            swatch={<rect x={3} y={3} width={8} height={8} fill="white" stroke={COLORS.pruned} strokeWidth={2} transform="rotate(45 7 7)" />}
+            label="Pruned (stopped early)"
+          />
+        )}
         {failed.length > 0 && (
           <LegendItem swatch={<path d="M3,3 L11,11 M11,3 L3,11" stroke={COLORS.failed} strokeWidth={2} />} label="Failed (no score)" />
         )}

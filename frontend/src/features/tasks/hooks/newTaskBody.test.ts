@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ParameterRow } from '../../../lib/parameterSpace';
-import { gpusProblem, NEW_TASK_DEFAULTS, newTaskBody, type SpaceChoice } from './newTaskBody';
+import { gpusProblem, NEW_TASK_DEFAULTS, newTaskBody, trustProblem, type SpaceChoice } from './newTaskBody';
 import { withResolution } from './useNewTaskForm';
 
 const rows = (...list: [string, (string | number | boolean)[]][]): ParameterRow[] =>
@@ -135,5 +135,53 @@ describe('withResolution', () => {
     expect(withResolution(two, 'tp-size', null)).toEqual({ 'schedule-policy': ['fcfs'] });
     expect(withResolution(two, 'schedule-policy', [])).toEqual({ 'tp-size': 'max' });
     expect(one).toEqual({ 'tp-size': 'max' });
+  });
+});
+
+describe('newTaskBody: results you can trust', () => {
+  const space = own(rows(['tp-size', [1, 2]]));
+
+  it('sends the repeats, pruning and learning by default, and no objectives (the single objective)', () => {
+    const result = newTaskBody(NEW_TASK_DEFAULTS, space);
+    expect('body' in result && result.body.optimization).toMatchObject({
+      repeats: 2,
+      repeat_top: 3,
+      objectives: null,
+      prune: true,
+      learn_failures: true,
+      warm_start: false,
+    });
+  });
+
+  it('sends two or three objectives for a Pareto front, repeats off, and the switches as set', () => {
+    const fields = {
+      ...NEW_TASK_DEFAULTS,
+      strategy: 'bayesian' as const,
+      repeats: 0,
+      objectives: ['maximize_throughput' as const, 'minimize_ttft' as const],
+      prune: false,
+      learnFailures: false,
+      warmStart: true,
+    };
+    const result = newTaskBody(fields, space);
+    expect('body' in result && result.body.optimization).toMatchObject({
+      strategy: 'bayesian',
+      repeats: 0,
+      objectives: ['maximize_throughput', 'minimize_ttft'],
+      prune: false,
+      learn_failures: false,
+      warm_start: true,
+    });
+  });
+
+  it('says what to fix: one objective alone, repeats out of range', () => {
+    expect(trustProblem({ repeats: 2, repeatTop: 3, objectives: ['minimize_ttft'] })).toMatch(/two or three objectives/);
+    expect(newTaskBody({ ...NEW_TASK_DEFAULTS, objectives: ['minimize_ttft'] }, space)).toEqual({
+      problem: 'Pick two or three objectives for a Pareto front, or none to use the single objective.',
+    });
+    expect(trustProblem({ repeats: 21, repeatTop: 3, objectives: [] })).toBe('Repeats is a whole number from 0 (off) to 20.');
+    expect(trustProblem({ repeats: '', repeatTop: 3, objectives: [] })).toBe('Repeats is a whole number from 0 (off) to 20.');
+    expect(trustProblem({ repeats: 2, repeatTop: 0, objectives: [] })).toBe('Repeat top is a whole number from 1 to 20.');
+    expect(trustProblem({ repeats: 0, repeatTop: 3, objectives: [] })).toBeUndefined();
   });
 });

@@ -47,6 +47,14 @@ export interface NewTaskFields {
   objective: Objective;
   maxIterations: number | string;
   timeoutPerIteration: number | string;
+  /** Extra runs of each of the repeatTop best configurations at the end; 0: none. */
+  repeats: number | string;
+  repeatTop: number | string;
+  /** Two or three objectives for a Pareto front; empty: the single objective. */
+  objectives: Objective[];
+  prune: boolean;
+  learnFailures: boolean;
+  warmStart: boolean;
   scenarios: string[];
   concurrency: string[];
   withSlo: boolean;
@@ -65,6 +73,12 @@ export const NEW_TASK_DEFAULTS: NewTaskFields = {
   objective: 'maximize_throughput',
   maxIterations: 20,
   timeoutPerIteration: 600,
+  repeats: 2,
+  repeatTop: 3,
+  objectives: [],
+  prune: true,
+  learnFailures: true,
+  warmStart: false,
   scenarios: ['D(100,100)'],
   concurrency: ['1', '4', '16'],
   withSlo: false,
@@ -90,6 +104,17 @@ export interface SpaceChoice {
 
 export function concurrencyProblem(concurrency: string[]): string | undefined {
   return concurrency.some((c) => !/^\d+$/.test(c) || Number(c) < 1) ? 'Concurrency levels are whole numbers of at least 1.' : undefined;
+}
+
+/** The first thing wrong with the repeats and objectives, in one sentence. */
+export function trustProblem(fields: Pick<NewTaskFields, 'repeats' | 'repeatTop' | 'objectives'>): string | undefined {
+  const repeats = Number(fields.repeats);
+  if (fields.repeats === '' || !Number.isInteger(repeats) || repeats < 0 || repeats > 20) return 'Repeats is a whole number from 0 (off) to 20.';
+  const top = Number(fields.repeatTop);
+  if (fields.repeatTop === '' || !Number.isInteger(top) || top < 1 || top > 20) return 'Repeat top is a whole number from 1 to 20.';
+  if (fields.objectives.length === 1) return 'Pick two or three objectives for a Pareto front, or none to use the single objective.';
+  if (fields.objectives.length > 3) return 'Pick at most three objectives.';
+  return undefined;
 }
 
 export function gpusProblem(gpus: number | ''): string | undefined {
@@ -139,6 +164,8 @@ export function newTaskBody(fields: NewTaskFields, space: SpaceChoice): { body: 
   if (problems.length) return { problem: `Fix the parameters first: ${problems[0]}` };
   const badConcurrency = concurrencyProblem(fields.concurrency);
   if (badConcurrency) return { problem: badConcurrency };
+  const badTrust = trustProblem(fields);
+  if (badTrust) return { problem: badTrust };
   const badGpus = gpusProblem(fields.gpus);
   if (badGpus) return { problem: badGpus };
   const badDocker = fields.deployment === 'docker' ? dockerProblem(fields.docker) : undefined;
@@ -157,6 +184,12 @@ export function newTaskBody(fields: NewTaskFields, space: SpaceChoice): { body: 
       objective: fields.objective,
       max_iterations: Number(fields.maxIterations),
       timeout_per_iteration: Number(fields.timeoutPerIteration),
+      repeats: Number(fields.repeats),
+      repeat_top: Number(fields.repeatTop),
+      objectives: fields.objectives.length >= 2 ? fields.objectives : null,
+      prune: fields.prune,
+      learn_failures: fields.learnFailures,
+      warm_start: fields.warmStart,
     },
     benchmark: { traffic_scenarios: fields.scenarios, concurrency: fields.concurrency.map(Number) },
     slo: sloBody(fields),

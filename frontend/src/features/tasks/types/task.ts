@@ -17,7 +17,8 @@ export type TaskCreate = Omit<Schemas['TaskCreate'], 'parameters' | 'presets' | 
     /** Per conflicting parameter: a named resolution or explicit values (as in the merge preview). */
     resolutions?: Record<string, string | unknown[]>;
   };
-  optimization: Pick<Schemas['OptimizationSpec'], 'strategy' | 'objective' | 'max_iterations' | 'timeout_per_iteration'>;
+  optimization: Pick<Schemas['OptimizationSpec'], 'strategy' | 'objective' | 'max_iterations' | 'timeout_per_iteration'> &
+    Partial<Pick<Schemas['OptimizationSpec'], 'repeats' | 'repeat_top' | 'objectives' | 'prune' | 'learn_failures' | 'warm_start'>>;
   benchmark: Pick<Schemas['BenchmarkSpec'], 'traffic_scenarios' | 'concurrency'>;
 };
 

@@ -1,4 +1,4 @@
-import { Checkbox, Collapse, Group, NumberInput, Select, SimpleGrid, Stack, Switch, TagsInput } from '@mantine/core';
+import { Checkbox, Collapse, Divider, Group, MultiSelect, NumberInput, Select, SimpleGrid, Stack, Switch, TagsInput } from '@mantine/core';
 import { Section } from '../../../../components/Section';
 import {
   OBJECTIVES,
@@ -9,7 +9,7 @@ import {
   type OptimizationStrategy,
   type Percentile,
 } from '../../../../api/enums';
-import { SLO_LABELS, type SloField, type SloName } from '../../hooks/newTaskBody';
+import { SLO_LABELS, trustProblem, type SloField, type SloName } from '../../hooks/newTaskBody';
 import type { NewTaskForm } from '../../hooks/useNewTaskForm';
 
 /** How to search: strategy, objective and budget. */
@@ -51,6 +51,7 @@ export function OptimizationSection({ form }: { form: NewTaskForm }) {
             error={fieldErrors['optimization.timeout_per_iteration']}
           />
         </SimpleGrid>
+        <TrustFields form={form} />
       </Stack>
     </Section>
   );
@@ -132,5 +133,71 @@ export function SloSection({ form }: { form: NewTaskForm }) {
         </Stack>
       </Collapse>
     </Section>
+  );
+}
+
+/** Results you can trust: repeats of the best, several objectives, early stopping, learning and warm start. */
+function TrustFields({ form }: { form: NewTaskForm }) {
+  const { fields, set, fieldErrors } = form;
+  const problem = trustProblem(fields);
+  const learns = fields.strategy === 'bayesian';
+  return (
+    <>
+      <Divider label="Results you can trust" labelPosition="left" mt={4} />
+      <SimpleGrid cols={{ base: 1, xs: 2 }}>
+        <NumberInput
+          label="Repeats"
+          description="Extra runs of each top configuration at the end, to measure noise; 0 turns it off."
+          min={0}
+          max={20}
+          allowDecimal={false}
+          value={fields.repeats}
+          onChange={(repeats) => set({ repeats })}
+          error={(problem?.startsWith('Repeats') ? problem : undefined) ?? fieldErrors['optimization.repeats']}
+        />
+        <NumberInput
+          label="Repeat top"
+          description="How many of the best configurations are repeated."
+          min={1}
+          max={20}
+          allowDecimal={false}
+          disabled={Number(fields.repeats) === 0}
+          value={fields.repeatTop}
+          onChange={(repeatTop) => set({ repeatTop })}
+          error={(problem?.startsWith('Repeat top') ? problem : undefined) ?? fieldErrors['optimization.repeat_top']}
+        />
+      </SimpleGrid>
+      <MultiSelect
+        label="Objectives (Pareto front)"
+        description="Two or three to keep the front of their trade-off; none: the single objective above ranks."
+        placeholder={fields.objectives.length ? undefined : 'None: single objective'}
+        data={optionsOf(OBJECTIVES)}
+        value={fields.objectives}
+        onChange={(v) => set({ objectives: v as Objective[] })}
+        maxValues={3}
+        clearable
+        error={(problem?.startsWith('Pick') ? problem : undefined) ?? fieldErrors['optimization.objectives']}
+      />
+      <Stack gap={8}>
+        <Switch
+          label="Prune hopeless experiments"
+          description="Stop an experiment early when its first level scores far below the best so far there."
+          checked={fields.prune}
+          onChange={(e) => set({ prune: e.currentTarget.checked })}
+        />
+        <Switch
+          label="Learn from failures"
+          description={`Failed experiments teach the search where configurations crash${learns ? '.' : ' (bayesian strategy only).'}`}
+          checked={fields.learnFailures}
+          onChange={(e) => set({ learnFailures: e.currentTarget.checked })}
+        />
+        <Switch
+          label="Warm start"
+          description={`Seed the search with earlier tasks on the same runtime, model and GPUs${learns ? '.' : ' (bayesian strategy only).'}`}
+          checked={fields.warmStart}
+          onChange={(e) => set({ warmStart: e.currentTarget.checked })}
+        />
+      </Stack>
+    </>
   );
 }

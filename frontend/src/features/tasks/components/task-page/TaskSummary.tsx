@@ -1,6 +1,7 @@
 import { Code, Paper, SimpleGrid, Text } from '@mantine/core';
 import { labelOf, OBJECTIVES, OPTIMIZATION_STRATEGIES, RUNTIMES } from '../../../../api/enums';
 import { fullDate } from '../../../../lib/dates';
+import { trustText } from '../../lib/trust';
 import type { Task } from '../../types/task';
 
 function Field({ label, children }: { label: string; children: React.ReactNode }) {
@@ -52,6 +53,9 @@ export function TaskSummary({ task }: { task: Task }) {
         </Field>
         <Field label="Optimization">
           {labelOf(OPTIMIZATION_STRATEGIES, task.optimization?.strategy)} · {labelOf(OBJECTIVES, task.optimization?.objective)}
+          <Text size="xs" c="dimmed" data-testid="trust-settings">
+            {trustText(task)}
+          </Text>
         </Field>
         <Field label="Budget">
           {task.optimization?.max_iterations} iterations · {task.optimization?.timeout_per_iteration} s each

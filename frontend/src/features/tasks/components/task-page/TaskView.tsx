@@ -7,12 +7,14 @@ import type { Task } from '../../types/task';
 import { ExperimentLogDrawer } from '../ExperimentLogDrawer';
 import { SaveAsPresetModal } from '../SaveAsPresetModal';
 import { ExperimentsPanel } from './ExperimentsPanel';
+import { ParetoFront } from './ParetoFront';
 import { RunProgress } from './RunProgress';
 import { RunResults } from './RunResults';
 import { TaskHeader } from './TaskHeader';
 import { TaskParameters } from './TaskParameters';
 import { TaskSources } from './TaskSources';
 import { TaskSummary } from './TaskSummary';
+import { TaskVerdict } from './TaskVerdict';
 
 /** A task's page: what it is, how its run goes, its results and experiments, its parameters. */
 export function TaskView({ task }: { task: Task }) {
@@ -29,9 +31,11 @@ export function TaskView({ task }: { task: Task }) {
       <TaskSummary task={task} />
       <RunProgress task={task} experiments={view.list} best={view.best} onShowTaskLog={view.showTaskLog} />
       {view.experiments.isError && <ApiErrorAlert error={view.experiments.error} title="The experiments could not be loaded" />}
+      {view.list.length > 0 && <TaskVerdict task={task} experiments={view.list} onSave={view.saveAsPreset} />}
       {view.list.length > 0 && (
         <RunResults task={task} experiments={view.list} best={view.best} baseline={view.baseline} onSaveBest={view.saveAsPreset} />
       )}
+      <ParetoFront task={task} experiments={view.list} onSave={view.saveAsPreset} />
       <ExperimentsPanel
         experiments={view.list}
         loading={view.experiments.isPending}
