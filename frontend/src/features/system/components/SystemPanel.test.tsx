@@ -79,7 +79,7 @@ describe('SystemPanel', () => {
       error: null,
       nodes: [
         { node_id: 'a1b2c3d4e5f6a7b8', name: 'gpu-1', address: '10.0.0.1', alive: true, gpus: 4, gpus_free: 1, resources: { CPU: 32, GPU: 4, memory: 1e11 } },
-        { node_id: 'ffeeddccbbaa9988', name: 'gpu-2', address: '10.0.0.2', alive: false, gpus: 0, gpus_free: 0, resources: { CPU: 32, GPU: 4 } },
+        { node_id: 'ffeeddccbbaa9988', name: 'gpu-2', address: '10.0.0.2', alive: false, gpus: 0, gpus_free: 0, resources: { CPU: 32, GPU: 4 } as Record<string, number> },
       ],
     };
     renderWithProviders(<SystemPanel system={{ ...SYSTEM, cluster }} />);
