@@ -151,7 +151,9 @@ def run(database_url: str | None, tasks: int, experiments: int, repeat: int) -> 
     schema = postgres_schema_url(database_url) if database_url else None
     url = next(schema) if schema else f"sqlite:///{tmp / 'autotuner.db'}"
     app = create_app(
-        Settings(data_dir=tmp, database_url=url, ui_dir=tmp / "no-ui", embedded_worker=False, allowed_hosts=["testserver"])
+        Settings(
+            data_dir=tmp, database_url=url, ui_dir=tmp / "no-ui", embedded_worker=False, allowed_hosts=["testserver"]
+        )
     )
     try:
         with TestClient(app, headers={"X-Autotuner-CSRF": "1"}, client=("127.0.0.1", 50000)) as client:
@@ -164,7 +166,11 @@ def run(database_url: str | None, tasks: int, experiments: int, repeat: int) -> 
             requests = {
                 "GET /api/presets/{id} (baseline)": ("GET", f"/api/presets/{preset_id}", None),
                 "GET /api/presets/{id}/analytics": ("GET", f"/api/presets/{preset_id}/analytics", None),
-                "GET /api/analytics/importance?runtime=sglang": ("GET", "/api/analytics/importance?runtime=sglang", None),
+                "GET /api/analytics/importance?runtime=sglang": (
+                    "GET",
+                    "/api/analytics/importance?runtime=sglang",
+                    None,
+                ),
                 "GET /api/analytics/importance?task_id=1": ("GET", "/api/analytics/importance?task_id=1", None),
                 "POST /api/presets/suggest": ("POST", "/api/presets/suggest", suggest),
             }
