@@ -53,5 +53,6 @@ def test_analytics_of_an_unused_preset(cli_env) -> None:
     run("presets", "create", "--name", "Lonely", "--param", "tp-size=1,2")
     result = run("presets", "analytics", "lonely", columns=80)
     assert "Lonely" in result.output and "0 task(s), 0 experiment(s)" in result.output
+    assert "No task you can read was made with this preset yet." in result.output
     report = json.loads(run("presets", "analytics", "lonely", "--json").output)
     assert (report["tasks"], report["win_rate"], report["compared"]) == (0, None, [])

@@ -113,3 +113,13 @@ def test_scenarios() -> None:
     assert scenario_tokens("U(10,100)/(20,40)") == (100, 40)
     with pytest.raises(ShapeError, match="is not a genai-bench scenario"):
         scenario_tokens("E(1024)")
+
+
+def test_nvidia_smi_inventory_is_parsed() -> None:
+    from autotuner.tuning.engine.gpus import parse_gpu_query
+
+    # nvidia-smi --query-gpu=name,memory.total --format=csv,noheader,nounits on an 8 x H100 node (MiB).
+    inventory = parse_gpu_query("NVIDIA H100 80GB HBM3, 81559\n" * 8)
+    assert inventory is not None
+    assert (inventory.model, inventory.memory_gb, inventory.count) == ("NVIDIA H100 80GB HBM3", 85.5, 8)
+    assert parse_gpu_query("") is None and parse_gpu_query("GPU, not-a-number") is None

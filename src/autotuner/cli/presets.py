@@ -535,6 +535,9 @@ def presets_analytics(ref: PresetRef, as_json: JsonOpt = False) -> None:
             f"best configuration within its values in {report.wins} task(s) ({rate})",
         )
     )
+    if not report.tasks:
+        console.print("No task you can read was made with this preset yet.", highlight=False, markup=False)
+        return
     print_table(
         "Per version",
         [Column("Version"), Column("Tasks"), Column("Experiments"), Column("Best"), Column("Median")],
@@ -640,10 +643,14 @@ def presets_suggest(
         highlight=False,
         markup=False,
     )
+    # One row per flag and reason: the values a reason gives together share it.
+    grouped: dict[tuple[str, str, str], list[str]] = {}
+    for r in answer.reasons:
+        grouped.setdefault((r.flag, r.source.replace("_", " "), r.text), []).append(show_value(r.value))
     print_table(
         "Suggested space",
-        [Column("Flag"), Column("Value"), Column("From"), Column("Why", own_line=True)],
-        [[r.flag, show_value(r.value), r.source.replace("_", " "), r.text] for r in answer.reasons],
+        [Column("Flag"), Column("Values"), Column("From"), Column("Why", own_line=True)],
+        [[flag, ", ".join(values), source, text] for (flag, source, text), values in grouped.items()],
     )
     if answer.presets:
         print_table(
