@@ -48,6 +48,8 @@ def task(delay_scale: float, experiments: int, parallel: int | None = None) -> d
     }
     if parallel:
         optimization["parallel"] = parallel
+    if experiments < 16:
+        optimization["sample_if_larger"] = True
     return {
         "task_name": "bench-ray",
         "base_runtime": "command",
