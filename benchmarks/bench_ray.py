@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -48,6 +49,8 @@ def task(delay_scale: float, experiments: int, parallel: int | None = None) -> d
     }
     if parallel:
         optimization["parallel"] = parallel
+    if experiments < 16:
+        optimization["sample_if_larger"] = True
     return {
         "task_name": "bench-ray",
         "base_runtime": "command",
@@ -203,6 +206,7 @@ def main() -> None:
                     os.killpg(process.pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+        shutil.rmtree(temp_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

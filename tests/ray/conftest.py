@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -103,3 +104,4 @@ def cluster() -> Iterator[LocalCluster]:
     finally:
         ray.shutdown()
         local.stop()
+        shutil.rmtree(temp_dir, ignore_errors=True)

@@ -116,6 +116,9 @@ def test_cancel_mid_run_stops_every_remote_engine(cluster, client, app, settings
     runner.start()
     try:
         wait_for(lambda: len(toy_engine_processes(MARK)) >= 4, "4 remote engines running", timeout=90)
+        busy = executor.cluster()
+        assert busy["gpus_total"] == 4 and busy["gpus_free"] == 0, busy
+        assert all(node["gpus_free"] == 0 for node in busy["nodes"]), busy
         assert client.post(f"/api/tasks/{task_id}/cancel").status_code == 200
         runner.join(90)
         assert not runner.is_alive()

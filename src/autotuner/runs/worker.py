@@ -105,7 +105,10 @@ class Worker:
         self._wake.set()
 
     def run_forever(self) -> None:
-        log.info("Worker started with %d %s(s) in its pool", self.pool.size, self.pool.kind)
+        if self.executor is not None:
+            log.info("Worker started: experiments run on the Ray cluster at %s", getattr(self.executor, "address", "?"))
+        else:
+            log.info("Worker started with %d %s(s) in its pool", self.pool.size, self.pool.kind)
         self.state = "running"
         while not self._stop.is_set():
             try:

@@ -72,7 +72,7 @@ describe('SystemPanel', () => {
   });
 
   it('shows the Ray cluster with each node, alive or lost, and its free GPUs', () => {
-    const cluster = {
+    const cluster: NonNullable<SystemStatus['cluster']> = {
       address: 'ray://head:10001',
       gpus_total: 4,
       gpus_free: 1,
