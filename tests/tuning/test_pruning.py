@@ -106,3 +106,20 @@ def test_pruning_never_prunes_the_eventual_best_on_a_deterministic_surface(seed)
     assert pruned, "the surface holds configurations less than half as good as others: some must be pruned"
     # Everything pruned was far behind: under two thirds of the best's mean over all levels.
     assert all(means[k] < means[best] / 1.5 for k in pruned)
+
+
+def test_the_rule_travels_to_a_ray_node_with_the_best_scores_known_when_sent():
+    """The Ray executor pickles the check (cloudpickle) into the node's actor: the copy carries the
+    best scores of that moment and decides as the coordinator would."""
+    import pickle
+
+    task = {"optimization": {"prune": True, "objective": "maximize_throughput"}}
+    pruner = Pruner(task)
+    best = [level(c, 1000.0) for c in CONCURRENCY]
+    pruner.learn(metrics_of(best, {}))
+    copy = pickle.loads(pickle.dumps(pruner))
+    pruner.learn(metrics_of([level(1, 5000.0)], {}))  # learnt after sending: the copy does not know it
+    assert copy.best == {("D(100,100)", 1): 1000.0, ("D(100,100)", 4): 1000.0, ("D(100,100)", 16): 1000.0}
+    assert copy.verdict(level(1, 400.0), {}) is not None
+    assert copy.verdict(level(1, 900.0), {}) is None
+    assert pruner.verdict(level(1, 900.0), {}) is not None

@@ -82,8 +82,15 @@ class ExperimentActor:
         self.close()
         os._exit(1)
 
-    def start(self, task: dict[str, Any], combination: dict[str, Any], cwd: str | None) -> dict[str, str]:
-        """Start the experiment in a thread; returns where it runs."""
+    def start(
+        self,
+        task: dict[str, Any],
+        combination: dict[str, Any],
+        cwd: str | None,
+        prune: Callable[[dict[str, Any]], str | None] | None = None,
+    ) -> dict[str, str]:
+        """Start the experiment in a thread; returns where it runs. ``prune``: the coordinator's
+        early-stopping rule with the best scores known when it was sent (see tuning.pruning)."""
         gpu_ids = [str(int(i)) if float(i).is_integer() else str(i) for i in ray.get_gpu_ids()]
         placement = Placement("gpu", tuple(gpu_ids)) if gpu_ids else Placement("slot", ("ray",))
         context = ray.get_runtime_context()
@@ -98,6 +105,7 @@ class ExperimentActor:
                 on_status=self._status,
                 cwd=cwd if cwd and Path(cwd).is_dir() else None,
                 placement=placement,
+                prune=prune,
             )
             with self._lock:
                 self._outcome = outcome
@@ -278,6 +286,7 @@ class RayExecutor:
         cancel_event: threading.Event,
         on_status: Callable[[str], None],
         cwd: str | Path | None,
+        prune: Callable[[dict[str, Any]], str | None] | None = None,
     ) -> ExperimentOutcome | None:
         need = gpus_needed(combination, task.get("base_runtime", "sglang"))
         largest = self.largest_node()
@@ -294,7 +303,7 @@ class RayExecutor:
         for attempt in range(self.retries + 1):
             actor = ExperimentActor.options(**self._options(need)).remote()  # type: ignore[attr-defined]
             try:
-                started = actor.start.remote(task, combination, str(cwd) if cwd is not None else os.getcwd())
+                started = actor.start.remote(task, combination, str(cwd) if cwd is not None else os.getcwd(), prune)
                 while True:  # waiting for resources: Ray queues the actor until they are free
                     ready, _ = ray.wait([started], timeout=POLL_INTERVAL)
                     if ready:

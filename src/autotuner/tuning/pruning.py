@@ -48,6 +48,17 @@ class Pruner:
         self.best: dict[tuple[str, int], float] = {}
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Sent to another process (a Ray node) as the best scores known now, without the lock."""
+        with self._lock:
+            state = {**self.__dict__, "best": dict(self.best)}
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def learn(self, metrics: dict[str, Any] | None) -> None:
         """Take in the levels of a succeeded experiment (its ``metrics`` with their scoring)."""
         if not metrics:

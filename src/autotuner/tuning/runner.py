@@ -102,6 +102,7 @@ class ExperimentExecutor(Protocol):
         cancel_event: threading.Event,
         on_status: Callable[[str], None],
         cwd: str | Path | None,
+        prune: Callable[[dict[str, Any]], str | None] | None = None,
     ) -> ExperimentOutcome | None: ...
 
     def parallel(self, task: dict[str, Any]) -> int:
@@ -175,6 +176,7 @@ def run_search(
                     cancel_event=cancel_event,
                     on_status=partial(locked, hooks.status, sequence),
                     cwd=cwd,
+                    prune=None if sequence in plan.of else pruning.check(combination),
                 )
                 if outcome is not None:
                     locked(hooks.finish, sequence, combination, outcome)
