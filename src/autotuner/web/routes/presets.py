@@ -91,9 +91,14 @@ def etag(preset: ParameterPreset) -> str:
 
 
 def expected_versions(if_match: str | None) -> set[int] | None:
-    """The versions an If-Match header accepts (None: any, for ``*`` or no header)."""
-    if if_match is None or if_match.strip() in ("", "*"):
+    """The versions an If-Match header accepts (None: any, for ``*`` or no header). An empty
+    header is refused, as the schema says: it names no version, so it cannot guard anything."""
+    if if_match is None or if_match.strip() == "*":
         return None
+    if not if_match.strip():
+        raise ValidationFailed(
+            'The If-Match header is empty: send the ETag GET returned, such as "3", or leave the header out.'
+        )
     versions = set()
     for part in if_match.split(","):
         match = _ETAG.fullmatch(part.strip())
