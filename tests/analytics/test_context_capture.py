@@ -31,7 +31,13 @@ def test_each_experiment_records_what_it_ran_on(client, app, settings) -> None:
         "base_runtime": "command",
         "command": ["{python}", TOY, "--model-path", "{model}", "--host", "{host}", "--port", "{port}"],
         "parameters": {"mem-fraction-static": [0.8, 0.9]},
-        "optimization": {"strategy": "grid_search", "objective": "minimize_ttft", "max_iterations": 2},
+        "optimization": {
+            "strategy": "grid_search",
+            "objective": "minimize_ttft",
+            "max_iterations": 2,
+            "repeats": 1,
+            "repeat_top": 1,
+        },
         "benchmark": {
             "traffic_scenarios": ["D(16,4)"],
             "concurrency": [2],
@@ -49,7 +55,9 @@ def test_each_experiment_records_what_it_ran_on(client, app, settings) -> None:
     finally:
         worker.stop()
     experiments = client.get(f"/api/tasks/{task_id}/experiments").json()
-    assert [e["status"] for e in experiments] == ["succeeded", "succeeded"], experiments
+    assert [e["status"] for e in experiments] == ["succeeded"] * 3, experiments
+    [repeat] = [e for e in experiments if e["repeat_of"] is not None]  # a repeat records its context too
+    assert repeat["context"] == next(e for e in experiments if e["id"] == repeat["repeat_of"])["context"]
     for experiment in experiments:
         context = experiment["context"]
         assert context["runtime"] == "command" and context["model_id"] == MARK
@@ -67,5 +75,5 @@ def test_each_experiment_records_what_it_ran_on(client, app, settings) -> None:
     one = client.get(f"/api/experiments/{experiments[0]['id']}").json()
     assert one["context"] == experiments[0]["context"]
     importance = client.get("/api/analytics/importance", params={"task_id": task_id}).json()
-    assert (importance["tasks"], importance["experiments"]) == (1, 2)
+    assert (importance["tasks"], importance["experiments"]) == (1, 3)  # repeats are measurements too
     assert [p["name"] for p in importance["parameters"]] == ["mem-fraction-static"]
