@@ -10,7 +10,7 @@
 import { ActionIcon, Badge, ColorSwatch, Group, List, Popover, Stack, Table, Text, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { measureElement, useWindowVirtualizer } from '@tanstack/react-virtual';
-import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { memo, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { IconAlertTriangle, IconCopy, IconDownload, IconHierarchy2, IconHistory, IconLock, IconPencil, IconShare, IconTrash } from '@tabler/icons-react';
 import { labelOf, PRESET_RUNTIMES } from '../../../api/enums';
 import { ParameterChips } from '../../../components/ParameterChips';
@@ -19,7 +19,6 @@ import { canDelete, canEdit, canShare, OwnerLine, useViewer } from '../../auth';
 import { useNewestCatalogs } from '../../runtimes';
 import { presetService } from '../api/presetService';
 import { categoryColor, categoryLabel } from '../categories';
-import { extendersOf } from '../lib/effective';
 import { outdatedFlags } from '../lib/outdated';
 import type { Preset } from '../types/preset';
 
@@ -39,6 +38,8 @@ interface Props {
   all?: Preset[];
 }
 
+const NONE: string[] = [];
+
 /** From this many presets on, only the rows near the viewport are rendered. */
 export const VIRTUALISE_FROM = 100;
 /** A row's height before it is measured (a preset with a line of chips and its actions). */
@@ -47,19 +48,33 @@ const ESTIMATED_ROW_PX = 96;
 export function PresetsTable({ presets, onEdit, onDuplicate, onDelete, onShare, onCopy, onHistory, all }: Props) {
   // The newest catalog of each engine the listed presets are for, fetched once per engine.
   const catalogs = useNewestCatalogs(presets.flatMap((p) => (p.runtime ? [p.runtime] : [])));
+  // Who extends whom and the outdated flags, computed once per list (not per row and render), so
+  // that a row re-renders only when its own data changes, not on every scroll of a long list.
+  const extenders = useMemo(() => {
+    const byId = new Map<number, string[]>();
+    for (const p of all ?? presets) {
+      for (const ref of p.extends ?? []) byId.set(ref.id, [...(byId.get(ref.id) ?? []), p.name]);
+    }
+    return byId;
+  }, [all, presets]);
+  const outdated = useMemo(
+    () => new Map(presets.map((p) => [p.id, p.runtime && catalogs[p.runtime] ? outdatedFlags(p, catalogs[p.runtime]!) : NONE])),
+    [presets, catalogs],
+  );
   const renderRow = (preset: Preset, measure?: { index: number; ref: (el: HTMLTableRowElement | null) => void }) => (
     <PresetRow
       key={preset.id}
       preset={preset}
-      measure={measure}
-      onEdit={() => onEdit(preset)}
-      onDuplicate={() => onDuplicate(preset)}
-      onDelete={() => onDelete(preset)}
-      onShare={onShare && (() => onShare(preset))}
-      onCopy={onCopy && (() => onCopy(preset))}
-      onHistory={onHistory && (() => onHistory(preset))}
-      extenders={extendersOf(preset, all ?? presets)}
-      outdated={preset.runtime && catalogs[preset.runtime] ? outdatedFlags(preset, catalogs[preset.runtime]!) : []}
+      index={measure?.index}
+      measureRef={measure?.ref}
+      onEdit={onEdit}
+      onDuplicate={onDuplicate}
+      onDelete={onDelete}
+      onShare={onShare}
+      onCopy={onCopy}
+      onHistory={onHistory}
+      extenders={extenders.get(preset.id) ?? NONE}
+      outdated={outdated.get(preset.id) ?? NONE}
     />
   );
   return (
@@ -149,13 +164,14 @@ function runtimeText(preset: Preset) {
 interface RowProps {
   preset: Preset;
   /** In a virtualised body: the row's index, and the ref that measures its height. */
-  measure?: { index: number; ref: (el: HTMLTableRowElement | null) => void };
-  onEdit: () => void;
-  onDuplicate: () => void;
-  onDelete: () => void;
-  onShare?: () => void;
-  onCopy?: () => void;
-  onHistory?: () => void;
+  index?: number;
+  measureRef?: (el: HTMLTableRowElement | null) => void;
+  onEdit: (preset: Preset) => void;
+  onDuplicate: (preset: Preset) => void;
+  onDelete: (preset: Preset) => void;
+  onShare?: (preset: Preset) => void;
+  onCopy?: (preset: Preset) => void;
+  onHistory?: (preset: Preset) => void;
   /** The names of the presets that extend it (those the user sees). */
   extenders: string[];
   /** Sentences about the flags its engine's newest catalog no longer has or has deprecated. */
@@ -201,7 +217,14 @@ function OutdatedBadge({ sentences }: { sentences: string[] }) {
   );
 }
 
-function PresetRow({ preset, measure, onEdit, onDuplicate, onDelete, onShare, onCopy, onHistory, extenders, outdated }: RowProps) {
+/** One preset's row; memoised, so scrolling a long list re-renders only the rows that come into view. */
+const PresetRow = memo(function PresetRow({ preset, index, measureRef, extenders, outdated, ...handlers }: RowProps) {
+  const onEdit = () => handlers.onEdit(preset);
+  const onDuplicate = () => handlers.onDuplicate(preset);
+  const onDelete = () => handlers.onDelete(preset);
+  const onShare = handlers.onShare && (() => handlers.onShare!(preset));
+  const onCopy = handlers.onCopy && (() => handlers.onCopy!(preset));
+  const onHistory = handlers.onHistory && (() => handlers.onHistory!(preset));
   const { viewer } = useViewer();
   const editable = canEdit(viewer, preset);
   const deletable = canDelete(viewer, preset);
@@ -211,7 +234,7 @@ function PresetRow({ preset, measure, onEdit, onDuplicate, onDelete, onShare, on
   const exportName = `preset-${preset.slug}.json`;
   const tags = preset.metadata?.tags ?? [];
   return (
-    <Table.Tr data-testid="preset-row" data-preset-name={preset.name} ref={measure?.ref} data-index={measure?.index} aria-rowindex={measure ? measure.index + 2 : undefined}>
+    <Table.Tr data-testid="preset-row" data-preset-name={preset.name} ref={measureRef} data-index={index} aria-rowindex={index === undefined ? undefined : index + 2}>
       <Table.Td>
         <Stack gap={4}>
           <Group gap={6} wrap="wrap" align="center">
@@ -347,4 +370,4 @@ function PresetRow({ preset, measure, onEdit, onDuplicate, onDelete, onShare, on
       </Table.Td>
     </Table.Tr>
   );
-}
+});
