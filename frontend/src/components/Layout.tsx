@@ -26,9 +26,11 @@ interface LayoutProps {
   account?: ReactNode;
   /** More links below the main ones (the account's and the admins' pages). */
   extraNav?: NavItem[];
+  /** The product's version (GET /api/system), shown at the foot of the navigation. */
+  version?: string | null;
 }
 
-export function Layout({ account, extraNav = [] }: LayoutProps) {
+export function Layout({ account, extraNav = [], version }: LayoutProps) {
   const [opened, { toggle, close }] = useDisclosure();
   const { pathname } = useLocation();
   return (
@@ -82,6 +84,11 @@ export function Layout({ account, extraNav = [] }: LayoutProps) {
           <Text size="xs" c="dimmed" px="xs">
             SGLang · vLLM · llama.cpp parameter presets
           </Text>
+          {version && (
+            <Text size="xs" c="dimmed" px="xs" mt={4} data-testid="app-version">
+              Autotuner {version}
+            </Text>
+          )}
         </AppShell.Section>
       </AppShell.Navbar>
       <AppShell.Main>

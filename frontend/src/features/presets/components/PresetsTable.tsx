@@ -2,9 +2,15 @@
  * The presets as a table whose columns share the card's width: names, descriptions and chips
  * wrap, the actions are icons that wrap onto a second line, and below 1200 px the category,
  * runtime and date move into the preset's own cell instead of widening the table.
+ *
+ * Long lists are virtualised against the window's scroll: from VIRTUALISE_FROM presets on, only
+ * the rows near the viewport are in the DOM (each measured as it renders, since rows wrap to
+ * different heights), between two spacer rows that keep the table's full height.
  */
 import { ActionIcon, Badge, ColorSwatch, Group, List, Popover, Stack, Table, Text, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
+import { measureElement, useWindowVirtualizer } from '@tanstack/react-virtual';
+import { memo, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { IconAlertTriangle, IconCopy, IconDownload, IconHierarchy2, IconHistory, IconLock, IconPencil, IconShare, IconTrash } from '@tabler/icons-react';
 import { labelOf, PRESET_RUNTIMES } from '../../../api/enums';
 import { ParameterChips } from '../../../components/ParameterChips';
@@ -13,7 +19,6 @@ import { canDelete, canEdit, canShare, OwnerLine, useViewer } from '../../auth';
 import { useNewestCatalogs } from '../../runtimes';
 import { presetService } from '../api/presetService';
 import { categoryColor, categoryLabel } from '../categories';
-import { extendersOf } from '../lib/effective';
 import { outdatedFlags } from '../lib/outdated';
 import type { Preset } from '../types/preset';
 
@@ -33,11 +38,47 @@ interface Props {
   all?: Preset[];
 }
 
+const NONE: string[] = [];
+
+/** From this many presets on, only the rows near the viewport are rendered. */
+export const VIRTUALISE_FROM = 100;
+/** A row's height before it is measured (a preset with a line of chips and its actions). */
+const ESTIMATED_ROW_PX = 96;
+
 export function PresetsTable({ presets, onEdit, onDuplicate, onDelete, onShare, onCopy, onHistory, all }: Props) {
   // The newest catalog of each engine the listed presets are for, fetched once per engine.
   const catalogs = useNewestCatalogs(presets.flatMap((p) => (p.runtime ? [p.runtime] : [])));
+  // Who extends whom and the outdated flags, computed once per list (not per row and render), so
+  // that a row re-renders only when its own data changes, not on every scroll of a long list.
+  const extenders = useMemo(() => {
+    const byId = new Map<number, string[]>();
+    for (const p of all ?? presets) {
+      for (const ref of p.extends ?? []) byId.set(ref.id, [...(byId.get(ref.id) ?? []), p.name]);
+    }
+    return byId;
+  }, [all, presets]);
+  const outdated = useMemo(
+    () => new Map(presets.map((p) => [p.id, p.runtime && catalogs[p.runtime] ? outdatedFlags(p, catalogs[p.runtime]!) : NONE])),
+    [presets, catalogs],
+  );
+  const renderRow = (preset: Preset, measure?: { index: number; ref: (el: HTMLTableRowElement | null) => void }) => (
+    <PresetRow
+      key={preset.id}
+      preset={preset}
+      index={measure?.index}
+      measureRef={measure?.ref}
+      onEdit={onEdit}
+      onDuplicate={onDuplicate}
+      onDelete={onDelete}
+      onShare={onShare}
+      onCopy={onCopy}
+      onHistory={onHistory}
+      extenders={extenders.get(preset.id) ?? NONE}
+      outdated={outdated.get(preset.id) ?? NONE}
+    />
+  );
   return (
-    <Table verticalSpacing="sm" highlightOnHover aria-label="Presets" className="fit-table">
+    <Table verticalSpacing="sm" highlightOnHover aria-label="Presets" aria-rowcount={presets.length + 1} className="fit-table">
       <Table.Thead>
         <Table.Tr>
           <Table.Th w="34%">Preset</Table.Th>
@@ -53,23 +94,48 @@ export function PresetsTable({ presets, onEdit, onDuplicate, onDelete, onShare, 
           </Table.Th>
         </Table.Tr>
       </Table.Thead>
-      <Table.Tbody>
-        {presets.map((preset) => (
-          <PresetRow
-            key={preset.id}
-            preset={preset}
-            onEdit={() => onEdit(preset)}
-            onDuplicate={() => onDuplicate(preset)}
-            onDelete={() => onDelete(preset)}
-            onShare={onShare && (() => onShare(preset))}
-            onCopy={onCopy && (() => onCopy(preset))}
-            onHistory={onHistory && (() => onHistory(preset))}
-            extenders={extendersOf(preset, all ?? presets)}
-            outdated={preset.runtime && catalogs[preset.runtime] ? outdatedFlags(preset, catalogs[preset.runtime]!) : []}
-          />
-        ))}
-      </Table.Tbody>
+      {presets.length < VIRTUALISE_FROM ? (
+        <Table.Tbody>{presets.map((preset) => renderRow(preset))}</Table.Tbody>
+      ) : (
+        <VirtualRows presets={presets} renderRow={renderRow} />
+      )}
     </Table>
+  );
+}
+
+interface VirtualRowsProps {
+  presets: Preset[];
+  renderRow: (preset: Preset, measure: { index: number; ref: (el: HTMLTableRowElement | null) => void }) => ReactNode;
+}
+
+/** The table's body with only the rows near the viewport, between spacers of the others' height. */
+function VirtualRows({ presets, renderRow }: VirtualRowsProps) {
+  const body = useRef<HTMLTableSectionElement>(null);
+  // Where the body starts on the page: the window's scroll offset of its first row.
+  const [margin, setMargin] = useState(0);
+  useLayoutEffect(() => {
+    if (body.current) setMargin(body.current.getBoundingClientRect().top + window.scrollY);
+  }, [presets.length]);
+  const virtualizer = useWindowVirtualizer({
+    count: presets.length,
+    estimateSize: () => ESTIMATED_ROW_PX,
+    overscan: 6,
+    scrollMargin: margin,
+    getItemKey: (index) => presets[index]!.id,
+    // A row not laid out (no size yet, or a test's DOM) keeps its estimate rather than collapsing to 0.
+    measureElement: (el, entry, instance) => measureElement(el, entry, instance) || ESTIMATED_ROW_PX,
+  });
+  const items = virtualizer.getVirtualItems();
+  const first = items[0];
+  const last = items[items.length - 1];
+  const before = first ? first.start - margin : 0;
+  const after = last ? virtualizer.getTotalSize() - (last.end - margin) : 0;
+  return (
+    <Table.Tbody ref={body} data-testid="presets-virtual-body">
+      {before > 0 && <tr aria-hidden style={{ height: before }} data-testid="presets-spacer" />}
+      {items.map((item) => renderRow(presets[item.index]!, { index: item.index, ref: virtualizer.measureElement }))}
+      {after > 0 && <tr aria-hidden style={{ height: after }} data-testid="presets-spacer" />}
+    </Table.Tbody>
   );
 }
 
@@ -97,12 +163,15 @@ function runtimeText(preset: Preset) {
 
 interface RowProps {
   preset: Preset;
-  onEdit: () => void;
-  onDuplicate: () => void;
-  onDelete: () => void;
-  onShare?: () => void;
-  onCopy?: () => void;
-  onHistory?: () => void;
+  /** In a virtualised body: the row's index, and the ref that measures its height. */
+  index?: number;
+  measureRef?: (el: HTMLTableRowElement | null) => void;
+  onEdit: (preset: Preset) => void;
+  onDuplicate: (preset: Preset) => void;
+  onDelete: (preset: Preset) => void;
+  onShare?: (preset: Preset) => void;
+  onCopy?: (preset: Preset) => void;
+  onHistory?: (preset: Preset) => void;
   /** The names of the presets that extend it (those the user sees). */
   extenders: string[];
   /** Sentences about the flags its engine's newest catalog no longer has or has deprecated. */
@@ -148,7 +217,14 @@ function OutdatedBadge({ sentences }: { sentences: string[] }) {
   );
 }
 
-function PresetRow({ preset, onEdit, onDuplicate, onDelete, onShare, onCopy, onHistory, extenders, outdated }: RowProps) {
+/** One preset's row; memoised, so scrolling a long list re-renders only the rows that come into view. */
+const PresetRow = memo(function PresetRow({ preset, index, measureRef, extenders, outdated, ...handlers }: RowProps) {
+  const onEdit = () => handlers.onEdit(preset);
+  const onDuplicate = () => handlers.onDuplicate(preset);
+  const onDelete = () => handlers.onDelete(preset);
+  const onShare = handlers.onShare && (() => handlers.onShare!(preset));
+  const onCopy = handlers.onCopy && (() => handlers.onCopy!(preset));
+  const onHistory = handlers.onHistory && (() => handlers.onHistory!(preset));
   const { viewer } = useViewer();
   const editable = canEdit(viewer, preset);
   const deletable = canDelete(viewer, preset);
@@ -158,7 +234,7 @@ function PresetRow({ preset, onEdit, onDuplicate, onDelete, onShare, onCopy, onH
   const exportName = `preset-${preset.slug}.json`;
   const tags = preset.metadata?.tags ?? [];
   return (
-    <Table.Tr data-testid="preset-row" data-preset-name={preset.name}>
+    <Table.Tr data-testid="preset-row" data-preset-name={preset.name} ref={measureRef} data-index={index} aria-rowindex={index === undefined ? undefined : index + 2}>
       <Table.Td>
         <Stack gap={4}>
           <Group gap={6} wrap="wrap" align="center">
@@ -294,4 +370,4 @@ function PresetRow({ preset, onEdit, onDuplicate, onDelete, onShare, onCopy, onH
       </Table.Td>
     </Table.Tr>
   );
-}
+});

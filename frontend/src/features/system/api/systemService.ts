@@ -20,3 +20,14 @@ export function useSystemStatus(refreshMs = 3000) {
     refetchInterval: refreshMs,
   });
 }
+
+/** The product's version, for the UI shell: fetched once per page load (it changes only with a restart). */
+export function useServiceVersion() {
+  const query = useQuery({
+    queryKey: [...systemKeys.all, 'version'],
+    queryFn: ({ signal }) => systemService.get(signal),
+    staleTime: Infinity,
+    retry: false,
+  });
+  return query.data?.version ?? null;
+}
