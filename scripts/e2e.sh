@@ -18,6 +18,7 @@ AUTOTUNER="${AUTOTUNER_BIN:-.venv/bin/autotuner}"
 E2E_SCRIPT="${1:-e2e/run.mjs}"
 SCREENSHOT_DIR="$(mkdir -p "${SCREENSHOT_DIR:-$ROOT/test-artifacts/screenshots}" && cd "${SCREENSHOT_DIR:-$ROOT/test-artifacts/screenshots}" && pwd)"
 LOG_DIR="$ROOT/test-artifacts"
+mkdir -p "$LOG_DIR"
 
 ./scripts/install_chromium.sh
 
