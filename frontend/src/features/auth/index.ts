@@ -22,7 +22,8 @@ export {
 export { AccountMenu } from './components/AccountMenu';
 export { AuthGate } from './components/AuthGate';
 export { OwnerFilterSelect } from './components/OwnerFilterSelect';
-export { ShareDialog, type Shareable } from './components/ShareDialog';
+export { ShareDialog } from './dialogs';
+export type { Shareable } from './components/ShareDialog';
 export { SignInPage } from './components/SignInPage';
 export { OwnerLine, VisibilityBadge } from './components/VisibilityBadge';
 export {

@@ -9,10 +9,9 @@ export {
   useSharePreset,
 } from './api/presetService';
 export { BASE_CATEGORIES, categoryLabel } from './categories';
-export { DeletePresetDialog } from './components/DeletePresetDialog';
 export { ImportPresetButton, ImportRefusalAlert } from './components/ImportPreset';
-export { PresetFormModal } from './components/PresetFormModal';
-export { PresetHistoryDrawer } from './components/PresetHistoryDrawer';
+// Loaded when first opened (dialogs.ts).
+export { DeletePresetDialog, PresetFormModal, PresetHistoryDrawer } from './dialogs';
 export { PresetSelector } from './components/PresetSelector';
 export { PresetsTable } from './components/PresetsTable';
 export { usePresetImport } from './hooks/usePresetImport';
