@@ -33,7 +33,9 @@ best. No strategy suggests a combination it has already recorded.
   is dropped and asked anew. When TPE suggests a combination already run,
   the recorded result is told to Optuna again and it is asked anew, so nothing runs twice; after
   ``MAX_REPEATS`` repeats in a row (the space is nearly exhausted) an untried valid combination
-  is picked at random.
+  is picked at random. With ``learn_failures`` a failure is told as a broken constraint, and
+  a start-up (random) candidate nearer a failed experiment than any successful one is drawn
+  again, at most ``STARTUP_SKIPS`` times per proposal.
 
 Size. No strategy lists the valid combinations: their number (``valid_count``) is counted
 exactly by :class:`autotuner.tuning.space.ValidCombinations`, the grid walks them lazily, and
