@@ -87,3 +87,34 @@ def test_several_objectives_make_a_multi_objective_study_that_learns_from_each_v
     finished = [t for t in strategy.study.trials if t.state.name == "COMPLETE"]
     assert strategy.experiments == 12 and len(finished) >= 12 and all(len(t.values) == 2 for t in finished)
     assert strategy.study.best_trials  # Optuna's own front of the feasible trials
+
+
+def test_a_candidate_nearer_a_failure_than_any_success_is_predicted_to_fail():
+    strategy = BayesianSearch(SPACE, max_iterations=40, seed=0, learn_failures=True)
+    assert not strategy.predicted_to_fail({"x": 9, "y": 0})  # nothing seen yet: no prediction
+    strategy.record({"x": 9, "y": 9}, None)
+    assert not strategy.predicted_to_fail({"x": 9, "y": 8})  # a failure but no success yet
+    strategy.record({"x": 1, "y": 1}, 50.0)
+    assert strategy.predicted_to_fail({"x": 8, "y": 8})
+    assert not strategy.predicted_to_fail({"x": 2, "y": 2})
+    assert not strategy.predicted_to_fail({"x": 5, "y": 5})  # equally near both: explored
+
+
+def test_a_categorical_value_counts_as_equal_or_different():
+    space = {"kind": ["a", "b", "c"], "n": [1, 2, 4]}
+    strategy = BayesianSearch(space, max_iterations=20, seed=0, learn_failures=True)
+    strategy.record({"kind": "c", "n": 1}, None)
+    strategy.record({"kind": "a", "n": 1}, 10.0)
+    assert strategy.predicted_to_fail({"kind": "c", "n": 2})
+    assert not strategy.predicted_to_fail({"kind": "b", "n": 1})  # differs from both
+
+
+def test_start_up_skips_candidates_predicted_to_fail_only_when_learning_failures():
+    learned = [BayesianSearch(SPACE, max_iterations=40, seed=s, learn_failures=True) for s in range(5)]
+    plain = [BayesianSearch(SPACE, max_iterations=40, seed=s, learn_failures=False) for s in range(5)]
+    for strategy in learned + plain:
+        while (combination := strategy.propose()) is not None:
+            strategy.record(combination, score(combination))
+    assert sum(s.predicted_failures_skipped for s in learned) > 0
+    assert all(s.predicted_failures_skipped == 0 for s in plain)
+    assert all(s.best_score is not None and s.best_score >= 98.0 for s in learned)

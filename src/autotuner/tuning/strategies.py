@@ -33,7 +33,9 @@ best. No strategy suggests a combination it has already recorded.
   is dropped and asked anew. When TPE suggests a combination already run,
   the recorded result is told to Optuna again and it is asked anew, so nothing runs twice; after
   ``MAX_REPEATS`` repeats in a row (the space is nearly exhausted) an untried valid combination
-  is picked at random.
+  is picked at random. With ``learn_failures`` a failure is told as a broken constraint, and
+  a start-up (random) candidate nearer a failed experiment than any successful one is drawn
+  again, at most ``STARTUP_SKIPS`` times per proposal.
 
 Size. No strategy lists the valid combinations: their number (``valid_count``) is counted
 exactly by :class:`autotuner.tuning.space.ValidCombinations`, the grid walks them lazily, and
@@ -72,6 +74,9 @@ DEFAULT_MAX_ITERATIONS = 100
 SMALL_SPACE = 10_000
 # How many random indices the bayesian fallback tries before scanning for an untried combination.
 FALLBACK_DRAWS = 200
+# learn_failures, start-up trials: random candidates nearer a failed experiment than any
+# successful one are drawn again, at most this many times per suggestion (then one is run anyway).
+STARTUP_SKIPS = 10
 
 
 # A combination's identity (see :func:`combination_key`): sorted ``(path, value_key)`` pairs.
@@ -136,6 +141,16 @@ def search_space(
             "flags those rules read fewer values before starting the task."
         )
     return space
+
+
+def _positions(values: list[Any]) -> dict[Any, float] | None:
+    """Each value's place in [0, 1] in numeric order (keyed by ``value_key``) when every value is
+    a number, else None."""
+    if not values or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
+        return None
+    low, high = min(values), max(values)
+    span = high - low
+    return {value_key(v): (v - low) / span if span else 0.0 for v in values}
 
 
 def sample_indices(rng: random.Random, n: int, k: int) -> list[int]:
@@ -401,6 +416,13 @@ class BayesianSearch(Strategy):
             self.study = optuna.create_study(direction="maximize", sampler=sampler)
         self._trials: dict[CombinationKey, optuna.trial.Trial] = {}  # asked, not yet told
         self.repeats_told = 0
+        self.outcomes: list[tuple[dict[str, Any], bool]] = []  # (params, failed) of each result seen
+        self.predicted_failures_skipped = 0
+        # Each leaf's values as positions in [0, 1] when all are numbers (so nearby values are
+        # near), else None (values only equal or differ).
+        self._positions: dict[str, dict[Any, float] | None] = {
+            name: _positions(values) for name, (_path, values) in zip(self.param_names, self.leaves, strict=False)
+        }
 
     def _params_of(self, combination: dict[str, Any]) -> dict[str, Any]:
         values = dict(flatten(combination))
@@ -445,12 +467,54 @@ class BayesianSearch(Strategy):
                 trial.set_constraint(FAILURE_CONSTRAINT, 1.0)
             self.study.tell(trial, self._floor())
 
+    def _distance(self, a: dict[str, Any], b: dict[str, Any]) -> float:
+        """How far apart two parameter assignments are: per parameter, the gap between the two
+        values' positions for numbers, else 0 when equal and 1 when not; summed."""
+        total = 0.0
+        for name, positions in self._positions.items():
+            if name not in a or name not in b:
+                continue
+            if positions is None:
+                total += 0.0 if value_key(a[name]) == value_key(b[name]) else 1.0
+            else:
+                total += abs(positions[value_key(a[name])] - positions[value_key(b[name])])
+        return total
+
+    def predicted_to_fail(self, params: dict[str, Any]) -> bool:
+        """True when a failed experiment lies strictly nearer ``params`` than every successful one
+        (nearest neighbour). Nothing is predicted before both a failure and a success are seen."""
+        nearest = {True: float("inf"), False: float("inf")}
+        for seen, failed in self.outcomes:
+            nearest[failed] = min(nearest[failed], self._distance(params, seen))
+        if nearest[True] == float("inf") or nearest[False] == float("inf"):
+            return False
+        return nearest[True] < nearest[False] - 1e-9  # a tie (up to rounding) is explored
+
+    def _in_startup(self) -> bool:
+        finished = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+        return len(finished) < self.n_startup_trials
+
     def _next(self) -> dict[str, Any] | None:
         combination: dict[str, Any] | None
+        skips = 0
         for _ in range(MAX_REPEATS):
             trial = self.study.ask(self.distributions)
             combination = self._combination_of(trial.params)
             key = combination_key(combination)
+            if (
+                self.learn_failures
+                and skips < STARTUP_SKIPS
+                and key not in self.scores
+                and self._in_startup()
+                and self.predicted_to_fail(trial.params)
+            ):
+                # Start-up trials are random and learn nothing from failures, so a candidate
+                # nearer a known failure than any success is drawn again (a bounded number of
+                # times, so the start-up still explores).
+                skips += 1
+                self.predicted_failures_skipped += 1
+                self.study.tell(trial, state=TrialState.FAIL)
+                continue
             if not self.is_valid(combination):
                 # Removed by the runtime's rules: never run; a failure teaches TPE nothing, so the
                 # repeat cap below ends the loop when it keeps coming back.
@@ -514,6 +578,7 @@ class BayesianSearch(Strategy):
                 values=told if isinstance(told, list) else None,
             )
         self.study.add_trial(trial)
+        self.outcomes.append((params, score is None))
         return True
 
     def _untried_at_random(self) -> dict[str, Any] | None:
@@ -540,6 +605,8 @@ class BayesianSearch(Strategy):
     def _recorded(
         self, combination: dict[str, Any], key: CombinationKey, score: float | None, pruned: bool = False
     ) -> None:
+        if not pruned:
+            self.outcomes.append((self._params_of(combination), score is None))
         trial = self._trials.pop(key, None)
         if trial is not None:
             self._tell(trial, score, pruned)
