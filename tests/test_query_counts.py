@@ -11,7 +11,7 @@ from sqlalchemy import event
 from support.factories import create_preset
 
 # Statements sent by one request (the authentication's own session included), today.
-MAX_GET_ONE = 9
+MAX_GET_ONE = 8
 MAX_GET_LIST = 4
 
 
