@@ -56,3 +56,18 @@ def test_get_list_sends_the_same_statements_for_few_or_many_presets(app, client,
     assert response.status_code == 200, response.text
     assert len(response.json()) >= 22
     assert len(statements) <= MAX_GET_LIST, "\n".join(statements)
+
+
+def test_once_a_user_signed_in_the_users_question_is_not_asked_again(app, client):
+    from support.accounts import make_user, signed_in
+
+    admin = make_user(app, "qc-admin", admin=True)
+    with signed_in(app, admin) as user_client:
+        with counting(app) as first:
+            assert user_client.get("/api/presets/").status_code == 200
+        with counting(app) as second:
+            assert user_client.get("/api/presets/").status_code == 200
+    asks = [s for s in first + second if s.startswith("SELECT users.id \nFROM users")]
+    assert len(asks) == 1, "\n".join([*first, "----", *second])
+    # single-user mode's loopback operator is refused now that a user exists
+    assert client.get("/api/presets/").status_code == 401

@@ -117,7 +117,7 @@ class PresetBase(Base):
 
 
 # How many presets extend it directly: counted in the row's own SELECT rather than by loading them.
-ParameterPreset.extended_by = column_property(  # type: ignore[misc]
+ParameterPreset.extended_by = column_property(
     select(func.count()).where(PresetBase.base_id == ParameterPreset.id).correlate_except(PresetBase).scalar_subquery()
 )
 
