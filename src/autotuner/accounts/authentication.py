@@ -123,10 +123,13 @@ def authenticate(
     peer: str | None,
     settings: Settings,
     limiter: FailureLimiter | None = None,
+    users_known: bool = False,
 ) -> Actor:
     """The actor of a request with these credentials from ``peer`` (see the module's docstring).
-    It may commit ``session`` (recording a token's use); give it a session of its own."""
-    if not users_exist(session):
+    It may commit ``session`` (recording a token's use); give it a session of its own.
+    ``users_known``: the caller already saw a user signed in; users are never deleted, so the
+    question whether any exists need not be asked again."""
+    if not users_known and not users_exist(session):
         if is_loopback(peer) or settings.insecure:
             return Actor.operator(allow_command_runtime=settings.allow_command_runtime, remote_addr=peer)
         raise Unauthorized(NO_USERS_REMOTE)

@@ -16,8 +16,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    func,
+    select,
 )
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, declared_attr, mapped_column, relationship
 
 from autotuner.db.base import Base, JSONType, UTCDateTime, utcnow
 
@@ -83,19 +85,18 @@ class ParameterPreset(Owned, Base):
         foreign_keys="PresetBase.preset_id",
         back_populates="preset",
     )
+    # Loaded only when read (deleting a base lists them); the API shows only their count,
+    # ``extended_by``, a subquery of the row's own SELECT (mapped below PresetBase).
     dependent_links: Mapped[list[PresetBase]] = relationship(
-        lazy="selectin", viewonly=True, foreign_keys="PresetBase.base_id"
+        lazy="select", viewonly=True, foreign_keys="PresetBase.base_id"
     )
+    if TYPE_CHECKING:
+        extended_by: Mapped[int]
 
     @property
     def extends(self) -> list[dict[str, Any]]:
         """The presets it extends, in merge order: ``[{"id", "name", "slug"}]``."""
         return [{"id": link.base.id, "name": link.base.name, "slug": link.base.slug} for link in self.base_links]
-
-    @property
-    def extended_by(self) -> int:
-        """How many presets extend it directly."""
-        return len(self.dependent_links)
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"<ParameterPreset id={self.id} name={self.name!r}>"
@@ -113,6 +114,12 @@ class PresetBase(Base):
     base_id: Mapped[int] = mapped_column(ForeignKey("parameter_presets.id"), nullable=False, index=True)
     preset: Mapped[ParameterPreset] = relationship(foreign_keys=[preset_id], back_populates="base_links")
     base: Mapped[ParameterPreset] = relationship(foreign_keys=[base_id], lazy="selectin")
+
+
+# How many presets extend it directly: counted in the row's own SELECT rather than by loading them.
+ParameterPreset.extended_by = column_property(
+    select(func.count()).where(PresetBase.base_id == ParameterPreset.id).correlate_except(PresetBase).scalar_subquery()
+)
 
 
 class PresetVersion(Base):

@@ -37,15 +37,23 @@ def get_actor(request: Request) -> Actor:
     """Who sends the request (401 when nobody we know). Authenticates in a session of its own, so
     that the route's session starts its transactions afresh (a writing one on SQLite)."""
     header = request.headers.get("authorization")
-    with session_scope(request.app.state.session_factory) as session:
-        return authenticate(
+    state = request.app.state
+    # Once a user has signed in, users exist for good (none is ever deleted): no need to ask the
+    # database again on every request. Single-user mode keeps asking (the CLI may add the first).
+    known = bool(getattr(state, "users_known", False))
+    with session_scope(state.session_factory) as session:
+        actor = authenticate(
             session,
             bearer=bearer_token(header) if header is not None else None,
             cookie=request.cookies.get(COOKIE_NAME),
             peer=request.client.host if request.client else None,
-            settings=request.app.state.settings,
-            limiter=request.app.state.sign_in_limiter,
+            settings=state.settings,
+            limiter=state.sign_in_limiter,
+            users_known=known,
         )
+    if not known and actor.user_id is not None:
+        state.users_known = True
+    return actor
 
 
 def get_optional_actor(request: Request) -> Actor | None:

@@ -1,0 +1,73 @@
+"""How many SQL statements the hot API paths send per request (counts are deterministic, unlike
+timings): a regression that adds a query per request, or per listed row, fails here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+from support.factories import create_preset
+
+# Statements sent by one request (the authentication's own session included), today.
+MAX_GET_ONE = 8
+MAX_GET_LIST = 4
+
+
+@contextmanager
+def counting(app) -> Iterator[list[str]]:
+    engine = app.state.engine
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def presets(client):
+    base = create_preset(client, "qc-base", parameters={"tp-size": [1, 2]})
+    child = create_preset(client, "qc-child", parameters={"mem-fraction-static": [0.8]}, extends=[base["slug"]])
+    for i in range(20):
+        create_preset(client, f"qc-extra-{i}", parameters={"tp-size": [1]}, extends=[child["slug"]])
+    return base, child
+
+
+def test_get_one_preset_sends_a_bounded_number_of_statements(app, client, presets):
+    _, child = presets
+    client.get(f"/api/presets/{child['slug']}")  # warm
+    with counting(app) as statements:
+        response = client.get(f"/api/presets/{child['slug']}")
+    assert response.status_code == 200, response.text
+    assert response.json()["extended_by"] == 20
+    assert len(statements) <= MAX_GET_ONE, "\n".join(statements)
+
+
+def test_get_list_sends_the_same_statements_for_few_or_many_presets(app, client, presets):
+    client.get("/api/presets/")  # warm
+    with counting(app) as statements:
+        response = client.get("/api/presets/?limit=500")
+    assert response.status_code == 200, response.text
+    assert len(response.json()) >= 22
+    assert len(statements) <= MAX_GET_LIST, "\n".join(statements)
+
+
+def test_once_a_user_signed_in_the_users_question_is_not_asked_again(app, client):
+    from support.accounts import make_user, signed_in
+
+    admin = make_user(app, "qc-admin", admin=True)
+    with signed_in(app, admin) as user_client:
+        with counting(app) as first:
+            assert user_client.get("/api/presets/").status_code == 200
+        with counting(app) as second:
+            assert user_client.get("/api/presets/").status_code == 200
+    asks = [s for s in first + second if s.startswith("SELECT users.id \nFROM users")]
+    assert len(asks) == 1, "\n".join([*first, "----", *second])
+    # single-user mode's loopback operator is refused now that a user exists
+    assert client.get("/api/presets/").status_code == 401
