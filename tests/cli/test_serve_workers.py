@@ -87,7 +87,12 @@ def test_two_web_processes_and_exactly_one_tuning_worker(cli_env):
             "base_runtime": "command",
             "command": ["{python}", TOY, "--model-path", "{model}", "--host", "{host}", "--port", "{port}"],
             "parameters": SPACE,
-            "optimization": {"strategy": "grid_search", "max_iterations": 4, "timeout_per_iteration": 120},
+            "optimization": {
+                "strategy": "grid_search",
+                "max_iterations": 4,
+                "timeout_per_iteration": 120,
+                "repeats": 0,
+            },
             "benchmark": BENCHMARK,
         }
         with httpx.Client(base_url=base, timeout=30, headers={"Content-Type": "application/json"}) as client:

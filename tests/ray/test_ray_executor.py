@@ -42,7 +42,7 @@ def toy_task(name: str, *extra: str) -> dict:
         "base_runtime": "command",
         "command": ["{python}", TOY, "--model-path", "{model}", "--host", "{host}", "--port", "{port}", *extra],
         "parameters": SPACE,
-        "optimization": {"strategy": "grid_search", "max_iterations": 8, "timeout_per_iteration": 120},
+        "optimization": {"strategy": "grid_search", "max_iterations": 8, "timeout_per_iteration": 120, "repeats": 0},
         "benchmark": BENCHMARK,
     }
 

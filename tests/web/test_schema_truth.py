@@ -81,6 +81,7 @@ STATEFUL_REFUSALS = re.compile(
             r"^The task file cannot be imported: ",  # the body of /api/tasks/import is a file of another tool
             # The values of parallel/quantization words are checked against the runtime's catalog.
             r"^Invalid parameters: '(quantization|kv-cache-dtype|[a-z-]+-size)' value",
+            r"^The grid holds \d+ combinations, more than max_iterations",  # a product of the value counts
             r"^Traffic scenario '.*' is not understood",  # a grammar (D/N/U), not a pattern the schema states
             # Suggestions: a model of the built-in table, a config.json on the server's disk, the
             # scenario's grammar, this machine's GPUs, and whether the model fits on them.

@@ -92,7 +92,10 @@ def frame(event: StreamEvent) -> str:
 
 
 def start_cursor(last_event_id: str | None, after: str | None) -> Cursor | None:
-    return Cursor.parse(last_event_id) or Cursor.parse(after)
+    """Where a stream resumes: the header wins, but both are checked (a wrong ``after`` beside a
+    right header is refused, as the schema says, rather than silently ignored)."""
+    from_header, from_query = Cursor.parse(last_event_id), Cursor.parse(after)
+    return from_header or from_query
 
 
 def event_stream(body: AsyncIterator[str]) -> StreamingResponse:
