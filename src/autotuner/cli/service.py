@@ -30,6 +30,25 @@ def loopback_host(host: str) -> bool:
         return False  # a host name: it may be any interface
 
 
+# Shared by serve and worker: where experiments run.
+ExecutorOption = Annotated[
+    str,
+    typer.Option(
+        envvar="AUTOTUNER_EXECUTOR",
+        metavar="local|ray",
+        help="Where experiments run: local (this machine's GPUs) or ray (the nodes of a Ray cluster).",
+    ),
+]
+RayAddressOption = Annotated[
+    str,
+    typer.Option(
+        envvar="AUTOTUNER_RAY_ADDRESS",
+        metavar="ADDRESS",
+        help="With --executor ray: auto (the cluster this machine joined), host:port or ray://host:10001.",
+    ),
+]
+
+
 def serve(
     host: Annotated[str, typer.Option(envvar="AUTOTUNER_HOST", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar="AUTOTUNER_PORT", help="Port to listen on.")] = 8000,
@@ -48,22 +67,8 @@ def serve(
             help="Web processes answering requests (Uvicorn workers); the tuning worker runs once, in the main process.",
         ),
     ] = 1,
-    executor: Annotated[
-        str,
-        typer.Option(
-            envvar="AUTOTUNER_EXECUTOR",
-            metavar="local|ray",
-            help="Where experiments run: local (this machine's GPUs) or ray (the nodes of a Ray cluster).",
-        ),
-    ] = "local",
-    ray_address: Annotated[
-        str,
-        typer.Option(
-            envvar="AUTOTUNER_RAY_ADDRESS",
-            metavar="ADDRESS",
-            help="With --executor ray: auto (the cluster this machine joined), host:port or ray://host:10001.",
-        ),
-    ] = "auto",
+    executor: ExecutorOption = "local",
+    ray_address: RayAddressOption = "auto",
 ) -> None:
     """Serve the API (docs at /docs) and the built web UI on one port.
 
@@ -186,22 +191,8 @@ def _users_exist(application: Any) -> bool:
 
 def worker(
     poll: Annotated[float, typer.Option(metavar="SECONDS", help="Seconds between looks for started tasks.")] = 1.0,
-    executor: Annotated[
-        str,
-        typer.Option(
-            envvar="AUTOTUNER_EXECUTOR",
-            metavar="local|ray",
-            help="Where experiments run: local (this machine's GPUs) or ray (the nodes of a Ray cluster).",
-        ),
-    ] = "local",
-    ray_address: Annotated[
-        str,
-        typer.Option(
-            envvar="AUTOTUNER_RAY_ADDRESS",
-            metavar="ADDRESS",
-            help="With --executor ray: auto (the cluster this machine joined), host:port or ray://host:10001.",
-        ),
-    ] = "auto",
+    executor: ExecutorOption = "local",
+    ray_address: RayAddressOption = "auto",
 ) -> None:
     """Run the tuning worker alone (when `autotuner serve` runs with AUTOTUNER_EMBEDDED_WORKER=false).
 
