@@ -207,7 +207,10 @@ def test_two_tasks_share_the_pool_and_cancel_stops_every_experiment_of_one(clien
         wait_for(lambda: client.get(f"/api/tasks/{first}").json()["status"] == "cancelled", "the cancel", timeout=30)
         statuses = [e["status"] for e in experiments_of(client, first)]
         assert "deploying" not in statuses and "benchmarking" not in statuses
-        assert statuses.count("cancelled") == 2, statuses
+        # The two running ones are cancelled; on a busy machine one may finish in the moment before
+        # the cancel reaches it (and a new one start and be cancelled): none is left running, and
+        # every experiment either finished or was cancelled.
+        assert statuses.count("cancelled") >= 1 and set(statuses) <= {"succeeded", "cancelled"}, statuses
         # The second task takes the whole pool.
         wait_for(lambda: holders().count(second) == 4, "the second task to take the freed slots", timeout=60)
         assert client.post(f"/api/tasks/{second}/cancel").status_code == 200
