@@ -77,6 +77,24 @@ def test_reference_union_conflict_is_reported_with_both_presets():
     assert len(result.conflicts) == 2
 
 
+@pytest.mark.parametrize("strategy", ["union", "smart"])
+def test_a_conflict_and_a_decision_as_dicts_hold_every_field_as_copies(strategy):
+    import dataclasses
+
+    space = NamedSpace("Wide", {"tp-size": [8], "mem-fraction-static": [0.5]})
+    result = merger.merge([HIGH_THROUGHPUT, MEMORY_EFFICIENT, space], strategy, options=True)
+    reports = [*result.conflicts, *result.decisions]
+    assert reports
+    for report in reports:
+        as_dict = report.to_dict()
+        assert as_dict == dataclasses.asdict(report)
+        # The answer's lists are its own: changing them changes nothing in the merge's result.
+        for value in as_dict.values():
+            if isinstance(value, list) and value:
+                value.clear()
+        assert report.to_dict() == dataclasses.asdict(report) != as_dict
+
+
 # ---------------------------------------------------------------------------------------------
 # Strategy names
 

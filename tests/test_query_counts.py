@@ -10,9 +10,15 @@ import pytest
 from sqlalchemy import event
 from support.factories import create_preset
 
-# Statements sent by one request (the authentication's own session included), today.
+from autotuner.accounts.users import ANY_USER_SQL
+
+# Statements sent by one request (BEGIN and COMMIT included), today.
 MAX_GET_ONE = 8
 MAX_GET_LIST = 4
+# A preset read while the preset cache is fresh: BEGIN, whether users exist, whether the presets
+# changed, COMMIT.
+MAX_GET_ONE_CACHED = 4
+MAX_MERGE_CACHED = 4
 
 
 @contextmanager
@@ -49,6 +55,30 @@ def test_get_one_preset_sends_a_bounded_number_of_statements(app, client, preset
     assert len(statements) <= MAX_GET_ONE, "\n".join(statements)
 
 
+def test_a_preset_read_after_the_list_comes_from_the_cache(app, client, presets):
+    _, child = presets
+    loaded = client.get(f"/api/presets/{child['slug']}")
+    client.get("/api/presets/")  # fills the cache
+    with counting(app) as statements:
+        response = client.get(f"/api/presets/{child['slug']}")
+    assert response.status_code == 200, response.text
+    assert response.json() == loaded.json()
+    assert response.headers["etag"] == loaded.headers["etag"]
+    assert len(statements) <= MAX_GET_ONE_CACHED, "\n".join(statements)
+
+
+def test_a_merge_while_the_cache_is_fresh_reads_no_preset_rows(app, client, presets):
+    base, child = presets
+    body = {"preset_ids": [base["id"], child["slug"]], "merge_strategy": "union"}
+    loaded = client.post("/api/presets/merge", json=body)
+    client.get("/api/presets/")  # fills the cache
+    with counting(app) as statements:
+        response = client.post("/api/presets/merge", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json() == loaded.json()
+    assert len(statements) <= MAX_MERGE_CACHED, "\n".join(statements)
+
+
 def test_get_list_sends_the_same_statements_for_few_or_many_presets(app, client, presets):
     client.get("/api/presets/")  # warm
     with counting(app) as statements:
@@ -67,7 +97,7 @@ def test_once_a_user_signed_in_the_users_question_is_not_asked_again(app, client
             assert user_client.get("/api/presets/").status_code == 200
         with counting(app) as second:
             assert user_client.get("/api/presets/").status_code == 200
-    asks = [s for s in first + second if s.startswith("SELECT users.id \nFROM users")]
+    asks = [s for s in first + second if s == ANY_USER_SQL]
     assert len(asks) == 1, "\n".join([*first, "----", *second])
     # single-user mode's loopback operator is refused now that a user exists
     assert client.get("/api/presets/").status_code == 401

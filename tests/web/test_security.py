@@ -161,3 +161,36 @@ def test_settings_read_comma_separated_lists_from_the_environment(monkeypatch):
     settings = Settings()
     assert settings.allowed_hosts == ["tuner.example.com", "other.example"]
     assert settings.cors_origins == ["http://ui.example"] and settings.allow_command_runtime is False
+
+
+def test_every_api_route_but_sign_in_authenticates_before_it_runs(app, client):
+    """Routers are included with the AUTHENTICATED dependency, except sign-in's and the presets'
+    ``reads`` (the hot read, which authenticates inside its own work): no other route may be
+    left open, and the hot read refuses a request without credentials once a user exists."""
+    from fastapi.routing import APIRoute
+    from support.accounts import make_token, make_user
+
+    from autotuner.web.deps import get_actor
+    from autotuner.web.routes import presets
+
+    self_authenticating = {route.path for route in presets.reads.routes}
+    open_routes = [
+        route.path
+        for route in app.routes
+        if isinstance(route, APIRoute)
+        and route.path.startswith("/api/")
+        and not route.path.startswith("/api/auth")
+        and not any(dependency.dependency is get_actor for dependency in route.dependencies)
+        and route.path not in self_authenticating
+    ]
+    assert open_routes == []
+    assert self_authenticating == {"/api/presets/{preset_id:preset_ref}", "/api/presets/{preset_id:preset_ref}/"}
+
+    assert client.get("/api/presets/balanced").status_code == 200  # single-user mode: the operator
+    admin = make_user(app, "hot-read-admin", admin=True)
+    for path in ("/api/presets/balanced", "/api/presets/4/"):
+        assert_error(client.get(path), 401, "Sign in first")
+    refused = client.get("/api/presets/balanced", headers={"Authorization": "Bearer not-a-token"})
+    assert refused.status_code == 401
+    allowed = client.get("/api/presets/balanced", headers={"Authorization": f"Bearer {make_token(app, admin)}"})
+    assert allowed.status_code == 200 and allowed.json()["slug"] == "balanced"

@@ -231,7 +231,7 @@ def test_the_router_words_the_preset_reference_skips_are_its_own_top_level_route
 
     top = {
         route.path.removeprefix(routes.router.prefix).strip("/")
-        for route in routes.router.routes
+        for route in (*routes.router.routes, *routes.reads.routes)
         if route.path.count("/") == routes.router.prefix.count("/") + 1 and "{" not in route.path
     } - {""}
     assert set(routes.TOP_LEVEL_WORDS) == top == {"merge", "import", "suggest"}

@@ -40,9 +40,13 @@ def normalize_username(username: str) -> str:
     return name
 
 
+# Asked on every request in single-user mode: plain SQL, cheaper than building the expression.
+ANY_USER_SQL = f"SELECT 1 FROM {User.__tablename__} LIMIT 1"
+
+
 def users_exist(session: Session) -> bool:
     """Whether any user was ever created: from then on every request must sign in."""
-    return session.scalar(select(User.id).limit(1)) is not None
+    return session.connection().exec_driver_sql(ANY_USER_SQL).first() is not None
 
 
 def find_user(session: Session, ref: int | str) -> User | None:

@@ -69,7 +69,10 @@ class ParameterPreset(Owned, Base):
     # Owned: its owner is None for system presets and for what was made before users existed (the
     # first admin then owns those).
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    # Indexed: the preset cache asks for the latest update on every read.
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow, index=True
+    )
     shares: Mapped[list[PresetShare]] = relationship(lazy="selectin", cascade="all, delete-orphan")
     # The number of its current version (a row of preset_versions): the ETag of the API.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")

@@ -16,6 +16,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 WRITE_OPTION = "autotuner_write"
+SQLITE_POOL_SIZE = 20
+SQLITE_POOL_OVERFLOW = 40
 
 
 def _prepare_sqlite_file(url: str) -> None:
@@ -31,6 +33,11 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            # Enough kept open for the thread pool's concurrent requests, the tuning worker and the
+            # event streams: past pool_size, a connection is opened (four PRAGMAs) and closed for
+            # each checkout, which cost a third of a busy server's time.
+            pool_size=SQLITE_POOL_SIZE,
+            max_overflow=SQLITE_POOL_OVERFLOW,
         )
 
         @event.listens_for(engine, "connect")

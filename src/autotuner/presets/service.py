@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from pydantic import ValidationError
 from sqlalchemy import Table, func, insert, or_, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from autotuner.core.actors import Actor
 from autotuner.core.enums import ENGINE_RUNTIMES, Visibility
@@ -525,13 +525,54 @@ def catalog_facts(runtime: str | None, parameters: Sequence[ParameterSpace]) -> 
     return facts
 
 
-def merge_runtime(presets: Sequence[ParameterPreset], runtime: str | None = None) -> str | None:
+def merge_runtime(presets: Sequence[Mergeable], runtime: str | None = None) -> str | None:
     """The engine whose catalog a merge uses: the one asked for, else the presets' own when
     they agree (presets for any engine do not count), else none."""
     if runtime is not None:
         return runtime
     runtimes = {p.runtime for p in presets if p.runtime}
     return runtimes.pop() if len(runtimes) == 1 else None
+
+
+class Mergeable(Protocol):
+    """What a merge reads of a preset: a stored :class:`ParameterPreset`, or a cached copy of it
+    (``autotuner.web.preset_list_cache``). Never changed by the merge."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def runtime(self) -> str | None: ...
+    @property
+    def effective_parameters(self) -> dict[str, Any]: ...
+    @property
+    def owner_id(self) -> int | None: ...
+    @property
+    def visibility(self) -> str: ...
+    @property
+    def team_ids(self) -> Sequence[int]: ...
+
+
+# The presets of some ids and slugs (those that exist, in any order).
+MergeSource = Callable[[set[int], set[str]], Iterable[Mergeable]]
+
+
+def _stored_for_merge(session: Session) -> MergeSource:
+    def find(ids: set[int], slugs: set[str]) -> Iterable[Mergeable]:
+        return session.scalars(
+            select(ParameterPreset)
+            .where(or_(ParameterPreset.id.in_(ids), ParameterPreset.slug.in_(slugs)))
+            # A merge reads the rows and their shares (who may read them); their owners and
+            # bases load only if something asks (two queries fewer per merge).
+            .options(lazyload(ParameterPreset.owner), lazyload(ParameterPreset.base_links))
+        )
+
+    return find
 
 
 def merge_presets(
@@ -544,11 +585,13 @@ def merge_presets(
     resolutions: dict[str, Resolution] | None = None,
     runtime: str | None = None,
     options: bool = False,
-) -> tuple[MergeResult, list[ParameterPreset]]:
+    source: MergeSource | None = None,
+) -> tuple[MergeResult, list[Mergeable]]:
     """Merge the effective parameters of the presets ``refs`` (ids or slugs) in the order given,
     apply ``resolutions`` per parameter, then ``overrides``. Smart merge reads the catalog of
     ``runtime`` (default: the presets' own when they agree). ``options``: what each resolution
-    would keep, per conflict (for the preview)."""
+    would keep, per conflict (for the preview). ``source`` finds the presets (default: the
+    database, in ``session``)."""
     keys = [str(r).strip() for r in refs]
     repeated = sorted(k for k, n in Counter(keys).items() if n > 1)
     if repeated:
@@ -557,19 +600,13 @@ def merge_presets(
         )
     ids = {i for i in map(as_id, keys) if i is not None and storable_id(i)}
     slugs = {k for k in keys if as_id(k) is None}
-    found = (
-        list(
-            session.scalars(
-                select(ParameterPreset).where(or_(ParameterPreset.id.in_(ids), ParameterPreset.slug.in_(slugs)))
-            )
-        )
-        if ids or slugs
-        else []
-    )
+    found = list((source or _stored_for_merge(session))(ids, slugs)) if ids or slugs else []
     by_id = {p.id: p for p in found}
     by_slug = {p.slug: p for p in found}
     looked_up = [by_slug.get(k) if (i := as_id(k)) is None else by_id.get(i) for k in keys]
-    looked_up = [p if p is not None and readable(actor, p) else None for p in looked_up]
+    looked_up = [
+        p if p is not None and actor.may_read(p.owner_id, p.visibility, p.team_ids) else None for p in looked_up
+    ]
     missing = [k for k, p in zip(keys, looked_up, strict=False) if p is None]
     presets = [p for p in looked_up if p is not None]
     if missing:
@@ -592,7 +629,7 @@ def merge_presets(
     return result, presets
 
 
-def merge_report(result: MergeResult, presets: list[ParameterPreset]) -> MergeResponse:
+def merge_report(result: MergeResult, presets: Sequence[Mergeable]) -> MergeResponse:
     """The answer to a merge, for the API and the CLI alike."""
     return MergeResponse(
         parameters=result.parameters,

@@ -42,9 +42,12 @@ def _messages(report: SpaceReport, runtime: str, parameters: dict[str, Any], gpu
     return messages
 
 
-def merge_preview(session: Session, data: MergeRequest, actor: Actor) -> MergeResponse:
+def merge_preview(
+    session: Session, data: MergeRequest, actor: Actor, source: presets_service.MergeSource | None = None
+) -> MergeResponse:
     """``POST /api/presets/merge``: the merge, and the combination rules over its result when the
-    engine is known (asked for, or the presets' own)."""
+    engine is known (asked for, or the presets' own). ``source``: where the presets are found
+    (default: the database)."""
     result, presets = presets_service.merge_presets(
         session,
         data.preset_ids,
@@ -54,6 +57,7 @@ def merge_preview(session: Session, data: MergeRequest, actor: Actor) -> MergeRe
         resolutions=data.resolutions,
         runtime=data.runtime,
         options=True,
+        source=source,
     )
     response = presets_service.merge_report(result, presets)
     if result.runtime is not None and result.parameters:

@@ -103,6 +103,8 @@ def create_app(settings: Settings | None = None, *, prepare_db: bool = True) -> 
         )
     app.add_middleware(RequestGuard, settings=settings)  # outermost: refuses before anything runs
     app.include_router(auth.router)  # the only API routes that need no sign-in
+    # The hot read paths authenticate inside their own work (see autotuner.web.deps.read_authenticated).
+    app.include_router(presets.reads)
     for module in (presets, tasks, events, runtimes, experiments, system, users, teams, tokens, audit, analytics):
         app.include_router(module.router, dependencies=AUTHENTICATED)
     mount_docs(app)

@@ -6,11 +6,12 @@ credentials is refused (401) before any route runs (single-user mode aside: see
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from autotuner.accounts.authentication import authenticate, bearer_token
 from autotuner.accounts.sessions import COOKIE_NAME
@@ -19,6 +20,8 @@ from autotuner.core.errors import Unauthorized
 from autotuner.core.settings import Settings
 from autotuner.db.session import session_scope
 
+T = TypeVar("T")
+
 
 def get_session(request: Request) -> Iterator[Session]:
     """A session whose transaction commits when the endpoint returns and rolls back on error."""
@@ -26,9 +29,31 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def _authenticate(request: Request, session: Session) -> Actor:
+    """Who sends ``request`` (401 when nobody we know), asked in ``session`` (which it may commit:
+    a token's last use is written in a transaction of its own)."""
+    header = request.headers.get("authorization")
+    state = request.app.state
+    # Once a user has signed in, users exist for good (none is ever deleted): no need to ask the
+    # database again on every request. Single-user mode keeps asking (the CLI may add the first).
+    known = bool(getattr(state, "users_known", False))
+    actor = authenticate(
+        session,
+        bearer=bearer_token(header) if header is not None else None,
+        cookie=request.cookies.get(COOKIE_NAME),
+        peer=request.client.host if request.client else None,
+        settings=state.settings,
+        limiter=state.sign_in_limiter,
+        users_known=known,
+    )
+    if not known and actor.user_id is not None:
+        state.users_known = True
+    return actor
 
 
 # "function" scope: the commit happens before the response is sent, so a failed commit is
@@ -36,24 +61,32 @@ def get_app_settings(request: Request) -> Settings:
 def get_actor(request: Request) -> Actor:
     """Who sends the request (401 when nobody we know). Authenticates in a session of its own, so
     that the route's session starts its transactions afresh (a writing one on SQLite)."""
-    header = request.headers.get("authorization")
-    state = request.app.state
-    # Once a user has signed in, users exist for good (none is ever deleted): no need to ask the
-    # database again on every request. Single-user mode keeps asking (the CLI may add the first).
-    known = bool(getattr(state, "users_known", False))
-    with session_scope(state.session_factory) as session:
-        actor = authenticate(
-            session,
-            bearer=bearer_token(header) if header is not None else None,
-            cookie=request.cookies.get(COOKIE_NAME),
-            peer=request.client.host if request.client else None,
-            settings=state.settings,
-            limiter=state.sign_in_limiter,
-            users_known=known,
-        )
-    if not known and actor.user_id is not None:
-        state.users_known = True
-    return actor
+    with session_scope(request.app.state.session_factory) as session:
+        return _authenticate(request, session)
+
+
+async def run_read(request: Request, work: Callable[[Session], T]) -> T:
+    """``work(session)`` in a session of its own and one trip to the thread pool, for an ``async``
+    route that only reads: a sync route with :data:`SessionDep` takes three trips (the session's
+    set-up, the route, the session's tear-down), and each costs about as much as a cached read."""
+    factory = request.app.state.session_factory
+
+    def in_session() -> T:
+        with session_scope(factory) as session:
+            return work(session)
+
+    return await run_in_threadpool(in_session)
+
+
+async def read_authenticated(request: Request, work: Callable[[Session, Actor], T]) -> T:
+    """Who sends the request, then ``work(session, actor)``, in one session and one trip to the
+    thread pool (with :data:`ActorDep` and :func:`run_read`: two trips and two sessions).
+
+    For the hottest read, a preset by id or slug, whose route belongs to a ``reads`` router that
+    the app includes without :data:`AUTHENTICATED`. Only for a route whose parameters cannot be
+    invalid (no body, no query): FastAPI validates those before the route runs, and a request
+    without credentials must hear 401 first. The 401 still comes before ``work`` runs."""
+    return await run_read(request, lambda session: work(session, _authenticate(request, session)))
 
 
 def get_optional_actor(request: Request) -> Actor | None:

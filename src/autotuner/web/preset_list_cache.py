@@ -1,27 +1,44 @@
-"""The preset list, serialised once and served again until the table changes.
+"""The presets, serialised once and served again until the table changes.
 
 Serialising ~1,000 presets costs ~20 ms of CPU per request; checking whether anything changed
 (count, highest id, latest update) costs a fraction of a millisecond, and also sees changes made
-by other processes such as the CLI. Filters run over the cached rows.
+by other processes such as the CLI. The list's filters run over the cached rows, and a single
+preset (``GET /api/presets/{ref}``) is served from them too while they are fresh: loading it
+through the ORM (the row, its owner, shares and bases) cost more than the rest of the request.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from autotuner.core.actors import Actor
+from autotuner.core.ids import as_id
 from autotuner.db.models import ParameterPreset
 from autotuner.presets import service
 from autotuner.presets.schemas import PresetRead
 
+# Whether anything changed: asked on every request, in plain SQL (building and compiling the same
+# expression each time cost more than running it).
+# One subquery each: SQLite reads a max() from its index only when it is alone in its query.
+_KEY_SQL = f"SELECT (SELECT count(*) FROM {ParameterPreset.__tablename__}), (SELECT max(id) FROM {ParameterPreset.__tablename__}), (SELECT max(updated_at) FROM {ParameterPreset.__tablename__})"
+
+
+MAX_BODIES = 16
+
 
 @dataclass(frozen=True)
 class _Row:
+    """One preset as the list, a single read and a merge need it (a :class:`service.Mergeable`)."""
+
+    id: int
+    name: str
+    slug: str
+    version: int
     category: str | None
     is_system: bool
     runtime: str | None
@@ -29,6 +46,7 @@ class _Row:
     owner_id: int | None
     visibility: str
     team_ids: tuple[int, ...]
+    effective_parameters: dict[str, Any]
     json: bytes
 
 
@@ -36,33 +54,79 @@ class PresetListCache:
     def __init__(self) -> None:
         self._key: tuple[Any, ...] | None = None
         self._rows: list[_Row] = []
+        self._by_ref: dict[int | str, _Row] = {}
+        # Answers already joined, per (who may read what, filters): a list of 1,000 presets is
+        # 1.5 MB, joined again on every request otherwise. Emptied with the rows.
+        self._bodies: dict[tuple[Any, ...], bytes] = {}
         self._lock = threading.Lock()
 
-    def _current(self, session: Session) -> list[_Row]:
-        key = tuple(
-            session.execute(
-                select(func.count(), func.max(ParameterPreset.id), func.max(ParameterPreset.updated_at))
-            ).one()
-        )
+    @staticmethod
+    def _key_now(session: Session) -> tuple[Any, ...]:
+        return tuple(session.connection().exec_driver_sql(_KEY_SQL).one())
+
+    def _current(self, session: Session) -> tuple[tuple[Any, ...], list[_Row]]:
+        """The rows as the database holds them now, and the key they were read at."""
+        key = self._key_now(session)
         with self._lock:
             if key == self._key:
-                return self._rows
+                return key, self._rows
         rows = [
             _Row(
-                p.category,
-                p.is_system,
-                p.runtime,
-                service.search_text(p),
-                p.owner_id,
-                p.visibility,
-                tuple(p.team_ids),
-                PresetRead.model_validate(p).model_dump_json().encode(),
+                id=p.id,
+                name=p.name,
+                slug=p.slug,
+                version=p.version,
+                category=p.category,
+                is_system=p.is_system,
+                runtime=p.runtime,
+                search_text=service.search_text(p),
+                owner_id=p.owner_id,
+                visibility=p.visibility,
+                team_ids=tuple(p.team_ids),
+                # A copy of its own: the row outlives the session, and nothing may change it.
+                effective_parameters=copy.deepcopy(p.effective_parameters),
+                json=PresetRead.model_validate(p).model_dump_json().encode(),
             )
             for p in service.list_presets(session)
         ]
+        by_ref: dict[int | str, _Row] = {row.id: row for row in rows}
+        by_ref.update((row.slug, row) for row in rows)
         with self._lock:
-            self._key, self._rows = key, rows
-        return rows
+            self._key, self._rows, self._by_ref = key, rows, by_ref
+            self._bodies = {}
+        return key, rows
+
+    def merge_source(self, session: Session) -> service.MergeSource | None:
+        """Where a merge finds its presets while the cache is fresh (None: it is not, and the
+        merge loads them; the cache is not rebuilt for a merge)."""
+        with self._lock:
+            key, by_ref = self._key, self._by_ref
+        if key is None or key != self._key_now(session):
+            return None
+
+        def find(ids: set[int], slugs: set[str]) -> list[service.Mergeable]:
+            refs: list[int | str] = [*ids, *slugs]
+            return [row for ref in refs if (row := by_ref.get(ref)) is not None]
+
+        return find
+
+    def one_json(self, session: Session, actor: Actor, ref: str) -> tuple[bytes, int]:
+        """One preset ``actor`` may read, by id or slug, as ``(JSON, version)``: from the cache
+        while it is fresh (it is not rebuilt for one preset), else loaded; the errors are the
+        service's (a preset the actor may not read is not found, like one that does not exist)."""
+        with self._lock:
+            key, by_ref = self._key, self._by_ref
+        text = ref.strip()
+        number = as_id(text)
+        row = by_ref.get(number if number is not None else text)
+        if (
+            row is not None
+            and actor.may_read(row.owner_id, row.visibility, row.team_ids)
+            and key == self._key_now(session)
+        ):
+            return row.json, row.version
+        preset = service.get_preset(session, ref, actor)
+        return PresetRead.model_validate(preset).model_dump_json().encode(), preset.version
 
     def list_json(
         self,
@@ -80,9 +144,17 @@ class PresetListCache:
         """The JSON array of the presets ``actor`` may read that match the filters, as
         ``service.list_presets`` orders them."""
         needle = q.strip().lower() if q and q.strip() else None
+        key, rows = self._current(session)
+        # Everything may_read and ``mine`` look at.
+        reader = (actor.is_admin, actor.user_id, tuple(sorted(actor.team_roles)))
+        memo = (key, reader, category, is_system, runtime, needle, mine, team, visibility)
+        with self._lock:
+            body = self._bodies.get(memo)
+        if body is not None:
+            return body
         selected = [
             row.json
-            for row in self._current(session)
+            for row in rows
             if actor.may_read(row.owner_id, row.visibility, row.team_ids)
             and (not mine or (row.owner_id is not None and row.owner_id == actor.user_id))
             and (team is None or team in row.team_ids)
@@ -92,4 +164,10 @@ class PresetListCache:
             and (not runtime or row.runtime == runtime)
             and (needle is None or needle in row.search_text)
         ]
-        return b"[" + b",".join(selected) + b"]"
+        body = b"[" + b",".join(selected) + b"]"
+        with self._lock:
+            if key == self._key:  # not if the rows were read again meanwhile
+                if len(self._bodies) >= MAX_BODIES:
+                    self._bodies.clear()
+                self._bodies[memo] = body
+        return body

@@ -41,7 +41,7 @@ from autotuner.presets.schemas import (
 )
 from autotuner.tasks.preview import merge_preview
 from autotuner.tuning.memory import known_models
-from autotuner.web.deps import ActorDep, SessionDep, SettingsDep
+from autotuner.web.deps import ActorDep, SessionDep, SettingsDep, read_authenticated, run_read
 from autotuner.web.errors import ERROR_RESPONSES
 from autotuner.web.routing import SlashTolerantRouter
 
@@ -66,6 +66,9 @@ class PresetRef(Convertor[str]):
 register_url_convertor("preset_ref", PresetRef())
 
 router = SlashTolerantRouter(prefix="/api/presets", tags=["presets"], responses=ERROR_RESPONSES)
+# The hottest read, a preset by id or slug: it authenticates in its own work
+# (``read_authenticated``), so the app includes this router without the AUTHENTICATED dependency.
+reads = SlashTolerantRouter(prefix="/api/presets", tags=["presets"], responses=ERROR_RESPONSES)
 
 
 def _etags_schema(schema: dict[str, Any]) -> None:
@@ -86,8 +89,9 @@ VersionNumber = Annotated[int, Path(ge=1, le=2**31 - 1)]
 _ETAG = re.compile(r'(?:W/)?"?([0-9]{1,10})"?')
 
 
-def etag(preset: ParameterPreset) -> str:
-    return f'"{preset.version}"'
+def etag(version: int) -> str:
+    """A preset's ETag: its version number, quoted."""
+    return f'"{version}"'
 
 
 def expected_versions(if_match: str | None) -> set[int] | None:
@@ -112,8 +116,7 @@ def expected_versions(if_match: str | None) -> set[int] | None:
 
 
 @router.get("/", response_model=list[PresetRead], summary="List presets")
-def list_presets(
-    session: SessionDep,
+async def list_presets(
     actor: ActorDep,
     request: Request,
     category: Annotated[str | None, Query(max_length=100)] = None,
@@ -125,16 +128,20 @@ def list_presets(
     visibility: Visibility | None = None,
 ) -> Response:
     """The presets the caller may see (its own, its teams', public ones), filtered."""
-    body = request.app.state.preset_list_cache.list_json(
-        session,
-        actor,
-        category=category,
-        is_system=is_system,
-        runtime=runtime,
-        q=q,
-        mine=mine,
-        team=team,
-        visibility=visibility,
+    cache = request.app.state.preset_list_cache
+    body = await run_read(
+        request,
+        lambda session: cache.list_json(
+            session,
+            actor,
+            category=category,
+            is_system=is_system,
+            runtime=runtime,
+            q=q,
+            mine=mine,
+            team=team,
+            visibility=visibility,
+        ),
     )
     return Response(content=body, media_type="application/json")
 
@@ -142,7 +149,7 @@ def list_presets(
 @router.post("/", response_model=PresetSaved, status_code=status.HTTP_201_CREATED, summary="Create a preset")
 def create_preset(session: SessionDep, actor: ActorDep, data: PresetCreate, response: Response) -> PresetSaved:
     saved = service.create_preset(session, data, actor)
-    response.headers["ETag"] = etag(saved.preset)
+    response.headers["ETag"] = etag(saved.preset.version)
     return saved.read()
 
 
@@ -151,8 +158,10 @@ def create_preset(session: SessionDep, actor: ActorDep, data: PresetCreate, resp
     response_model=MergeResponse,
     summary="Merge several presets (their effective parameters), with the combination rules applied",
 )
-def merge_presets(session: SessionDep, actor: ActorDep, data: MergeRequest) -> MergeResponse:
-    return merge_preview(session, data, actor)
+async def merge_presets(actor: ActorDep, request: Request, data: MergeRequest) -> Response:
+    cache = request.app.state.preset_list_cache
+    answer = await run_read(request, lambda session: merge_preview(session, data, actor, cache.merge_source(session)))
+    return Response(content=answer.model_dump_json(), media_type="application/json")
 
 
 IMPORT_BODY = {
@@ -293,15 +302,15 @@ def _import_answer(session: Session, outcome: service.ImportOutcome) -> Response
     return Response(body, status_code=code, media_type="application/json")
 
 
-@router.get(
+@reads.get(
     "/{preset_id:preset_ref}",
     response_model=PresetRead,
     summary="Get a preset by id or slug (its version is also the ETag)",
 )
-def get_preset(session: SessionDep, actor: ActorDep, preset_id: str, response: Response) -> ParameterPreset:
-    preset = service.get_preset(session, preset_id, actor)
-    response.headers["ETag"] = etag(preset)
-    return preset
+async def get_preset(request: Request, preset_id: str) -> Response:
+    cache = request.app.state.preset_list_cache
+    body, version = await read_authenticated(request, lambda session, actor: cache.one_json(session, actor, preset_id))
+    return Response(content=body, media_type="application/json", headers={"ETag": etag(version)})
 
 
 @router.put(
@@ -318,7 +327,7 @@ def update_preset(
     if_match: IfMatch = None,
 ) -> PresetSaved:
     saved = service.update_preset(session, preset_id, data, actor, expected=expected_versions(if_match))
-    response.headers["ETag"] = etag(saved.preset)
+    response.headers["ETag"] = etag(saved.preset.version)
     return saved.read()
 
 
@@ -452,7 +461,7 @@ def restore_version(
     saved = history.restore_version(
         session, preset_id, number, actor, note=data.change_note if data else None, expected=expected
     )
-    response.headers["ETag"] = etag(saved.preset)
+    response.headers["ETag"] = etag(saved.preset.version)
     return saved.read()
 
 
@@ -487,9 +496,9 @@ def get_preset_analytics(session: SessionDep, actor: ActorDep, preset_id: str) -
 
 
 def route_words() -> set[str]:
-    """Every fixed word of this router's paths (merge, import, export, versions, diff, ...)."""
+    """Every fixed word of this module's paths (merge, import, export, versions, diff, ...)."""
     words: set[str] = set()
-    for route in router.routes:
+    for route in (*router.routes, *reads.routes):
         path = getattr(route, "path", "")
         words.update(part for part in path.removeprefix(router.prefix).split("/") if part and "{" not in part)
     return words

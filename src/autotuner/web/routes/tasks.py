@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import Body, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
+from pydantic import TypeAdapter
 
 from autotuner.core.enums import TaskStatus, Visibility
-from autotuner.db.models import Experiment, Task
+from autotuner.db.models import Task
 from autotuner.presets.schemas import Sharing
 from autotuner.runs import service as runs
 from autotuner.tasks import service
@@ -23,7 +24,7 @@ from autotuner.tasks.schemas import (
     TaskRead,
     TaskUpdate,
 )
-from autotuner.web.deps import ActorDep, SessionDep
+from autotuner.web.deps import ActorDep, SessionDep, run_read
 from autotuner.web.errors import ERROR_RESPONSES, TEXT_ROUTE_ERROR_RESPONSES
 from autotuner.web.routing import SlashTolerantRouter
 
@@ -31,6 +32,11 @@ router = SlashTolerantRouter(prefix="/api/tasks", tags=["tasks"], responses=ERRO
 
 Offset = Annotated[int, Query(ge=0, le=10**12, description="First valid combination to return.")]
 Limit = Annotated[int, Query(ge=0, le=1000, description="How many combinations to return.")]
+
+
+# The hot reads (a task, its experiments) are async routes doing their work in one trip to the
+# thread pool (``run_read``), and answer JSON serialised once, as FastAPI would have.
+_EXPERIMENTS = TypeAdapter(list[ExperimentRead])
 
 
 def _read(task: Task) -> TaskRead:
@@ -91,8 +97,9 @@ def draft_space(
 
 
 @router.get("/{task_id:int}", response_model=TaskRead, summary="Get a task, with the provenance of its parameters")
-def get_task(session: SessionDep, actor: ActorDep, task_id: int) -> TaskRead:
-    return _read(service.get_task(session, task_id, actor))
+async def get_task(actor: ActorDep, request: Request, task_id: int) -> Response:
+    body = await run_read(request, lambda session: _read(service.get_task(session, task_id, actor)).model_dump_json())
+    return Response(content=body, media_type="application/json")
 
 
 @router.put("/{task_id:int}", response_model=TaskRead, summary="Update a task that is not running")
@@ -178,8 +185,14 @@ def clear_experiments(session: SessionDep, actor: ActorDep, request: Request, ta
 
 
 @router.get("/{task_id:int}/experiments", response_model=list[ExperimentRead], summary="A task's experiments, in order")
-def task_experiments(session: SessionDep, actor: ActorDep, task_id: int) -> list[Experiment]:
-    return runs.list_experiments(session, task_id, actor)
+async def task_experiments(actor: ActorDep, request: Request, task_id: int) -> Response:
+    body = await run_read(
+        request,
+        lambda session: _EXPERIMENTS.dump_json(
+            _EXPERIMENTS.validate_python(runs.list_experiments(session, task_id, actor))
+        ),
+    )
+    return Response(content=body, media_type="application/json")
 
 
 @router.get(
