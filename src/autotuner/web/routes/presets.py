@@ -115,6 +115,24 @@ def expected_versions(if_match: str | None) -> set[int] | None:
     return versions
 
 
+def _accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header allows gzip (``gzip``, ``*``, not ``gzip;q=0``)."""
+    allowed = False
+    for item in accept_encoding.lower().split(","):
+        coding, _, params = item.strip().partition(";")
+        if coding.strip() not in ("gzip", "*"):
+            continue
+        q = params.strip().removeprefix("q=").strip() if params.strip().startswith("q=") else "1"
+        try:
+            weight = float(q)
+        except ValueError:
+            weight = 1.0
+        if coding.strip() == "gzip":
+            return weight > 0
+        allowed = weight > 0
+    return allowed
+
+
 @router.get("/", response_model=list[PresetRead], summary="List presets")
 async def list_presets(
     actor: ActorDep,
@@ -129,7 +147,8 @@ async def list_presets(
 ) -> Response:
     """The presets the caller may see (its own, its teams', public ones), filtered."""
     cache = request.app.state.preset_list_cache
-    body = await run_read(
+    accepts_gzip = _accepts_gzip(request.headers.get("accept-encoding", ""))
+    body, compressed = await run_read(
         request,
         lambda session: cache.list_json(
             session,
@@ -141,9 +160,13 @@ async def list_presets(
             mine=mine,
             team=team,
             visibility=visibility,
+            gzip=accepts_gzip,
         ),
     )
-    return Response(content=body, media_type="application/json")
+    headers = {"Vary": "Accept-Encoding"}
+    if compressed:
+        headers["Content-Encoding"] = "gzip"
+    return Response(content=body, media_type="application/json", headers=headers)
 
 
 @router.post("/", response_model=PresetSaved, status_code=status.HTTP_201_CREATED, summary="Create a preset")

@@ -1,0 +1,94 @@
+"""The presets as served from the preset cache (autotuner.web.preset_list_cache): a preset, the
+list and a merge answer exactly what the database holds, after every kind of change, and a
+large list goes gzip-compressed to a client that accepts it."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+from support.factories import create_preset
+
+from autotuner.web.routes.presets import _accepts_gzip
+
+
+def as_read(saved: dict) -> dict:
+    """A create's answer without its catalog warnings: what GET answers."""
+    return {k: v for k, v in saved.items() if k != "warnings"}
+
+
+def test_a_cached_preset_follows_every_change(client):
+    base = create_preset(client, "cache-base", parameters={"tp-size": [1, 2]})
+    client.get("/api/presets/")  # fills the cache
+    assert client.get("/api/presets/cache-base").json() == as_read(base)
+
+    updated = client.put("/api/presets/cache-base", json={"description": "changed"})
+    assert updated.status_code == 200, updated.text
+    read = client.get("/api/presets/cache-base")
+    assert read.json()["description"] == "changed" and read.headers["etag"] == '"2"'
+    client.get("/api/presets/")
+    assert client.get(f"/api/presets/{base['id']}").json()["description"] == "changed"
+
+    child = create_preset(client, "cache-child", parameters={"dp-size": [1]}, extends=["cache-base"])
+    client.get("/api/presets/")
+    assert client.get("/api/presets/cache-base").json()["extended_by"] == 1
+    merged = client.post("/api/presets/merge", json={"preset_ids": [child["id"]], "merge_strategy": "union"})
+    assert merged.json()["parameters"] == {"tp-size": [1, 2], "dp-size": [1]}
+
+    assert client.delete(f"/api/presets/{child['id']}").status_code == 204
+    assert client.get("/api/presets/cache-child").status_code == 404
+    assert client.get("/api/presets/cache-base").json()["extended_by"] == 0
+    missing = client.post("/api/presets/merge", json={"preset_ids": [child["id"]], "merge_strategy": "union"})
+    assert missing.status_code == 404
+
+
+def test_merges_from_the_cache_answer_as_merges_from_the_database(client):
+    a = create_preset(client, "cache-a", parameters={"tp-size": [1, 2], "nested": {"x": [1]}})
+    b = create_preset(client, "cache-b", parameters={"tp-size": [4], "nested": {"x": [2]}})
+    bodies = [
+        {"preset_ids": [a["id"], "cache-b"], "merge_strategy": strategy, "overrides": {"nested": {"x": [9]}}}
+        for strategy in ("union", "intersection", "last_wins", "deep_merge", "smart")
+    ]
+    from_database = [client.post("/api/presets/merge", json=body).json() for body in bodies]
+    client.get("/api/presets/")  # fills the cache: the merges below read its rows
+    for _ in range(2):  # a merge that changed its inputs would answer differently the second time
+        assert [client.post("/api/presets/merge", json=body).json() for body in bodies] == from_database
+    assert client.get("/api/presets/cache-a").json() == as_read(a)
+    assert client.get("/api/presets/cache-b").json() == as_read(b)
+
+
+def test_a_large_list_is_gzipped_for_a_client_that_accepts_it(client):
+    for i in range(30):
+        create_preset(client, f"cache-many-{i}", description="x" * 200)
+    plain = client.get("/api/presets/", headers={"Accept-Encoding": "identity"})
+    assert plain.headers.get("content-encoding") is None
+    assert plain.headers["vary"] == "Accept-Encoding"
+
+    # httpx would decompress on its own: read the bytes as they came.
+    with client.stream("GET", "/api/presets/", headers={"Accept-Encoding": "gzip"}) as zipped:
+        assert zipped.headers["content-encoding"] == "gzip"
+        raw = b"".join(zipped.iter_raw())
+    assert len(raw) < len(plain.content) / 3
+    assert gzip.decompress(raw) == plain.content
+
+    refused = client.get("/api/presets/", headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert refused.headers.get("content-encoding") is None and refused.content == plain.content
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("gzip", True),
+        ("gzip, deflate, br", True),
+        ("br;q=1.0, gzip;q=0.8", True),
+        ("*", True),
+        ("gzip;q=0", False),
+        ("*;q=0", False),
+        ("identity", False),
+        ("", False),
+        ("deflate, *;q=0.1", True),
+        ("gzip;q=0, *", False),
+    ],
+)
+def test_accept_encoding_is_read_as_http_says(header, expected):
+    assert _accepts_gzip(header) is expected
