@@ -605,14 +605,17 @@ def bench_service(args: argparse.Namespace, database_url: str | None) -> dict:
                     "/api/presets/merge", json={"preset_ids": chosen, "merge_strategy": rng.choice(STRATEGIES)}
                 )
 
-            # A task made from three of the presets (its provenance holds them): GET a task.
+            # A task made from three built-in presets (its provenance holds them): GET a task.
             with httpx.Client(base_url=server.base_url, timeout=REQUEST_TIMEOUT_S) as client:
                 made = client.post(
                     "/api/tasks/",
                     json={
                         "task_name": "bench-task",
                         "model": {"id_or_path": "meta-llama/Llama-3.1-8B-Instruct"},
-                        "presets": {"ids": ids[:3], "merge_strategy": "union"},
+                        "presets": {
+                            "ids": ["memory-efficient", "balanced", "high-throughput"],
+                            "merge_strategy": "union",
+                        },
                     },
                 )
             if made.status_code != 201:
@@ -637,7 +640,7 @@ def bench_service(args: argparse.Namespace, database_url: str | None) -> dict:
                     max_seconds=min(args.max_seconds, 10.0),
                 ),
                 run_phase("POST /api/presets/merge (2-5 presets)", server, merge, seed=13, **common),
-                run_phase("GET /api/tasks/{id} (made from 3 presets)", server, task, seed=16, **common),
+                run_phase("GET /api/tasks/{id} (from 3 built-in presets)", server, task, seed=16, **common),
             ]
             wrk_rows: list[WrkRow] = []
             if args.wrk_seconds > 0 and shutil.which("wrk"):

@@ -29,7 +29,9 @@ from autotuner.presets.schemas import PresetRead
 _KEY_SQL = f"SELECT (SELECT count(*) FROM {ParameterPreset.__tablename__}), (SELECT max(id) FROM {ParameterPreset.__tablename__}), (SELECT max(updated_at) FROM {ParameterPreset.__tablename__})"
 
 
+# Kept answers, at most (they are dropped all at once past either bound).
 MAX_BODIES = 16
+MAX_BODY_BYTES = 64 * 1024 * 1024
 # A list of 1,000 presets is 1.5 MB of JSON and about 0.1 MB gzipped; level 6 compresses it in
 # ~10 ms, once per change of the presets.
 GZIP_FROM_BYTES = 4096
@@ -63,6 +65,7 @@ class PresetListCache:
         # Answers already joined, per (who may read what, filters): a list of 1,000 presets is
         # 1.5 MB, joined again on every request otherwise. Emptied with the rows.
         self._bodies: dict[tuple[Any, ...], bytes] = {}
+        self._body_bytes = 0
         self._lock = threading.Lock()
 
     @staticmethod
@@ -98,7 +101,7 @@ class PresetListCache:
         by_ref.update((row.slug, row) for row in rows)
         with self._lock:
             self._key, self._rows, self._by_ref = key, rows, by_ref
-            self._bodies = {}
+            self._bodies, self._body_bytes = {}, 0
         return key, rows
 
     def merge_source(self, session: Session) -> service.MergeSource | None:
@@ -172,9 +175,11 @@ class PresetListCache:
     def _keep(self, key: tuple[Any, ...], memo: tuple[Any, ...], body: bytes) -> None:
         with self._lock:
             if key == self._key:  # not if the rows were read again meanwhile
-                if len(self._bodies) >= MAX_BODIES:
+                if len(self._bodies) >= MAX_BODIES or self._body_bytes + len(body) > MAX_BODY_BYTES:
                     self._bodies.clear()
+                    self._body_bytes = 0
                 self._bodies[memo] = body
+                self._body_bytes += len(body)
 
     @staticmethod
     def _join(rows: list[_Row], actor: Actor, memo: tuple[Any, ...]) -> bytes:
