@@ -1,9 +1,29 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from 'vite';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 
+/**
+ * Mantine's ScrollArea (under Table, so on most pages' first load) imports only `useMergeRefs` from
+ * `@floating-ui/react`; that import alone pulled the whole of Floating UI into the first load. It
+ * gets `src/lib/mergeRefs.ts` instead (the same hook on Mantine's `useMergedRef`); Tooltip, Popover
+ * and Select keep the real Floating UI and load it when first needed (src/components/lazyFloating.tsx).
+ * Should ScrollArea import anything else from it, the build fails on the missing export.
+ */
+function scrollAreaWithoutFloatingUi(): Plugin {
+  const shim = fileURLToPath(new URL('./src/lib/mergeRefs.ts', import.meta.url));
+  return {
+    name: 'scroll-area-without-floating-ui',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (source === '@floating-ui/react' && importer && /@mantine[\\/]core[\\/]esm[\\/]components[\\/]ScrollArea[\\/]ScrollArea\.mjs$/.test(importer)) return shim;
+      return null;
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), scrollAreaWithoutFloatingUi()],
   server: {
     port: 5173,
     proxy: {

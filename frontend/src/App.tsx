@@ -1,8 +1,8 @@
 import { MantineProvider } from '@mantine/core';
-import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { IconHistory, IconKey, IconUsers } from '@tabler/icons-react';
 import { createBrowserRouter, Navigate, RouterProvider, type RouteObject } from 'react-router-dom';
+import { LazyNotifications } from './components/LazyNotifications';
 import { Layout, type NavItem } from './components/Layout';
 import { AccountMenu, AuthGate, useViewer } from './features/auth';
 import { useServiceVersion } from './features/system';
@@ -73,7 +73,7 @@ const queryClient = makeQueryClient();
 export function App() {
   return (
     <MantineProvider theme={theme} defaultColorScheme="light">
-      <Notifications position="top-right" />
+      <LazyNotifications position="top-right" />
       <QueryClientProvider client={queryClient}>
         <RouterProvider router={router} />
       </QueryClientProvider>

@@ -46,7 +46,8 @@ describe('PresetsPage', () => {
     expect(within(table).getAllByText('Memory').length).toBeGreaterThan(0);
     expect(within(table).queryByText('performance')).toBeNull();
     await userEvent.click(screen.getByRole('combobox', { name: 'Filter by category' }));
-    expect(screen.getByRole('option', { name: 'Performance' })).toBeInTheDocument();
+    // The Select loads on its first opening (components/lazyFloating.tsx).
+    expect(await screen.findByRole('option', { name: 'Performance' })).toBeInTheDocument();
     expect(screen.getByRole('option', { name: 'Memory' })).toBeInTheDocument();
   });
 

@@ -1,4 +1,4 @@
-import { Button, CloseButton, EmptyState, Group, Paper, Select, Skeleton, Stack, Text, TextInput } from '@mantine/core';
+import { Button, CloseButton, EmptyState, Group, Paper, Skeleton, Stack, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconPlus, IconSearch, IconStack2 } from '@tabler/icons-react';
 import { notifications } from '@mantine/notifications';
@@ -7,6 +7,7 @@ import { useSearchParams } from 'react-router-dom';
 import { errorMessage } from '../api/client';
 import { ApiErrorAlert } from '../components/ApiErrorAlert';
 import { PageHeader } from '../components/Layout';
+import { LazySelect } from '../components/lazyFloating';
 import { OwnerFilterSelect, ownerFilterQuery, ShareDialog, type OwnerFilter } from '../features/auth';
 import {
   categoryLabel,
@@ -89,7 +90,7 @@ export function PresetsPage() {
             rightSection={search ? <CloseButton size="sm" aria-label="Clear search" onClick={() => setSearch('')} /> : null}
             style={{ flex: '1 1 16rem', maxWidth: 420 }}
           />
-          <Select
+          <LazySelect
             aria-label="Filter by category"
             placeholder="All categories"
             data={categories.map((c) => ({ value: c, label: categoryLabel(c) }))}

@@ -2,8 +2,9 @@
  * The header's account corner. Single-user mode: a discreet note that opens how to create the
  * first admin. Signed in: the user, their teams, and Sign out.
  */
-import { Badge, Button, Code, Group, Popover, Stack, Text, Tooltip, UnstyledButton } from '@mantine/core';
+import { Badge, Button, Code, Group, Stack, Text, UnstyledButton } from '@mantine/core';
 import { IconLogout, IconUser } from '@tabler/icons-react';
+import { LazyPopover, LazyTooltip } from '../../../components/lazyFloating';
 import { useLogout } from '../api/authService';
 import { useViewer } from '../lib/viewerContext';
 
@@ -12,30 +13,33 @@ export function AccountMenu() {
   const logout = useLogout();
   if (viewer.mode === 'single-user') {
     return (
-      <Popover width={340} position="bottom-end" shadow="md" withArrow>
-        <Popover.Target>
+      <LazyPopover
+        width={340}
+        position="bottom-end"
+        shadow="md"
+        withArrow
+        target={
           <UnstyledButton aria-label="Single-user mode: how to switch sign-in on">
             <Badge variant="dot" color="gray" size="sm" style={{ cursor: 'pointer' }} data-testid="single-user-note">
               single-user mode
             </Badge>
           </UnstyledButton>
-        </Popover.Target>
-        <Popover.Dropdown>
-          <Stack gap={6}>
-            <Text size="sm" fw={600}>
-              No sign-in needed on this machine
-            </Text>
-            <Text size="xs">
-              No user exists yet, so requests from this machine act as its operator. Creating the first admin switches sign-in
-              on for everyone; run on the service&apos;s machine:
-            </Text>
-            <Code block>autotuner users create NAME --admin</Code>
-            <Text size="xs" c="dimmed">
-              See “Users, teams and tokens” in the README.
-            </Text>
-          </Stack>
-        </Popover.Dropdown>
-      </Popover>
+        }
+      >
+        <Stack gap={6}>
+          <Text size="sm" fw={600}>
+            No sign-in needed on this machine
+          </Text>
+          <Text size="xs">
+            No user exists yet, so requests from this machine act as its operator. Creating the first admin switches sign-in
+            on for everyone; run on the service&apos;s machine:
+          </Text>
+          <Code block>autotuner users create NAME --admin</Code>
+          <Text size="xs" c="dimmed">
+            See “Users, teams and tokens” in the README.
+          </Text>
+        </Stack>
+      </LazyPopover>
     );
   }
   const names = viewer.teams.map((t) => t.name);
@@ -54,11 +58,11 @@ export function AccountMenu() {
         )}
       </Group>
       {teams && (
-        <Tooltip label={`Your teams: ${names.join(', ')}`}>
+        <LazyTooltip label={`Your teams: ${names.join(', ')}`}>
           <Text size="xs" c="dimmed" visibleFrom="lg" data-testid="account-teams">
             teams: {teams}
           </Text>
-        </Tooltip>
+        </LazyTooltip>
       )}
       <Button size="xs" variant="default" leftSection={<IconLogout size={14} />} onClick={() => logout.mutate()} loading={logout.isPending}>
         Sign out

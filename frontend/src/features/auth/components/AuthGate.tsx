@@ -5,13 +5,23 @@
  */
 import { Center, Loader } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useMemo, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useMemo, type ReactNode } from 'react';
 import { onUnauthorized } from '../../../api/client';
 import { ApiErrorAlert } from '../../../components/ApiErrorAlert';
 import { authKeys, useMe, useTeams, type Me } from '../api/authService';
 import { viewerFromMe } from '../lib/permissions';
 import { ViewerContext } from '../lib/viewerContext';
-import { SignInPage } from './SignInPage';
+
+// Only a signed-out visitor needs the sign-in form: its code loads when it is shown.
+const SignInPage = lazy(() => import('./SignInPage').then((m) => ({ default: m.SignInPage })));
+
+function Loading() {
+  return (
+    <Center h="100vh">
+      <Loader aria-label="Loading" />
+    </Center>
+  );
+}
 
 export function AuthGate({ children }: { children: ReactNode }) {
   const client = useQueryClient();
@@ -36,13 +46,7 @@ export function AuthGate({ children }: { children: ReactNode }) {
     return { viewer, teamNames };
   }, [me.data, teams.data]);
 
-  if (me.isPending) {
-    return (
-      <Center h="100vh">
-        <Loader aria-label="Loading" />
-      </Center>
-    );
-  }
+  if (me.isPending) return <Loading />;
   if (me.isError) {
     return (
       <Center h="100vh" p="md">
@@ -50,6 +54,12 @@ export function AuthGate({ children }: { children: ReactNode }) {
       </Center>
     );
   }
-  if (me.data.mode === 'signed-out') return <SignInPage />;
+  if (me.data.mode === 'signed-out') {
+    return (
+      <Suspense fallback={<Loading />}>
+        <SignInPage />
+      </Suspense>
+    );
+  }
   return <ViewerContext.Provider value={state}>{children}</ViewerContext.Provider>;
 }

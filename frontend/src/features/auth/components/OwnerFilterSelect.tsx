@@ -1,5 +1,5 @@
 /** The owner filter beside a list's other filters: all visible, mine, one of my teams', or public. */
-import { Select } from '@mantine/core';
+import { LazySelect } from '../../../components/lazyFloating';
 import type { OwnerFilter } from '../lib/permissions';
 import { useViewer } from '../lib/viewerContext';
 
@@ -15,7 +15,7 @@ export function OwnerFilterSelect({ value, onChange, label }: { value: OwnerFilt
     ...[...teams].map(([id, name]) => ({ value: `team:${id}`, label: `Team: ${name}` })),
   ];
   return (
-    <Select
+    <LazySelect
       aria-label={label}
       data={data}
       value={value}

@@ -7,12 +7,13 @@
  * the rows near the viewport are in the DOM (each measured as it renders, since rows wrap to
  * different heights), between two spacer rows that keep the table's full height.
  */
-import { ActionIcon, Badge, ColorSwatch, Group, List, Popover, Stack, Table, Text, Tooltip } from '@mantine/core';
+import { ActionIcon, Badge, ColorSwatch, Group, List, Stack, Table, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { measureElement, useWindowVirtualizer } from '@tanstack/react-virtual';
 import { memo, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { IconAlertTriangle, IconCopy, IconDownload, IconHierarchy2, IconHistory, IconLock, IconPencil, IconShare, IconTrash } from '@tabler/icons-react';
 import { labelOf, PRESET_RUNTIMES } from '../../../api/enums';
+import { LazyPopover, LazyTooltip } from '../../../components/lazyFloating';
 import { ParameterChips } from '../../../components/ParameterChips';
 import { fullDate, relativeTime } from '../../../lib/dates';
 import { canDelete, canEdit, canShare, OwnerLine, useViewer } from '../../auth';
@@ -182,8 +183,13 @@ interface RowProps {
 function OutdatedBadge({ sentences }: { sentences: string[] }) {
   const label = `${sentences.length} flag${sentences.length === 1 ? '' : 's'} outdated`;
   return (
-    <Popover width={340} position="bottom-start" withArrow shadow="md">
-      <Popover.Target>
+    <LazyPopover
+      width={340}
+      position="bottom-start"
+      withArrow
+      shadow="md"
+      dropdownProps={{ 'data-testid': 'preset-outdated-details' }}
+      target={
         <Badge
           component="button"
           type="button"
@@ -197,23 +203,22 @@ function OutdatedBadge({ sentences }: { sentences: string[] }) {
         >
           {label}
         </Badge>
-      </Popover.Target>
-      <Popover.Dropdown data-testid="preset-outdated-details">
-        <Text size="xs" fw={600} mb={4}>
-          The newest engine catalog does not accept these flags as written:
-        </Text>
-        <List size="xs" spacing={2}>
-          {sentences.map((s) => (
-            <List.Item key={s} data-testid="preset-outdated-sentence" className="wrap-anywhere">
-              {s}
-            </List.Item>
-          ))}
-        </List>
-        <Text size="xs" c="dimmed" mt={6}>
-          A task on this version would be refused at creation: edit the preset, or pin the task's runtime version to one that has them.
-        </Text>
-      </Popover.Dropdown>
-    </Popover>
+      }
+    >
+      <Text size="xs" fw={600} mb={4}>
+        The newest engine catalog does not accept these flags as written:
+      </Text>
+      <List size="xs" spacing={2}>
+        {sentences.map((s) => (
+          <List.Item key={s} data-testid="preset-outdated-sentence" className="wrap-anywhere">
+            {s}
+          </List.Item>
+        ))}
+      </List>
+      <Text size="xs" c="dimmed" mt={6}>
+        A task on this version would be refused at creation: edit the preset, or pin the task's runtime version to one that has them.
+      </Text>
+    </LazyPopover>
   );
 }
 
@@ -250,7 +255,7 @@ const PresetRow = memo(function PresetRow({ preset, index, measureRef, extenders
               v{preset.version}
             </Badge>
             {preset.extended_by > 0 && (
-              <Tooltip label={extenders.length ? `Extended by ${extenders.join(', ')}` : 'Extended by presets you cannot see'} multiline maw={320}>
+              <LazyTooltip label={extenders.length ? `Extended by ${extenders.join(', ')}` : 'Extended by presets you cannot see'} multiline maw={320}>
                 <Badge
                   size="xs"
                   variant="light"
@@ -262,7 +267,7 @@ const PresetRow = memo(function PresetRow({ preset, index, measureRef, extenders
                 >
                   extended by {preset.extended_by}
                 </Badge>
-              </Tooltip>
+              </LazyTooltip>
             )}
             {outdated.length > 0 && <OutdatedBadge sentences={outdated} />}
           </Group>
@@ -303,41 +308,41 @@ const PresetRow = memo(function PresetRow({ preset, index, measureRef, extenders
         <ParameterChips space={(preset.extends ?? []).length ? preset.effective_parameters : preset.parameters} />
       </Table.Td>
       <Table.Td visibleFrom="lg">
-        <Tooltip label={fullDate(preset.updated_at)}>
+        <LazyTooltip label={fullDate(preset.updated_at)}>
           <Text size="sm" c="dimmed">
             {relativeTime(preset.updated_at)}
           </Text>
-        </Tooltip>
+        </LazyTooltip>
       </Table.Td>
       <Table.Td>
         <Group gap={2} justify="flex-end" wrap="wrap">
           {editable && (
-            <Tooltip label="Edit">
+            <LazyTooltip label="Edit">
               <ActionIcon variant="subtle" aria-label={`Edit ${preset.name}`} onClick={onEdit}>
                 <IconPencil size={16} />
               </ActionIcon>
-            </Tooltip>
+            </LazyTooltip>
           )}
           {onHistory && (
-            <Tooltip label="History">
+            <LazyTooltip label="History">
               <ActionIcon variant="subtle" aria-label={`History of ${preset.name}`} onClick={onHistory}>
                 <IconHistory size={16} />
               </ActionIcon>
-            </Tooltip>
+            </LazyTooltip>
           )}
           {shareable && (
-            <Tooltip label="Share">
+            <LazyTooltip label="Share">
               <ActionIcon variant="subtle" aria-label={`Share ${preset.name}`} onClick={onShare}>
                 <IconShare size={16} />
               </ActionIcon>
-            </Tooltip>
+            </LazyTooltip>
           )}
-          <Tooltip label={preset.is_system || copyAtOnce ? 'Duplicate: make your own editable copy' : 'Duplicate'}>
+          <LazyTooltip label={preset.is_system || copyAtOnce ? 'Duplicate: make your own editable copy' : 'Duplicate'}>
             <ActionIcon variant="subtle" aria-label={`Duplicate ${preset.name}`} onClick={copyAtOnce ? onCopy : onDuplicate}>
               <IconCopy size={16} />
             </ActionIcon>
-          </Tooltip>
-          <Tooltip label={`Export ${exportName}`}>
+          </LazyTooltip>
+          <LazyTooltip label={`Export ${exportName}`}>
             <ActionIcon
               variant="subtle"
               component="a"
@@ -348,22 +353,22 @@ const PresetRow = memo(function PresetRow({ preset, index, measureRef, extenders
             >
               <IconDownload size={16} />
             </ActionIcon>
-          </Tooltip>
+          </LazyTooltip>
           {preset.is_system ? (
-            <Tooltip label="System presets cannot be deleted; duplicate it to make your own.">
+            <LazyTooltip label="System presets cannot be deleted; duplicate it to make your own.">
               <span>
                 <ActionIcon variant="subtle" color="gray" disabled aria-label={`Cannot delete system preset ${preset.name}`}>
                   <IconLock size={16} />
                 </ActionIcon>
               </span>
-            </Tooltip>
+            </LazyTooltip>
           ) : (
             deletable && (
-              <Tooltip label="Delete">
+              <LazyTooltip label="Delete">
                 <ActionIcon variant="subtle" color="red" aria-label={`Delete ${preset.name}`} onClick={onDelete}>
                   <IconTrash size={16} />
                 </ActionIcon>
-              </Tooltip>
+              </LazyTooltip>
             )
           )}
         </Group>
