@@ -29,6 +29,19 @@ describe('LazyTooltip', () => {
     await user.unhover(button);
     await waitFor(() => expect(screen.queryByText('Edit it')).toBeNull());
   });
+
+  it('hides a shown tooltip on Escape', async () => {
+    render(
+      <LazyTooltip label="Edit it">
+        <button type="button">Edit</button>
+      </LazyTooltip>,
+    );
+    const user = userEvent.setup();
+    await user.hover(screen.getByRole('button', { name: 'Edit' }));
+    expect(await screen.findByText('Edit it')).toBeInTheDocument();
+    await user.keyboard('{Escape}');
+    await waitFor(() => expect(screen.queryByText('Edit it')).toBeNull());
+  });
 });
 
 describe('LazyPopover', () => {

@@ -14,6 +14,7 @@ import {
   lazy,
   Suspense,
   useCallback,
+  useEffect,
   useRef,
   useState,
   type FocusEvent,
@@ -69,6 +70,15 @@ export function LazyTooltip({ children, ...props }: LazyTooltipProps) {
       setHovered(false);
     },
   });
+  // Escape hides a shown tooltip, as Mantine's own does (hover content must be dismissible).
+  useEffect(() => {
+    if (!hovered) return undefined;
+    const onKey = (event: globalThis.KeyboardEvent) => {
+      if (event.key === 'Escape') setHovered(false);
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [hovered]);
   return (
     <>
       {element}
