@@ -92,3 +92,25 @@ def test_a_large_list_is_gzipped_for_a_client_that_accepts_it(client):
 )
 def test_accept_encoding_is_read_as_http_says(header, expected):
     assert _accepts_gzip(header) is expected
+
+
+def test_reads_go_on_while_another_connection_holds_a_write_open(app, client):
+    """Short reads may run on the event loop (SQLite) because readers never wait for a writer:
+    with a write transaction held open elsewhere, a preset, the list and a merge still answer."""
+    import time
+
+    from sqlalchemy import text
+
+    from autotuner.db.session import WRITE_OPTION
+
+    create_preset(client, "held")
+    with app.state.engine.connect().execution_options(**{WRITE_OPTION: True}) as other:
+        other.begin()  # on SQLite: BEGIN IMMEDIATE, the database's write lock, held
+        other.execute(text("UPDATE parameter_presets SET description = 'being changed' WHERE slug = 'held'"))
+        started = time.monotonic()
+        assert client.get("/api/presets/held").json()["description"] is None
+        assert client.get("/api/presets/").status_code == 200
+        merged = client.post("/api/presets/merge", json={"preset_ids": ["held", "balanced"]})
+        assert merged.status_code == 200, merged.text
+        assert time.monotonic() - started < 5  # the busy timeout is 30 s
+        other.rollback()

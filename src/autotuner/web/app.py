@@ -89,8 +89,11 @@ def create_app(settings: Settings | None = None, *, prepare_db: bool = True) -> 
     app.state.preset_list_cache = PresetListCache()
     # Failed sign-ins and token uses per address and user name (in memory, per process).
     app.state.sign_in_limiter = FailureLimiter()
+    app.state.inline_reads = False
     if prepare_db:
         app.state.engine, app.state.session_factory = prepare_database(settings)
+        # Short reads run on the event loop on SQLite (autotuner.web.deps._inline).
+        app.state.inline_reads = app.state.engine.dialect.name == "sqlite"
 
     install_error_handlers(app)
     if settings.cors_origins:
