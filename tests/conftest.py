@@ -4,9 +4,9 @@ SQLite by default (a file in the test's tmp_path). When ``AUTOTUNER_TEST_DATABAS
 at PostgreSQL, each test gets its own schema there instead, dropped afterwards.
 
 ``database_url`` is empty; ``settings`` (and so ``app``, ``client``, ``cli_env``) use
-``migrated_database_url``: on SQLite a copy of a file migrated and seeded once per session (see
-support.databases), on PostgreSQL a new schema that the app migrates. The app still runs its
-start-up (migrate to head, seed) on it: on a copy that finds nothing to do.
+``migrated_database_url``: a copy of a database migrated and seeded once per session (a file on
+SQLite, a database created from a template on PostgreSQL; see support.databases). The app still
+runs its start-up (migrate to head, seed) on it: on a copy, that finds nothing to do.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ from fastapi.testclient import TestClient  # noqa: E402
 from support.accounts import LOOPBACK  # noqa: E402
 from support.databases import (  # noqa: E402
     TEST_DATABASE_URL,
+    migrated_postgres_template,
     migrated_sqlite_template,
+    postgres_database_from,
     postgres_schema_url,
     sqlite_copy,
 )
@@ -54,11 +56,16 @@ def _sqlite_template() -> Path:
     return migrated_sqlite_template()
 
 
+@pytest.fixture(scope="session")
+def _postgres_template() -> Iterator[str]:
+    yield from migrated_postgres_template(TEST_DATABASE_URL)
+
+
 @pytest.fixture
 def migrated_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of the test's own, migrated to head and seeded (on PostgreSQL: by the app)."""
+    """A database of the test's own, migrated to head and seeded."""
     if TEST_DATABASE_URL:
-        yield from postgres_schema_url(TEST_DATABASE_URL)
+        yield from postgres_database_from(TEST_DATABASE_URL, request.getfixturevalue("_postgres_template"))
     else:
         yield sqlite_copy(request.getfixturevalue("_sqlite_template"), tmp_path)
 

@@ -3,8 +3,10 @@
 Migrating and seeding a database costs more than most tests (Alembic runs every migration in
 order), so on SQLite ``tests/conftest.py`` does it once per session in a template file
 (``migrated_sqlite_template``) and gives each test that wants a ready database a copy of its own.
-On PostgreSQL each test gets a new schema, migrated by the app as before. Tests that need an empty
-database (the migration tests) still get one.
+On PostgreSQL a template database is migrated and seeded once per session
+(``migrated_postgres_template``) and each such test gets a database created from it
+(``postgres_database_from``), dropped afterwards. Tests that need an empty database (the migration
+tests) still get one: a new schema of their own (``postgres_schema_url``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 TEST_DATABASE_URL = os.environ.get("AUTOTUNER_TEST_DATABASE_URL", "").strip()
 
@@ -38,6 +40,47 @@ def postgres_schema_url(base_url: str) -> Iterator[str]:
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _database_url(base_url: str, database: str) -> str:
+    return make_url(base_url).set(database=database).render_as_string(hide_password=False)
+
+
+def migrated_postgres_template(base_url: str) -> Iterator[str]:
+    """Yield the name of a new database on ``base_url``'s server, migrated to head and seeded; it
+    is dropped afterwards. Nothing stays connected to it, so it can serve as a template."""
+    from autotuner.core.settings import Settings
+    from autotuner.startup import prepare_database
+
+    name = f"autotuner_template_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="autotuner-template-"))
+        settings = Settings(data_dir=folder / "data", database_url=_database_url(base_url, name), ui_dir=folder)
+        engine, _factory = prepare_database(settings)
+        engine.dispose()
+        yield name
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def postgres_database_from(base_url: str, template: str) -> Iterator[str]:
+    """Yield the URL of a new database created from ``template`` (a copy of its tables and rows);
+    it is dropped afterwards, with any connection a test left open."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    try:
+        yield _database_url(base_url, name)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
