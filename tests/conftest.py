@@ -2,6 +2,11 @@
 
 SQLite by default (a file in the test's tmp_path). When ``AUTOTUNER_TEST_DATABASE_URL`` points
 at PostgreSQL, each test gets its own schema there instead, dropped afterwards.
+
+``database_url`` is empty; ``settings`` (and so ``app``, ``client``, ``cli_env``) use
+``migrated_database_url``: a copy of a database migrated and seeded once per session (a file on
+SQLite, a database created from a template on PostgreSQL; see support.databases). The app still
+runs its start-up (migrate to head, seed) on it: on a copy, that finds nothing to do.
 """
 
 from __future__ import annotations
@@ -24,7 +29,14 @@ os.environ.pop("AUTOTUNER_TOKEN", None)
 
 from fastapi.testclient import TestClient  # noqa: E402
 from support.accounts import LOOPBACK  # noqa: E402
-from support.databases import TEST_DATABASE_URL, postgres_schema_url  # noqa: E402
+from support.databases import (  # noqa: E402
+    TEST_DATABASE_URL,
+    migrated_postgres_template,
+    migrated_sqlite_template,
+    postgres_database_from,
+    postgres_schema_url,
+    sqlite_copy,
+)
 
 from autotuner.core.settings import Settings  # noqa: E402
 from autotuner.web.app import create_app  # noqa: E402
@@ -39,11 +51,30 @@ def database_url(tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'autotuner.db'}"
 
 
+@pytest.fixture(scope="session")
+def _sqlite_template() -> Path:
+    return migrated_sqlite_template()
+
+
+@pytest.fixture(scope="session")
+def _postgres_template() -> Iterator[str]:
+    yield from migrated_postgres_template(TEST_DATABASE_URL)
+
+
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
+def migrated_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of the test's own, migrated to head and seeded."""
+    if TEST_DATABASE_URL:
+        yield from postgres_database_from(TEST_DATABASE_URL, request.getfixturevalue("_postgres_template"))
+    else:
+        yield sqlite_copy(request.getfixturevalue("_sqlite_template"), tmp_path)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, migrated_database_url: str) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
-        database_url=database_url,
+        database_url=migrated_database_url,
         ui_dir=tmp_path / "no-ui",
         embedded_worker=False,
         # TestClient's host name; the stand-in engine runs through the command runtime.
@@ -98,5 +129,5 @@ def pytest_collection_modifyitems(config, items) -> None:
     # PostgreSQL (see scripts/test.sh). Tests that start engine processes are marked ``slow`` by
     # their modules (``pytestmark``); the test command runs them too.
     for item in items:
-        if "database_url" in getattr(item, "fixturenames", ()):
+        if {"database_url", "migrated_database_url"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)

@@ -43,13 +43,15 @@ def test_system_presets_are_seeded_exactly(client):
         assert preset["is_system"] is True
 
 
-def test_seeding_is_idempotent_and_restores_missing_rows(settings):
+def test_seeding_is_idempotent_and_restores_missing_rows(settings, database_url):
     from sqlalchemy import delete, func, select
 
     from autotuner.db.models import ParameterPreset
     from autotuner.db.session import session_scope
     from autotuner.startup import prepare_database
 
+    # From an empty database (the fixture's is seeded already).
+    settings = settings.model_copy(update={"database_url": database_url})
     engine, factory = prepare_database(settings)
     engine.dispose()
     engine, factory = prepare_database(settings)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from autotuner.accounts import passwords
@@ -43,7 +41,9 @@ def test_password_rules_refuse_with_a_sentence_that_does_not_repeat_it(password,
 
 
 def test_the_limiter_refuses_after_the_allowed_failures_until_they_leave_the_window():
-    limiter = FailureLimiter(max_failures=3, window=0.5)
+    # A clock the test moves (the limiter's own is time.monotonic): the window passes without a wait.
+    now = [1000.0]
+    limiter = FailureLimiter(max_failures=3, window=0.5, clock=lambda: now[0])
     keys = sign_in_keys("10.0.0.1", "Alice")
     for _ in range(3):
         limiter.check(*keys)
@@ -59,7 +59,10 @@ def test_the_limiter_refuses_after_the_allowed_failures_until_they_leave_the_win
         limiter.check(*sign_in_keys("10.0.0.2", "alice"))
     limiter.check(*sign_in_keys("10.0.0.2", "bob"))
     limiter.check(token_key("10.0.0.1"))
-    time.sleep(0.6)
+    now[0] += 0.49  # the failures are still in the window
+    with pytest.raises(TooManyAttempts):
+        limiter.check(*keys)
+    now[0] += 0.02  # now they have left it
     limiter.check(*keys)
 
 

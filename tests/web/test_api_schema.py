@@ -15,7 +15,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from support.accounts import make_token, make_user
-from support.databases import TEST_DATABASE_URL, postgres_schema_url
+from support.databases import TEST_DATABASE_URL, postgres_schema_url, schemathesis_examples
 
 from autotuner.core.settings import Settings
 from autotuner.web.app import create_app
@@ -56,6 +56,10 @@ def _keep_the_admin_signed_in() -> None:
         session.execute(update(ApiToken).where(ApiToken.token_hash == digest(_token)).values(revoked_at=None))
 
 
+# Per operation; fewer on the PostgreSQL pass of scripts/test.sh (see support.databases).
+EXAMPLES = schemathesis_examples(40)
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _drop_database():
     yield
@@ -67,7 +71,9 @@ def _drop_database():
 # Derandomized and without an example database: the same examples on every run, so a run cannot
 # pass by luck; text the databases cannot store is covered by the test below on every operation.
 @schema.parametrize()
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
+@settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None
+)
 def test_api_never_fails_with_5xx_or_breaks_its_schema(case):
     # Business rules (a taken name, a catalog range) may refuse schema-valid input with a
     # documented 4xx; what must never happen is a 5xx or a response outside the schema.

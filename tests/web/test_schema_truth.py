@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from support.accounts import make_token, make_user
-from support.databases import TEST_DATABASE_URL, postgres_schema_url
+from support.databases import TEST_DATABASE_URL, postgres_schema_url, schemathesis_examples
 
 from autotuner.core.settings import Settings
 from autotuner.web.app import create_app
@@ -52,6 +52,9 @@ CONFIG = SchemathesisConfig.from_dict(
 schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=CONFIG).include(
     path_regex=r"^/api/(presets|tasks)/"
 )
+
+# Per operation; fewer on the PostgreSQL pass of scripts/test.sh (see support.databases).
+EXAMPLES = schemathesis_examples(30)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -95,7 +98,9 @@ STATEFUL_REFUSALS = re.compile(
 
 
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
+@settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None
+)
 def test_preset_and_task_endpoints_accept_what_their_schema_allows(case):
     # An admin's token; as the UI does, every change carries the CSRF header.
     response = case.call(headers=AUTHORIZED)
