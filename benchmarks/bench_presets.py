@@ -596,8 +596,13 @@ def bench_service(args: argparse.Namespace, database_url: str | None) -> dict:
             def baseline(client: httpx.Client, _rng, _ticket) -> httpx.Response:
                 return client.get("/api/presets/balanced")
 
+            # The list as sent (identity: the server's own cost, as in earlier runs), and gzipped as
+            # browsers ask for it (the client then spends CPU to inflate 1.5 MB per answer).
             def full_list(client: httpx.Client, _rng, _ticket) -> httpx.Response:
-                return client.get("/api/presets/")
+                return client.get("/api/presets/", headers={"Accept-Encoding": "identity"})
+
+            def gzipped_list(client: httpx.Client, _rng, _ticket) -> httpx.Response:
+                return client.get("/api/presets/", headers={"Accept-Encoding": "gzip"})
 
             def merge(client: httpx.Client, rng: random.Random, _ticket) -> httpx.Response:
                 chosen = rng.sample(ids, rng.randint(min(2, len(ids)), min(5, len(ids))))
@@ -629,6 +634,7 @@ def bench_service(args: argparse.Namespace, database_url: str | None) -> dict:
             phases = [
                 run_phase("GET /api/presets/balanced (baseline)", server, baseline, seed=11, **common),
                 run_phase(f"GET /api/presets/ ({stored:,} presets)", server, full_list, seed=12, **common),
+                run_phase(f"GET /api/presets/ ({stored:,} presets), gzip", server, gzipped_list, seed=17, **common),
                 # One client: the service time of the list without queueing behind other requests.
                 run_phase(
                     f"GET /api/presets/ ({stored:,} presets), 1 client",

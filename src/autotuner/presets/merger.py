@@ -797,9 +797,11 @@ class _Smart:
             return self.kind(path)[0]
         return {"union": "union", "intersection": "intersection"}.get(self.strategy, "last")
 
-    def values_for(self, path: Path, resolution: str) -> tuple[list[Scalar] | None, str | None]:
-        """What ``resolution`` keeps for ``path`` (None when it does not apply) and a note when
-        intersection fell back to the nearest values."""
+    def values_for(
+        self, path: Path, resolution: str, *, explain: bool = True
+    ) -> tuple[list[Scalar] | None, str | None]:
+        """What ``resolution`` keeps for ``path`` (None when it does not apply) and, with
+        ``explain``, a note when intersection fell back to the nearest values."""
         holders = self.leaves[path]
         if resolution == "union":
             return _union_values(holders), None
@@ -813,8 +815,11 @@ class _Smart:
                 common &= _keys(list(values))
             if common:
                 return sorted([v for v in holders[0][1] if _key(v) in common], key=sort_key), None
+            numeric = all(_is_number(v) for _, vs in holders for v in vs)
+            if not explain:
+                return (_nearest(holders)[0] if numeric else list(holders[-1][1])), None
             shown = " and ".join(format_values(v) for _, v in holders[:_MESSAGE_PRESETS])
-            if all(_is_number(v) for _, vs in holders for v in vs):
+            if numeric:
                 nearest, distance = _nearest(holders)
                 return nearest, (
                     f"{shown} have no value in common, so intersection falls back to the nearest values"
@@ -833,7 +838,7 @@ class _Smart:
     def options(self, path: Path) -> dict[str, list[Scalar]]:
         out: dict[str, list[Scalar]] = {}
         for name in RESOLUTIONS:
-            values, _note = self.values_for(path, name)
+            values, _note = self.values_for(path, name, explain=False)
             if values is not None:
                 kept, _dropped = self.filter(path, values)
                 if kept:
