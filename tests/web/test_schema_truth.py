@@ -87,6 +87,7 @@ STATEFUL_REFUSALS = re.compile(
             r"^The grid holds \d+ combinations, more than max_iterations",  # a product of the value counts
             r"^Traffic scenario '.*' is not understood",  # a grammar (D/N/U), not a pattern the schema states
             r"^A command runtime's flags are its own",  # parallel/quantization words need an engine's runtime
+            r"^llama\.cpp (runs one process|takes its weights)",  # ... and one that has such flags
             # Suggestions: a model of the built-in table, a config.json on the server's disk, the
             # scenario's grammar, this machine's GPUs, and whether the model fits on them.
             r"is not in the built-in table of models|is not a genai-bench scenario|takes (one|two) pairs?",
