@@ -65,6 +65,17 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+def on_this_machine(engine: Engine) -> bool:
+    """Whether a statement to ``engine``'s database is a short trip: SQLite (calls into this
+    process), or a server reached over this machine's loopback or a Unix socket (tens of
+    microseconds a round trip, where a network may add a millisecond or more)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return True
+    host = url.host or str(url.query.get("host") or "")
+    return host in ("", "localhost", "127.0.0.1", "::1") or host.startswith("/")
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
@@ -146,3 +157,17 @@ def session_scope(factory: sessionmaker[Session], *, write: bool = False) -> Ite
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def read_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for reads (and at most an authentication's record of a token's use, which it
+    commits in a transaction of its own). On PostgreSQL its reads run in autocommit: under READ
+    COMMITTED, its default, each statement of a transaction sees a snapshot of its own anyway, and
+    a transaction's BEGIN and COMMIT are two round trips more per request. SQLite keeps one
+    transaction, so that all of a request's reads see one snapshot (the preset cache's freshness
+    check and the rows it then reads agree); there BEGIN and COMMIT are calls within the process."""
+    with session_scope(factory) as session:
+        if session.get_bind().dialect.name != "sqlite":
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        yield session

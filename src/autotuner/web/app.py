@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from autotuner import __version__
 from autotuner.accounts.ratelimit import FailureLimiter
 from autotuner.core.settings import Settings, get_settings
+from autotuner.db.session import on_this_machine
 from autotuner.startup import prepare_database
 from autotuner.web.deps import AUTHENTICATED
 from autotuner.web.docs import mount_docs
@@ -92,8 +93,9 @@ def create_app(settings: Settings | None = None, *, prepare_db: bool = True) -> 
     app.state.inline_reads = False
     if prepare_db:
         app.state.engine, app.state.session_factory = prepare_database(settings)
-        # Short reads run on the event loop on SQLite (autotuner.web.deps._inline).
-        app.state.inline_reads = app.state.engine.dialect.name == "sqlite"
+        # Short reads run on the event loop when the database is on this machine
+        # (autotuner.web.deps._inline).
+        app.state.inline_reads = on_this_machine(app.state.engine)
 
     install_error_handlers(app)
     if settings.cors_origins:
