@@ -17,6 +17,7 @@ from autotuner.presets.merger import (
     ALIASES,
     STRATEGIES,
     Conflict,
+    FlagFacts,
     MergeResult,
     NamedSpace,
     PresetMerger,
@@ -590,6 +591,36 @@ def test_union_contains_every_input_value_and_nothing_else(spaces):
     for conflict in result.conflicts:
         assert typed(conflict.kept) == typed(_leaves(result.parameters)[tuple(conflict.parameter.split("."))])
         assert len({frozenset(_keyset(v)) for v in conflict.values}) > 1
+
+
+OPTION_FLAGS = {
+    "tp-size": FlagFacts(type="int", minimum=1),
+    "policy": FlagFacts(type="string", choices=("lpm", "fcfs")),
+    "mem": FlagFacts(type="float", minimum=0, maximum=1, exclusive_minimum=True),
+}
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(SPACES, min_size=2, max_size=4), st.sampled_from([*STRATEGIES, "smart"]))
+def test_a_conflicts_options_are_what_each_resolution_keeps(spaces, strategy):
+    """The preview's options (computed in one pass) against each resolution asked one by one."""
+    from autotuner.presets.merger import RESOLUTIONS, _Smart
+
+    presets = [NamedSpace(chr(ord("A") + i), space) for i, space in enumerate(spaces)]
+    result = merger.merge(presets, strategy, flags=OPTION_FLAGS, options=True)
+    smart = _Smart(presets, canonical_strategy(strategy), OPTION_FLAGS)
+    paths = {".".join(path): path for path in smart.leaves}
+    for conflict in result.conflicts:
+        if not conflict.options:
+            continue
+        path = paths[conflict.parameter]
+        expected = {}
+        for name in RESOLUTIONS:
+            values = smart.values_for(path, name, explain=False)[0]
+            kept = smart.filter(path, values)[0] if values is not None else None
+            if kept:
+                expected[name] = typed(kept)
+        assert {name: typed(kept) for name, kept in conflict.options.items()} == expected
 
 
 def _product(numbers) -> int:

@@ -836,13 +836,25 @@ class _Smart:
         return [min(numbers) if resolution == "min" else max(numbers)], None
 
     def options(self, path: Path) -> dict[str, list[Scalar]]:
+        """What each resolution would keep for ``path`` (as :meth:`values_for`, filtered), those
+        that keep something; in one pass over the holders (a preview asks it of every conflict)."""
+        holders = self.leaves[path]
+        numbers = [v for _, vs in holders for v in vs]
+        candidates: dict[str, list[Scalar] | None] = {
+            "union": _union_values(holders),
+            "intersection": self.values_for(path, "intersection", explain=False)[0],
+            "first": list(holders[0][1]),
+            "last": list(holders[-1][1]),
+        }
+        if all(_is_number(v) for v in numbers):
+            candidates["min"], candidates["max"] = [min(numbers)], [max(numbers)]
+        facts = self.facts(path)
+        limited = self.smart and facts is not None and facts.limited
         out: dict[str, list[Scalar]] = {}
-        for name in RESOLUTIONS:
-            values, _note = self.values_for(path, name, explain=False)
-            if values is not None:
-                kept, _dropped = self.filter(path, values)
-                if kept:
-                    out[name] = kept
+        for name, values in candidates.items():
+            kept = [v for v in values if facts.accepts(v)] if limited and facts is not None and values else values
+            if kept:
+                out[name] = kept
         return out
 
     def resolve(self, result: ParameterSpace, resolutions: Mapping[str, Resolution]) -> dict[Path, Resolution]:

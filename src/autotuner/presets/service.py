@@ -57,6 +57,7 @@ from autotuner.presets.schemas import (
     Sharing,
 )
 from autotuner.runtimes.checking import check_parameters
+from autotuner.runtimes.flags import FlagSpec
 from autotuner.runtimes.loading import get_catalog
 
 _merger = PresetMerger()
@@ -499,6 +500,27 @@ def duplicate_preset(session: Session, ref: int | str, actor: Actor, name: str |
 # --- merge -------------------------------------------------------------------------------
 
 
+# A flag's facts by catalog (runtime and release) and flag name: a catalog is loaded once and
+# never changes, and building the facts (the "allowed" phrase) cost a tenth of a merge's time.
+_FLAG_FACTS: dict[tuple[str, str, str], FlagFacts] = {}
+
+
+def _flag_facts(runtime: str, release: str, spec: FlagSpec) -> FlagFacts:
+    key = (runtime, release, spec.name)
+    facts = _FLAG_FACTS.get(key)
+    if facts is None:
+        facts = _FLAG_FACTS[key] = FlagFacts(
+            type=spec.type,
+            choices=tuple(spec.choices) if spec.choices is not None else None,
+            minimum=spec.minimum,
+            maximum=spec.maximum,
+            exclusive_minimum=spec.exclusive_minimum,
+            exclusive_maximum=spec.exclusive_maximum,
+            allowed=spec.allowed(),
+        )
+    return facts
+
+
 def catalog_facts(runtime: str | None, parameters: Sequence[ParameterSpace]) -> dict[str, FlagFacts]:
     """What the catalog of ``runtime`` says of every flag in ``parameters`` (by the spelling
     used, aliases resolved), as the plain data smart merge needs."""
@@ -513,15 +535,7 @@ def catalog_facts(runtime: str | None, parameters: Sequence[ParameterSpace]) -> 
                 continue
             spec = catalog.resolve(name)
             if spec is not None:
-                facts[name] = FlagFacts(
-                    type=spec.type,
-                    choices=tuple(spec.choices) if spec.choices is not None else None,
-                    minimum=spec.minimum,
-                    maximum=spec.maximum,
-                    exclusive_minimum=spec.exclusive_minimum,
-                    exclusive_maximum=spec.exclusive_maximum,
-                    allowed=spec.allowed(),
-                )
+                facts[name] = _flag_facts(runtime, catalog.release, spec)
     return facts
 
 
