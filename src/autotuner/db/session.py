@@ -168,6 +168,12 @@ def read_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     transaction, so that all of a request's reads see one snapshot (the preset cache's freshness
     check and the rows it then reads agree); there BEGIN and COMMIT are calls within the process."""
     with session_scope(factory) as session:
-        if session.get_bind().dialect.name != "sqlite":
-            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        begin_read(session)
         yield session
+
+
+def begin_read(session: Session) -> None:
+    """Start ``session`` as :func:`read_scope` does (autocommit on PostgreSQL); before its first
+    statement."""
+    if session.get_bind().dialect.name != "sqlite":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

@@ -108,8 +108,10 @@ def create_app(settings: Settings | None = None, *, prepare_db: bool = True) -> 
         )
     app.add_middleware(RequestGuard, settings=settings)  # outermost: refuses before anything runs
     app.include_router(auth.router)  # the only API routes that need no sign-in
-    # The hot read paths authenticate inside their own work (see autotuner.web.deps.read_authenticated).
+    # The hot reads authenticate in the session they read in (autotuner.web.deps: read_authenticated,
+    # ReaderDep); their routers come first, as their paths are also other routers'.
     app.include_router(presets.reads)
+    app.include_router(tasks.reads)
     for module in (presets, tasks, events, runtimes, experiments, system, users, teams, tokens, audit, analytics):
         app.include_router(module.router, dependencies=AUTHENTICATED)
     mount_docs(app)

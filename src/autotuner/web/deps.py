@@ -6,7 +6,7 @@ credentials is refused (401) before any route runs (single-user mode aside: see
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
@@ -18,7 +18,7 @@ from autotuner.accounts.sessions import COOKIE_NAME
 from autotuner.core.actors import Actor
 from autotuner.core.errors import Unauthorized
 from autotuner.core.settings import Settings
-from autotuner.db.session import read_scope, session_scope
+from autotuner.db.session import begin_read, read_scope, session_scope
 
 T = TypeVar("T")
 
@@ -105,14 +105,53 @@ async def run_read(request: Request, work: Callable[[Session], T], *, authentica
 
 
 async def read_authenticated(request: Request, work: Callable[[Session, Actor], T]) -> T:
-    """Who sends the request, then ``work(session, actor)``, in one session (and at most one trip
-    to the thread pool; with :data:`ActorDep` and :func:`run_read`: two sessions).
+    """Who sends the request, then ``work(session, actor)``, in one session and at most one trip
+    to the thread pool (with :data:`ReaderDep`, authentication and work may take one trip each).
 
     For the hottest read, a preset by id or slug, whose route belongs to a ``reads`` router that
     the app includes without :data:`AUTHENTICATED`. Only for a route whose parameters cannot be
     invalid (no body, no query): FastAPI validates those before the route runs, and a request
     without credentials must hear 401 first. The 401 still comes before ``work`` runs."""
     return await run_read(request, lambda session: work(session, _authenticate(request, session)), authenticating=True)
+
+
+class Reader:
+    """Who sends the request, and the session they were authenticated in, for an ``async`` route
+    that only reads (:data:`ReaderDep`): its work runs in that same session, so a request takes one
+    connection from the pool (one pre-ping on PostgreSQL) instead of two, and one transaction."""
+
+    def __init__(self, request: Request, session: Session, actor: Actor) -> None:
+        self.session = session
+        self.actor = actor
+        self._inline = _inline(request, authenticating=False)
+
+    async def run(self, work: Callable[[Session, Actor], T]) -> T:
+        """``work(session, actor)``: on the event loop, or in one trip to the thread pool (see
+        :func:`_inline`)."""
+        if self._inline:
+            return work(self.session, self.actor)
+        return await run_in_threadpool(work, self.session, self.actor)
+
+
+def _start_read(request: Request, session: Session) -> Actor:
+    begin_read(session)
+    return _authenticate(request, session)
+
+
+async def get_reader(request: Request) -> AsyncIterator[Reader]:
+    """A :class:`Reader`: authenticates (401 before the route's parameters are read, as
+    :func:`get_actor`) in a session the route then reads in; the session is closed when the
+    route returns. For routes of a router the app includes without :data:`AUTHENTICATED`."""
+    session = request.app.state.session_factory()
+    inline = _inline(request, authenticating=True)
+    try:
+        actor = _start_read(request, session) if inline else await run_in_threadpool(_start_read, request, session)
+        yield Reader(request, session, actor)
+    finally:
+        if inline:
+            session.close()
+        else:
+            await run_in_threadpool(session.close)
 
 
 async def get_optional_actor(request: Request) -> Actor | None:
@@ -127,4 +166,5 @@ AUTHENTICATED = [Depends(get_actor)]
 ActorDep = Annotated[Actor, Depends(get_actor)]
 OptionalActorDep = Annotated[Actor | None, Depends(get_optional_actor)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReaderDep = Annotated[Reader, Depends(get_reader, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]

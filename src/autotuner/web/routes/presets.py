@@ -41,7 +41,7 @@ from autotuner.presets.schemas import (
 )
 from autotuner.tasks.preview import merge_preview
 from autotuner.tuning.memory import known_models
-from autotuner.web.deps import ActorDep, SessionDep, SettingsDep, read_authenticated, run_read
+from autotuner.web.deps import ActorDep, ReaderDep, SessionDep, SettingsDep, read_authenticated
 from autotuner.web.errors import ERROR_RESPONSES
 from autotuner.web.routing import SlashTolerantRouter
 
@@ -66,8 +66,9 @@ class PresetRef(Convertor[str]):
 register_url_convertor("preset_ref", PresetRef())
 
 router = SlashTolerantRouter(prefix="/api/presets", tags=["presets"], responses=ERROR_RESPONSES)
-# The hottest read, a preset by id or slug: it authenticates in its own work
-# (``read_authenticated``), so the app includes this router without the AUTHENTICATED dependency.
+# The hot reads (a preset by id or slug, the list, a merge) authenticate in the session they read
+# in (``read_authenticated``, ``ReaderDep``), so the app includes this router without the
+# AUTHENTICATED dependency.
 reads = SlashTolerantRouter(prefix="/api/presets", tags=["presets"], responses=ERROR_RESPONSES)
 
 
@@ -133,9 +134,9 @@ def _accepts_gzip(accept_encoding: str) -> bool:
     return allowed
 
 
-@router.get("/", response_model=list[PresetRead], summary="List presets")
+@reads.get("/", response_model=list[PresetRead], summary="List presets")
 async def list_presets(
-    actor: ActorDep,
+    reader: ReaderDep,
     request: Request,
     category: Annotated[str | None, Query(max_length=100)] = None,
     is_system: bool | None = None,
@@ -148,9 +149,8 @@ async def list_presets(
     """The presets the caller may see (its own, its teams', public ones), filtered."""
     cache = request.app.state.preset_list_cache
     accepts_gzip = _accepts_gzip(request.headers.get("accept-encoding", ""))
-    body, compressed = await run_read(
-        request,
-        lambda session: cache.list_json(
+    body, compressed = await reader.run(
+        lambda session, actor: cache.list_json(
             session,
             actor,
             category=category,
@@ -176,14 +176,14 @@ def create_preset(session: SessionDep, actor: ActorDep, data: PresetCreate, resp
     return saved.read()
 
 
-@router.post(
+@reads.post(
     "/merge",
     response_model=MergeResponse,
     summary="Merge several presets (their effective parameters), with the combination rules applied",
 )
-async def merge_presets(actor: ActorDep, request: Request, data: MergeRequest) -> Response:
+async def merge_presets(reader: ReaderDep, request: Request, data: MergeRequest) -> Response:
     cache = request.app.state.preset_list_cache
-    answer = await run_read(request, lambda session: merge_preview(session, data, actor, cache.merge_source(session)))
+    answer = await reader.run(lambda session, actor: merge_preview(session, data, actor, cache.merge_source(session)))
     return Response(content=answer.model_dump_json(), media_type="application/json")
 
 

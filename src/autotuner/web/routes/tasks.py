@@ -24,18 +24,21 @@ from autotuner.tasks.schemas import (
     TaskRead,
     TaskUpdate,
 )
-from autotuner.web.deps import ActorDep, SessionDep, run_read
+from autotuner.web.deps import ActorDep, ReaderDep, SessionDep
 from autotuner.web.errors import ERROR_RESPONSES, TEXT_ROUTE_ERROR_RESPONSES
 from autotuner.web.routing import SlashTolerantRouter
 
 router = SlashTolerantRouter(prefix="/api/tasks", tags=["tasks"], responses=ERROR_RESPONSES)
+# The hot reads (a task, its experiments) authenticate in the session they read in (``ReaderDep``),
+# so the app includes this router without the AUTHENTICATED dependency.
+reads = SlashTolerantRouter(prefix="/api/tasks", tags=["tasks"], responses=ERROR_RESPONSES)
 
 Offset = Annotated[int, Query(ge=0, le=10**12, description="First valid combination to return.")]
 Limit = Annotated[int, Query(ge=0, le=1000, description="How many combinations to return.")]
 
 
 # The hot reads (a task, its experiments) are async routes doing their work in one trip to the
-# thread pool (``run_read``), and answer JSON serialised once, as FastAPI would have.
+# thread pool at most (``ReaderDep``), and answer JSON serialised once, as FastAPI would have.
 _EXPERIMENTS = TypeAdapter(list[ExperimentRead])
 
 
@@ -96,9 +99,9 @@ def draft_space(
     return SpaceRead(**report.to_dict(), parameters=parameters, warnings=warnings)
 
 
-@router.get("/{task_id:int}", response_model=TaskRead, summary="Get a task, with the provenance of its parameters")
-async def get_task(actor: ActorDep, request: Request, task_id: int) -> Response:
-    body = await run_read(request, lambda session: _read(service.get_task(session, task_id, actor)).model_dump_json())
+@reads.get("/{task_id:int}", response_model=TaskRead, summary="Get a task, with the provenance of its parameters")
+async def get_task(reader: ReaderDep, task_id: int) -> Response:
+    body = await reader.run(lambda session, actor: _read(service.get_task(session, task_id, actor)).model_dump_json())
     return Response(content=body, media_type="application/json")
 
 
@@ -184,11 +187,10 @@ def clear_experiments(session: SessionDep, actor: ActorDep, request: Request, ta
     return ExperimentsCleared(task_id=task_id, cleared=cleared)
 
 
-@router.get("/{task_id:int}/experiments", response_model=list[ExperimentRead], summary="A task's experiments, in order")
-async def task_experiments(actor: ActorDep, request: Request, task_id: int) -> Response:
-    body = await run_read(
-        request,
-        lambda session: _EXPERIMENTS.dump_json(
+@reads.get("/{task_id:int}/experiments", response_model=list[ExperimentRead], summary="A task's experiments, in order")
+async def task_experiments(reader: ReaderDep, task_id: int) -> Response:
+    body = await reader.run(
+        lambda session, actor: _EXPERIMENTS.dump_json(
             _EXPERIMENTS.validate_python(runs.list_experiments(session, task_id, actor))
         ),
     )
