@@ -1,13 +1,29 @@
-"""Sessions for the API's hot reads (autotuner.db.session.read_scope, on_this_machine): on
+"""Sessions for the API's hot reads (autotuner.db.session.begin_read, on_this_machine): on
 PostgreSQL their statements go in autocommit (no BEGIN and COMMIT round trips), on SQLite in one
-transaction (one snapshot); a connection they return to the pool is a transactional one again."""
+transaction (one snapshot); a connection they return to the pool is a transactional one again.
+A pooled connection to a server on this machine is checked by looking at its socket, not pinged."""
 
 from __future__ import annotations
 
+import time
+from contextlib import contextmanager
+
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
-from autotuner.db.session import make_engine, make_session_factory, on_this_machine, read_scope, session_scope
+from autotuner.db.session import begin_read, make_engine, make_session_factory, on_this_machine, session_scope
+
+
+@contextmanager
+def read_scope(factory):
+    """A session as the API's hot reads use one (autotuner.web.deps: begin_read, then close)."""
+    session = factory()
+    try:
+        begin_read(session)
+        yield session
+    finally:
+        session.close()
 
 
 def _dbapi(session):
@@ -66,3 +82,51 @@ def test_a_read_session_rolls_back_what_failed_and_leaves_the_pool_usable(databa
 def test_a_database_on_this_machine_is_read_on_the_event_loop_and_one_across_a_network_is_not(url, local):
     engine = create_engine(url)  # never connects
     assert on_this_machine(engine) is local
+
+
+@pytest.mark.parametrize(
+    ("url", "pinged"),
+    [
+        ("postgresql+psycopg://postgres@127.0.0.1:5432/test", False),
+        ("postgresql+psycopg:///test?host=/var/run/postgresql", False),
+        ("postgresql+psycopg://postgres@db.internal:5432/test", True),
+    ],
+)
+def test_a_pooled_connection_is_pinged_on_checkout_only_across_a_network(url, pinged):
+    engine = make_engine(url)  # never connects
+    assert engine.pool._pre_ping is pinged
+    # On this machine the socket is looked at instead (see the next test).
+    assert bool(engine.pool.dispatch.checkout) is not pinged
+
+
+def test_a_connection_the_server_ended_is_replaced_on_checkout_without_a_ping_for_live_ones(database_url, monkeypatch):
+    engine = make_engine(database_url)
+    try:
+        if engine.dialect.name == "sqlite":
+            # No server can end a connection: neither a ping nor a look at a socket.
+            assert not engine.pool._pre_ping and not engine.pool.dispatch.checkout
+            return
+        pings = []
+        real_ping = engine.dialect.do_ping
+        monkeypatch.setattr(engine.dialect, "do_ping", lambda conn: pings.append(1) or real_ping(conn))
+
+        def backend() -> int:
+            with engine.connect() as connection:
+                return connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+
+        first = backend()
+        assert backend() == first and pings == []  # the same live connection, no round trip to check it
+        admin = create_engine(database_url, poolclass=NullPool)
+        try:
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f"SELECT pg_terminate_backend({first})")
+                deadline = time.monotonic() + 10
+                while connection.exec_driver_sql(f"SELECT count(*) FROM pg_stat_activity WHERE pid = {first}").scalar():
+                    assert time.monotonic() < deadline, "the terminated backend did not end in 10 s"
+                    time.sleep(0.05)
+        finally:
+            admin.dispose()
+        replaced = backend()  # would raise "terminating connection due to administrator command"
+        assert replaced != first and len(pings) == 1
+    finally:
+        engine.dispose()

@@ -166,12 +166,12 @@ def test_settings_read_comma_separated_lists_from_the_environment(monkeypatch):
 def test_every_api_route_but_sign_in_authenticates_before_it_runs(app, client):
     """Routers are included with the AUTHENTICATED dependency, except sign-in's and the ``reads``
     routers of presets and tasks (the hot reads, which authenticate in the session they read in:
-    ``ReaderDep``, or inside their work for a preset): no other route may be left open, and the
-    hot reads refuse a request without credentials once a user exists."""
+    ``ReaderDep``, ``PresetReaderDep``): no route may be left open, and the hot reads refuse a
+    request without credentials once a user exists."""
     from fastapi.routing import iter_route_contexts
     from support.accounts import make_token, make_user
 
-    from autotuner.web.deps import get_actor, get_reader
+    from autotuner.web.deps import get_actor, get_preset_reader, get_reader
 
     # Every route as served: an included router's routes with its prefix and its dependencies.
     api_routes = [
@@ -183,13 +183,13 @@ def test_every_api_route_but_sign_in_authenticates_before_it_runs(app, client):
 
     def authenticated(route) -> bool:
         return any(d.dependency is get_actor for d in route.dependencies) or any(
-            d.call is get_reader for d in route.dependant.dependencies
+            d.call in (get_reader, get_preset_reader) for d in route.dependant.dependencies
         )
 
     open_routes = [
         route.path for route in api_routes if not route.path.startswith("/api/auth") and not authenticated(route)
     ]
-    assert open_routes == ["/api/presets/{preset_id:preset_ref}", "/api/presets/{preset_id:preset_ref}/"]
+    assert open_routes == []
 
     assert client.get("/api/presets/balanced").status_code == 200  # single-user mode: the operator
     admin = make_user(app, "hot-read-admin", admin=True)

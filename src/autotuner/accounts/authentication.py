@@ -123,13 +123,13 @@ def authenticate(
     peer: str | None,
     settings: Settings,
     limiter: FailureLimiter | None = None,
-    users_known: bool = False,
+    any_user: bool | None = None,
 ) -> Actor:
     """The actor of a request with these credentials from ``peer`` (see the module's docstring).
     It may commit ``session`` (recording a token's use); give it a session of its own.
-    ``users_known``: the caller already saw a user signed in; users are never deleted, so the
-    question whether any exists need not be asked again."""
-    if not users_known and not users_exist(session):
+    ``any_user``: whether users exist, when the caller knows already (it saw one sign in, and users
+    are never deleted; or it asked in the same statement as other questions); None: ask."""
+    if not (users_exist(session) if any_user is None else any_user):
         if is_loopback(peer) or settings.insecure:
             return Actor.operator(allow_command_runtime=settings.allow_command_runtime, remote_addr=peer)
         raise Unauthorized(NO_USERS_REMOTE)

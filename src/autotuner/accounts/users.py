@@ -42,6 +42,8 @@ def normalize_username(username: str) -> str:
 
 # Asked on every request in single-user mode: plain SQL, cheaper than building the expression.
 ANY_USER_SQL = f"SELECT 1 FROM {User.__tablename__} LIMIT 1"
+# The same question as a column (NULL: no user), to be asked in one statement with others.
+ANY_USER_COLUMN = f"({ANY_USER_SQL})"
 
 
 def users_exist(session: Session) -> bool:

@@ -49,8 +49,8 @@ from the result. Every error is `{"detail": "<one readable sentence>"}`.
 def _api_router() -> APIRouter:
     api = APIRouter()
     api.include_router(auth.router)  # the only API routes that need no sign-in
-    # The hot reads authenticate in the session they read in (autotuner.web.deps: read_authenticated,
-    # ReaderDep); their routers come first, as their paths are also other routers'.
+    # The hot reads authenticate in the session they read in (autotuner.web.deps: ReaderDep,
+    # PresetReaderDep); their routers come first, as their paths are also other routers'.
     api.include_router(presets.reads)
     api.include_router(tasks.reads)
     for module in (presets, tasks, events, runtimes, experiments, system, users, teams, tokens, audit, analytics):

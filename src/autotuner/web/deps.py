@@ -15,10 +15,12 @@ from starlette.concurrency import run_in_threadpool
 
 from autotuner.accounts.authentication import authenticate, bearer_token
 from autotuner.accounts.sessions import COOKIE_NAME
+from autotuner.accounts.users import ANY_USER_COLUMN
 from autotuner.core.actors import Actor
 from autotuner.core.errors import Unauthorized
 from autotuner.core.settings import Settings
-from autotuner.db.session import begin_read, read_scope, session_scope
+from autotuner.db.session import begin_read, session_scope
+from autotuner.web.preset_list_cache import KEY_COLUMNS
 
 T = TypeVar("T")
 
@@ -34,14 +36,25 @@ async def get_app_settings(request: Request) -> Settings:
     return settings
 
 
-def _authenticate(request: Request, session: Session) -> Actor:
+# Single-user mode asks on every request whether users exist; a preset read then asks whether the
+# presets changed (autotuner.web.preset_list_cache): one statement, one round trip, for both.
+_USERS_AND_PRESET_KEY_SQL = f"SELECT {ANY_USER_COLUMN}, {KEY_COLUMNS}"
+
+
+def _authenticate(request: Request, session: Session, *, preset_key: bool = False) -> Actor:
     """Who sends ``request`` (401 when nobody we know), asked in ``session`` (which it may commit:
-    a token's last use is written in a transaction of its own)."""
+    a token's last use is written in a transaction of its own). ``preset_key``: the request will
+    read presets; when users must be asked about, the preset cache's key is asked with them."""
     header = request.headers.get("authorization")
     state = request.app.state
     # Once a user has signed in, users exist for good (none is ever deleted): no need to ask the
     # database again on every request. Single-user mode keeps asking (the CLI may add the first).
     known = bool(getattr(state, "users_known", False))
+    any_user: bool | None = True if known else None
+    if any_user is None and preset_key:
+        row = session.connection().exec_driver_sql(_USERS_AND_PRESET_KEY_SQL).one()
+        any_user = row[0] is not None
+        state.preset_list_cache.remember_key(session, tuple(row[1:]))
     actor = authenticate(
         session,
         bearer=bearer_token(header) if header is not None else None,
@@ -49,7 +62,7 @@ def _authenticate(request: Request, session: Session) -> Actor:
         peer=request.client.host if request.client else None,
         settings=state.settings,
         limiter=state.sign_in_limiter,
-        users_known=known,
+        any_user=any_user,
     )
     if not known and actor.user_id is not None:
         state.users_known = True
@@ -88,33 +101,6 @@ async def get_actor(request: Request) -> Actor:
     return await run_in_threadpool(_authenticate_in_session, request)
 
 
-async def run_read(request: Request, work: Callable[[Session], T], *, authenticating: bool = False) -> T:
-    """``work(session)`` in a session of its own, for an ``async`` route that only reads: on the
-    event loop on SQLite (see :func:`_inline`), else in one trip to the thread pool. A sync route
-    with :data:`SessionDep` takes three trips (the session's set-up, the route, the session's
-    tear-down), and each cost more than a cached read."""
-    factory = request.app.state.session_factory
-
-    def in_session() -> T:
-        with read_scope(factory) as session:
-            return work(session)
-
-    if _inline(request, authenticating=authenticating):
-        return in_session()
-    return await run_in_threadpool(in_session)
-
-
-async def read_authenticated(request: Request, work: Callable[[Session, Actor], T]) -> T:
-    """Who sends the request, then ``work(session, actor)``, in one session and at most one trip
-    to the thread pool (with :data:`ReaderDep`, authentication and work may take one trip each).
-
-    For the hottest read, a preset by id or slug, whose route belongs to a ``reads`` router that
-    the app includes without :data:`AUTHENTICATED`. Only for a route whose parameters cannot be
-    invalid (no body, no query): FastAPI validates those before the route runs, and a request
-    without credentials must hear 401 first. The 401 still comes before ``work`` runs."""
-    return await run_read(request, lambda session: work(session, _authenticate(request, session)), authenticating=True)
-
-
 class Reader:
     """Who sends the request, and the session they were authenticated in, for an ``async`` route
     that only reads (:data:`ReaderDep`): its work runs in that same session, so a request takes one
@@ -123,35 +109,61 @@ class Reader:
     def __init__(self, request: Request, session: Session, actor: Actor) -> None:
         self.session = session
         self.actor = actor
-        self._inline = _inline(request, authenticating=False)
+        self.inline = _inline(request, authenticating=False)
 
     async def run(self, work: Callable[[Session, Actor], T]) -> T:
         """``work(session, actor)``: on the event loop, or in one trip to the thread pool (see
         :func:`_inline`)."""
-        if self._inline:
+        if self.inline:
             return work(self.session, self.actor)
         return await run_in_threadpool(work, self.session, self.actor)
 
 
-def _start_read(request: Request, session: Session) -> Actor:
+def _start_read(request: Request, session: Session, preset_key: bool) -> Actor:
     begin_read(session)
-    return _authenticate(request, session)
+    return _authenticate(request, session, preset_key=preset_key)
+
+
+async def _open_reader(request: Request, *, preset_key: bool) -> Reader:
+    session = request.app.state.session_factory()
+    inline = _inline(request, authenticating=True)
+    try:
+        if inline:
+            actor = _start_read(request, session, preset_key)
+        else:
+            actor = await run_in_threadpool(_start_read, request, session, preset_key)
+    except BaseException:
+        await _close(session, inline)
+        raise
+    return Reader(request, session, actor)
+
+
+async def _close(session: Session, inline: bool) -> None:
+    if inline:
+        session.close()
+    else:
+        await run_in_threadpool(session.close)
 
 
 async def get_reader(request: Request) -> AsyncIterator[Reader]:
     """A :class:`Reader`: authenticates (401 before the route's parameters are read, as
     :func:`get_actor`) in a session the route then reads in; the session is closed when the
     route returns. For routes of a router the app includes without :data:`AUTHENTICATED`."""
-    session = request.app.state.session_factory()
-    inline = _inline(request, authenticating=True)
+    reader = await _open_reader(request, preset_key=False)
     try:
-        actor = _start_read(request, session) if inline else await run_in_threadpool(_start_read, request, session)
-        yield Reader(request, session, actor)
+        yield reader
     finally:
-        if inline:
-            session.close()
-        else:
-            await run_in_threadpool(session.close)
+        await _close(reader.session, reader.inline)
+
+
+async def get_preset_reader(request: Request) -> AsyncIterator[Reader]:
+    """A :class:`Reader` for a route that reads presets through the preset cache: in single-user
+    mode, the question whether users exist and the cache's freshness check go in one statement."""
+    reader = await _open_reader(request, preset_key=True)
+    try:
+        yield reader
+    finally:
+        await _close(reader.session, reader.inline)
 
 
 async def get_optional_actor(request: Request) -> Actor | None:
@@ -167,4 +179,5 @@ ActorDep = Annotated[Actor, Depends(get_actor)]
 OptionalActorDep = Annotated[Actor | None, Depends(get_optional_actor)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ReaderDep = Annotated[Reader, Depends(get_reader, scope="function")]
+PresetReaderDep = Annotated[Reader, Depends(get_preset_reader, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]

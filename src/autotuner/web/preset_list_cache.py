@@ -26,7 +26,11 @@ from autotuner.presets.schemas import PresetRead
 # Whether anything changed: asked on every request, in plain SQL (building and compiling the same
 # expression each time cost more than running it).
 # One subquery each: SQLite reads a max() from its index only when it is alone in its query.
-_KEY_SQL = f"SELECT (SELECT count(*) FROM {ParameterPreset.__tablename__}), (SELECT max(id) FROM {ParameterPreset.__tablename__}), (SELECT max(updated_at) FROM {ParameterPreset.__tablename__})"
+_TABLE = ParameterPreset.__tablename__
+KEY_COLUMNS = f"(SELECT count(*) FROM {_TABLE}), (SELECT max(id) FROM {_TABLE}), (SELECT max(updated_at) FROM {_TABLE})"
+_KEY_SQL = f"SELECT {KEY_COLUMNS}"
+# Where a request's session keeps the key when it was asked together with another question.
+_KEY_INFO = "autotuner_preset_key"
 
 
 # Kept answers, at most (they are dropped all at once past either bound).
@@ -69,8 +73,16 @@ class PresetListCache:
         self._lock = threading.Lock()
 
     @staticmethod
+    def remember_key(session: Session, key: tuple[Any, ...]) -> None:
+        """The key (the values of :data:`KEY_COLUMNS`), asked by the caller in ``session`` together
+        with another question: the cache's next look at the key in ``session`` uses it instead of
+        a statement of its own."""
+        session.info[_KEY_INFO] = key
+
+    @staticmethod
     def _key_now(session: Session) -> tuple[Any, ...]:
-        return tuple(session.connection().exec_driver_sql(_KEY_SQL).one())
+        key: tuple[Any, ...] | None = session.info.pop(_KEY_INFO, None)
+        return key if key is not None else tuple(session.connection().exec_driver_sql(_KEY_SQL).one())
 
     def _current(self, session: Session) -> tuple[tuple[Any, ...], list[_Row]]:
         """The rows as the database holds them now, and the key they were read at."""

@@ -41,7 +41,7 @@ from autotuner.presets.schemas import (
 )
 from autotuner.tasks.preview import merge_preview
 from autotuner.tuning.memory import known_models
-from autotuner.web.deps import ActorDep, ReaderDep, SessionDep, SettingsDep, read_authenticated
+from autotuner.web.deps import ActorDep, PresetReaderDep, SessionDep, SettingsDep
 from autotuner.web.errors import ERROR_RESPONSES
 from autotuner.web.routing import SlashTolerantRouter
 
@@ -67,7 +67,7 @@ register_url_convertor("preset_ref", PresetRef())
 
 router = SlashTolerantRouter(prefix="/api/presets", tags=["presets"], responses=ERROR_RESPONSES)
 # The hot reads (a preset by id or slug, the list, a merge) authenticate in the session they read
-# in (``read_authenticated``, ``ReaderDep``), so the app includes this router without the
+# in (``PresetReaderDep``), so the app includes this router without the
 # AUTHENTICATED dependency.
 reads = SlashTolerantRouter(prefix="/api/presets", tags=["presets"], responses=ERROR_RESPONSES)
 
@@ -136,7 +136,7 @@ def _accepts_gzip(accept_encoding: str) -> bool:
 
 @reads.get("/", response_model=list[PresetRead], summary="List presets")
 async def list_presets(
-    reader: ReaderDep,
+    reader: PresetReaderDep,
     request: Request,
     category: Annotated[str | None, Query(max_length=100)] = None,
     is_system: bool | None = None,
@@ -181,7 +181,7 @@ def create_preset(session: SessionDep, actor: ActorDep, data: PresetCreate, resp
     response_model=MergeResponse,
     summary="Merge several presets (their effective parameters), with the combination rules applied",
 )
-async def merge_presets(reader: ReaderDep, request: Request, data: MergeRequest) -> Response:
+async def merge_presets(reader: PresetReaderDep, request: Request, data: MergeRequest) -> Response:
     cache = request.app.state.preset_list_cache
     answer = await reader.run(lambda session, actor: merge_preview(session, data, actor, cache.merge_source(session)))
     return Response(content=answer.model_dump_json(), media_type="application/json")
@@ -330,9 +330,9 @@ def _import_answer(session: Session, outcome: service.ImportOutcome) -> Response
     response_model=PresetRead,
     summary="Get a preset by id or slug (its version is also the ETag)",
 )
-async def get_preset(request: Request, preset_id: str) -> Response:
+async def get_preset(reader: PresetReaderDep, request: Request, preset_id: str) -> Response:
     cache = request.app.state.preset_list_cache
-    body, version = await read_authenticated(request, lambda session, actor: cache.one_json(session, actor, preset_id))
+    body, version = await reader.run(lambda session, actor: cache.one_json(session, actor, preset_id))
     return Response(content=body, media_type="application/json", headers={"ETag": etag(version)})
 
 
