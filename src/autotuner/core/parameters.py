@@ -8,6 +8,7 @@ values; ``1`` and ``1.0`` are the same.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterator
@@ -60,12 +61,15 @@ def dedupe(values: list[Scalar]) -> list[Scalar]:
     return out
 
 
+# One encoder for every message: json.dumps with a non-default option builds a new one per call
+# (a third of its time; a merge's sentences and options format values about 20 times).
+_MESSAGE_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
 def format_values(values: Any) -> str:
     """Render values as JSON-like text for messages: ``[1, 2]``, ``["lpm"]``, ``true``."""
-    import json
-
     try:
-        return json.dumps(values, ensure_ascii=False)
+        return _MESSAGE_JSON.encode(values)
     except (TypeError, ValueError):
         return repr(values)
 
