@@ -20,8 +20,8 @@ say "llama.cpp's llama-server for the llama.cpp tests (built once per machine an
 say "A Docker daemon for the docker tests (started when none answers)"
 ensure_docker
 
-say "Python tests on SQLite"
-"$VENV/bin/python" -m pytest -q
+say "Python tests on SQLite (the 25 slowest are listed at the end: where the suite's time goes)"
+"$VENV/bin/python" -m pytest -q --durations=25
 
 if [ -n "${AUTOTUNER_TEST_DATABASE_URL:-}" ]; then
   say "Database tests again on ${AUTOTUNER_TEST_DATABASE_URL}"
