@@ -104,7 +104,7 @@ async def get_actor(request: Request) -> Actor:
 class Reader:
     """Who sends the request, and the session they were authenticated in, for an ``async`` route
     that only reads (:data:`ReaderDep`): its work runs in that same session, so a request takes one
-    connection from the pool (one pre-ping on PostgreSQL) instead of two, and one transaction."""
+    connection from the pool instead of two, and one transaction."""
 
     def __init__(self, request: Request, session: Session, actor: Actor) -> None:
         self.session = session
