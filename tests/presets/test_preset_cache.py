@@ -114,3 +114,55 @@ def test_reads_go_on_while_another_connection_holds_a_write_open(app, client):
         assert merged.status_code == 200, merged.text
         assert time.monotonic() - started < 5  # the busy timeout is 30 s
         other.rollback()
+
+
+def test_the_first_users_ownership_of_earlier_presets_shows_at_once(app, client):
+    """Creating the first user gives it the presets made before (one UPDATE of their owner, which
+    touches no preset's last update): the cached rows must show the new owner."""
+    from support.accounts import make_user, signed_in
+
+    create_preset(client, "made-before-users")
+    client.get("/api/presets/")  # fills the cache
+    assert client.get("/api/presets/made-before-users").json()["owner"] is None
+    alice = make_user(app, "alice", admin=True)
+    with signed_in(app, alice) as signed:
+        assert signed.get("/api/presets/made-before-users").json()["owner"] == "alice"
+        mine = signed.get("/api/presets/", params={"mine": True}).json()
+        assert [p["slug"] for p in mine] == ["made-before-users"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "DELETE FROM parameter_presets WHERE slug = 'first-of-three'",
+        "UPDATE parameter_presets SET category = 'elsewhere' WHERE slug = 'first-of-three'",
+        "INSERT INTO preset_shares (preset_id, team_id) SELECT id, {team} FROM parameter_presets"
+        " WHERE slug = 'first-of-three'",
+    ],
+    ids=["delete-not-the-newest", "update-without-last-update", "share"],
+)
+def test_the_cache_sees_what_another_process_writes_in_sql(app, client, change):
+    """Another process (the CLI, an operator's SQL) may change the table any way it likes: a
+    delete of a preset that is not the newest, an update that leaves ``updated_at`` alone, a share
+    added. The next read answers what the database holds."""
+    from sqlalchemy import text
+    from support.accounts import make_team
+
+    from autotuner.db.session import WRITE_OPTION
+
+    for name in ("first-of-three", "second-of-three", "third-of-three"):
+        create_preset(client, name)
+    team = make_team(app, "cache-team")
+    before = client.get("/api/presets/").json()
+    with app.state.engine.connect().execution_options(**{WRITE_OPTION: True}) as other:
+        other.execute(text(change.format(team=team)))
+        other.commit()
+        expected = {row[0] for row in other.execute(text("SELECT slug FROM parameter_presets"))}
+    after = client.get("/api/presets/").json()
+    assert after != before
+    assert {p["slug"] for p in after} == expected
+    one = client.get("/api/presets/first-of-three")
+    if "first-of-three" in expected:
+        assert one.json() == next(p for p in after if p["slug"] == "first-of-three")
+    else:
+        assert one.status_code == 404

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -69,10 +70,7 @@ class ParameterPreset(Owned, Base):
     # Owned: its owner is None for system presets and for what was made before users existed (the
     # first admin then owns those).
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    # Indexed: the preset cache asks for the latest update on every read.
-    updated_at: Mapped[datetime] = mapped_column(
-        UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow, index=True
-    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     shares: Mapped[list[PresetShare]] = relationship(lazy="selectin", cascade="all, delete-orphan")
     # The number of its current version (a row of preset_versions): the ETag of the API.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
@@ -103,6 +101,18 @@ class ParameterPreset(Owned, Base):
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"<ParameterPreset id={self.id} name={self.name!r}>"
+
+
+class PresetRevision(Base):
+    """One row (id 1): a number the database itself raises on every write to the presets or their
+    shares, whoever writes (the service, the CLI in another process, an operator's SQL). Its
+    triggers are made by migration 0015. The preset cache asks this number on every read: one
+    primary-key look-up, where counting the presets read the whole table."""
+
+    __tablename__ = "preset_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    number: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
 class PresetBase(Base):
