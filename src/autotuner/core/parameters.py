@@ -64,10 +64,38 @@ def dedupe(values: list[Scalar]) -> list[Scalar]:
 # One encoder for every message: json.dumps with a non-default option builds a new one per call
 # (a third of its time; a merge's sentences and options format values about 20 times).
 _MESSAGE_JSON = json.JSONEncoder(ensure_ascii=False)
+_encode_string = json.encoder.encode_basestring  # as the encoder writes a string with ensure_ascii=False
+
+
+def _scalar_text(value: Any) -> str | None:
+    """A scalar as the encoder writes it, or None for anything else (a float that is not finite
+    too: the encoder writes those as NaN or Infinity)."""
+    kind = type(value)
+    if kind is str:
+        return _encode_string(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
+    return None
 
 
 def format_values(values: Any) -> str:
-    """Render values as JSON-like text for messages: ``[1, 2]``, ``["lpm"]``, ``true``."""
+    """Render values as JSON-like text for messages: ``[1, 2]``, ``["lpm"]``, ``true``.
+
+    A scalar or an array of scalars (what merge sentences show, dozens per merge) is written
+    here, as the encoder would write it; the encoder's per-call set-up cost more than the
+    writing. Anything else goes to the encoder."""
+    if type(values) is list:
+        parts = [_scalar_text(value) for value in values]
+        if None not in parts:
+            return "[" + ", ".join(parts) + "]"  # type: ignore[arg-type]
+    else:
+        text = _scalar_text(values)
+        if text is not None:
+            return text
     try:
         return _MESSAGE_JSON.encode(values)
     except (TypeError, ValueError):
