@@ -62,7 +62,7 @@ def dedupe(values: list[Scalar]) -> list[Scalar]:
 
 
 # One encoder for every message: json.dumps with a non-default option builds a new one per call
-# (a third of its time; a merge's sentences and options format values about 20 times).
+# (a third of its time; a merge's sentences and options format values dozens of times).
 _MESSAGE_JSON = json.JSONEncoder(ensure_ascii=False)
 _encode_string = json.encoder.encode_basestring  # as the encoder writes a string with ensure_ascii=False
 

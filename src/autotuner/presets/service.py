@@ -465,7 +465,7 @@ def share_preset(session: Session, ref: int | str, sharing: Sharing, actor: Acto
     team_ids = check_sharing(session, sharing, actor)
     preset.visibility = sharing.visibility
     preset.shares = [PresetShare(team_id=t) for t in team_ids]
-    preset.updated_at = utcnow()  # the list cache sees the change
+    preset.updated_at = utcnow()  # who may see it changed: the preset's last update
     session.flush()
     shown = f"teams {team_ids}" if team_ids else str(sharing.visibility)
     audit.record(session, actor, "preset.share", "preset", preset.id, f"Shared preset '{preset.name}': {shown}")

@@ -3,9 +3,10 @@
 Serialising ~1,000 presets costs ~20 ms of CPU per request; checking whether anything changed
 costs one primary-key look-up (the presets' revision number, which the database's own triggers
 raise on every write to the presets or their shares: see ``autotuner.db.models.PresetRevision``),
-and also sees changes made by other processes such as the CLI. The list's filters run over the cached rows, and a single
-preset (``GET /api/presets/{ref}``) is served from them too while they are fresh: loading it
-through the ORM (the row, its owner, shares and bases) cost more than the rest of the request.
+and also sees changes made by other processes such as the CLI. The list's filters run over the
+cached rows, and a single preset (``GET /api/presets/{ref}``) is served from them too while they
+are fresh: loading it through the ORM (the row, its owner, shares and bases) cost more than the
+rest of the request.
 """
 
 from __future__ import annotations
