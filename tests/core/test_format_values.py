@@ -22,4 +22,7 @@ def test_the_text_is_the_json_encoders(value):
 def test_what_json_cannot_write_is_shown_as_python_writes_it():
     assert format_values({1, 2}) == "{1, 2}"
     assert format_values([b"x"]) == "[b'x']"
+
+
+def test_a_sentences_values_read_as_json():
     assert format_values(['quote " and \u00e9', True, 0.5, -3]) == '["quote \\" and \u00e9", true, 0.5, -3]'

@@ -117,8 +117,8 @@ def test_reads_go_on_while_another_connection_holds_a_write_open(app, client):
 
 
 def test_the_first_users_ownership_of_earlier_presets_shows_at_once(app, client):
-    """Creating the first user gives it the presets made before (one UPDATE of their owner, which
-    touches no preset's last update): the cached rows must show the new owner."""
+    """Creating the first user gives it the presets made before (one UPDATE of their owner, in
+    the accounts service): the cached rows must show the new owner at once."""
     from support.accounts import make_user, signed_in
 
     create_preset(client, "made-before-users")
