@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from support.accounts import make_token, make_user
 from support.databases import TEST_DATABASE_URL, postgres_schema_url, schemathesis_examples
@@ -40,7 +41,12 @@ app = create_app(
 _admin = make_user(app, "schema-admin", admin=True)
 _token = make_token(app, _admin)
 AUTHORIZED = {"Authorization": f"Bearer {_token}"}
-schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+# A server-sent event stream is read up to its first event, its schema checked on it. Without a
+# limit each call waited for the 10-second read timeout: GET /api/tasks/events sends "ready" and
+# then nothing on an idle service (a heartbeat comes after 15 s), and a task's own stream ends only
+# when the task does. That was about 5.5 minutes of waiting per schemathesis test, checking nothing more.
+STREAMS = SchemathesisConfig.from_dict({"max-stream-events": 1})
+schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=STREAMS)
 
 
 def _keep_the_admin_signed_in() -> None:
