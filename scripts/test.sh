@@ -28,7 +28,7 @@ if [ -n "${AUTOTUNER_TEST_DATABASE_URL:-}" ]; then
   # The schemathesis tests generate fewer requests per operation here (the SQLite pass above ran
   # the full count); every operation, check and refusal is still exercised on PostgreSQL.
   AUTOTUNER_TEST_SCHEMATHESIS_EXAMPLES="${AUTOTUNER_TEST_SCHEMATHESIS_EXAMPLES:-10}" \
-    "$VENV/bin/python" -m pytest -q -m db
+    "$VENV/bin/python" -m pytest -q -m db --durations=15
 fi
 
 say "Documentation site: mkdocs build --strict (generated references, every link and page checked)"
