@@ -26,6 +26,10 @@ os.environ.pop("AUTOTUNER_DATABASE_URL", None)
 # Nor the user's API token: the CLI would act as its user (see autotuner.cli.base.acting_actor).
 os.environ["XDG_CONFIG_HOME"] = str(_SANDBOX / "config")
 os.environ.pop("AUTOTUNER_TOKEN", None)
+# Nor the caller's terminal width: the CLI's consoles, made at import, would keep an exported
+# COLUMNS (or LINES) for good, and the tests that choose a width (support.cli.run) would not get it.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
 
 from fastapi.testclient import TestClient  # noqa: E402
 from support.accounts import LOOPBACK  # noqa: E402
