@@ -67,6 +67,21 @@ def test_lookup_names_what_was_asked_for(session, ref, sentence):
     assert info.value.message == sentence
 
 
+@pytest.mark.parametrize(
+    ("refs", "sentence"),
+    [
+        (["high-throughput", "nope"], "Preset not found: no preset with id or slug 'nope'."),
+        (["999", "high-throughput"], "Preset not found: no preset with id 999."),
+        (["998", "999"], "Preset not found: no preset with ids 998, 999."),
+        (["nope", "999", "gone"], "Preset not found: no preset with id 999, nor with id or slug 'nope', 'gone'."),
+    ],
+)
+def test_a_merge_names_the_presets_it_cannot_find_as_a_lookup_does(session, refs, sentence):
+    with pytest.raises(PresetNotFound) as info:
+        service.merge_presets(session, refs, "union", actor=LOCAL)
+    assert info.value.message == sentence
+
+
 def test_merge_report_is_the_api_answer(session):
     report = service.merge_report(
         *service.merge_presets(session, ["high-throughput", "memory-efficient"], "union", actor=LOCAL)

@@ -589,6 +589,19 @@ def _stored_for_merge(session: Session) -> MergeSource:
     return find
 
 
+def _none_found(keys: Sequence[str]) -> str:
+    """The sentence for presets a merge names that the caller cannot read, worded as a single
+    look-up's: ``no preset with id 9``, ``... with id or slug 'nope'``, or both."""
+    numbers = [k for k in keys if as_id(k) is not None]
+    words = [f"'{k}'" for k in keys if as_id(k) is None]
+    parts = []
+    if numbers:
+        parts.append(f"with id{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}")
+    if words:
+        parts.append(f"with id or slug {', '.join(words)}")
+    return f"Preset not found: no preset {', nor '.join(parts)}."
+
+
 def merge_presets(
     session: Session,
     refs: Sequence[int | str],
@@ -624,8 +637,7 @@ def merge_presets(
     missing = [k for k, p in zip(keys, looked_up, strict=False) if p is None]
     presets = [p for p in looked_up if p is not None]
     if missing:
-        plural = "s" if len(missing) > 1 else ""
-        raise PresetNotFound(f"Preset not found: no preset with id{plural} {', '.join(missing)}.")
+        raise PresetNotFound(_none_found(missing))
     if len({p.id for p in presets}) != len(presets):
         raise ValidationFailed("The same preset is listed twice (by id and by slug): list each preset once.")
     normalized_overrides = normalize_space(overrides, prefix="Invalid overrides") if overrides else None
