@@ -116,7 +116,10 @@ def test_a_connection_the_server_ended_is_replaced_on_checkout_without_a_ping_fo
 
         first = backend()
         assert backend() == first and pings == []  # the same live connection, no round trip to check it
-        admin = create_engine(database_url, poolclass=NullPool)
+        # Autocommit: each look at pg_stat_activity is a transaction of its own. Within one
+        # transaction PostgreSQL keeps the snapshot the first look took, so a backend still ending
+        # then was seen for good (CI saw it "not end in 10 s").
+        admin = create_engine(database_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
         try:
             with admin.connect() as connection:
                 connection.exec_driver_sql(f"SELECT pg_terminate_backend({first})")
