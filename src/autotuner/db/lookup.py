@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -34,10 +34,22 @@ def get_by_ref(
     if number is not None or slug is None:
         if number is not None and storable_id(number):
             found = session.get(model, number)
-        what = f"id {text}"
     else:
         found = session.scalar(select(model).where(slug == text))
-        what = f"id or slug '{text}'"
     if found is None or (visible is not None and not visible(found)):
-        raise error(f"{noun.capitalize()} not found: no {noun} with {what}.")
+        raise error(none_found(noun, [text], slugs=slug is not None))
     return found
+
+
+def none_found(noun: str, refs: Sequence[str], *, slugs: bool) -> str:
+    """The sentence for ``refs`` (stripped) that name no ``noun`` the caller may see:
+    "<Noun> not found: no <noun> with id 9" (ids 8, 9), "... with id or slug 'nope'" when
+    ``slugs`` and the ref is not all digits, or both ("..., nor with id or slug ...")."""
+    numbers = [ref for ref in refs if not slugs or as_id(ref) is not None]
+    words = [f"'{ref}'" for ref in refs if slugs and as_id(ref) is None]
+    parts = []
+    if numbers:
+        parts.append(f"with id{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}")
+    if words:
+        parts.append(f"with id or slug {', '.join(words)}")
+    return f"{noun.capitalize()} not found: no {noun} {', nor '.join(parts)}."

@@ -36,7 +36,7 @@ from autotuner.core.requests import closest_field
 from autotuner.core.text import reject_unstorable
 from autotuner.db import audit
 from autotuner.db.base import utcnow
-from autotuner.db.lookup import get_by_ref
+from autotuner.db.lookup import get_by_ref, none_found
 from autotuner.db.models import ParameterPreset, PresetShare, PresetVersion, Team
 from autotuner.db.session import flush_unique
 from autotuner.presets import versioning
@@ -589,19 +589,6 @@ def _stored_for_merge(session: Session) -> MergeSource:
     return find
 
 
-def _none_found(keys: Sequence[str]) -> str:
-    """The sentence for presets a merge names that the caller cannot read, worded as a single
-    look-up's: ``no preset with id 9``, ``... with id or slug 'nope'``, or both."""
-    numbers = [k for k in keys if as_id(k) is not None]
-    words = [f"'{k}'" for k in keys if as_id(k) is None]
-    parts = []
-    if numbers:
-        parts.append(f"with id{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}")
-    if words:
-        parts.append(f"with id or slug {', '.join(words)}")
-    return f"Preset not found: no preset {', nor '.join(parts)}."
-
-
 def merge_presets(
     session: Session,
     refs: Sequence[int | str],
@@ -637,7 +624,7 @@ def merge_presets(
     missing = [k for k, p in zip(keys, looked_up, strict=False) if p is None]
     presets = [p for p in looked_up if p is not None]
     if missing:
-        raise PresetNotFound(_none_found(missing))
+        raise PresetNotFound(none_found("preset", missing, slugs=True))
     if len({p.id for p in presets}) != len(presets):
         raise ValidationFailed("The same preset is listed twice (by id and by slug): list each preset once.")
     normalized_overrides = normalize_space(overrides, prefix="Invalid overrides") if overrides else None
