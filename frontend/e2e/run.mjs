@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser } from './browser.mjs';
+import { runTests } from './runner.mjs';
 import { api, expectPreview, presetRow as row, typeValues } from './pageApi.mjs';
 import { assertNoOverflow, VIEWPORTS } from './layout.mjs';
 import { settle, shotInto } from './shots.mjs';
@@ -14,7 +14,6 @@ import { settle, shotInto } from './shots.mjs';
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BASE = (process.env.E2E_BASE_URL || 'http://127.0.0.1:8000').replace(/\/$/, '');
 const SHOTS = resolve(process.env.SCREENSHOT_DIR || '../test-artifacts/screenshots');
-const ONLY = process.env.E2E_ONLY || '';
 mkdirSync(SHOTS, { recursive: true });
 
 const tests = [];
@@ -640,32 +639,4 @@ test('every page fits its window from a 768 px tablet to 1920 px', async (page) 
 
 // ---------------------------------------------------------------- runner
 
-const browser = await launchBrowser();
-let passed = 0;
-let failed = 0;
-try {
-  for (const { name, fn } of tests) {
-    if (ONLY && !ONLY.split('|').some((part) => name.includes(part))) continue;
-    const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, acceptDownloads: true });
-    context.setDefaultTimeout(10_000);
-    const page = await context.newPage();
-    const consoleErrors = [];
-    page.on('pageerror', (err) => consoleErrors.push(String(err)));
-    try {
-      await fn(page);
-      if (consoleErrors.length) throw new Error(`page errors: ${consoleErrors.join(' | ')}`);
-      passed += 1;
-      console.log(`  ✓ ${name}`);
-    } catch (err) {
-      failed += 1;
-      console.log(`  ✗ ${name}\n    ${String(err?.stack || err).split('\n').slice(0, 6).join('\n    ')}`);
-      await page.screenshot({ path: join(SHOTS, `FAILED-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`), fullPage: true }).catch(() => {});
-    } finally {
-      await context.close();
-    }
-  }
-} finally {
-  await browser.close();
-}
-console.log(`E2E: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+process.exit(await runTests(tests, { shots: SHOTS, contextOptions: { acceptDownloads: true } }));

@@ -7,14 +7,13 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { launchBrowser } from './browser.mjs';
+import { runTests } from './runner.mjs';
 import { api, expectPreview, presetRow as row, typeValues } from './pageApi.mjs';
 import { assertNoOverflow } from './layout.mjs';
 import { settle } from './shots.mjs';
 
 const BASE = (process.env.E2E_BASE_URL || 'http://127.0.0.1:8000').replace(/\/$/, '');
 const SHOTS = resolve(process.env.SCREENSHOT_DIR || '../test-artifacts/screenshots');
-const ONLY = process.env.E2E_ONLY || '';
 mkdirSync(SHOTS, { recursive: true });
 
 /** The sizes of this file's screenshots (the brief's): a laptop and a desktop. */
@@ -322,32 +321,4 @@ test('presets page: a preset naming a flag the newest catalog renamed shows a wa
 
 // ---------------------------------------------------------------- runner
 
-const browser = await launchBrowser();
-let passed = 0;
-let failed = 0;
-try {
-  for (const { name, fn } of tests) {
-    if (ONLY && !ONLY.split('|').some((part) => name.includes(part))) continue;
-    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-    context.setDefaultTimeout(10_000);
-    const page = await context.newPage();
-    const pageErrors = [];
-    context.on('weberror', (err) => pageErrors.push(String(err.error())));
-    try {
-      await fn(page);
-      if (pageErrors.length) throw new Error(`page errors: ${pageErrors.join(' | ')}`);
-      passed += 1;
-      console.log(`  ✓ ${name}`);
-    } catch (err) {
-      failed += 1;
-      console.log(`  ✗ ${name}\n    ${String(err?.stack || err).split('\n').slice(0, 6).join('\n    ')}`);
-      await page.screenshot({ path: join(SHOTS, `FAILED-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`), fullPage: true }).catch(() => {});
-    } finally {
-      await context.close();
-    }
-  }
-} finally {
-  await browser.close();
-}
-console.log(`E2E (versions, extends, smart merge): ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+process.exit(await runTests(tests, { label: 'versions, extends, smart merge', shots: SHOTS }));
