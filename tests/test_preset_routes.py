@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
+import warnings
 from datetime import datetime
 
 import pytest
@@ -433,6 +435,25 @@ def test_import_over_one_mib_is_413(client):
         "The import file is larger",
     )
     assert count(client) == SYSTEM_COUNT
+
+
+def test_a_multipart_import_closes_the_files_of_its_form(client):
+    # The form's parts are spooled to temporary files; one left to the garbage collector stays
+    # open (a file on disk past 1 MiB) until then, and says so with a ResourceWarning.
+    big = json.dumps(doc(description="x" * (1024 * 1024))).encode()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        statuses = [
+            client.post("/api/presets/import", files={"file": ("p.json", body, "application/json")}).status_code
+            for body in (json.dumps(doc("Closed")).encode(), big)
+        ]
+        statuses.append(
+            client.post("/api/presets/import", files={"other": ("p.json", b"{}", "application/json")}).status_code
+        )
+        gc.collect()
+    assert statuses == [201, 413, 422]
+    leaks = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert leaks == [], leaks
 
 
 def test_import_many_is_all_or_nothing(client):

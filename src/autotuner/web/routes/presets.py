@@ -251,15 +251,15 @@ async def _import_payload(request: Request, limit: int) -> bytes:
             f"Import validation failed: the multipart body could not be read ({exc}); "
             'send the file as field "file", e.g. curl -F "file=@preset.json".'
         ) from None
-    upload = form.get("file")
-    if upload is None:
-        raise ImportValidationFailed(
-            'Import validation failed: no multipart field "file"; send it as curl -F "file=@preset.json".'
-        )
-    if isinstance(upload, UploadFile):
-        data = await upload.read()
-    else:
-        data = str(upload).encode()
+    try:  # the form's files are spooled to temporary files: closed here, not when collected
+        upload = form.get("file")
+        if upload is None:
+            raise ImportValidationFailed(
+                'Import validation failed: no multipart field "file"; send it as curl -F "file=@preset.json".'
+            )
+        data = await upload.read() if isinstance(upload, UploadFile) else str(upload).encode()
+    finally:
+        await form.close()
     if len(data) > limit:
         raise PayloadTooLarge(_too_large(limit))
     return data
