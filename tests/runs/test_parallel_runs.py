@@ -250,14 +250,15 @@ def start_serve(data_dir: Path, port: int, **env: str) -> subprocess.Popen[str]:
         "AUTOTUNER_PORT": "",
         **env,
     }
-    log = open(data_dir / f"serve-{port}.out", "w")  # noqa: SIM115 - closed with the process
-    service = subprocess.Popen(
-        [sys.executable, "-m", "autotuner.cli.main", "serve", "--port", str(port)],
-        env=environment,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    # The service writes to its own copy of the file descriptor: this process closes its own.
+    with open(data_dir / f"serve-{port}.out", "w") as log:
+        service = subprocess.Popen(
+            [sys.executable, "-m", "autotuner.cli.main", "serve", "--port", str(port)],
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
     def answers() -> bool:
         assert service.poll() is None, (data_dir / f"serve-{port}.out").read_text()
