@@ -38,11 +38,12 @@ class LocalCluster:
             command += ["--include-dashboard", "false", "--node-ip-address", "127.0.0.1"]
         else:
             command += ["--address", self.address, "--node-ip-address", "127.0.0.1"]
-        log = open(Path(self.temp_dir) / f"{name}.out", "wb")  # noqa: SIM115 - closed with the process
         env = {**os.environ, "RAY_health_check_period_ms": "1000", "RAY_health_check_failure_threshold": "3"}
-        self.processes[name] = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
-        )
+        # The node writes to its own copy of the file descriptor: this process closes its own.
+        with open(Path(self.temp_dir) / f"{name}.out", "wb") as log:
+            self.processes[name] = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
+            )
 
     def kill_node(self, name: str) -> None:
         """The node dies at once (SIGKILL to its whole process group): a machine lost."""
@@ -65,6 +66,7 @@ class LocalCluster:
                 os.killpg(process.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+            process.wait(10)  # reaped: a node slower than 20 s to stop was left a zombie
 
 
 def wait_for_nodes(count: int, timeout: float = 90.0) -> None:
